@@ -1,0 +1,1 @@
+"""The ports in memory: the test harness for use cases (no I/O, same contracts)."""

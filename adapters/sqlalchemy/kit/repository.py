@@ -1,0 +1,145 @@
+"""The generic repository: statements in, entities out.
+
+Concrete repositories describe their table and how a row becomes an entity; this base gives
+them the seed's verbs (`get_one`, `get_one_or_none`, `get_all`, `paginate`, `create`,
+`update`). Mixins add soft deletion and sorting. Use cases never see a statement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.ports import Clock
+from domain.base import Entity
+
+E = TypeVar("E", bound=Entity)
+P = TypeVar("P", bound=StrEnum)
+
+# Unique constraints whose violation is the client's fault, with the body field they concern.
+UNIQUE_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def register_unique_field(constraint: str, field: str, message: str) -> None:
+    UNIQUE_FIELDS[constraint] = (field, message)
+
+
+def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
+    constraint = getattr(error.orig, "constraint_name", None)
+    if constraint is None and error.orig is not None:
+        constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    if constraint in UNIQUE_FIELDS:
+        field, message = UNIQUE_FIELDS[constraint]
+        return ValidationFailed.single(("body", field), message)
+    return None
+
+
+class RepositoryBase(Generic[E]):
+    table: ClassVar[Table]
+    entity: ClassVar[type[Entity]]
+
+    def __init__(self, connection: AsyncConnection, clock: Clock) -> None:
+        self.connection = connection
+        self.clock = clock
+
+    @classmethod
+    def from_connection(cls, connection: AsyncConnection, clock: Clock) -> Self:
+        return cls(connection, clock)
+
+    # Row <-> entity. The default maps columns to same-named dataclass fields.
+
+    def to_entity(self, row: Mapping[str, Any]) -> E:
+        names = {f.name for f in fields(self.entity)}
+        return self.entity(**{k: v for k, v in row.items() if k in names})  # type: ignore[return-value]
+
+    def to_row(self, entity: E) -> dict[str, Any]:
+        return {c.name: getattr(entity, c.name) for c in self.table.columns}
+
+    # Statements
+
+    def get_base_statement(self) -> Select[Any]:
+        return select(self.table)
+
+    async def get_one(self, statement: Select[Any]) -> E:
+        result = await self.get_one_or_none(statement)
+        if result is None:
+            raise ResourceNotFound()
+        return result
+
+    async def get_one_or_none(self, statement: Select[Any]) -> E | None:
+        row = (await self.connection.execute(statement)).mappings().first()
+        return None if row is None else self.to_entity(row)
+
+    async def get_all(self, statement: Select[Any]) -> list[E]:
+        rows = (await self.connection.execute(statement)).mappings().all()
+        return [self.to_entity(row) for row in rows]
+
+    async def get_by_id(self, id: uuid.UUID) -> E | None:
+        return await self.get_one_or_none(self.get_base_statement().where(self.table.c.id == id))
+
+    async def paginate(self, statement: Select[Any], pagination: PaginationParams) -> Page[E]:
+        """One query: the page's rows, each carrying the total count as a window column."""
+        total = func.count().over().label("_total_count")
+        paged = statement.add_columns(total).limit(pagination.limit).offset(pagination.offset)
+        rows = (await self.connection.execute(paged)).mappings().all()
+        if rows:
+            count = int(rows[0]["_total_count"])
+        elif pagination.page > 1:
+            # Past the last page the window has no row to ride on: count separately.
+            count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
+            count = int((await self.connection.execute(count_statement)).scalar_one())
+        else:
+            count = 0
+        return Page(items=[self.to_entity(row) for row in rows], total_count=count, limit=pagination.limit)
+
+    async def create(self, entity: E) -> E:
+        try:
+            await self.connection.execute(insert(self.table).values(**self.to_row(entity)))
+        except IntegrityError as error:
+            raise integrity_to_validation(error) or error from error
+        return entity
+
+    async def update(self, entity: E, changes: dict[str, Any] | None = None) -> E:
+        for name, value in (changes or {}).items():
+            setattr(entity, name, value)
+        entity.modified_at = self.clock.now()
+        row = self.to_row(entity)
+        row.pop("id")
+        try:
+            await self.connection.execute(
+                update(self.table).where(self.table.c.id == entity.id).values(**row)
+            )
+        except IntegrityError as error:
+            raise integrity_to_validation(error) or error from error
+        return entity
+
+
+class SoftDeletionMixin(RepositoryBase[E]):
+    """Soft-deleted rows are invisible to every statement built on the base statement."""
+
+    def get_base_statement(self) -> Select[Any]:
+        return super().get_base_statement().where(self.table.c.deleted_at.is_(None))
+
+
+class SortingMixin(RepositoryBase[E], Generic[E, P]):
+    sorting_columns: ClassVar[Mapping[Any, ColumnElement[Any]]]
+
+    def apply_sorting(self, statement: Select[Any], sorting: Sequence[Sorting[P]]) -> Select[Any]:
+        clauses = []
+        for criterion in sorting:
+            column = self.sorting_columns[criterion.property]
+            clauses.append(column.desc().nulls_last() if criterion.descending else column.asc().nulls_first())
+        # The id breaks ties so that pages never overlap or skip rows.
+        clauses.append(self.table.c.id.asc())
+        return statement.order_by(*clauses)
+

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from adapters.sqlalchemy.kit.repository import (
+    RepositoryBase,
+    SoftDeletionMixin,
+    SortingMixin,
+    register_unique_field,
+)
+from adapters.sqlalchemy.tables import memberships, organizations
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.organizations.sorting import OrganizationSortProperty
+from domain.membership import Membership, MemberRole
+from domain.organization import (
+    CustomerEmailSettings,
+    CustomerPortalSettings,
+    DisputeSettings,
+    Organization,
+    OrganizationStatus,
+    SocialLink,
+    SocialPlatform,
+    SubscriptionSettings,
+    TaxBehavior,
+)
+
+register_unique_field(
+    "uq_organizations_slug_live", "slug", "An organization with this slug already exists."
+)
+
+
+def readable_organization_ids(subject: AuthSubject) -> Select[Any] | None:
+    """The ids of the organizations a subject reads, as a subquery; None for the org subject."""
+    if subject.is_user:
+        return select(memberships.c.organization_id).where(
+            memberships.c.user_id == subject.id, memberships.c.deleted_at.is_(None)
+        )
+    return None
+
+
+def where_readable(statement: Select[Any], column: Any, subject: AuthSubject) -> Select[Any]:
+    """Restrict `statement` to rows whose organization column the subject may read."""
+    if subject.is_user:
+        subquery = readable_organization_ids(subject)
+        assert subquery is not None
+        return statement.where(column.in_(subquery))
+    if subject.is_organization:
+        return statement.where(column == subject.id)
+    # Anonymous and customer subjects read no merchant data.
+    return statement.where(column.is_(None) & column.is_not(None))
+
+
+class SqlAlchemyOrganizationRepository(
+    SortingMixin[Organization, OrganizationSortProperty],
+    SoftDeletionMixin[Organization],
+    RepositoryBase[Organization],
+):
+    table = organizations
+    entity = Organization
+    sorting_columns: Mapping[Any, Any] = {
+        OrganizationSortProperty.created_at: organizations.c.created_at,
+        OrganizationSortProperty.slug: organizations.c.slug,
+        OrganizationSortProperty.name: organizations.c.name,
+        OrganizationSortProperty.next_review_threshold: organizations.c.status_changed_at,
+        OrganizationSortProperty.days_in_status: organizations.c.status_changed_at,
+    }
+
+    def to_entity(self, row: Mapping[str, Any]) -> Organization:
+        return Organization(
+            id=row["id"],
+            created_at=row["created_at"],
+            modified_at=row["modified_at"],
+            deleted_at=row["deleted_at"],
+            name=row["name"],
+            slug=row["slug"],
+            avatar_url=row["avatar_url"],
+            email=row["email"],
+            website=row["website"],
+            country=row["country"],
+            socials=[SocialLink(SocialPlatform(s["platform"]), s["url"]) for s in row["socials"]],
+            status=OrganizationStatus(row["status"]),
+            status_changed_at=row["status_changed_at"],
+            details_submitted_at=row["details_submitted_at"],
+            default_presentment_currency=row["default_presentment_currency"],
+            default_tax_behavior=TaxBehavior(row["default_tax_behavior"]),
+            feature_settings=dict(row["feature_settings"]),
+            subscription_settings=SubscriptionSettings.from_dict(row["subscription_settings"]),
+            customer_email_settings=CustomerEmailSettings.from_dict(row["customer_email_settings"]),
+            customer_portal_settings=CustomerPortalSettings.from_dict(row["customer_portal_settings"]),
+            dispute_settings=DisputeSettings.from_dict(row["dispute_settings"]),
+            embed_hosts=list(row["embed_hosts"]),
+        )
+
+    def to_row(self, entity: Organization) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["socials"] = [{"platform": s.platform.value, "url": s.url} for s in entity.socials]
+        for name in ("subscription_settings", "customer_email_settings",
+                     "customer_portal_settings", "dispute_settings"):
+            row[name] = getattr(entity, name).to_dict()
+        row["status"] = entity.status.value
+        row["default_tax_behavior"] = entity.default_tax_behavior.value
+        return row
+
+    def get_readable_statement(self, subject: AuthSubject) -> Select[Any]:
+        return where_readable(self.get_base_statement(), organizations.c.id, subject)
+
+    async def get(self, id: uuid.UUID) -> Organization | None:
+        return await self.get_by_id(id)
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Organization | None:
+        return await self.get_one_or_none(
+            self.get_readable_statement(subject).where(organizations.c.id == id)
+        )
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        slug: str | None = None,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[OrganizationSortProperty]],
+    ) -> Page[Organization]:
+        statement = self.get_readable_statement(subject)
+        if slug is not None:
+            statement = statement.where(organizations.c.slug == slug)
+        return await self.paginate(self.apply_sorting(statement, sorting), pagination)
+
+    async def get_by_slug(self, slug: str) -> Organization | None:
+        return await self.get_one_or_none(
+            self.get_base_statement().where(organizations.c.slug == slug)
+        )
+
+
+class SqlAlchemyMembershipRepository(SoftDeletionMixin[Membership], RepositoryBase[Membership]):
+    table = memberships
+    entity = Membership
+
+    def to_entity(self, row: Mapping[str, Any]) -> Membership:
+        membership = super().to_entity(row)
+        membership.role = MemberRole(row["role"])
+        return membership
+
+    def to_row(self, entity: Membership) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["role"] = entity.role.value
+        return row
+
+    async def get(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> Membership | None:
+        return await self.get_one_or_none(
+            self.get_base_statement().where(
+                memberships.c.user_id == user_id,
+                memberships.c.organization_id == organization_id,
+            )
+        )
+
+    async def list_for_organization(self, organization_id: uuid.UUID) -> Sequence[Membership]:
+        return await self.get_all(
+            self.get_base_statement()
+            .where(memberships.c.organization_id == organization_id)
+            .order_by(memberships.c.created_at, memberships.c.id)
+        )
+
+    async def update(self, membership: Membership, changes: dict[str, Any] | None = None) -> Membership:
+        return await super().update(membership, changes)

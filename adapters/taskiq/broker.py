@@ -1,0 +1,115 @@
+"""Taskiq brokers from plain settings: Redis Streams in production, in-process otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from taskiq import AsyncBroker, InMemoryBroker, ScheduleSource
+from taskiq.kicker import AsyncKicker
+from taskiq.message import TaskiqMessage
+from taskiq.middlewares import SmartRetryMiddleware
+
+log = logging.getLogger("meridian.jobs")
+
+QUEUE_NAME = "meridian:jobs"
+CONSUMER_GROUP = "meridian-workers"
+
+
+class Priority(IntEnum):
+    """Recorded on every task as a label; workers log it and the bench reports per priority."""
+
+    high = 0
+    medium = 5
+    low = 9
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: base · 2^(attempt-1), capped, plus up to `jitter` of random spread."""
+
+    max_retries: int = 8
+    base_delay: float = 2.0
+    max_delay: float = 3600.0
+    jitter: float = 0.25
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        raw = min(self.base_delay * 2 ** max(attempt - 1, 0), self.max_delay)
+        spread = (rng or random).uniform(0, self.jitter * raw)
+        return raw + spread
+
+
+class BackoffRetryMiddleware(SmartRetryMiddleware):
+    """Retries failed tasks with capped exponential backoff and jitter.
+
+    With a schedule source (Redis) the retry is stored there and sent by the scheduler process;
+    in-process, the retry waits in an asyncio task of the same process.
+    """
+
+    def __init__(self, policy: RetryPolicy, schedule_source: ScheduleSource | None) -> None:
+        super().__init__(
+            default_retry_count=policy.max_retries,
+            default_retry_label=True,
+            schedule_source=schedule_source,
+        )
+        self.policy = policy
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def make_delay(self, message: TaskiqMessage, retries: int) -> float:
+        return self.policy.delay(retries)
+
+    async def on_send(self, kicker: AsyncKicker[Any, Any], message: TaskiqMessage, delay: float) -> None:
+        if self.schedule_source is not None:
+            await super().on_send(kicker, message, delay)
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            await kicker.kiq(*message.args, **message.kwargs)
+
+        task = asyncio.create_task(later())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+
+@dataclass
+class BrokerBundle:
+    broker: AsyncBroker
+    schedule_source: ScheduleSource | None
+    in_process: bool
+
+
+def build_broker(
+    redis_url: str | None,
+    *,
+    policy: RetryPolicy | None = None,
+    inline: bool = False,
+    queue_name: str = QUEUE_NAME,
+) -> BrokerBundle:
+    """A broker for the settings given.
+
+    - `redis_url`: a RedisStreamBroker (acknowledged after execution; a dead worker's messages
+      are re-claimed by the others) and a Redis schedule source for delayed retries.
+    - otherwise: an in-process broker; `inline` runs each job inside `send` (tests).
+    """
+    policy = policy or RetryPolicy()
+    if redis_url:
+        from taskiq_redis import ListRedisScheduleSource, RedisStreamBroker
+
+        source = ListRedisScheduleSource(redis_url, prefix=f"{queue_name}:schedule")
+        broker: AsyncBroker = RedisStreamBroker(
+            redis_url,
+            queue_name=queue_name,
+            consumer_group_name=CONSUMER_GROUP,
+            # A message not acknowledged within this time is re-claimed by another worker.
+            idle_timeout=60_000,
+        )
+        broker = broker.with_middlewares(BackoffRetryMiddleware(policy, source))
+        return BrokerBundle(broker, source, in_process=False)
+    broker = InMemoryBroker(await_inplace=inline, max_async_tasks=50)
+    broker = broker.with_middlewares(BackoffRetryMiddleware(policy, None))
+    return BrokerBundle(broker, None, in_process=True)

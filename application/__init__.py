@@ -1,0 +1,1 @@
+"""Use cases, ports and the auth model. Knows the domain, never a framework."""

@@ -1,0 +1,68 @@
+"""Errors a use case raises. Each entrypoint turns them into its own answer (HTTP status, job retry)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+class ApplicationError(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ResourceNotFound(ApplicationError):
+    def __init__(self, detail: str = "Not found") -> None:
+        super().__init__(detail)
+
+
+class Unauthorized(ApplicationError):
+    def __init__(self, detail: str = "Unauthorized") -> None:
+        super().__init__(detail)
+
+
+class NotPermitted(ApplicationError):
+    def __init__(self, detail: str = "You don't have the permission to do this.") -> None:
+        super().__init__(detail)
+
+
+class BadRequest(ApplicationError):
+    pass
+
+
+class ResourceAlreadyExists(ApplicationError):
+    pass
+
+
+class ResourceUnavailable(ApplicationError):
+    pass
+
+
+class DependencyUnavailable(ApplicationError):
+    """A backing service (database, queue) cannot be reached; nothing was changed."""
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(f"The {dependency} is unavailable. Try again shortly.")
+        self.dependency = dependency
+
+
+@dataclass(frozen=True)
+class FieldError:
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str = "value_error"
+    input: Any = None
+
+
+class ValidationFailed(ApplicationError):
+    """Input that parsed but breaks a rule; answered like a schema validation error."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(e.msg for e in errors))
+        self.errors = list(errors)
+
+    @classmethod
+    def single(cls, loc: tuple[str | int, ...], msg: str, input: Any = None) -> ValidationFailed:
+        return cls([FieldError(loc=loc, msg=msg, input=input)])

@@ -1,0 +1,36 @@
+"""Metadata: free key/value pairs a merchant attaches to records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.kit.errors import FieldError
+
+MAX_KEYS = 50
+MAX_KEY_LENGTH = 40
+MAX_STRING_VALUE_LENGTH = 500
+
+MetadataValue = str | int | float | bool
+
+
+def metadata_errors(metadata: dict[str, Any], loc: tuple[str | int, ...]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if len(metadata) > MAX_KEYS:
+        errors.append(FieldError(loc, f"At most {MAX_KEYS} metadata keys are allowed."))
+    for key, value in metadata.items():
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            errors.append(
+                FieldError((*loc, key), f"Keys must be 1 to {MAX_KEY_LENGTH} characters.")
+            )
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_VALUE_LENGTH:
+                errors.append(
+                    FieldError(
+                        (*loc, key), f"String values are at most {MAX_STRING_VALUE_LENGTH} characters."
+                    )
+                )
+        elif not isinstance(value, int | float | bool):
+            errors.append(
+                FieldError((*loc, key), "Values must be strings, numbers or booleans.", input=value)
+            )
+    return errors

@@ -1,0 +1,61 @@
+"""Ports shared by every module. Adapters implement them; use cases depend on them only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from domain.base import new_id
+
+JobArgument = str | int | float | bool | None
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of background work: a stable name and primitive arguments.
+
+    `id` is the outbox row's id and the queue's task id, so a job sent twice is recognisable.
+    """
+
+    name: str
+    arguments: Mapping[str, JobArgument]
+    id: uuid.UUID = field(default_factory=new_id)
+
+
+class JobQueue(Protocol):
+    async def send(self, job: Job) -> None:
+        """Hand a job to the queue. Delivery is at-least-once: consumers must be idempotent."""
+        ...
+
+
+class TokenHasher(Protocol):
+    def generate(self, prefix: str) -> str:
+        """A new random secret token that starts with `prefix`."""
+        ...
+
+    def digest(self, token: str) -> str:
+        """The stored form of a token: a keyed digest, never reversible."""
+        ...
+
+
+class TokenUsageRecorder(Protocol):
+    """Collects `last_used_at` updates so the request path never writes.
+
+    The adapter decides when to persist (batched, periodically); losing a few updates on a crash
+    is acceptable because the column is informative only.
+    """
+
+    def record(self, token_kind: str, token_id: uuid.UUID, at: datetime) -> None: ...
+
+    def drain(self) -> dict[str, dict[uuid.UUID, datetime]]:
+        """Take every recorded use since the last drain: token kind → token id → time."""
+        ...

@@ -1,0 +1,125 @@
+"""Access-token use cases: issuing, listing, changing and revoking tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from application.auth import AuthSubject
+from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.kit.tenancy import require_manager, target_organization
+from application.ports import Clock, TokenHasher
+from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
+from application.tokens.sorting import AccessTokenSortProperty
+from application.uow import UnitOfWork
+from domain.access_token import OrganizationAccessToken, PersonalAccessToken, TokenKind
+from domain.scopes import Scope, missing_for_delegation
+
+
+def _check_delegation(subject: AuthSubject, requested: Iterable[Scope]) -> frozenset[Scope]:
+    requested = frozenset(requested)
+    missing = missing_for_delegation(subject.scopes, requested)
+    if missing:
+        names = ", ".join(sorted(s.value for s in missing))
+        raise ValidationFailed.single(
+            ("body", "scopes"), f"You cannot grant scopes you do not have: {names}."
+        )
+    return requested
+
+
+class AccessTokenService:
+    def __init__(self, clock: Clock, hasher: TokenHasher) -> None:
+        self.clock = clock
+        self.hasher = hasher
+
+    async def create_personal(
+        self,
+        uow: UnitOfWork,
+        user_id: uuid.UUID,
+        *,
+        comment: str,
+        scopes: Iterable[Scope],
+        expires_in: timedelta | None = None,
+    ) -> tuple[PersonalAccessToken, str]:
+        """Issue a personal access token; returns the record and the secret, shown once."""
+        now = self.clock.now()
+        secret = self.hasher.generate(TokenKind.personal.value)
+        token = PersonalAccessToken(
+            user_id=user_id,
+            token_digest=self.hasher.digest(secret),
+            comment=comment,
+            scopes=frozenset(scopes),
+            expires_at=now + expires_in if expires_in else None,
+            created_at=now,
+        )
+        await uow.personal_access_tokens.create(token)
+        return token, secret
+
+    async def create_organization_token(
+        self, uow: UnitOfWork, subject: AuthSubject, command: OrganizationAccessTokenCreate
+    ) -> tuple[OrganizationAccessToken, str]:
+        organization = await target_organization(uow, subject, command.organization_id)
+        await require_manager(uow, subject, organization)
+        scopes = _check_delegation(subject, command.scopes)
+        now = self.clock.now()
+        secret = self.hasher.generate(TokenKind.organization.value)
+        token = OrganizationAccessToken(
+            organization_id=organization.id,
+            token_digest=self.hasher.digest(secret),
+            comment=command.comment,
+            scopes=scopes,
+            expires_at=now + command.expires_in if command.expires_in else None,
+            created_at=now,
+        )
+        await uow.organization_access_tokens.create(token)
+        return token, secret
+
+    async def list_organization_tokens(
+        self,
+        uow: UnitOfWork,
+        subject: AuthSubject,
+        *,
+        organization_ids: Sequence[uuid.UUID] | None,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[AccessTokenSortProperty]],
+    ) -> Page[OrganizationAccessToken]:
+        return await uow.organization_access_tokens.list_readable(
+            subject, organization_ids=organization_ids, pagination=pagination, sorting=sorting
+        )
+
+    async def update_organization_token(
+        self,
+        uow: UnitOfWork,
+        subject: AuthSubject,
+        id: uuid.UUID,
+        command: OrganizationAccessTokenUpdate,
+    ) -> OrganizationAccessToken:
+        token = await self._get_manageable(uow, subject, id)
+        changes: dict[str, object] = {}
+        if command.comment is not None:
+            changes["comment"] = command.comment
+        if command.scopes is not None:
+            changes["scopes"] = _check_delegation(subject, command.scopes)
+        return await uow.organization_access_tokens.update(token, changes)
+
+    async def revoke_organization_token(
+        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+    ) -> None:
+        token = await self._get_manageable(uow, subject, id)
+        token.revoke(self.clock.now())
+        await uow.organization_access_tokens.update(token)
+
+    async def _get_manageable(
+        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+    ) -> OrganizationAccessToken:
+        token = await uow.organization_access_tokens.get_readable(subject, id)
+        if token is None:
+            raise ResourceNotFound("Organization access token not found.")
+        organization = await uow.organizations.get_readable(subject, token.organization_id)
+        if organization is None:
+            raise ResourceNotFound("Organization access token not found.")
+        await require_manager(uow, subject, organization)
+        return token

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from application.kit.errors import ValidationFailed
+from application.ports import Clock
+from application.uow import UnitOfWork
+from domain.errors import InvariantViolation
+from domain.user import User, normalize_email
+
+
+class UserService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def get_or_create(self, uow: UnitOfWork, email: str) -> tuple[User, bool]:
+        """The live user with this email, or a new one; the flag says whether it was created."""
+        try:
+            email = normalize_email(email)
+        except InvariantViolation as error:
+            raise ValidationFailed.single(("email",), error.message, email) from error
+        existing = await uow.users.get_by_email(email)
+        if existing is not None:
+            return existing, False
+        user = User(email=email, created_at=self.clock.now())
+        await uow.users.create(user)
+        return user, True

@@ -1,0 +1,1 @@
+"""Meridian's domain: entities, value objects and rules. Standard library only."""

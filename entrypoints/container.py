@@ -1,0 +1,95 @@
+"""The composition root: the one place that reads settings and builds adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.clock import SystemClock
+from adapters.embedded.postgres import EmbeddedPostgres
+from adapters.security import HmacTokenHasher
+from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
+from adapters.sqlalchemy.outbox import OutboxRelay
+from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+from adapters.taskiq.broker import RetryPolicy, build_broker
+from adapters.taskiq.queue import TaskiqJobQueue
+from adapters.usage import BufferedTokenUsageRecorder
+from application.bootstrap import BootstrapService
+from application.organizations.service import OrganizationService
+from application.tokens.authentication import AuthenticationService
+from application.tokens.service import AccessTokenService
+from application.users.service import UserService
+from entrypoints.settings import Settings
+
+log = logging.getLogger("meridian")
+
+
+def _database_url(settings: Settings) -> Iterator[str]:
+    """The primary database URL; with none configured, an embedded server under the data dir."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    url = embedded.start()
+    try:
+        yield url
+    finally:
+        embedded.stop()
+
+
+def _read_engine(url: str | None, pool_size: int) -> AsyncEngine | None:
+    return create_engine(url, pool_size=pool_size) if url else None
+
+
+def should_migrate(settings: Settings) -> bool:
+    return settings.embedded_database or settings.auto_migrate
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+
+    clock = providers.Singleton(SystemClock)
+    hasher = providers.Singleton(HmacTokenHasher, secret=settings.provided.secret)
+    token_usage = providers.Singleton(BufferedTokenUsageRecorder)
+
+    database_url = providers.Resource(_database_url, settings=settings)
+    # Engines are disposed of by the runtime at shutdown (disposal is asynchronous).
+    write_engine = providers.Singleton(
+        create_engine, url=database_url, pool_size=settings.provided.database_pool_size
+    )
+    read_engine = providers.Singleton(
+        _read_engine,
+        url=settings.provided.database_read_url,
+        pool_size=settings.provided.database_pool_size,
+    )
+    connection_source = providers.Singleton(EngineConnectionSource, write_engine, read_engine)
+
+    retry_policy = providers.Singleton(RetryPolicy, max_retries=settings.provided.job_max_retries)
+    broker_bundle = providers.Singleton(
+        build_broker, redis_url=settings.provided.redis_url, policy=retry_policy
+    )
+    job_queue = providers.Singleton(TaskiqJobQueue, broker=broker_bundle.provided.broker)
+
+    uow_factory = providers.Singleton(
+        SqlAlchemyUnitOfWorkFactory, source=connection_source, clock=clock, queue=job_queue
+    )
+    outbox_relay = providers.Singleton(
+        OutboxRelay, source=connection_source, queue=job_queue, clock=clock
+    )
+
+    user_service = providers.Singleton(UserService, clock=clock)
+    organization_service = providers.Singleton(OrganizationService, clock=clock)
+    token_service = providers.Singleton(AccessTokenService, clock=clock, hasher=hasher)
+    authentication_service = providers.Singleton(
+        AuthenticationService, clock=clock, hasher=hasher, usage=token_usage
+    )
+    bootstrap_service = providers.Singleton(
+        BootstrapService,
+        clock=clock,
+        users=user_service,
+        organizations=organization_service,
+        tokens=token_service,
+    )

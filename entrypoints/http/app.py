@@ -1,0 +1,60 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from entrypoints.container import Container
+from entrypoints.http import health
+from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.middleware import BodySizeLimit
+from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
+from entrypoints.http.organizations import endpoints as organizations
+from entrypoints.runtime import Runtime
+
+WIRED_MODULES = [
+    "entrypoints.http.dependencies",
+    "entrypoints.http.health",
+    "entrypoints.http.organizations.endpoints",
+    "entrypoints.http.organization_access_tokens.endpoints",
+]
+
+
+def create_app(container: Container | None = None, *, manage_runtime: bool = True) -> FastAPI:
+    """Build the API. With `manage_runtime`, the app starts and stops the container's services."""
+    container = container or Container()
+    container.wire(modules=WIRED_MODULES)
+    runtime = Runtime(container, role="api")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = FastAPI(
+        title="Meridian API",
+        version="2026-10",
+        description="Self-hosted monetization platform speaking Polar's public API wire format.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+        openapi_url="/openapi.json",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+
+    v1 = APIRouter(prefix="/v1")
+    v1.include_router(organizations.router)
+    v1.include_router(organization_access_tokens.router)
+    app.include_router(v1)
+    app.include_router(health.router)
+
+    app.add_middleware(BodySizeLimit, limit=container.settings().max_body_size)
+    return app

@@ -1,0 +1,121 @@
+"""Every failure answers in Polar's error shapes; nothing leaks a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from adapters.sqlalchemy.engine import is_unavailable
+from application.kit.errors import (
+    ApplicationError,
+    BadRequest,
+    DependencyUnavailable,
+    NotPermitted,
+    ResourceAlreadyExists,
+    ResourceNotFound,
+    ResourceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+
+log = logging.getLogger("meridian.http")
+
+STATUS: dict[type[ApplicationError], int] = {
+    ResourceNotFound: 404,
+    Unauthorized: 401,
+    NotPermitted: 403,
+    BadRequest: 400,
+    ResourceAlreadyExists: 409,
+    ResourceUnavailable: 410,
+    DependencyUnavailable: 503,
+}
+
+HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "NotPermitted",
+    404: "ResourceNotFound",
+    405: "MethodNotAllowed",
+    409: "ResourceAlreadyExists",
+    410: "ResourceUnavailable",
+    413: "RequestBodyTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+}
+
+
+def error_response(status: int, name: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
+
+
+def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _safe_errors(errors: Any) -> list[dict[str, Any]]:
+    result = []
+    for error in errors:
+        item = {k: error[k] for k in ("type", "loc", "msg", "input") if k in error}
+        if "ctx" in error:
+            item["ctx"] = {k: str(v) if isinstance(v, Exception) else v for k, v in error["ctx"].items()}
+        result.append(item)
+    encoded: list[dict[str, Any]] = jsonable_encoder(
+        result, custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")}
+    )
+    return encoded
+
+
+async def _application_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApplicationError)
+    if isinstance(exc, ValidationFailed):
+        return _validation_response(
+            [{"loc": list(e.loc), "msg": e.msg, "type": e.type, "input": jsonable_encoder(e.input)}
+             for e in exc.errors]
+        )
+    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, DependencyUnavailable):
+        headers = {"Retry-After": "5"}
+    return error_response(status, type(exc).__name__, exc.detail, headers)
+
+
+async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _validation_response(_safe_errors(exc.errors()))
+
+
+async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
+    detail = exc.detail if isinstance(exc.detail, str) else name
+    if exc.status_code == 404:
+        detail = "Not found"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return error_response(exc.status_code, name, detail, headers or None)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if is_unavailable(exc):
+        log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return error_response(
+            503, "ServiceUnavailable", "The database is unavailable. Try again shortly.",
+            {"Retry-After": "5"},
+        )
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "InternalServerError", "An unexpected error occurred.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApplicationError, _application_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,81 @@
+import uuid
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Header, Query
+from pydantic import UUID4
+
+from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
+from application.tokens.service import AccessTokenService
+from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
+from entrypoints.container import Container
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork
+from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.schemas import ListResource
+from entrypoints.http.organization_access_tokens import auth
+from entrypoints.http.organization_access_tokens.schemas import (
+    OrganizationAccessTokenCreateResponse,
+    OrganizationAccessTokenSchema,
+)
+
+router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
+
+Service = Annotated[AccessTokenService, Depends(Provide[Container.token_service])]
+Sorting = Annotated[list, Depends(sorting_query(AccessTokenSortProperty, DEFAULT_SORTING))]
+
+
+@router.get("/", summary="List organization access tokens")
+@inject
+async def list_tokens(
+    subject: auth.TokensRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: Sorting,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+) -> ListResource[OrganizationAccessTokenSchema]:
+    page = await service.list_organization_tokens(
+        uow, subject, organization_ids=organization_id, pagination=pagination, sorting=sorting
+    )
+    return ListResource.of(page, [OrganizationAccessTokenSchema.from_entity(t) for t in page.items])
+
+
+@router.post("/", status_code=201, summary="Create an organization access token")
+@inject
+async def create_token(
+    body: OrganizationAccessTokenCreate,
+    subject: auth.TokensWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> OrganizationAccessTokenCreateResponse:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    token, secret = await service.create_organization_token(uow, subject, body)
+    await uow.commit()
+    return OrganizationAccessTokenCreateResponse(
+        organization_access_token=OrganizationAccessTokenSchema.from_entity(token), token=secret
+    )
+
+
+@router.patch("/{id}", summary="Update an organization access token")
+@inject
+async def update_token(
+    id: UUID4,
+    body: OrganizationAccessTokenUpdate,
+    subject: auth.TokensWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> OrganizationAccessTokenSchema:
+    token = await service.update_organization_token(uow, subject, id, body)
+    await uow.commit()
+    return OrganizationAccessTokenSchema.from_entity(token)
+
+
+@router.delete("/{id}", status_code=204, summary="Revoke an organization access token")
+@inject
+async def delete_token(id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork, service: Service) -> None:
+    await service.revoke_organization_token(uow, subject, id)
+    await uow.commit()

@@ -1,0 +1,75 @@
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query
+from pydantic import UUID4
+
+from application.organizations.commands import OrganizationCreate, OrganizationUpdate
+from application.organizations.service import OrganizationService
+from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
+from entrypoints.container import Container
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork
+from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.schemas import ListResource
+from entrypoints.http.organizations import auth
+from entrypoints.http.organizations.schemas import OrganizationSchema
+
+router = APIRouter(prefix="/organizations", tags=["organizations"])
+
+Service = Annotated[OrganizationService, Depends(Provide[Container.organization_service])]
+Sorting = Annotated[list, Depends(sorting_query(OrganizationSortProperty, DEFAULT_SORTING))]
+
+
+@router.get("/", summary="List organizations")
+@inject
+async def list_organizations(
+    subject: auth.OrganizationsRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: Sorting,
+    service: Service,
+    slug: Annotated[str | None, Query(max_length=64, description="Filter by slug.")] = None,
+) -> ListResource[OrganizationSchema]:
+    page = await service.list(uow, subject, slug=slug, pagination=pagination, sorting=sorting)
+    return ListResource.of(page, [OrganizationSchema.from_entity(o) for o in page.items])
+
+
+@router.post("/", status_code=201, summary="Create an organization")
+@inject
+async def create_organization(
+    body: OrganizationCreate, subject: auth.OrganizationsCreate, uow: WriteUnitOfWork, service: Service
+) -> OrganizationSchema:
+    organization = await service.create(uow, subject, body)
+    await uow.commit()
+    return OrganizationSchema.from_entity(organization)
+
+
+@router.get("/{id}", summary="Get an organization")
+@inject
+async def get_organization(
+    id: UUID4, subject: auth.OrganizationsRead, uow: ReadUnitOfWork, service: Service
+) -> OrganizationSchema:
+    return OrganizationSchema.from_entity(await service.get(uow, subject, id))
+
+
+@router.patch("/{id}", summary="Update an organization")
+@inject
+async def update_organization(
+    id: UUID4,
+    body: OrganizationUpdate,
+    subject: auth.OrganizationsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> OrganizationSchema:
+    organization = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return OrganizationSchema.from_entity(organization)
+
+
+@router.delete("/{id}", status_code=204, summary="Delete an organization")
+@inject
+async def delete_organization(
+    id: UUID4, subject: auth.OrganizationsDelete, uow: WriteUnitOfWork, service: Service
+) -> None:
+    await service.delete(uow, subject, id)
+    await uow.commit()

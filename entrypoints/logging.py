@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # taskiq logs every message at INFO; keep the start-up lines readable.
+    logging.getLogger("taskiq").setLevel(logging.WARNING)

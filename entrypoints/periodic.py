@@ -1,0 +1,75 @@
+"""Periodic work that runs in a long-lived process (the scheduler, or the API when embedded)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from application.tokens.authentication import flush_token_usage
+from entrypoints.container import Container
+
+log = logging.getLogger("meridian.periodic")
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval: float
+    run: Callable[[], Awaitable[object]]
+
+
+class PeriodicRunner:
+    """Runs each job every `interval` seconds until stopped; a failing round is logged and retried."""
+
+    def __init__(self, jobs: list[PeriodicJob]) -> None:
+        self.jobs = jobs
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(job), name=job.name) for job in self.jobs]
+
+    async def _loop(self, job: PeriodicJob) -> None:
+        while True:
+            await asyncio.sleep(job.interval)
+            try:
+                await job.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one bad round must not end the loop
+                log.exception("periodic job %s failed", job.name)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+
+def outbox_jobs(container: Container) -> list[PeriodicJob]:
+    settings = container.settings()
+    relay = container.outbox_relay()
+
+    async def relay_all() -> None:
+        while await relay.relay_once() >= relay.batch_size:
+            pass
+
+    return [
+        PeriodicJob("outbox.relay", settings.outbox_relay_interval, relay_all),
+        PeriodicJob("outbox.prune", 3600.0, relay.prune),
+    ]
+
+
+def token_usage_job(container: Container) -> PeriodicJob:
+    async def flush() -> None:
+        await persist_token_usage(container)
+
+    return PeriodicJob("tokens.flush_usage", container.settings().token_usage_flush_interval, flush)
+
+
+async def persist_token_usage(container: Container) -> int:
+    async with container.uow_factory().write() as uow:
+        count = await flush_token_usage(uow, container.token_usage())
+        await uow.commit()
+    return count

@@ -1,0 +1,91 @@
+"""Starting and stopping a process's services in the right order."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from taskiq import InMemoryBroker
+
+from adapters.sqlalchemy.migrate import upgrade
+from entrypoints.container import Container, should_migrate
+from entrypoints.periodic import PeriodicRunner, outbox_jobs, persist_token_usage, token_usage_job
+from entrypoints.worker.tasks import register_all
+
+log = logging.getLogger("meridian")
+
+
+@dataclass
+class Runtime:
+    container: Container
+    role: str
+    periodic: PeriodicRunner | None = None
+    started: bool = field(default=False)
+
+    async def start(self) -> None:
+        settings = self.container.settings()
+        self.container.init_resources()
+        if should_migrate(settings):
+            async with self.container.write_engine().connect() as connection:
+                await upgrade(connection)
+        bundle = self.container.broker_bundle()
+        register_all(bundle.broker, self.container)
+        await bundle.broker.startup()
+        jobs = []
+        if self.role == "api":
+            jobs.append(token_usage_job(self.container))
+        if (self.role == "api" and bundle.in_process) or self.role == "scheduler":
+            jobs.extend(outbox_jobs(self.container))
+        self.periodic = PeriodicRunner(jobs)
+        self.periodic.start()
+        self.started = True
+        self._describe(settings, bundle.in_process)
+
+    def _describe(self, settings: object, in_process: bool) -> None:
+        from entrypoints.settings import Settings
+
+        assert isinstance(settings, Settings)
+        if settings.embedded_database:
+            log.info(
+                "database: embedded PostgreSQL under %s (set MERIDIAN_DATABASE_URL=postgresql://… "
+                "to use your own server)", settings.data_dir.resolve()
+            )
+        else:
+            log.info("database: %s", _redact(settings.database_url or ""))
+        if in_process:
+            log.info(
+                "jobs: in-process (set MERIDIAN_REDIS_URL=redis://… and run `uv run task worker` "
+                "and `uv run task scheduler` to use Redis)"
+            )
+        else:
+            log.info("jobs: Redis Streams at %s", _redact(settings.redis_url or ""))
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        if self.periodic is not None:
+            await self.periodic.stop()
+        bundle = self.container.broker_bundle()
+        if isinstance(bundle.broker, InMemoryBroker):
+            await bundle.broker.wait_all()
+        if self.role == "api":
+            try:
+                await persist_token_usage(self.container)
+            except Exception:  # noqa: BLE001 - informative data; never block shutdown on it
+                log.warning("could not persist token usage at shutdown", exc_info=True)
+        await bundle.broker.shutdown()
+        read_engine = self.container.read_engine()
+        if read_engine is not None:
+            await read_engine.dispose()
+        await self.container.write_engine().dispose()
+        self.container.shutdown_resources()
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+    return url

@@ -1,0 +1,58 @@
+"""All settings, from `MERIDIAN_*` environment variables (or a `.env` file). Read only by the container."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "meridian-development-secret-do-not-use-in-production"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MERIDIAN_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    # Unset: an embedded PostgreSQL under data_dir, started and migrated by the API.
+    database_url: str | None = None
+    database_read_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Unset: jobs run in the API process. Set: jobs go to Redis Streams for `meridian worker`.
+    redis_url: str | None = None
+    secret: str = DEVELOPMENT_SECRET
+    data_dir: Path = Path(".data")
+
+    max_body_size: int = 10 * 1024 * 1024
+    outbox_relay_interval: float = Field(default=10.0, gt=0)
+    token_usage_flush_interval: float = Field(default=30.0, gt=0)
+    job_max_retries: int = Field(default=8, ge=0)
+    # Migrate on start-up. Always done for the embedded database; for others, `meridian migrate`.
+    auto_migrate: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env is Environment.production:
+            if self.secret == DEVELOPMENT_SECRET or len(self.secret) < 32:
+                raise ValueError(
+                    "MERIDIAN_SECRET must be set to a random value of at least 32 characters "
+                    "outside development (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+                )
+            if self.database_url is None:
+                raise ValueError("MERIDIAN_DATABASE_URL is required in production.")
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
