@@ -180,7 +180,8 @@ def parser() -> argparse.ArgumentParser:
     api.set_defaults(run=_api)
 
     worker = commands.add_parser("worker", help="consume jobs from Redis")
-    worker.add_argument("--concurrency", type=int, default=50)
+    # Keep concurrency within the connection pool (pool size + overflow = 2 × MERIDIAN_DATABASE_POOL_SIZE).
+    worker.add_argument("--concurrency", type=int, default=20)
     worker.set_defaults(run=_worker)
 
     scheduler = commands.add_parser("scheduler", help="send delayed retries; relay the outbox")

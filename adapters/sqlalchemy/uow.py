@@ -73,7 +73,10 @@ class SqlAlchemyUnitOfWork:
         self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(connection, clock)
 
     async def begin(self) -> None:
-        self._transaction = await begin(self.connection)
+        # A read-only unit of work relies on autobegin, and its connection's return to the pool
+        # ends the transaction; it never holds a savepoint that could outlive a writer's commit.
+        if not self.read_only:
+            self._transaction = await begin(self.connection)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:
         if self.read_only:

@@ -33,7 +33,7 @@ class OrganizationRepository(Protocol):
     async def get_by_slug(self, slug: str) -> Organization | None: ...
 
     async def create(self, organization: Organization) -> Organization:
-        """Insert. A live organization with the same slug raises ResourceAlreadyExists at the latest on commit."""
+        """Insert. A live organization with the same slug raises ValidationFailed naming `slug`."""
         ...
 
     async def update(self, organization: Organization, changes: dict[str, Any] | None = None) -> Organization:

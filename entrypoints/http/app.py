@@ -15,18 +15,9 @@ from entrypoints.http.organization_access_tokens import endpoints as organizatio
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.runtime import Runtime
 
-WIRED_MODULES = [
-    "entrypoints.http.dependencies",
-    "entrypoints.http.health",
-    "entrypoints.http.organizations.endpoints",
-    "entrypoints.http.organization_access_tokens.endpoints",
-]
-
-
 def create_app(container: Container | None = None, *, manage_runtime: bool = True) -> FastAPI:
     """Build the API. With `manage_runtime`, the app starts and stops the container's services."""
     container = container or Container()
-    container.wire(modules=WIRED_MODULES)
     runtime = Runtime(container, role="api")
 
     @asynccontextmanager

@@ -1,10 +1,10 @@
 """Per-request dependencies: units of work and the authenticated subject."""
 
 
-from collections.abc import AsyncIterator, Iterable
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector import providers
 from fastapi import Depends, Request
 
 from application.auth import AuthSubject, Scope, SubjectKind
@@ -14,20 +14,36 @@ from application.uow import UnitOfWork, UnitOfWorkFactory
 from entrypoints.container import Container
 
 
-@inject
-async def _read_uow(
-    factory: UnitOfWorkFactory = Depends(Provide[Container.uow_factory]),
-) -> AsyncIterator[UnitOfWork]:
-    async with factory.read() as uow:
+T = TypeVar("T")
+
+
+def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
+    """`Depends` on a provider of the app's own container.
+
+    The container lives on `app.state` rather than being wired into modules: wiring is global to
+    a module, so two apps (two containers) in one process would step on each other, and its
+    wrapper does not forward exceptions into generator dependencies.
+    """
+
+    def dependency(request: Request) -> T:
+        return select(request.app.state.container)()
+
+    return Depends(dependency)
+
+
+def _uow_factory(request: Request) -> UnitOfWorkFactory:
+    factory: UnitOfWorkFactory = request.app.state.container.uow_factory()
+    return factory
+
+
+async def _read_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with _uow_factory(request).read() as uow:
         yield uow
 
 
-@inject
-async def _write_uow(
-    factory: UnitOfWorkFactory = Depends(Provide[Container.uow_factory]),
-) -> AsyncIterator[UnitOfWork]:
+async def _write_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     # The route commits before it returns; leaving without a commit rolls back.
-    async with factory.write() as uow:
+    async with _uow_factory(request).write() as uow:
         yield uow
 
 
@@ -45,11 +61,12 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-@inject
 async def get_auth_subject(
     request: Request,
     uow: ReadUnitOfWork,
-    authentication: AuthenticationService = Depends(Provide[Container.authentication_service]),
+    authentication: Annotated[
+        AuthenticationService, provided(lambda c: c.authentication_service)
+    ],
 ) -> AuthSubject:
     return await authentication.authenticate(uow, _bearer_token(request))
 

@@ -2,15 +2,14 @@
 
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.container import Container
+from entrypoints.http.dependencies import provided
 from entrypoints.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -46,10 +45,9 @@ async def _redis_ok(url: str) -> bool:
 
 
 @router.get("/readyz")
-@inject
 async def readyz(
-    engine: AsyncEngine = Depends(Provide[Container.write_engine]),
-    settings: Settings = Depends(Provide[Container.settings]),
+    engine: Annotated[AsyncEngine, provided(lambda c: c.write_engine)],
+    settings: Annotated[Settings, provided(lambda c: c.settings)],
 ) -> JSONResponse:
     """Ready when the database (and Redis, when configured) answers; says which one does not."""
     checks: dict[str, Any] = {"database": "ok" if await _database_ok(engine) else "unavailable"}

@@ -33,27 +33,34 @@ class BodySizeLimit:
                     return
         received = 0
         response_started = False
+        rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, rejected
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
+                    # Answer now: the framework would turn any error raised while it reads the
+                    # body into a generic 400, and whatever it sends afterwards is dropped.
+                    if not response_started and not rejected:
+                        rejected = True
+                        await self._reject(send)
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _TooLarge:
-            if not response_started:
-                await self._reject(send)
+            pass
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(

@@ -1,15 +1,13 @@
 import uuid
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
-from entrypoints.container import Container
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.kit.query import PaginationQuery, sorting_query
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organization_access_tokens import auth
@@ -20,12 +18,11 @@ from entrypoints.http.organization_access_tokens.schemas import (
 
 router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
 
-Service = Annotated[AccessTokenService, Depends(Provide[Container.token_service])]
+Service = Annotated[AccessTokenService, provided(lambda c: c.token_service)]
 Sorting = Annotated[list, Depends(sorting_query(AccessTokenSortProperty, DEFAULT_SORTING))]
 
 
 @router.get("/", summary="List organization access tokens")
-@inject
 async def list_tokens(
     subject: auth.TokensRead,
     uow: ReadUnitOfWork,
@@ -43,7 +40,6 @@ async def list_tokens(
 
 
 @router.post("/", status_code=201, summary="Create an organization access token")
-@inject
 async def create_token(
     body: OrganizationAccessTokenCreate,
     subject: auth.TokensWrite,
@@ -61,7 +57,6 @@ async def create_token(
 
 
 @router.patch("/{id}", summary="Update an organization access token")
-@inject
 async def update_token(
     id: UUID4,
     body: OrganizationAccessTokenUpdate,
@@ -75,7 +70,6 @@ async def update_token(
 
 
 @router.delete("/{id}", status_code=204, summary="Revoke an organization access token")
-@inject
 async def delete_token(id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork, service: Service) -> None:
     await service.revoke_organization_token(uow, subject, id)
     await uow.commit()

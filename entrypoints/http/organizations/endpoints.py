@@ -1,14 +1,12 @@
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Query
 from pydantic import UUID4
 
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
-from entrypoints.container import Container
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.kit.query import PaginationQuery, sorting_query
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organizations import auth
@@ -16,12 +14,11 @@ from entrypoints.http.organizations.schemas import OrganizationSchema
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
-Service = Annotated[OrganizationService, Depends(Provide[Container.organization_service])]
+Service = Annotated[OrganizationService, provided(lambda c: c.organization_service)]
 Sorting = Annotated[list, Depends(sorting_query(OrganizationSortProperty, DEFAULT_SORTING))]
 
 
 @router.get("/", summary="List organizations")
-@inject
 async def list_organizations(
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork,
@@ -35,7 +32,6 @@ async def list_organizations(
 
 
 @router.post("/", status_code=201, summary="Create an organization")
-@inject
 async def create_organization(
     body: OrganizationCreate, subject: auth.OrganizationsCreate, uow: WriteUnitOfWork, service: Service
 ) -> OrganizationSchema:
@@ -45,7 +41,6 @@ async def create_organization(
 
 
 @router.get("/{id}", summary="Get an organization")
-@inject
 async def get_organization(
     id: UUID4, subject: auth.OrganizationsRead, uow: ReadUnitOfWork, service: Service
 ) -> OrganizationSchema:
@@ -53,7 +48,6 @@ async def get_organization(
 
 
 @router.patch("/{id}", summary="Update an organization")
-@inject
 async def update_organization(
     id: UUID4,
     body: OrganizationUpdate,
@@ -67,7 +61,6 @@ async def update_organization(
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an organization")
-@inject
 async def delete_organization(
     id: UUID4, subject: auth.OrganizationsDelete, uow: WriteUnitOfWork, service: Service
 ) -> None:

@@ -1,0 +1,113 @@
+"""Test wiring: connection sources and quick ways to create tenants and their tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.auth import MERCHANT_SCOPES, AuthSubject, Scope
+from application.organizations.commands import OrganizationCreate
+from application.organizations.service import OrganizationService
+from application.tokens.commands import OrganizationAccessTokenCreate
+from application.tokens.service import AccessTokenService
+from application.uow import UnitOfWorkFactory
+from application.users.service import UserService
+from domain.membership import Membership, MemberRole
+from domain.organization import Organization
+
+
+class ShiftableClock:
+    """Real time plus an offset the test moves forward (e.g. past a token's expiry)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+class SharedConnectionSource:
+    """Every unit of work gets the test's connection (already inside a transaction)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    @asynccontextmanager
+    async def connect(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        yield self.connection
+
+
+@dataclass
+class Tenant:
+    """A user who owns an organization, with a token of each kind."""
+
+    user_id: uuid.UUID
+    organization: Organization
+    personal_token: str
+    organization_token: str
+    email: str
+
+    def headers(self, kind: str) -> dict[str, str]:
+        token = self.personal_token if kind == "user" else self.organization_token
+        return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Seeder:
+    uows: UnitOfWorkFactory
+    users: UserService
+    organizations: OrganizationService
+    tokens: AccessTokenService
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def _next(self) -> int:
+        self.counter[0] += 1
+        return self.counter[0]
+
+    async def tenant(
+        self,
+        *,
+        name: str | None = None,
+        scopes: Iterable[Scope] = MERCHANT_SCOPES,
+        expires_in: timedelta | None = None,
+    ) -> Tenant:
+        n = self._next()
+        email = f"owner{n}-{uuid.uuid4().hex[:6]}@example.com"
+        name = name or f"Tenant {n} {uuid.uuid4().hex[:6]}"
+        scopes = list(scopes)
+        async with self.uows.write() as uow:
+            user, _ = await self.users.get_or_create(uow, email)
+            _, pat = await self.tokens.create_personal(
+                uow, user.id, comment="test", scopes=scopes, expires_in=expires_in
+            )
+            subject = AuthSubject.user(user.id, MERCHANT_SCOPES)
+            organization = await self.organizations.create(
+                uow, subject, OrganizationCreate(name=name, slug=f"tenant-{uuid.uuid4().hex[:10]}")
+            )
+            _, oat = await self.tokens.create_organization_token(
+                uow,
+                subject,
+                OrganizationAccessTokenCreate(
+                    organization_id=organization.id, comment="test", scopes=scopes,
+                    expires_in=expires_in,
+                ),
+            )
+            await uow.commit()
+        return Tenant(user.id, organization, pat, oat, email)
+
+    async def member(self, tenant: Tenant, role: MemberRole, scopes: Iterable[Scope] = MERCHANT_SCOPES) -> str:
+        """A second user of the tenant's organization with `role`; returns their personal token."""
+        n = self._next()
+        async with self.uows.write() as uow:
+            user, _ = await self.users.get_or_create(uow, f"member{n}-{uuid.uuid4().hex[:6]}@example.com")
+            await uow.memberships.create(
+                Membership(user_id=user.id, organization_id=tenant.organization.id, role=role)
+            )
+            _, pat = await self.tokens.create_personal(uow, user.id, comment="test", scopes=list(scopes))
+            await uow.commit()
+        return pat
