@@ -32,7 +32,9 @@ class AuthSubject:
         return cls(SubjectKind.anonymous)
 
     @classmethod
-    def user(cls, user_id: uuid.UUID, scopes: Iterable[Scope], token_id: uuid.UUID | None = None) -> AuthSubject:
+    def user(
+        cls, user_id: uuid.UUID, scopes: Iterable[Scope], token_id: uuid.UUID | None = None
+    ) -> AuthSubject:
         return cls(SubjectKind.user, user_id, implied(scopes), token_id)
 
     @classmethod

@@ -13,7 +13,7 @@ from application.tokens.commands import OrganizationAccessTokenCreate
 from application.tokens.service import AccessTokenService
 from application.uow import UnitOfWork
 from application.users.service import UserService
-from domain.membership import Membership, MemberRole
+from domain.membership import MemberRole, Membership
 from domain.organization import slugify
 
 
@@ -39,7 +39,9 @@ class BootstrapService:
         self.organizations = organizations
         self.tokens = tokens
 
-    async def bootstrap(self, uow: UnitOfWork, *, email: str, organization_name: str) -> BootstrapResult:
+    async def bootstrap(
+        self, uow: UnitOfWork, *, email: str, organization_name: str
+    ) -> BootstrapResult:
         """Create or reuse the user and the organization (matched by slug); the user owns it.
 
         Each run issues new tokens with every merchant scope; earlier tokens stay valid.
@@ -47,9 +49,7 @@ class BootstrapService:
         user, _ = await self.users.get_or_create(uow, email)
         slug = slugify(organization_name)
         scopes = sorted(MERCHANT_SCOPES)
-        _, pat = await self.tokens.create_personal(
-            uow, user.id, comment="bootstrap", scopes=scopes
-        )
+        _, pat = await self.tokens.create_personal(uow, user.id, comment="bootstrap", scopes=scopes)
         user_subject = AuthSubject.user(user.id, scopes)
         organization = await uow.organizations.get_by_slug(slug)
         if organization is None:

@@ -57,4 +57,6 @@ LAST_USED_RESOLUTION_SECONDS = 60
 
 
 def needs_usage_record(last_used_at: datetime | None, now: datetime) -> bool:
-    return last_used_at is None or (now - last_used_at).total_seconds() >= LAST_USED_RESOLUTION_SECONDS
+    return (
+        last_used_at is None or (now - last_used_at).total_seconds() >= LAST_USED_RESOLUTION_SECONDS
+    )

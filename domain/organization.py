@@ -14,11 +14,29 @@ from domain.errors import InvalidTransition, InvariantViolation
 
 SLUG_MIN_LENGTH = 3
 SLUG_MAX_LENGTH = 64
-_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Slugs appear in URLs next to Meridian's own paths; these would be ambiguous.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "app", "checkout", "dashboard", "docs", "login", "logout", "meridian",
-     "new", "oauth", "portal", "settings", "signup", "static", "status", "v1", "www"}
+    {
+        "admin",
+        "api",
+        "app",
+        "checkout",
+        "dashboard",
+        "docs",
+        "login",
+        "logout",
+        "meridian",
+        "new",
+        "oauth",
+        "portal",
+        "settings",
+        "signup",
+        "static",
+        "status",
+        "v1",
+        "www",
+    }
 )
 
 
@@ -27,7 +45,7 @@ def validate_slug(slug: str) -> str:
         raise InvariantViolation(
             "slug", f"Slug must be between {SLUG_MIN_LENGTH} and {SLUG_MAX_LENGTH} characters."
         )
-    if not _SLUG_RE.match(slug):
+    if not _SLUG_RE.fullmatch(slug):  # fullmatch: `$` would let a trailing newline through
         raise InvariantViolation(
             "slug",
             "Slug may contain only lower-case letters, digits and single hyphens between them.",
@@ -64,8 +82,12 @@ _TRANSITIONS: dict[OrganizationStatus, frozenset[OrganizationStatus]] = {
         {OrganizationStatus.review, OrganizationStatus.active, OrganizationStatus.blocked}
     ),
     OrganizationStatus.review: frozenset(
-        {OrganizationStatus.active, OrganizationStatus.denied, OrganizationStatus.snoozed,
-         OrganizationStatus.blocked}
+        {
+            OrganizationStatus.active,
+            OrganizationStatus.denied,
+            OrganizationStatus.snoozed,
+            OrganizationStatus.blocked,
+        }
     ),
     OrganizationStatus.snoozed: frozenset(
         {OrganizationStatus.review, OrganizationStatus.active, OrganizationStatus.denied}
@@ -194,9 +216,7 @@ class Organization(Entity):
     feature_settings: dict[str, bool] = field(default_factory=dict)
     subscription_settings: SubscriptionSettings = field(default_factory=SubscriptionSettings)
     customer_email_settings: CustomerEmailSettings = field(default_factory=CustomerEmailSettings)
-    customer_portal_settings: CustomerPortalSettings = field(
-        default_factory=CustomerPortalSettings
-    )
+    customer_portal_settings: CustomerPortalSettings = field(default_factory=CustomerPortalSettings)
     dispute_settings: DisputeSettings = field(default_factory=DisputeSettings)
     embed_hosts: list[str] = field(default_factory=list)
 
@@ -228,8 +248,12 @@ class Organization(Entity):
     @property
     def is_operational(self) -> bool:
         """Whether the organization can take payments and use the API."""
-        return self.status in (OrganizationStatus.active, OrganizationStatus.created,
-                               OrganizationStatus.review, OrganizationStatus.snoozed)
+        return self.status in (
+            OrganizationStatus.active,
+            OrganizationStatus.created,
+            OrganizationStatus.review,
+            OrganizationStatus.snoozed,
+        )
 
 
 def validate_name(name: str) -> str:

@@ -67,7 +67,9 @@ def implied(scopes: Iterable[Scope]) -> frozenset[Scope]:
     return frozenset(result)
 
 
-def missing_for_delegation(granted: Iterable[Scope], requested: Iterable[Scope]) -> frozenset[Scope]:
+def missing_for_delegation(
+    granted: Iterable[Scope], requested: Iterable[Scope]
+) -> frozenset[Scope]:
     """The requested scopes a holder of `granted` may not hand on (empty when it may)."""
     return frozenset(requested) - implied(granted)
 

@@ -84,7 +84,7 @@ def _worker(args: argparse.Namespace) -> int:
         )
         log.info("worker: consuming jobs with up to %d at a time", args.concurrency)
         waiter = asyncio.create_task(_until_signalled())
-        done, _ = await asyncio.wait({receiver, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        _done, _ = await asyncio.wait({receiver, waiter}, return_when=asyncio.FIRST_COMPLETED)
         receiver.cancel()
         await asyncio.gather(receiver, return_exceptions=True)
         # Jobs cut short stay unacknowledged in the stream; another worker re-claims them.
@@ -102,10 +102,12 @@ def _scheduler(args: argparse.Namespace) -> int:
         from taskiq import TaskiqScheduler
         from taskiq.api import run_scheduler_task
 
+        from adapters.taskiq.broker import SCHEDULE_REFRESH
+
         bundle = container.broker_bundle()  # type: ignore[attr-defined]
         sources = [bundle.schedule_source] if bundle.schedule_source else []
         scheduler = TaskiqScheduler(bundle.broker, sources=sources)
-        task = asyncio.create_task(run_scheduler_task(scheduler))
+        task = asyncio.create_task(run_scheduler_task(scheduler, interval=SCHEDULE_REFRESH))
         log.info("scheduler: delayed retries and the outbox relay are running")
         await _until_signalled()
         task.cancel()
@@ -148,7 +150,9 @@ def _bootstrap(args: argparse.Namespace) -> int:
     async def body(container: object) -> dict[str, str]:
         service = container.bootstrap_service()  # type: ignore[attr-defined]
         async with container.uow_factory().write() as uow:  # type: ignore[attr-defined]
-            result = await service.bootstrap(uow, email=args.email, organization_name=args.organization)
+            result = await service.bootstrap(
+                uow, email=args.email, organization_name=args.organization
+            )
             await uow.commit()
         return {
             "user_id": str(result.user_id),

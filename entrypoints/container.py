@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,7 +27,7 @@ from entrypoints.settings import Settings
 log = logging.getLogger("meridian")
 
 
-def _database_url(settings: Settings) -> Iterator[str]:
+def _database_url(settings: Settings) -> Generator[str, None, None]:
     """The primary database URL; with none configured, an embedded server under the data dir."""
     if settings.database_url:
         yield settings.database_url
@@ -69,7 +69,10 @@ class Container(containers.DeclarativeContainer):
 
     retry_policy = providers.Singleton(RetryPolicy, max_retries=settings.provided.job_max_retries)
     broker_bundle = providers.Singleton(
-        build_broker, redis_url=settings.provided.redis_url, policy=retry_policy
+        build_broker,
+        redis_url=settings.provided.redis_url,
+        policy=retry_policy,
+        queue_name=settings.provided.queue_name,
     )
     job_queue = providers.Singleton(TaskiqJobQueue, broker=broker_bundle.provided.broker)
 

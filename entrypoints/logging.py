@@ -12,3 +12,4 @@ def configure_logging(level: str = "INFO") -> None:
     )
     # taskiq logs every message at INFO; keep the start-up lines readable.
     logging.getLogger("taskiq").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -37,7 +37,7 @@ class PeriodicRunner:
                 await job.run()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - one bad round must not end the loop
+            except Exception:
                 log.exception("periodic job %s failed", job.name)
 
     async def stop(self) -> None:

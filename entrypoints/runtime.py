@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from taskiq import InMemoryBroker
+from redis.exceptions import RedisError
+from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.sqlalchemy.migrate import upgrade
 from entrypoints.container import Container, should_migrate
@@ -30,7 +32,7 @@ class Runtime:
                 await upgrade(connection)
         bundle = self.container.broker_bundle()
         register_all(bundle.broker, self.container)
-        await bundle.broker.startup()
+        await self._start_broker(bundle.broker)
         jobs = []
         if self.role == "api":
             jobs.append(token_usage_job(self.container))
@@ -41,6 +43,24 @@ class Runtime:
         self.started = True
         self._describe(settings, bundle.in_process)
 
+    async def _start_broker(self, broker: AsyncBroker) -> None:
+        """Connect to the queue. The API starts without it (jobs wait in the outbox and the relay
+        sends them once Redis answers); a worker or scheduler waits for it."""
+        delay = 1.0
+        while True:
+            try:
+                await broker.startup()
+                return
+            except (OSError, RedisError) as error:
+                if self.role in ("api", "cli"):
+                    log.warning(
+                        "queue unreachable (%s): jobs wait in the outbox until it answers", error
+                    )
+                    return
+                log.warning("queue unreachable (%s); retrying in %.0f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
     def _describe(self, settings: object, in_process: bool) -> None:
         from entrypoints.settings import Settings
 
@@ -48,7 +68,8 @@ class Runtime:
         if settings.embedded_database:
             log.info(
                 "database: embedded PostgreSQL under %s (set MERIDIAN_DATABASE_URL=postgresql://… "
-                "to use your own server)", settings.data_dir.resolve()
+                "to use your own server)",
+                settings.data_dir.resolve(),
             )
         else:
             log.info("database: %s", _redact(settings.database_url or ""))
@@ -72,7 +93,7 @@ class Runtime:
         if self.role == "api":
             try:
                 await persist_token_usage(self.container)
-            except Exception:  # noqa: BLE001 - informative data; never block shutdown on it
+            except Exception:
                 log.warning("could not persist token usage at shutdown", exc_info=True)
         await bundle.broker.shutdown()
         read_engine = self.container.read_engine()
@@ -87,5 +108,7 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         credentials, host = rest.rsplit("@", 1)
         user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+        return (
+            f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+        )
     return url

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "meridian-development-secret-do-not-use-in-production"
+DEVELOPMENT_SECRET = "meridian-development-secret-do-not-use-in-production"  # noqa: S105 - refused outside development
 
 
 class Environment(StrEnum):
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     # Unset: jobs run in the API process. Set: jobs go to Redis Streams for `meridian worker`.
     redis_url: str | None = None
+    # Stream (and schedule key prefix) in Redis; separate deployments sharing a Redis differ here.
+    queue_name: str = "meridian:jobs"
     secret: str = DEVELOPMENT_SECRET
     data_dir: Path = Path(".data")
 

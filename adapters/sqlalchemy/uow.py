@@ -33,14 +33,18 @@ async def begin(connection: AsyncConnection) -> AsyncTransaction:
     return await connection.begin()
 
 
-async def dispatch(connection: AsyncConnection, queue: JobQueue, jobs: list[Job], clock: Clock) -> None:
+async def dispatch(
+    connection: AsyncConnection, queue: JobQueue, jobs: list[Job], clock: Clock
+) -> None:
     """Send committed outbox jobs, then mark them sent. A failure leaves them to the relay."""
     sent = []
     for job in jobs:
         try:
             await queue.send(job)
-        except Exception:  # noqa: BLE001 - the relay retries whatever was not sent
-            log.warning("job %s (%s) not sent; the outbox relay will retry", job.name, job.id, exc_info=True)
+        except Exception:
+            log.warning(
+                "job %s (%s) not sent; the outbox relay will retry", job.name, job.id, exc_info=True
+            )
             continue
         sent.append(job.id)
     if not sent:
@@ -51,7 +55,7 @@ async def dispatch(connection: AsyncConnection, queue: JobQueue, jobs: list[Job]
             update(outbox).where(outbox.c.id.in_(sent)).values(dispatched_at=clock.now())
         )
         await transaction.commit()
-    except Exception:  # noqa: BLE001 - at worst the relay sends them again; consumers are idempotent
+    except Exception:
         log.warning("could not mark %d outbox rows as sent", len(sent), exc_info=True)
 
 
@@ -70,7 +74,9 @@ class SqlAlchemyUnitOfWork:
         self.organizations = SqlAlchemyOrganizationRepository(connection, clock)
         self.memberships = SqlAlchemyMembershipRepository(connection, clock)
         self.personal_access_tokens = SqlAlchemyPersonalAccessTokenRepository(connection, clock)
-        self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(connection, clock)
+        self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(
+            connection, clock
+        )
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool
@@ -92,8 +98,12 @@ class SqlAlchemyUnitOfWork:
             await self.connection.execute(
                 insert(outbox),
                 [
-                    {"id": job.id, "job_name": job.name, "arguments": dict(job.arguments),
-                     "created_at": self.clock.now()}
+                    {
+                        "id": job.id,
+                        "job_name": job.name,
+                        "arguments": dict(job.arguments),
+                        "created_at": self.clock.now(),
+                    }
                     for job in jobs
                 ],
             )

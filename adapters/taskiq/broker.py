@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -17,6 +18,9 @@ from taskiq.middlewares import SmartRetryMiddleware
 log = logging.getLogger("meridian.jobs")
 
 QUEUE_NAME = "meridian:jobs"
+# How often the scheduler re-reads delayed retries from Redis. The schedule source files them by
+# minute; re-reading every second gives retries second precision for one LRANGE a second.
+SCHEDULE_REFRESH = timedelta(seconds=1)
 CONSUMER_GROUP = "meridian-workers"
 
 
@@ -38,7 +42,9 @@ class RetryPolicy:
     jitter: float = 0.25
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        raw = min(self.base_delay * 2 ** max(attempt - 1, 0), self.max_delay)
+        # Cap the exponent first: 2 ** 1100 no longer fits in a float.
+        exponent = min(max(attempt - 1, 0), 64)
+        raw = min(self.base_delay * 2.0**exponent, self.max_delay)
         spread = (rng or random).uniform(0, self.jitter * raw)
         return raw + spread
 
@@ -62,7 +68,9 @@ class BackoffRetryMiddleware(SmartRetryMiddleware):
     def make_delay(self, message: TaskiqMessage, retries: int) -> float:
         return self.policy.delay(retries)
 
-    async def on_send(self, kicker: AsyncKicker[Any, Any], message: TaskiqMessage, delay: float) -> None:
+    async def on_send(
+        self, kicker: AsyncKicker[Any, Any], message: TaskiqMessage, delay: float
+    ) -> None:
         if self.schedule_source is not None:
             await super().on_send(kicker, message, delay)
             return

@@ -15,7 +15,8 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, BaseModel):
-        return any(_has_nul(v) for v in value.__dict__.values())
+        # Extra fields (models that allow them) live outside __dict__.
+        return _has_nul(value.__dict__) or _has_nul(value.model_extra or {})
     return False
 
 

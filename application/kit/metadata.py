@@ -26,7 +26,8 @@ def metadata_errors(metadata: dict[str, Any], loc: tuple[str | int, ...]) -> lis
             if len(value) > MAX_STRING_VALUE_LENGTH:
                 errors.append(
                     FieldError(
-                        (*loc, key), f"String values are at most {MAX_STRING_VALUE_LENGTH} characters."
+                        (*loc, key),
+                        f"String values are at most {MAX_STRING_VALUE_LENGTH} characters.",
                     )
                 )
         elif not isinstance(value, int | float | bool):

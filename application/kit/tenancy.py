@@ -34,7 +34,9 @@ async def target_organization(
     return organization
 
 
-async def require_manager(uow: UnitOfWork, subject: AuthSubject, organization: Organization) -> None:
+async def require_manager(
+    uow: UnitOfWork, subject: AuthSubject, organization: Organization
+) -> None:
     """A user must be an owner or an admin to manage the organization; its own token may."""
     if subject.is_organization:
         return
@@ -43,7 +45,9 @@ async def require_manager(uow: UnitOfWork, subject: AuthSubject, organization: O
         raise NotPermitted("Only the organization's owners and admins can do this.")
 
 
-async def membership_of(uow: UnitOfWork, subject: AuthSubject, organization: Organization) -> Membership | None:
+async def membership_of(
+    uow: UnitOfWork, subject: AuthSubject, organization: Organization
+) -> Membership | None:
     if not subject.is_user:
         return None
     return await uow.memberships.get(subject.require_id(), organization.id)

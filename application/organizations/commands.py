@@ -16,7 +16,9 @@ from domain.organization import (
     TaxBehavior,
 )
 
-OrganizationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+OrganizationName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
+]
 OrganizationSlug = Annotated[str, StringConstraints(min_length=3, max_length=64)]
 Url = Annotated[AnyHttpUrl, Field(max_length=2048)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -92,7 +94,9 @@ class CustomerPortalSettingsInput(Command):
                 else self.subscription.update_units
             ),
             subscription_pause=(
-                defaults.subscription_pause if self.subscription.pause is None else self.subscription.pause
+                defaults.subscription_pause
+                if self.subscription.pause is None
+                else self.subscription.pause
             ),
             customer_allow_email_change=(
                 defaults.customer_allow_email_change
@@ -146,16 +150,22 @@ class _OrganizationFields(Command):
             ]
         if "feature_settings" in sent and self.feature_settings is not None:
             changes["feature_settings"] = {
-                k: bool(v) for k, v in (self.feature_settings.model_extra or {}).items()
+                k: bool(v)
+                for k, v in (self.feature_settings.model_extra or {}).items()
                 if isinstance(v, bool)
             }
-        for name in ("subscription_settings", "customer_email_settings", "customer_portal_settings"):
+        for name in (
+            "subscription_settings",
+            "customer_email_settings",
+            "customer_portal_settings",
+        ):
             value = getattr(self, name)
             if name in sent and value is not None:
                 changes[name] = value.to_domain()
         # Explicit nulls for non-nullable settings mean "leave as is".
         return {
-            k: v for k, v in changes.items()
+            k: v
+            for k, v in changes.items()
             if v is not None or k in ("avatar_url", "email", "website", "country")
         }
 
@@ -168,9 +178,13 @@ class OrganizationCreate(_OrganizationFields):
 class OrganizationUpdate(_OrganizationFields):
     name: OrganizationName | None = None
     dispute_settings: DisputeSettingsInput | None = None
-    embed_hosts: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=255)]], Field(max_length=50)
-    ] | None = None
+    embed_hosts: (
+        Annotated[
+            list[Annotated[str, StringConstraints(min_length=1, max_length=255)]],
+            Field(max_length=50),
+        ]
+        | None
+    ) = None
 
     def domain_changes(self) -> dict[str, Any]:
         changes = super().domain_changes()
@@ -181,4 +195,3 @@ class OrganizationUpdate(_OrganizationFields):
         if self.embed_hosts is not None:
             changes["embed_hosts"] = list(self.embed_hosts)
         return changes
-

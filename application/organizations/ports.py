@@ -36,7 +36,9 @@ class OrganizationRepository(Protocol):
         """Insert. A live organization with the same slug raises ValidationFailed naming `slug`."""
         ...
 
-    async def update(self, organization: Organization, changes: dict[str, Any] | None = None) -> Organization:
+    async def update(
+        self, organization: Organization, changes: dict[str, Any] | None = None
+    ) -> Organization:
         """Apply `changes` (attribute → value), stamp `modified_at`, persist the whole entity."""
         ...
 

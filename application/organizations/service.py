@@ -15,7 +15,7 @@ from application.organizations.sorting import OrganizationSortProperty
 from application.ports import Clock
 from application.uow import UnitOfWork
 from domain.errors import InvariantViolation
-from domain.membership import Membership, MemberRole
+from domain.membership import MemberRole, Membership
 from domain.organization import Organization, validate_name, validate_slug
 
 ORGANIZATION_DELETED = "organization.deleted"

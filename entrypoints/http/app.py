@@ -15,6 +15,7 @@ from entrypoints.http.organization_access_tokens import endpoints as organizatio
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.runtime import Runtime
 
+
 def create_app(container: Container | None = None, *, manage_runtime: bool = True) -> FastAPI:
     """Build the API. With `manage_runtime`, the app starts and stops the container's services."""
     container = container or Container()

@@ -1,6 +1,5 @@
 """Per-request dependencies: units of work and the authenticated subject."""
 
-
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
@@ -12,7 +11,6 @@ from application.kit.errors import NotPermitted, Unauthorized
 from application.tokens.authentication import AuthenticationService
 from application.uow import UnitOfWork, UnitOfWorkFactory
 from entrypoints.container import Container
-
 
 T = TypeVar("T")
 
@@ -64,9 +62,7 @@ def _bearer_token(request: Request) -> str | None:
 async def get_auth_subject(
     request: Request,
     uow: ReadUnitOfWork,
-    authentication: Annotated[
-        AuthenticationService, provided(lambda c: c.authentication_service)
-    ],
+    authentication: Annotated[AuthenticationService, provided(lambda c: c.authentication_service)],
 ) -> AuthSubject:
     return await authentication.authenticate(uow, _bearer_token(request))
 
@@ -77,11 +73,15 @@ class Authenticator:
     No acceptable credentials → 401; a subject kind the route does not serve or a missing scope → 403.
     """
 
-    def __init__(self, required_scopes: Iterable[Scope], allowed_subjects: Iterable[SubjectKind]) -> None:
+    def __init__(
+        self, required_scopes: Iterable[Scope], allowed_subjects: Iterable[SubjectKind]
+    ) -> None:
         self.required_scopes = frozenset(required_scopes)
         self.allowed_subjects = frozenset(allowed_subjects)
 
-    async def __call__(self, subject: Annotated[AuthSubject, Depends(get_auth_subject)]) -> AuthSubject:
+    async def __call__(
+        self, subject: Annotated[AuthSubject, Depends(get_auth_subject)]
+    ) -> AuthSubject:
         if subject.is_anonymous:
             if SubjectKind.anonymous in self.allowed_subjects:
                 return subject

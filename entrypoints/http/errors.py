@@ -51,7 +51,9 @@ HTTP_ERROR_NAMES = {
 }
 
 
-def error_response(status: int, name: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, name: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -64,7 +66,9 @@ def _safe_errors(errors: Any) -> list[dict[str, Any]]:
     for error in errors:
         item = {k: error[k] for k in ("type", "loc", "msg", "input") if k in error}
         if "ctx" in error:
-            item["ctx"] = {k: str(v) if isinstance(v, Exception) else v for k, v in error["ctx"].items()}
+            item["ctx"] = {
+                k: str(v) if isinstance(v, Exception) else v for k, v in error["ctx"].items()
+            }
         result.append(item)
     encoded: list[dict[str, Any]] = jsonable_encoder(
         result, custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")}
@@ -76,8 +80,15 @@ async def _application_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApplicationError)
     if isinstance(exc, ValidationFailed):
         return _validation_response(
-            [{"loc": list(e.loc), "msg": e.msg, "type": e.type, "input": jsonable_encoder(e.input)}
-             for e in exc.errors]
+            [
+                {
+                    "loc": list(e.loc),
+                    "msg": e.msg,
+                    "type": e.type,
+                    "input": jsonable_encoder(e.input),
+                }
+                for e in exc.errors
+            ]
         )
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -107,7 +118,9 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     if is_unavailable(exc):
         log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
         return error_response(
-            503, "ServiceUnavailable", "The database is unavailable. Try again shortly.",
+            503,
+            "ServiceUnavailable",
+            "The database is unavailable. Try again shortly.",
             {"Retry-After": "5"},
         )
     log.exception("unhandled error on %s %s", request.method, request.url.path)

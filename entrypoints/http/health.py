@@ -1,6 +1,5 @@
 """Liveness and readiness probes."""
 
-
 import asyncio
 from typing import Annotated, Any
 
@@ -57,5 +56,9 @@ async def readyz(
     body: dict[str, Any] = {"status": "ready" if ready else "unavailable", "checks": checks}
     if not ready:
         failing = ", ".join(k for k, v in checks.items() if v != "ok")
-        body = {"error": "ServiceUnavailable", "detail": f"Unavailable: {failing}.", "checks": checks}
+        body = {
+            "error": "ServiceUnavailable",
+            "detail": f"Unavailable: {failing}.",
+            "checks": checks,
+        }
     return JSONResponse(body, status_code=200 if ready else 503)

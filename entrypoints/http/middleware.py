@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -57,20 +58,24 @@ class BodySizeLimit:
                 response_started = True
             await send(message)
 
-        try:
+        with contextlib.suppress(_TooLarge):
             await self.app(scope, limited_receive, guarded_send)
-        except _TooLarge:
-            pass
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(
-            {"error": "RequestBodyTooLarge", "detail": f"Request bodies are limited to {self.limit} bytes."}
+            {
+                "error": "RequestBodyTooLarge",
+                "detail": f"Request bodies are limited to {self.limit} bytes.",
+            }
         ).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

@@ -23,7 +23,9 @@ TEST_SECRET = "test-secret-0123456789-0123456789-0123456789"
 async def container(database_url: str, engine: AsyncEngine) -> AsyncIterator[Container]:
     container = Container()
     container.settings.override(
-        providers.Object(Settings(env=Environment.test, database_url=database_url, secret=TEST_SECRET))
+        providers.Object(
+            Settings(env=Environment.test, database_url=database_url, secret=TEST_SECRET)
+        )
     )
     container.write_engine.override(providers.Object(engine))
     container.clock.override(providers.Object(ShiftableClock()))

@@ -16,9 +16,15 @@ async def _org_count(client: httpx.AsyncClient, tenant: Tenant) -> int:
 
 
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, object]:
-    response = await client.get(f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers("user"))
+    response = await client.get(
+        f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers("user")
+    )
     body = response.json()
-    return {"count": await _org_count(client, tenant), "name": body["name"], "modified_at": body["modified_at"]}
+    return {
+        "count": await _org_count(client, tenant),
+        "name": body["name"],
+        "modified_at": body["modified_at"],
+    }
 
 
 @pytest.fixture
@@ -30,7 +36,8 @@ class TestBodies:
     async def test_malformed_json(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
         before = await _state(client, tenant)
         response = await client.post(
-            "/v1/organizations/", content=b'{"name": "x", "slug":',
+            "/v1/organizations/",
+            content=b'{"name": "x", "slug":',
             headers={**tenant.headers("user"), "Content-Type": "application/json"},
         )
         assert response.status_code == 422
@@ -44,13 +51,15 @@ class TestBodies:
         )
         assert response.status_code == 422
         locs = {tuple(e["loc"]) for e in response.json()["detail"]}
-        assert ("body", "name") in locs and ("body", "slug") in locs
+        assert ("body", "name") in locs
+        assert ("body", "slug") in locs
         assert await _state(client, tenant) == before
 
     async def test_unknown_enum_value(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
         response = await client.patch(
             f"/v1/organizations/{tenant.organization.id}",
-            json={"default_tax_behavior": "Inclusive"}, headers=tenant.headers("user"),
+            json={"default_tax_behavior": "Inclusive"},
+            headers=tenant.headers("user"),
         )
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "default_tax_behavior"]
@@ -58,7 +67,8 @@ class TestBodies:
     async def test_over_long_string(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
         before = await _state(client, tenant)
         response = await client.patch(
-            f"/v1/organizations/{tenant.organization.id}", json={"name": "x" * 129},
+            f"/v1/organizations/{tenant.organization.id}",
+            json={"name": "x" * 129},
             headers=tenant.headers("user"),
         )
         assert response.status_code == 422
@@ -68,13 +78,15 @@ class TestBodies:
     async def test_nul_bytes(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
         before = await _state(client, tenant)
         response = await client.patch(
-            f"/v1/organizations/{tenant.organization.id}", json={"name": "bad\u0000name"},
+            f"/v1/organizations/{tenant.organization.id}",
+            json={"name": "bad\u0000name"},
             headers=tenant.headers("user"),
         )
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "name"]
         token = await client.post(
-            "/v1/organization-access-tokens/", json={"comment": "nul\u0000", "scopes": []},
+            "/v1/organization-access-tokens/",
+            json={"comment": "nul\u0000", "scopes": []},
             headers=tenant.headers("organization"),
         )
         assert token.status_code == 422
@@ -84,20 +96,24 @@ class TestBodies:
         before = await _state(client, tenant)
         big = b'{"name": "' + b"x" * (10 * 1024 * 1024) + b'", "slug": "big-org"}'
         response = await client.post(
-            "/v1/organizations/", content=big,
+            "/v1/organizations/",
+            content=big,
             headers={**tenant.headers("user"), "Content-Type": "application/json"},
         )
         assert response.status_code == 413
         assert response.json()["error"] == "RequestBodyTooLarge"
         assert await _state(client, tenant) == before
 
-    async def test_streamed_body_over_limit_without_length(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
+    async def test_streamed_body_over_limit_without_length(
+        self, client: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
         async def chunks():  # type: ignore[no-untyped-def]
             for _ in range(11):
                 yield b"x" * (1024 * 1024)
 
         response = await client.post(
-            "/v1/organizations/", content=chunks(),
+            "/v1/organizations/",
+            content=chunks(),
             headers={**tenant.headers("user"), "Content-Type": "application/json"},
         )
         assert response.status_code == 413
@@ -120,17 +136,24 @@ class TestQueryAndPath:
         assert response.json()["detail"][0]["loc"] == ["path", "id"]
 
     async def test_page_zero(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
-        response = await client.get("/v1/organizations/", params={"page": 0}, headers=tenant.headers("user"))
+        response = await client.get(
+            "/v1/organizations/", params={"page": 0}, headers=tenant.headers("user")
+        )
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["query", "page"]
 
-    async def test_limit_is_capped(self, client: httpx.AsyncClient, seeder: Seeder, tenant: Tenant) -> None:
+    async def test_limit_is_capped(
+        self, client: httpx.AsyncClient, seeder: Seeder, tenant: Tenant
+    ) -> None:
         for i in range(3):
             await client.post(
-                "/v1/organizations/", json={"name": f"Cap {i}", "slug": f"cap-{i}-{uuid.uuid4().hex[:6]}"},
+                "/v1/organizations/",
+                json={"name": f"Cap {i}", "slug": f"cap-{i}-{uuid.uuid4().hex[:6]}"},
                 headers=tenant.headers("user"),
             )
-        response = await client.get("/v1/organizations/", params={"limit": 1000}, headers=tenant.headers("user"))
+        response = await client.get(
+            "/v1/organizations/", params={"limit": 1000}, headers=tenant.headers("user")
+        )
         assert response.status_code == 200
         body = response.json()
         assert len(body["items"]) == 4
@@ -170,4 +193,5 @@ class TestRouting:
         response = await client.get("/openapi.json")
         assert response.status_code == 200
         paths = response.json()["paths"]
-        assert "/v1/organizations/" in paths and "/v1/organization-access-tokens/{id}" in paths
+        assert "/v1/organizations/" in paths
+        assert "/v1/organization-access-tokens/{id}" in paths

@@ -63,7 +63,9 @@ async def test_readyz_when_up(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
 
 
-async def test_unhandled_error_is_500_without_trace(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_unhandled_error_is_500_without_trace(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
     async def explode() -> None:
         raise RuntimeError("secret internals")
 
@@ -73,5 +75,8 @@ async def test_unhandled_error_is_500_without_trace(app: FastAPI, client: httpx.
     finally:
         app.router.routes.pop()
     assert response.status_code == 500
-    assert response.json() == {"error": "InternalServerError", "detail": "An unexpected error occurred."}
+    assert response.json() == {
+        "error": "InternalServerError",
+        "detail": "An unexpected error occurred.",
+    }
     assert "secret internals" not in response.text

@@ -16,17 +16,25 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _create(client: httpx.AsyncClient, headers: dict[str, str], **body: object) -> httpx.Response:
+async def _create(
+    client: httpx.AsyncClient, headers: dict[str, str], **body: object
+) -> httpx.Response:
     payload = {"comment": "deploy", "scopes": ["products:read"], **body}
     return await client.post(PATH, json=payload, headers=headers)
 
 
 class TestCreate:
-    async def test_create_and_use(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_create_and_use(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant()
         extra = {"organization_id": str(tenant.organization.id)} if subject_kind == "user" else {}
         response = await _create(
-            client, tenant.headers(subject_kind), scopes=["organizations:read"], expires_in=3600, **extra
+            client,
+            tenant.headers(subject_kind),
+            scopes=["organizations:read"],
+            expires_in=3600,
+            **extra,
         )
         assert response.status_code == 201, response.text
         body = response.json()
@@ -35,29 +43,38 @@ class TestCreate:
         record = body["organization_access_token"]
         assert record["organization_id"] == str(tenant.organization.id)
         assert record["scopes"] == ["organizations:read"]
-        assert record["expires_at"] is not None and record["last_used_at"] is None
+        assert record["expires_at"] is not None
+        assert record["last_used_at"] is None
         used = await client.get("/v1/organizations/", headers=_bearer(token))
         assert used.status_code == 200
         assert [o["id"] for o in used.json()["items"]] == [str(tenant.organization.id)]
 
-    async def test_user_without_organization_id(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_user_without_organization_id(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         response = await _create(client, tenant.headers("user"))
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "organization_id"]
 
-    async def test_polar_organization_header(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_polar_organization_header(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         headers = {**tenant.headers("user"), "Polar-Organization": str(tenant.organization.id)}
         response = await _create(client, headers)
         assert response.status_code == 201, response.text
 
-    async def test_scopes_must_be_a_subset(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_scopes_must_be_a_subset(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant(
             scopes=[Scope.organization_access_tokens_write, Scope.products_read]
         )
         extra = {"organization_id": str(tenant.organization.id)} if subject_kind == "user" else {}
-        response = await _create(client, tenant.headers(subject_kind), scopes=["products:write"], **extra)
+        response = await _create(
+            client, tenant.headers(subject_kind), scopes=["products:write"], **extra
+        )
         assert response.status_code == 422
         [error] = response.json()["detail"]
         assert error["loc"] == ["body", "scopes"]
@@ -65,10 +82,14 @@ class TestCreate:
         ok = await _create(client, tenant.headers(subject_kind), scopes=["products:read"], **extra)
         assert ok.status_code == 201
 
-    async def test_other_tenant_organization_id(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_other_tenant_organization_id(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
-        response = await _create(client, mine.headers(subject_kind), organization_id=str(other.organization.id))
+        response = await _create(
+            client, mine.headers(subject_kind), organization_id=str(other.organization.id)
+        )
         assert response.status_code == 404
         listed = await client.get(PATH, headers=other.headers("user"))
         assert listed.json()["pagination"]["total_count"] == 1  # only the seeded token
@@ -82,17 +103,25 @@ class TestCreate:
     async def test_member_cannot_create(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
         member = await seeder.member(tenant, MemberRole.member)
-        response = await _create(client, _bearer(member), organization_id=str(tenant.organization.id))
+        response = await _create(
+            client, _bearer(member), organization_id=str(tenant.organization.id)
+        )
         assert response.status_code == 403
 
-    async def test_requires_write_scope(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_requires_write_scope(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.organization_access_tokens_read])
-        response = await _create(client, tenant.headers(subject_kind), organization_id=str(tenant.organization.id))
+        response = await _create(
+            client, tenant.headers(subject_kind), organization_id=str(tenant.organization.id)
+        )
         assert response.status_code == 403
 
 
 class TestList:
-    async def test_only_own_tokens(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_only_own_tokens(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
         response = await client.get(PATH, headers=mine.headers(subject_kind))
@@ -101,7 +130,9 @@ class TestList:
         assert body["pagination"]["total_count"] == 1
         assert {t["organization_id"] for t in body["items"]} == {str(mine.organization.id)}
         filtered = await client.get(
-            PATH, params={"organization_id": str(other.organization.id)}, headers=mine.headers(subject_kind)
+            PATH,
+            params={"organization_id": str(other.organization.id)},
+            headers=mine.headers(subject_kind),
         )
         assert filtered.json()["pagination"]["total_count"] == 0
 
@@ -112,9 +143,15 @@ class TestList:
 
 
 class TestUpdate:
-    async def test_update(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_update(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant()
-        created = (await _create(client, tenant.headers("user"), organization_id=str(tenant.organization.id))).json()
+        created = (
+            await _create(
+                client, tenant.headers("user"), organization_id=str(tenant.organization.id)
+            )
+        ).json()
         token_id = created["organization_access_token"]["id"]
         response = await client.patch(
             f"/v1/organization-access-tokens/{token_id}",
@@ -125,44 +162,64 @@ class TestUpdate:
         assert response.json()["comment"] == "renamed"
         assert response.json()["scopes"] == ["products:read", "products:write"]
 
-    async def test_other_tenant(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_other_tenant(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
         created = (await _create(client, other.headers("organization"))).json()
         token_id = created["organization_access_token"]["id"]
         response = await client.patch(
-            f"/v1/organization-access-tokens/{token_id}", json={"comment": "x"}, headers=mine.headers(subject_kind)
+            f"/v1/organization-access-tokens/{token_id}",
+            json={"comment": "x"},
+            headers=mine.headers(subject_kind),
         )
         assert response.status_code == 404
 
 
 class TestRevoke:
-    async def test_revoked_token_is_refused(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_revoked_token_is_refused(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant()
-        created = (await _create(client, tenant.headers("organization"), scopes=["organizations:read"])).json()
+        created = (
+            await _create(client, tenant.headers("organization"), scopes=["organizations:read"])
+        ).json()
         token, token_id = created["token"], created["organization_access_token"]["id"]
         assert (await client.get("/v1/organizations/", headers=_bearer(token))).status_code == 200
-        response = await client.delete(f"/v1/organization-access-tokens/{token_id}", headers=tenant.headers(subject_kind))
+        response = await client.delete(
+            f"/v1/organization-access-tokens/{token_id}", headers=tenant.headers(subject_kind)
+        )
         assert response.status_code == 204
         refused = await client.get("/v1/organizations/", headers=_bearer(token))
         assert refused.status_code == 401
-        again = await client.delete(f"/v1/organization-access-tokens/{token_id}", headers=tenant.headers(subject_kind))
+        again = await client.delete(
+            f"/v1/organization-access-tokens/{token_id}", headers=tenant.headers(subject_kind)
+        )
         assert again.status_code == 404
 
-    async def test_other_tenant(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_other_tenant(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
-        created = (await _create(client, other.headers("organization"), scopes=["organizations:read"])).json()
+        created = (
+            await _create(client, other.headers("organization"), scopes=["organizations:read"])
+        ).json()
         response = await client.delete(
             f"/v1/organization-access-tokens/{created['organization_access_token']['id']}",
             headers=mine.headers(subject_kind),
         )
         assert response.status_code == 404
-        assert (await client.get("/v1/organizations/", headers=_bearer(created["token"]))).status_code == 200
+        assert (
+            await client.get("/v1/organizations/", headers=_bearer(created["token"]))
+        ).status_code == 200
 
     async def test_unknown(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
-        response = await client.delete(f"/v1/organization-access-tokens/{uuid.uuid4()}", headers=tenant.headers("user"))
+        response = await client.delete(
+            f"/v1/organization-access-tokens/{uuid.uuid4()}", headers=tenant.headers("user")
+        )
         assert response.status_code == 404
 
 
@@ -171,7 +228,9 @@ class TestExpiry:
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str, clock: ShiftableClock
     ) -> None:
         tenant = await seeder.tenant(expires_in=timedelta(minutes=5))
-        assert (await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))).status_code == 200
+        assert (
+            await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))
+        ).status_code == 200
         clock.offset = timedelta(minutes=5, seconds=1)
         response = await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))
         assert response.status_code == 401

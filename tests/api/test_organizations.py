@@ -24,7 +24,9 @@ class TestListOrganizations:
             )
             assert response.status_code == 401, token
 
-    async def test_lists_only_own(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_lists_only_own(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
         response = await client.get("/v1/organizations/", headers=mine.headers(subject_kind))
@@ -35,10 +37,13 @@ class TestListOrganizations:
         assert str(other.organization.id) not in ids
         assert body["pagination"] == {"total_count": 1, "max_page": 1}
 
-    async def test_user_sees_every_membership(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_user_sees_every_membership(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         second = await client.post(
-            "/v1/organizations/", json={"name": "Second", "slug": f"second-{uuid.uuid4().hex[:8]}"},
+            "/v1/organizations/",
+            json={"name": "Second", "slug": f"second-{uuid.uuid4().hex[:8]}"},
             headers=tenant.headers("user"),
         )
         assert second.status_code == 201
@@ -52,7 +57,8 @@ class TestListOrganizations:
         tenant = await seeder.tenant()
         for slug in ("bbb-org", "aaa-org", "ccc-org"):
             created = await client.post(
-                "/v1/organizations/", json={"name": slug.upper(), "slug": f"{slug}-{uuid.uuid4().hex[:4]}"},
+                "/v1/organizations/",
+                json={"name": slug.upper(), "slug": f"{slug}-{uuid.uuid4().hex[:4]}"},
                 headers=tenant.headers("user"),
             )
             assert created.status_code == 201, created.text
@@ -75,13 +81,16 @@ class TestListOrganizations:
         tenant = await seeder.tenant()
         for i in range(4):
             await client.post(
-                "/v1/organizations/", json={"name": f"Org {i}", "slug": f"page-{i}-{uuid.uuid4().hex[:6]}"},
+                "/v1/organizations/",
+                json={"name": f"Org {i}", "slug": f"page-{i}-{uuid.uuid4().hex[:6]}"},
                 headers=tenant.headers("user"),
             )
         seen: list[str] = []
         for page in (1, 2, 3):
             response = await client.get(
-                "/v1/organizations/", params={"page": page, "limit": 2}, headers=tenant.headers("user")
+                "/v1/organizations/",
+                params={"page": page, "limit": 2},
+                headers=tenant.headers("user"),
             )
             body = response.json()
             assert body["pagination"] == {"total_count": 5, "max_page": 3}
@@ -92,13 +101,17 @@ class TestListOrganizations:
         )
         assert beyond.json() == {"items": [], "pagination": {"total_count": 5, "max_page": 3}}
 
-    async def test_missing_scope(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_missing_scope(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.products_read])
         response = await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))
         assert response.status_code == 403
         assert response.json()["error"] == "NotPermitted"
 
-    async def test_write_scope_reads(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_write_scope_reads(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.organizations_write])
         response = await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))
         assert response.status_code == 200
@@ -115,8 +128,16 @@ class TestGetOrganization:
         assert body["id"] == str(tenant.organization.id)
         assert body["slug"] == tenant.organization.slug
         # Keys typed `X | None` without a default must be present, as null.
-        for key in ("avatar_url", "email", "website", "details_submitted_at", "account_id", "country"):
-            assert key in body and body[key] is None
+        for key in (
+            "avatar_url",
+            "email",
+            "website",
+            "details_submitted_at",
+            "account_id",
+            "country",
+        ):
+            assert key in body
+            assert body[key] is None
         assert body["subscription_settings"]["proration_behavior"] == "prorate"
         assert body["capabilities"]["api_access"] is True
 
@@ -133,7 +154,9 @@ class TestGetOrganization:
 
     async def test_unknown_id(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
-        response = await client.get(f"/v1/organizations/{uuid.uuid4()}", headers=tenant.headers("user"))
+        response = await client.get(
+            f"/v1/organizations/{uuid.uuid4()}", headers=tenant.headers("user")
+        )
         assert response.status_code == 404
 
 
@@ -165,21 +188,29 @@ class TestCreateOrganization:
         assert body["subscription_settings"]["proration_behavior"] == "invoice"
         assert body["proration_behavior"] == "invoice"
         # Owner: may delete it.
-        deleted = await client.delete(f"/v1/organizations/{body['id']}", headers=tenant.headers("user"))
+        deleted = await client.delete(
+            f"/v1/organizations/{body['id']}", headers=tenant.headers("user")
+        )
         assert deleted.status_code == 204
 
-    async def test_organization_token_cannot_create(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_organization_token_cannot_create(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         response = await client.post(
-            "/v1/organizations/", json={"name": "X", "slug": f"x-{uuid.uuid4().hex[:8]}"},
+            "/v1/organizations/",
+            json={"name": "X", "slug": f"x-{uuid.uuid4().hex[:8]}"},
             headers=tenant.headers("organization"),
         )
         assert response.status_code == 403
 
-    async def test_duplicate_slug_names_the_field(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_duplicate_slug_names_the_field(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         response = await client.post(
-            "/v1/organizations/", json={"name": "Dup", "slug": tenant.organization.slug},
+            "/v1/organizations/",
+            json={"name": "Dup", "slug": tenant.organization.slug},
             headers=tenant.headers("user"),
         )
         assert response.status_code == 422
@@ -189,9 +220,17 @@ class TestCreateOrganization:
 
     @pytest.mark.parametrize(
         ("slug", "reason"),
-        [("ab", "short"), ("Has-Upper", "case"), ("trailing-", "hyphen"), ("api", "reserved"), ("a--b", "double")],
+        [
+            ("ab", "short"),
+            ("Has-Upper", "case"),
+            ("trailing-", "hyphen"),
+            ("api", "reserved"),
+            ("a--b", "double"),
+        ],
     )
-    async def test_invalid_slug(self, client: httpx.AsyncClient, seeder: Seeder, slug: str, reason: str) -> None:
+    async def test_invalid_slug(
+        self, client: httpx.AsyncClient, seeder: Seeder, slug: str, reason: str
+    ) -> None:
         tenant = await seeder.tenant()
         response = await client.post(
             "/v1/organizations/", json={"name": "Bad", "slug": slug}, headers=tenant.headers("user")
@@ -201,11 +240,17 @@ class TestCreateOrganization:
 
 
 class TestUpdateOrganization:
-    async def test_update(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_update(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant()
         response = await client.patch(
             f"/v1/organizations/{tenant.organization.id}",
-            json={"name": "Renamed", "website": "https://renamed.example.com", "embed_hosts": ["shop.example.com"]},
+            json={
+                "name": "Renamed",
+                "website": "https://renamed.example.com",
+                "embed_hosts": ["shop.example.com"],
+            },
             headers=tenant.headers(subject_kind),
         )
         assert response.status_code == 200, response.text
@@ -214,44 +259,63 @@ class TestUpdateOrganization:
         assert body["website"] == "https://renamed.example.com/"
         assert body["embed_hosts"] == ["shop.example.com"]
         assert body["modified_at"] is not None
-        again = await client.get(f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers(subject_kind))
+        again = await client.get(
+            f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers(subject_kind)
+        )
         assert again.json()["name"] == "Renamed"
 
-    async def test_other_tenant(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_other_tenant(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
         response = await client.patch(
-            f"/v1/organizations/{other.organization.id}", json={"name": "Hijack"},
+            f"/v1/organizations/{other.organization.id}",
+            json={"name": "Hijack"},
             headers=mine.headers(subject_kind),
         )
         assert response.status_code == 404
-        check = await client.get(f"/v1/organizations/{other.organization.id}", headers=other.headers("user"))
+        check = await client.get(
+            f"/v1/organizations/{other.organization.id}", headers=other.headers("user")
+        )
         assert check.json()["name"] != "Hijack"
 
-    async def test_plain_member_is_not_permitted(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_plain_member_is_not_permitted(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         member = await seeder.member(tenant, MemberRole.member)
         response = await client.patch(
-            f"/v1/organizations/{tenant.organization.id}", json={"name": "Nope"},
+            f"/v1/organizations/{tenant.organization.id}",
+            json={"name": "Nope"},
             headers={"Authorization": f"Bearer {member}"},
         )
         assert response.status_code == 403
 
-    async def test_read_scope_cannot_write(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+    async def test_read_scope_cannot_write(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.organizations_read])
         response = await client.patch(
-            f"/v1/organizations/{tenant.organization.id}", json={"name": "Nope"},
+            f"/v1/organizations/{tenant.organization.id}",
+            json={"name": "Nope"},
             headers=tenant.headers(subject_kind),
         )
         assert response.status_code == 403
 
 
 class TestDeleteOrganization:
-    async def test_owner_deletes_and_tokens_are_revoked(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_owner_deletes_and_tokens_are_revoked(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         extra = await client.post(
             "/v1/organization-access-tokens/",
-            json={"organization_id": str(tenant.organization.id), "comment": "ci", "scopes": ["products:read"]},
+            json={
+                "organization_id": str(tenant.organization.id),
+                "comment": "ci",
+                "scopes": ["products:read"],
+            },
             headers=tenant.headers("user"),
         )
         assert extra.status_code == 201
@@ -260,8 +324,14 @@ class TestDeleteOrganization:
         )
         assert response.status_code == 204
         # Gone for everyone, and its tokens no longer authenticate.
-        assert (await client.get(f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers("user"))).status_code == 404
-        assert (await client.get("/v1/organizations/", headers=tenant.headers("organization"))).status_code == 401
+        assert (
+            await client.get(
+                f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers("user")
+            )
+        ).status_code == 404
+        assert (
+            await client.get("/v1/organizations/", headers=tenant.headers("organization"))
+        ).status_code == 401
         # The organization.deleted job (run through the outbox) revoked the tokens' rows.
         listed = await client.get("/v1/organizations/", headers=tenant.headers("user"))
         assert listed.json()["pagination"]["total_count"] == 0
@@ -270,11 +340,14 @@ class TestDeleteOrganization:
         tenant = await seeder.tenant()
         admin = await seeder.member(tenant, MemberRole.admin)
         response = await client.delete(
-            f"/v1/organizations/{tenant.organization.id}", headers={"Authorization": f"Bearer {admin}"}
+            f"/v1/organizations/{tenant.organization.id}",
+            headers={"Authorization": f"Bearer {admin}"},
         )
         assert response.status_code == 403
 
-    async def test_organization_token_cannot_delete(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+    async def test_organization_token_cannot_delete(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
         tenant = await seeder.tenant()
         response = await client.delete(
             f"/v1/organizations/{tenant.organization.id}", headers=tenant.headers("organization")
@@ -284,5 +357,7 @@ class TestDeleteOrganization:
     async def test_other_tenant(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         mine = await seeder.tenant()
         other = await seeder.tenant()
-        response = await client.delete(f"/v1/organizations/{other.organization.id}", headers=mine.headers("user"))
+        response = await client.delete(
+            f"/v1/organizations/{other.organization.id}", headers=mine.headers("user")
+        )
         assert response.status_code == 404

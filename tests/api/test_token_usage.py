@@ -13,7 +13,9 @@ async def test_last_used_at_is_recorded_off_the_request_path(
     tenant = await seeder.tenant()
     container.token_usage().drain()
     for _ in range(3):
-        assert (await client.get("/v1/organizations/", headers=tenant.headers("organization"))).status_code == 200
+        assert (
+            await client.get("/v1/organizations/", headers=tenant.headers("organization"))
+        ).status_code == 200
     listed = await client.get("/v1/organization-access-tokens/", headers=tenant.headers("user"))
     # Nothing was written by the requests themselves...
     assert listed.json()["items"][0]["last_used_at"] is None

@@ -58,7 +58,7 @@ class RepositoryBase(Generic[E]):
 
     # Row <-> entity. The default maps columns to same-named dataclass fields.
 
-    def to_entity(self, row: Mapping[str, Any]) -> E:
+    def to_entity(self, row: Mapping[Any, Any]) -> E:
         names = {f.name for f in fields(self.entity)}
         return self.entity(**{k: v for k, v in row.items() if k in names})  # type: ignore[return-value]
 
@@ -100,7 +100,9 @@ class RepositoryBase(Generic[E]):
             count = int((await self.connection.execute(count_statement)).scalar_one())
         else:
             count = 0
-        return Page(items=[self.to_entity(row) for row in rows], total_count=count, limit=pagination.limit)
+        return Page(
+            items=[self.to_entity(row) for row in rows], total_count=count, limit=pagination.limit
+        )
 
     async def create(self, entity: E) -> E:
         try:
@@ -138,8 +140,9 @@ class SortingMixin(RepositoryBase[E], Generic[E, P]):
         clauses = []
         for criterion in sorting:
             column = self.sorting_columns[criterion.property]
-            clauses.append(column.desc().nulls_last() if criterion.descending else column.asc().nulls_first())
+            clauses.append(
+                column.desc().nulls_last() if criterion.descending else column.asc().nulls_first()
+            )
         # The id breaks ties so that pages never overlap or skip rows.
         clauses.append(self.table.c.id.asc())
         return statement.order_by(*clauses)
-

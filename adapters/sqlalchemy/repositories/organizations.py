@@ -17,7 +17,7 @@ from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.sorting import OrganizationSortProperty
-from domain.membership import Membership, MemberRole
+from domain.membership import MemberRole, Membership
 from domain.organization import (
     CustomerEmailSettings,
     CustomerPortalSettings,
@@ -63,7 +63,7 @@ class SqlAlchemyOrganizationRepository(
 ):
     table = organizations
     entity = Organization
-    sorting_columns: Mapping[Any, Any] = {
+    sorting_columns = {
         OrganizationSortProperty.created_at: organizations.c.created_at,
         OrganizationSortProperty.slug: organizations.c.slug,
         OrganizationSortProperty.name: organizations.c.name,
@@ -71,7 +71,7 @@ class SqlAlchemyOrganizationRepository(
         OrganizationSortProperty.days_in_status: organizations.c.status_changed_at,
     }
 
-    def to_entity(self, row: Mapping[str, Any]) -> Organization:
+    def to_entity(self, row: Mapping[Any, Any]) -> Organization:
         return Organization(
             id=row["id"],
             created_at=row["created_at"],
@@ -92,7 +92,9 @@ class SqlAlchemyOrganizationRepository(
             feature_settings=dict(row["feature_settings"]),
             subscription_settings=SubscriptionSettings.from_dict(row["subscription_settings"]),
             customer_email_settings=CustomerEmailSettings.from_dict(row["customer_email_settings"]),
-            customer_portal_settings=CustomerPortalSettings.from_dict(row["customer_portal_settings"]),
+            customer_portal_settings=CustomerPortalSettings.from_dict(
+                row["customer_portal_settings"]
+            ),
             dispute_settings=DisputeSettings.from_dict(row["dispute_settings"]),
             embed_hosts=list(row["embed_hosts"]),
         )
@@ -100,8 +102,12 @@ class SqlAlchemyOrganizationRepository(
     def to_row(self, entity: Organization) -> dict[str, Any]:
         row = super().to_row(entity)
         row["socials"] = [{"platform": s.platform.value, "url": s.url} for s in entity.socials]
-        for name in ("subscription_settings", "customer_email_settings",
-                     "customer_portal_settings", "dispute_settings"):
+        for name in (
+            "subscription_settings",
+            "customer_email_settings",
+            "customer_portal_settings",
+            "dispute_settings",
+        ):
             row[name] = getattr(entity, name).to_dict()
         row["status"] = entity.status.value
         row["default_tax_behavior"] = entity.default_tax_behavior.value
@@ -141,7 +147,7 @@ class SqlAlchemyMembershipRepository(SoftDeletionMixin[Membership], RepositoryBa
     table = memberships
     entity = Membership
 
-    def to_entity(self, row: Mapping[str, Any]) -> Membership:
+    def to_entity(self, row: Mapping[Any, Any]) -> Membership:
         membership = super().to_entity(row)
         membership.role = MemberRole(row["role"])
         return membership
@@ -166,5 +172,7 @@ class SqlAlchemyMembershipRepository(SoftDeletionMixin[Membership], RepositoryBa
             .order_by(memberships.c.created_at, memberships.c.id)
         )
 
-    async def update(self, membership: Membership, changes: dict[str, Any] | None = None) -> Membership:
+    async def update(
+        self, membership: Membership, changes: dict[str, Any] | None = None
+    ) -> Membership:
         return await super().update(membership, changes)

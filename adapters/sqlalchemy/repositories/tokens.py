@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Table, bindparam, or_, update
 
@@ -24,9 +24,9 @@ from domain.scopes import parse_scopes
 
 
 class _TokenRows:
-    table: Table
+    table: ClassVar[Table]
 
-    def _scopes_in(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def _scopes_in(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         values = dict(row)
         values["scopes"] = parse_scopes(values["scopes"])
         return values
@@ -41,7 +41,12 @@ class _TokenRows:
         statement = (
             update(self.table)
             .where(self.table.c.id == bindparam("token_id"))
-            .where(or_(self.table.c.last_used_at.is_(None), self.table.c.last_used_at < bindparam("used_at")))
+            .where(
+                or_(
+                    self.table.c.last_used_at.is_(None),
+                    self.table.c.last_used_at < bindparam("used_at"),
+                )
+            )
             .values(last_used_at=bindparam("used_at"))
         )
         await connection.execute(
@@ -55,7 +60,7 @@ class SqlAlchemyPersonalAccessTokenRepository(
     table = personal_access_tokens
     entity = PersonalAccessToken
 
-    def to_entity(self, row: Mapping[str, Any]) -> PersonalAccessToken:
+    def to_entity(self, row: Mapping[Any, Any]) -> PersonalAccessToken:
         return super().to_entity(self._scopes_in(row))
 
     def to_row(self, entity: PersonalAccessToken) -> dict[str, Any]:
@@ -83,14 +88,14 @@ class SqlAlchemyOrganizationAccessTokenRepository(
 ):
     table = organization_access_tokens
     entity = OrganizationAccessToken
-    sorting_columns: Mapping[Any, Any] = {
+    sorting_columns = {
         AccessTokenSortProperty.created_at: organization_access_tokens.c.created_at,
         AccessTokenSortProperty.comment: organization_access_tokens.c.comment,
         AccessTokenSortProperty.last_used_at: organization_access_tokens.c.last_used_at,
         AccessTokenSortProperty.organization_id: organization_access_tokens.c.organization_id,
     }
 
-    def to_entity(self, row: Mapping[str, Any]) -> OrganizationAccessToken:
+    def to_entity(self, row: Mapping[Any, Any]) -> OrganizationAccessToken:
         return super().to_entity(self._scopes_in(row))
 
     def to_row(self, entity: OrganizationAccessToken) -> dict[str, Any]:
@@ -101,7 +106,9 @@ class SqlAlchemyOrganizationAccessTokenRepository(
             self.get_base_statement(), organization_access_tokens.c.organization_id, subject
         )
 
-    async def get_usable_by_digest(self, digest: str, now: datetime) -> OrganizationAccessToken | None:
+    async def get_usable_by_digest(
+        self, digest: str, now: datetime
+    ) -> OrganizationAccessToken | None:
         t = organization_access_tokens
         statement = (
             self.get_base_statement()
@@ -111,7 +118,9 @@ class SqlAlchemyOrganizationAccessTokenRepository(
         )
         return await self.get_one_or_none(statement)
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> OrganizationAccessToken | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID
+    ) -> OrganizationAccessToken | None:
         return await self.get_one_or_none(
             self._readable(subject).where(organization_access_tokens.c.id == id)
         )
@@ -138,7 +147,7 @@ class SqlAlchemyOrganizationAccessTokenRepository(
             .where(t.c.organization_id == organization_id, t.c.deleted_at.is_(None))
             .values(deleted_at=at, modified_at=at)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
     async def record_usage(self, usages: dict[uuid.UUID, datetime]) -> None:
         await self._record_usage(self.connection, usages)

@@ -4,7 +4,11 @@ import uuid
 
 from sqlalchemy import func
 
-from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, register_unique_field
+from adapters.sqlalchemy.kit.repository import (
+    RepositoryBase,
+    SoftDeletionMixin,
+    register_unique_field,
+)
 from adapters.sqlalchemy.tables import users
 from domain.user import User
 

@@ -1,6 +1,5 @@
 """Query-string parameters shared by list routes."""
 
-
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, TypeVar
@@ -16,7 +15,8 @@ P = TypeVar("P", bound=StrEnum)
 def _pagination(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, defaults to 1.")] = 1,
     limit: Annotated[
-        int, Query(ge=1, le=1_000_000, description="Size of a page, defaults to 10. Maximum is 100.")
+        int,
+        Query(ge=1, le=1_000_000, description="Size of a page, defaults to 10. Maximum is 100."),
     ] = 10,
 ) -> PaginationParams:
     return PaginationParams(page=page, limit=limit)
@@ -25,14 +25,18 @@ def _pagination(
 PaginationQuery = Annotated[PaginationParams, Depends(_pagination)]
 
 
-def sorting_query(properties: type[P], default: Sequence[Sorting[P]]) -> Callable[..., list[Sorting[P]]]:
+def sorting_query(
+    properties: type[P], default: Sequence[Sorting[P]]
+) -> Callable[..., list[Sorting[P]]]:
     """A dependency parsing repeatable `?sorting=` values into Sorting criteria."""
     allowed = ", ".join(f"{p.value}, -{p.value}" for p in properties)
 
     def dependency(
         sorting: Annotated[
             list[str] | None,
-            Query(description=f"Sorting criteria, applied in order. One of: {allowed}.", max_length=10),
+            Query(
+                description=f"Sorting criteria, applied in order. One of: {allowed}.", max_length=10
+            ),
         ] = None,
     ) -> list[Sorting[P]]:
         return parse_sorting(sorting or [], properties, default)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +24,8 @@ class ListResource(Schema, Generic[T]):
     pagination: Pagination
 
     @classmethod
-    def of(cls, page: Page[object], items: list[T]) -> ListResource[T]:
+    def of(cls, page: Page[Any], items: list[T]) -> ListResource[T]:
         max_page = math.ceil(page.total_count / page.limit) if page.total_count else 0
-        return cls(items=items, pagination=Pagination(total_count=page.total_count, max_page=max_page))
+        return cls(
+            items=items, pagination=Pagination(total_count=page.total_count, max_page=max_page)
+        )

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import UUID4
 
+from application.kit.sorting import Sorting
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
@@ -19,7 +20,10 @@ from entrypoints.http.organization_access_tokens.schemas import (
 router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
 
 Service = Annotated[AccessTokenService, provided(lambda c: c.token_service)]
-Sorting = Annotated[list, Depends(sorting_query(AccessTokenSortProperty, DEFAULT_SORTING))]
+SortingQuery = Annotated[
+    list[Sorting[AccessTokenSortProperty]],
+    Depends(sorting_query(AccessTokenSortProperty, DEFAULT_SORTING)),
+]
 
 
 @router.get("/", summary="List organization access tokens")
@@ -27,7 +31,7 @@ async def list_tokens(
     subject: auth.TokensRead,
     uow: ReadUnitOfWork,
     pagination: PaginationQuery,
-    sorting: Sorting,
+    sorting: SortingQuery,
     service: Service,
     organization_id: Annotated[
         list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
@@ -70,6 +74,8 @@ async def update_token(
 
 
 @router.delete("/{id}", status_code=204, summary="Revoke an organization access token")
-async def delete_token(id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork, service: Service) -> None:
+async def delete_token(
+    id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork, service: Service
+) -> None:
     await service.revoke_organization_token(uow, subject, id)
     await uow.commit()

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import UUID4
 
+from application.kit.sorting import Sorting
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
@@ -15,7 +16,10 @@ from entrypoints.http.organizations.schemas import OrganizationSchema
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 Service = Annotated[OrganizationService, provided(lambda c: c.organization_service)]
-Sorting = Annotated[list, Depends(sorting_query(OrganizationSortProperty, DEFAULT_SORTING))]
+SortingQuery = Annotated[
+    list[Sorting[OrganizationSortProperty]],
+    Depends(sorting_query(OrganizationSortProperty, DEFAULT_SORTING)),
+]
 
 
 @router.get("/", summary="List organizations")
@@ -23,7 +27,7 @@ async def list_organizations(
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork,
     pagination: PaginationQuery,
-    sorting: Sorting,
+    sorting: SortingQuery,
     service: Service,
     slug: Annotated[str | None, Query(max_length=64, description="Filter by slug.")] = None,
 ) -> ListResource[OrganizationSchema]:
@@ -33,7 +37,10 @@ async def list_organizations(
 
 @router.post("/", status_code=201, summary="Create an organization")
 async def create_organization(
-    body: OrganizationCreate, subject: auth.OrganizationsCreate, uow: WriteUnitOfWork, service: Service
+    body: OrganizationCreate,
+    subject: auth.OrganizationsCreate,
+    uow: WriteUnitOfWork,
+    service: Service,
 ) -> OrganizationSchema:
     organization = await service.create(uow, subject, body)
     await uow.commit()

@@ -121,7 +121,9 @@ class OrganizationSchema(Schema):
                     update_units=portal.subscription_update_units,
                     pause=portal.subscription_pause,
                 ),
-                customer=PortalCustomerSchema(allow_email_change=portal.customer_allow_email_change),
+                customer=PortalCustomerSchema(
+                    allow_email_change=portal.customer_allow_email_change
+                ),
             ),
             dispute_settings=DisputeSettingsSchema(
                 auto_accept_below_amount=o.dispute_settings.auto_accept_below_amount

@@ -1,0 +1,94 @@
+"""The JobQueue contract on each broker: in-process and Redis Streams."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from taskiq import Context, TaskiqDepends, TaskiqScheduler
+from taskiq.api import run_receiver_task, run_scheduler_task
+
+from adapters.taskiq.broker import SCHEDULE_REFRESH, BrokerBundle, RetryPolicy, build_broker
+from adapters.taskiq.queue import TaskiqJobQueue, UnknownJob
+from application.ports import Job
+from tests import services
+
+FAST_RETRIES = RetryPolicy(max_retries=3, base_delay=0.2, max_delay=1.0, jitter=0.1)
+
+
+@pytest.fixture(params=["in-process", "redis"])
+async def bundle(request: pytest.FixtureRequest) -> AsyncIterator[BrokerBundle]:
+    redis_url = services.redis_url() if request.param == "redis" else None
+    bundle = build_broker(
+        redis_url, policy=FAST_RETRIES, queue_name=f"meridian-test:{uuid.uuid4().hex}"
+    )
+    return bundle
+
+
+async def _run(bundle: BrokerBundle) -> list[asyncio.Task[None]]:
+    await bundle.broker.startup()
+    if bundle.in_process:
+        return []
+    tasks = [asyncio.create_task(run_receiver_task(bundle.broker, run_startup=False))]
+    assert bundle.schedule_source is not None
+    scheduler = TaskiqScheduler(bundle.broker, sources=[bundle.schedule_source])
+    tasks.append(asyncio.create_task(run_scheduler_task(scheduler, interval=SCHEDULE_REFRESH)))
+    return tasks
+
+
+async def _stop(bundle: BrokerBundle, tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await bundle.broker.shutdown()
+
+
+async def _until(predicate: object, timeout: float = 15.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+
+
+async def test_job_arrives_with_its_id_and_arguments(bundle: BrokerBundle) -> None:
+    received: list[tuple[str, str, int]] = []
+
+    @bundle.broker.task(task_name="contract.echo")
+    async def echo(text: str, number: int, context: Context = TaskiqDepends()) -> None:
+        received.append((context.message.task_id, text, number))
+
+    tasks = await _run(bundle)
+    try:
+        job = Job(name="contract.echo", arguments={"text": "hello", "number": 7})
+        await TaskiqJobQueue(bundle.broker).send(job)
+        await _until(lambda: received)
+        assert received == [(str(job.id), "hello", 7)]
+    finally:
+        await _stop(bundle, tasks)
+
+
+async def test_failing_job_is_retried_with_backoff(bundle: BrokerBundle) -> None:
+    attempts: list[float] = []
+
+    @bundle.broker.task(task_name="contract.flaky")
+    async def flaky() -> None:
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) < 3:
+            raise RuntimeError("transient")
+
+    tasks = await _run(bundle)
+    try:
+        await TaskiqJobQueue(bundle.broker).send(Job(name="contract.flaky", arguments={}))
+        await _until(lambda: len(attempts) >= 3, timeout=30)
+        assert len(attempts) == 3
+        # Each retry waited at least the policy's delay for that attempt.
+        assert attempts[1] - attempts[0] >= FAST_RETRIES.base_delay * 0.9
+        assert attempts[2] - attempts[1] >= FAST_RETRIES.base_delay * 2 * 0.9
+    finally:
+        await _stop(bundle, tasks)
+
+
+async def test_unknown_job_is_refused(bundle: BrokerBundle) -> None:
+    with pytest.raises(UnknownJob):
+        await TaskiqJobQueue(bundle.broker).send(Job(name="contract.nobody", arguments={}))

@@ -1,0 +1,60 @@
+"""The outbox (SQLAlchemy adapter): a job survives a queue outage and is sent exactly by the relay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+from adapters.sqlalchemy.outbox import OutboxRelay
+from adapters.sqlalchemy.tables import outbox
+from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+from tests.harness import SharedConnectionSource
+
+
+async def test_queue_outage_loses_nothing(connection: AsyncConnection) -> None:
+    clock, queue = FrozenClock(), RecordingJobQueue()
+    source = SharedConnectionSource(connection)
+    uows = SqlAlchemyUnitOfWorkFactory(source, clock, queue)
+    relay = OutboxRelay(source, queue, clock, grace=timedelta(seconds=10))
+
+    queue.failing = True
+    async with uows.write() as uow:
+        uow.enqueue("organization.deleted", organization_id="abc")
+        await uow.commit()  # the commit succeeds although the queue is down
+    rows = (await connection.execute(select(outbox))).all()
+    assert len(rows) == 1
+    assert rows[0].dispatched_at is None
+    job_id = rows[0].id
+
+    queue.failing = False
+    assert await relay.relay_once() == 0  # still within the grace period: maybe being sent
+    clock.advance(timedelta(seconds=11))
+    queue.failing = True
+    assert await relay.relay_once() == 0  # queue still down: the row stays pending
+    queue.failing = False
+    assert await relay.relay_once() == 1
+    assert [job.id for job in queue.sent] == [job_id]  # the outbox id is the task id
+    row = (await connection.execute(select(outbox).where(outbox.c.id == job_id))).one()
+    assert row.dispatched_at is not None
+    assert row.attempts == 2
+    assert await relay.relay_once() == 0
+
+    clock.advance(timedelta(days=8))
+    assert await relay.prune() == 1
+
+
+async def test_dispatched_jobs_are_marked(connection: AsyncConnection) -> None:
+    clock, queue = FrozenClock(), RecordingJobQueue()
+    uows = SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue)
+    async with uows.write() as uow:
+        uow.enqueue("organization.deleted", organization_id="a")
+        uow.enqueue("organization.deleted", organization_id="b")
+        await uow.commit()
+    assert len(queue.sent) == 2
+    pending = (
+        await connection.execute(select(outbox).where(outbox.c.dispatched_at.is_(None)))
+    ).all()
+    assert pending == []

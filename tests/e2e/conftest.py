@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from adapters.sqlalchemy.engine import create_engine
+from tests import services
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def e2e_database() -> AsyncIterator[str]:
+    """A fresh, empty database for processes to migrate and use; dropped afterwards."""
+    server = services.postgres_server_url()
+    name = f"meridian_e2e_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, pool_size=1)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield services.with_database(server, name)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+def base_env(e2e_database: str) -> dict[str, str]:
+    return {
+        "MERIDIAN_ENV": "development",
+        "MERIDIAN_DATABASE_URL": e2e_database,
+        "MERIDIAN_AUTO_MIGRATE": "true",
+        "MERIDIAN_SECRET": "e2e-secret-0123456789-0123456789-0123456789",
+        "MERIDIAN_LOG_LEVEL": "INFO",
+        "MERIDIAN_OUTBOX_RELAY_INTERVAL": "1",
+        "MERIDIAN_QUEUE_NAME": f"meridian-e2e:{uuid.uuid4().hex}",
+    }

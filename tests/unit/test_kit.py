@@ -1,0 +1,204 @@
+"""The application kit: pagination, sorting, metadata rules and command input hygiene."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from application.kit.errors import ValidationFailed
+from application.kit.inputs import Command
+from application.kit.metadata import metadata_errors
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting, parse_sorting
+from application.organizations.commands import OrganizationCreate, OrganizationUpdate
+
+# --- pagination ---------------------------------------------------------------------------------
+
+
+def test_pagination_defaults_to_the_first_page_of_ten() -> None:
+    params = PaginationParams()
+    assert (params.page, params.limit, params.offset) == (1, 10, 0)
+
+
+@pytest.mark.parametrize("page", [0, -1])
+def test_pages_start_at_one(page: int) -> None:
+    with pytest.raises(ValueError, match="page"):
+        PaginationParams(page=page)
+
+
+@pytest.mark.parametrize("limit", [0, -5])
+def test_limit_must_be_positive(limit: int) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        PaginationParams(limit=limit)
+
+
+@pytest.mark.parametrize(("limit", "effective"), [(1, 1), (100, 100), (101, 100), (10_000, 100)])
+def test_limit_above_the_maximum_is_capped(limit: int, effective: int) -> None:
+    assert PaginationParams(limit=limit).limit == effective
+
+
+@pytest.mark.parametrize(
+    ("page", "limit", "offset"), [(1, 10, 0), (2, 10, 10), (3, 25, 50), (2, 500, 100)]
+)
+def test_offset_skips_the_previous_pages(page: int, limit: int, offset: int) -> None:
+    assert PaginationParams(page=page, limit=limit).offset == offset
+
+
+@pytest.mark.parametrize(
+    ("total", "limit", "max_page"),
+    [(0, 10, 0), (1, 10, 1), (10, 10, 1), (11, 10, 2), (250, 100, 3)],
+)
+def test_max_page_is_zero_when_empty_and_rounds_up(total: int, limit: int, max_page: int) -> None:
+    assert Page(items=[], total_count=total, limit=limit).max_page == max_page
+
+
+# --- sorting ------------------------------------------------------------------------------------
+
+
+class Prop(StrEnum):
+    created_at = "created_at"
+    name = "name"
+
+
+DEFAULT = [Sorting(Prop.created_at, descending=True)]
+
+
+def test_sorting_reads_keys_and_the_descending_prefix() -> None:
+    assert parse_sorting(["-name", "created_at"], Prop, DEFAULT) == [
+        Sorting(Prop.name, descending=True),
+        Sorting(Prop.created_at, descending=False),
+    ]
+
+
+def test_no_sorting_gives_the_default() -> None:
+    result = parse_sorting([], Prop, DEFAULT)
+    assert result == DEFAULT
+    result.append(Sorting(Prop.name))
+    assert [Sorting(Prop.created_at, descending=True)] == DEFAULT  # a copy was returned
+
+
+def test_unknown_sort_keys_are_reported_with_their_position() -> None:
+    with pytest.raises(ValidationFailed) as info:
+        parse_sorting(["name", "-price", "created_at", "--name", "-"], Prop, DEFAULT)
+    errors = info.value.errors
+    assert [e.loc for e in errors] == [
+        ("query", "sorting", 1),
+        ("query", "sorting", 3),
+        ("query", "sorting", 4),
+    ]
+    assert [e.input for e in errors] == ["-price", "--name", "-"]
+    assert all(e.type == "enum" for e in errors)
+    assert "created_at, name" in errors[0].msg
+
+
+# --- metadata -----------------------------------------------------------------------------------
+
+LOC = ("body", "metadata")
+
+
+def test_valid_metadata_has_no_errors() -> None:
+    metadata: dict[str, Any] = {
+        "plan": "pro",
+        "seats": 3,
+        "ratio": 0.5,
+        "trial": True,
+        "k" * 40: "v" * 500,
+    }
+    assert metadata_errors(metadata, LOC) == []
+    assert metadata_errors({}, LOC) == []
+
+
+def test_at_most_fifty_keys() -> None:
+    assert metadata_errors({f"k{i}": i for i in range(50)}, LOC) == []
+    errors = metadata_errors({f"k{i}": i for i in range(51)}, LOC)
+    assert [e.loc for e in errors] == [LOC]
+
+
+@pytest.mark.parametrize("key", ["", "k" * 41])
+def test_keys_are_one_to_forty_characters(key: str) -> None:
+    errors = metadata_errors({key: "v"}, LOC)
+    assert [e.loc for e in errors] == [(*LOC, key)]
+
+
+def test_string_values_are_at_most_500_characters() -> None:
+    errors = metadata_errors({"note": "v" * 501}, LOC)
+    assert [e.loc for e in errors] == [(*LOC, "note")]
+
+
+@pytest.mark.parametrize("value", [None, {"a": 1}, ["a"], ("a",), b"bytes"])
+def test_nested_and_null_values_are_refused(value: Any) -> None:
+    errors = metadata_errors({"key": value}, LOC)
+    assert [e.loc for e in errors] == [(*LOC, "key")]
+    assert errors[0].input == value
+
+
+def test_every_broken_entry_is_reported() -> None:
+    errors = metadata_errors({"": 1, "ok": "fine", "bad": None, "long": "v" * 501}, LOC)
+    assert sorted(str(e.loc[-1]) for e in errors) == ["", "bad", "long"]
+
+
+# --- commands refuse NUL ------------------------------------------------------------------------
+
+
+class Inner(Command):
+    text: str = ""
+
+
+class Sample(Command):
+    text: str = ""
+    tags: list[str] = []
+    grid: list[list[str]] = []
+    data: dict[str, Any] = {}
+    inner: Inner | None = None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": "a\x00b"},
+        {"tags": ["fine", "bad\x00"]},
+        {"grid": [["ok"], ["\x00"]]},
+        {"data": {"key": "va\x00lue"}},
+        {"data": {"ke\x00y": "value"}},
+        {"data": {"outer": {"inner": ["deep\x00"]}}},
+        {"inner": {"text": "\x00"}},
+    ],
+)
+def test_commands_refuse_nul_anywhere(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="NUL characters are not allowed"):
+        Sample.model_validate(payload)
+
+
+def test_commands_accept_clean_input_and_ignore_unknown_fields() -> None:
+    sample = Sample.model_validate(
+        {"text": "hello", "tags": ["a"], "data": {"k": {"n": [1, "x"]}}, "unknown": "z\x00"}
+    )
+    assert sample.text == "hello"
+    assert not hasattr(sample, "unknown")
+
+
+def test_organization_commands_refuse_nul() -> None:
+    with pytest.raises(ValidationError):
+        OrganizationCreate(name="Ac\x00me", slug="acme")
+    with pytest.raises(ValidationError):
+        OrganizationUpdate(embed_hosts=["ok.test", "bad\x00.test"])
+
+
+def test_organization_update_refuses_nul_in_feature_flag_names() -> None:
+    # Feature flags are free keys; they are stored in a JSON column PostgreSQL cannot hold NUL in.
+    with pytest.raises(ValidationError):
+        OrganizationUpdate(feature_settings={"beta\x00": True})
+
+
+def test_nul_check_sees_plain_nested_models() -> None:
+    class Holder(Command):
+        value: Any = None
+
+    class Plain(BaseModel):
+        text: str
+
+    with pytest.raises(ValidationError):
+        Holder(value=Plain(text="x\x00"))
