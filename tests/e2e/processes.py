@@ -18,10 +18,15 @@ from tests import services
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def inherited_environment() -> dict[str, str]:
+    """The test process's environment minus MERIDIAN_* settings: each test states its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MERIDIAN_")}
+
+
 class Process:
     def __init__(self, args: list[str], env: dict[str, str], name: str) -> None:
         self.args = args
-        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.env = {**inherited_environment(), **env, "PYTHONUNBUFFERED": "1"}
         self.name = name
         self.log = Path(tempfile.mkstemp(prefix=f"meridian-{name}-", suffix=".log")[1])
         self.popen: subprocess.Popen[bytes] | None = None
@@ -102,7 +107,7 @@ def bootstrap(env: dict[str, str], email: str, organization: str) -> dict[str, s
             organization,
         ],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**inherited_environment(), **env},
         capture_output=True,
         text=True,
         timeout=120,
