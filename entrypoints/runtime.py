@@ -26,11 +26,12 @@ class Runtime:
 
     async def start(self) -> None:
         settings = self.container.settings()
+        bundle = self.container.broker_bundle()
+        self._describe(settings, bundle.in_process)
         self.container.init_resources()
         if should_migrate(settings):
             async with self.container.write_engine().connect() as connection:
                 await upgrade(connection)
-        bundle = self.container.broker_bundle()
         register_all(bundle.broker, self.container)
         await self._start_broker(bundle.broker)
         jobs = []
@@ -41,7 +42,6 @@ class Runtime:
         self.periodic = PeriodicRunner(jobs)
         self.periodic.start()
         self.started = True
-        self._describe(settings, bundle.in_process)
 
     async def _start_broker(self, broker: AsyncBroker) -> None:
         """Connect to the queue. The API starts without it (jobs wait in the outbox and the relay

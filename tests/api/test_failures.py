@@ -80,3 +80,38 @@ async def test_unhandled_error_is_500_without_trace(
         "detail": "An unexpected error occurred.",
     }
     assert "secret internals" not in response.text
+
+
+async def test_reads_go_to_the_read_replica(database_url: str) -> None:
+    """With MERIDIAN_DATABASE_READ_URL set, reads (and authentication) use it: a replica that is
+    down fails reads with 503 while the primary stays healthy."""
+    port = services.free_port()
+    replica = f"postgresql://postgres@127.0.0.1:{port}/replica"
+    container = Container()
+    container.settings.override(
+        providers.Object(
+            Settings(
+                env=Environment.test,
+                database_url=database_url,
+                database_read_url=replica,
+                secret=TEST_SECRET,
+            )
+        )
+    )
+    container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
+    app = create_app(container, manage_runtime=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://meridian.test"
+        ) as client:
+            response = await client.get(
+                "/v1/organizations/", headers={"Authorization": "Bearer polar_oat_whatever"}
+            )
+            assert response.status_code == 503
+            assert (await client.get("/readyz")).status_code == 200  # the primary answers
+    finally:
+        await container.write_engine().dispose()
+        read_engine = container.read_engine()
+        assert read_engine is not None
+        await read_engine.dispose()

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from entrypoints.settings import DEVELOPMENT_SECRET, Environment, Settings
+
+
+def test_development_runs_on_defaults() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.embedded_database
+    assert settings.secret == DEVELOPMENT_SECRET
+
+
+def test_production_refuses_the_default_secret() -> None:
+    with pytest.raises(ValidationError, match="MERIDIAN_SECRET"):
+        Settings(_env_file=None, env=Environment.production, database_url="postgresql://db/x")  # type: ignore[call-arg]
+
+
+def test_production_refuses_a_short_secret() -> None:
+    with pytest.raises(ValidationError, match="MERIDIAN_SECRET"):
+        Settings(
+            _env_file=None,
+            env=Environment.production,
+            database_url="postgresql://db/x",
+            secret="short",
+        )  # type: ignore[call-arg]
+
+
+def test_production_needs_a_database() -> None:
+    with pytest.raises(ValidationError, match="MERIDIAN_DATABASE_URL"):
+        Settings(_env_file=None, env=Environment.production, secret="s" * 40)  # type: ignore[call-arg]
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERIDIAN_PORT", "9001")
+    monkeypatch.setenv("MERIDIAN_REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.port == 9001
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
