@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from application.auth import AuthSubject
 from domain.base import new_id
 
 JobArgument = str | int | float | bool | None
@@ -45,6 +46,36 @@ class TokenHasher(Protocol):
     def digest(self, token: str) -> str:
         """The stored form of a token: a keyed digest, never reversible."""
         ...
+
+
+@dataclass
+class CachedCredential:
+    """What authenticating a token established, kept for a short while."""
+
+    subject: AuthSubject
+    token_kind: str
+    token_id: uuid.UUID
+    organization_id: uuid.UUID | None
+    last_used_at: datetime | None
+
+
+class CredentialCache(Protocol):
+    """Recently authenticated tokens, so that most requests skip the token lookup.
+
+    An entry lives at most the adapter's time-to-live and never past the token's expiry. Writes
+    that invalidate a credential (revocation, new scopes, a deleted organization) evict it in
+    this process at once; other processes see the change when their entry times out.
+    """
+
+    def get(self, digest: str, now: datetime) -> CachedCredential | None: ...
+
+    def put(
+        self, digest: str, credential: CachedCredential, now: datetime, expires_at: datetime | None
+    ) -> None: ...
+
+    def forget_token(self, token_id: uuid.UUID) -> None: ...
+
+    def forget_organization(self, organization_id: uuid.UUID) -> None: ...
 
 
 class TokenUsageRecorder(Protocol):

@@ -142,15 +142,26 @@ class TaxBehavior(StrEnum):
     exclusive = "exclusive"
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields() is slow enough to show up when many rows are loaded: remember it.
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 class _Settings:
     """Settings blocks round-trip through plain dicts (JSON columns, API bodies)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Self:
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        known = _field_names(cls)
         return cls(**{k: v for k, v in (data or {}).items() if k in known})
 
     def merged(self, changes: dict[str, Any]) -> Self:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.cache import TtlCredentialCache
 from adapters.clock import SystemClock
 from adapters.embedded.postgres import EmbeddedPostgres
 from adapters.security import HmacTokenHasher
@@ -54,6 +56,10 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     hasher = providers.Singleton(HmacTokenHasher, secret=settings.provided.secret)
     token_usage = providers.Singleton(BufferedTokenUsageRecorder)
+    credential_cache = providers.Singleton(
+        TtlCredentialCache,
+        ttl=providers.Callable(lambda s: timedelta(seconds=s.auth_cache_ttl), settings),
+    )
 
     database_url = providers.Resource(_database_url, settings=settings)
     # Engines are disposed of by the runtime at shutdown (disposal is asynchronous).
@@ -84,10 +90,14 @@ class Container(containers.DeclarativeContainer):
     )
 
     user_service = providers.Singleton(UserService, clock=clock)
-    organization_service = providers.Singleton(OrganizationService, clock=clock)
-    token_service = providers.Singleton(AccessTokenService, clock=clock, hasher=hasher)
+    organization_service = providers.Singleton(
+        OrganizationService, clock=clock, cache=credential_cache
+    )
+    token_service = providers.Singleton(
+        AccessTokenService, clock=clock, hasher=hasher, cache=credential_cache
+    )
     authentication_service = providers.Singleton(
-        AuthenticationService, clock=clock, hasher=hasher, usage=token_usage
+        AuthenticationService, clock=clock, hasher=hasher, usage=token_usage, cache=credential_cache
     )
     bootstrap_service = providers.Singleton(
         BootstrapService,

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     outbox_relay_interval: float = Field(default=10.0, gt=0)
     token_usage_flush_interval: float = Field(default=30.0, gt=0)
     job_max_retries: int = Field(default=8, ge=0)
+    # Seconds an authenticated token is trusted without a lookup. A revoked token stops working
+    # at once on the process that revoked it, and within this time on the others. 0 disables.
+    auth_cache_ttl: float = Field(default=5.0, ge=0, le=300)
     # Migrate on start-up. Always done for the embedded database; for others, `meridian migrate`.
     auto_migrate: bool = False
 

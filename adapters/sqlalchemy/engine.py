@@ -39,7 +39,11 @@ class ConnectionSource(Protocol):
 class EngineConnectionSource:
     def __init__(self, write_engine: AsyncEngine, read_engine: AsyncEngine | None = None) -> None:
         self.write_engine = write_engine
-        self.read_engine = read_engine or write_engine
+        # Reads run in autocommit: no BEGIN/ROLLBACK round trips for a unit of work that only
+        # reads (each statement still sees a consistent snapshot of its own).
+        self.read_engine = (read_engine or write_engine).execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
 
     @asynccontextmanager
     async def connect(self, *, write: bool) -> AsyncIterator[AsyncConnection]:

@@ -12,7 +12,7 @@ from application.kit.sorting import Sorting
 from application.kit.tenancy import membership_of, require_manager
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from application.organizations.sorting import OrganizationSortProperty
-from application.ports import Clock
+from application.ports import Clock, CredentialCache
 from application.uow import UnitOfWork
 from domain.errors import InvariantViolation
 from domain.membership import MemberRole, Membership
@@ -26,8 +26,9 @@ def _invalid(error: InvariantViolation) -> ValidationFailed:
 
 
 class OrganizationService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, cache: CredentialCache | None = None) -> None:
         self.clock = clock
+        self.cache = cache
 
     async def list(
         self,
@@ -94,6 +95,8 @@ class OrganizationService:
             raise NotPermitted("Only an owner can delete the organization.")
         organization.soft_delete(self.clock.now())
         await uow.organizations.update(organization)
+        if self.cache is not None:
+            self.cache.forget_organization(organization.id)
         uow.enqueue(ORGANIZATION_DELETED, organization_id=str(organization.id))
 
     async def on_deleted(self, uow: UnitOfWork, organization_id: uuid.UUID) -> int:

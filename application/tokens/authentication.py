@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from application.auth import AuthSubject
 from application.kit.errors import Unauthorized
-from application.ports import Clock, TokenHasher, TokenUsageRecorder
+from application.ports import (
+    CachedCredential,
+    Clock,
+    CredentialCache,
+    TokenHasher,
+    TokenUsageRecorder,
+)
 from application.uow import UnitOfWork
 from domain.access_token import TokenKind, needs_usage_record
 
 
 class AuthenticationService:
-    def __init__(self, clock: Clock, hasher: TokenHasher, usage: TokenUsageRecorder) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        hasher: TokenHasher,
+        usage: TokenUsageRecorder,
+        cache: CredentialCache | None = None,
+    ) -> None:
         self.clock = clock
         self.hasher = hasher
         self.usage = usage
+        self.cache = cache
 
     async def authenticate(self, uow: UnitOfWork, token: str | None) -> AuthSubject:
         """Anonymous without a token; Unauthorized for a token that is unknown, expired or revoked.
@@ -23,24 +38,40 @@ class AuthenticationService:
         if not token:
             return AuthSubject.anonymous()
         kind = TokenKind.of(token)
+        if kind not in (TokenKind.personal, TokenKind.organization):
+            # Customer sessions arrive with the customer module; until then they are unknown.
+            raise Unauthorized("The access token is invalid, expired or revoked.")
         now = self.clock.now()
         digest = self.hasher.digest(token)
+        credential = self.cache.get(digest, now) if self.cache is not None else None
+        if credential is None:
+            credential, expires_at = await self._lookup(uow, kind, digest, now)
+            if self.cache is not None:
+                self.cache.put(digest, credential, now, expires_at)
+        if needs_usage_record(credential.last_used_at, now):
+            self.usage.record(credential.token_kind, credential.token_id, now)
+            credential.last_used_at = now
+        return credential.subject
+
+    async def _lookup(
+        self, uow: UnitOfWork, kind: TokenKind, digest: str, now: datetime
+    ) -> tuple[CachedCredential, datetime | None]:
         if kind is TokenKind.personal:
             pat = await uow.personal_access_tokens.get_usable_by_digest(digest, now)
             if pat is None:
                 raise Unauthorized("The access token is invalid, expired or revoked.")
-            if needs_usage_record(pat.last_used_at, now):
-                self.usage.record(kind.value, pat.id, now)
-            return AuthSubject.user(pat.user_id, pat.scopes, pat.id)
-        if kind is TokenKind.organization:
-            oat = await uow.organization_access_tokens.get_usable_by_digest(digest, now)
-            if oat is None:
-                raise Unauthorized("The access token is invalid, expired or revoked.")
-            if needs_usage_record(oat.last_used_at, now):
-                self.usage.record(kind.value, oat.id, now)
-            return AuthSubject.organization(oat.organization_id, oat.scopes, oat.id)
-        # Customer sessions arrive with the customer module; until then they are unknown tokens.
-        raise Unauthorized("The access token is invalid, expired or revoked.")
+            subject = AuthSubject.user(pat.user_id, pat.scopes, pat.id)
+            return CachedCredential(
+                subject, kind.value, pat.id, None, pat.last_used_at
+            ), pat.expires_at
+        oat = await uow.organization_access_tokens.get_usable_by_digest(digest, now)
+        if oat is None:
+            raise Unauthorized("The access token is invalid, expired or revoked.")
+        subject = AuthSubject.organization(oat.organization_id, oat.scopes, oat.id)
+        credential = CachedCredential(
+            subject, kind.value, oat.id, oat.organization_id, oat.last_used_at
+        )
+        return credential, oat.expires_at
 
 
 async def flush_token_usage(uow: UnitOfWork, usage: TokenUsageRecorder) -> int:

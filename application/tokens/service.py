@@ -11,7 +11,7 @@ from application.kit.errors import ResourceNotFound, ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import require_manager, target_organization
-from application.ports import Clock, TokenHasher
+from application.ports import Clock, CredentialCache, TokenHasher
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
 from application.tokens.sorting import AccessTokenSortProperty
 from application.uow import UnitOfWork
@@ -31,9 +31,12 @@ def _check_delegation(subject: AuthSubject, requested: Iterable[Scope]) -> froze
 
 
 class AccessTokenService:
-    def __init__(self, clock: Clock, hasher: TokenHasher) -> None:
+    def __init__(
+        self, clock: Clock, hasher: TokenHasher, cache: CredentialCache | None = None
+    ) -> None:
         self.clock = clock
         self.hasher = hasher
+        self.cache = cache
 
     async def create_personal(
         self,
@@ -103,6 +106,7 @@ class AccessTokenService:
             changes["comment"] = command.comment
         if command.scopes is not None:
             changes["scopes"] = _check_delegation(subject, command.scopes)
+            self._forget(token.id)
         return await uow.organization_access_tokens.update(token, changes)
 
     async def revoke_organization_token(
@@ -111,6 +115,12 @@ class AccessTokenService:
         token = await self._get_manageable(uow, subject, id)
         token.revoke(self.clock.now())
         await uow.organization_access_tokens.update(token)
+        self._forget(token.id)
+
+    def _forget(self, token_id: uuid.UUID) -> None:
+        # Evicting before the commit is safe: at worst the next request looks the token up again.
+        if self.cache is not None:
+            self.cache.forget_token(token_id)
 
     async def _get_manageable(
         self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID

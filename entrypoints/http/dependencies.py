@@ -23,7 +23,7 @@ def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
     wrapper does not forward exceptions into generator dependencies.
     """
 
-    def dependency(request: Request) -> T:
+    async def dependency(request: Request) -> T:  # async: no thread-pool hop
         return select(request.app.state.container)()
 
     return Depends(dependency)

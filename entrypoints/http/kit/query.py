@@ -1,6 +1,6 @@
 """Query-string parameters shared by list routes."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -12,7 +12,8 @@ from application.kit.sorting import Sorting, parse_sorting
 P = TypeVar("P", bound=StrEnum)
 
 
-def _pagination(
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool.
+async def _pagination(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, defaults to 1.")] = 1,
     limit: Annotated[
         int,
@@ -27,11 +28,11 @@ PaginationQuery = Annotated[PaginationParams, Depends(_pagination)]
 
 def sorting_query(
     properties: type[P], default: Sequence[Sorting[P]]
-) -> Callable[..., list[Sorting[P]]]:
+) -> Callable[..., Awaitable[list[Sorting[P]]]]:
     """A dependency parsing repeatable `?sorting=` values into Sorting criteria."""
     allowed = ", ".join(f"{p.value}, -{p.value}" for p in properties)
 
-    def dependency(
+    async def dependency(
         sorting: Annotated[
             list[str] | None,
             Query(

@@ -1,0 +1,122 @@
+"""The credential cache: fewer token lookups, never past a token's expiry, evicted on revocation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from adapters.cache import TtlCredentialCache
+from adapters.memory.fakes import FrozenClock
+from application.auth import AuthSubject, Scope
+from application.kit.errors import Unauthorized
+from application.organizations.service import OrganizationService
+from application.ports import CachedCredential
+from application.tokens.authentication import AuthenticationService
+from application.tokens.service import AccessTokenService
+from tests.unit.conftest import Harness
+
+
+def _credential(organization_id: uuid.UUID | None = None) -> CachedCredential:
+    token_id = uuid.uuid4()
+    subject = AuthSubject.organization(
+        organization_id or uuid.uuid4(), [Scope.products_read], token_id
+    )
+    return CachedCredential(subject, "polar_oat_", token_id, subject.id, None)
+
+
+class TestTtlCredentialCache:
+    def test_entries_time_out(self) -> None:
+        clock = FrozenClock()
+        cache = TtlCredentialCache(timedelta(seconds=5))
+        credential = _credential()
+        cache.put("d", credential, clock.now(), None)
+        assert cache.get("d", clock.now() + timedelta(seconds=4)) is credential
+        assert cache.get("d", clock.now() + timedelta(seconds=5)) is None
+
+    def test_never_past_the_token_expiry(self) -> None:
+        clock = FrozenClock()
+        cache = TtlCredentialCache(timedelta(minutes=5))
+        cache.put("d", _credential(), clock.now(), clock.now() + timedelta(seconds=2))
+        assert cache.get("d", clock.now() + timedelta(seconds=2)) is None
+
+    def test_zero_ttl_disables(self) -> None:
+        clock = FrozenClock()
+        cache = TtlCredentialCache(timedelta(0))
+        cache.put("d", _credential(), clock.now(), None)
+        assert cache.get("d", clock.now()) is None
+
+    def test_least_recently_used_goes_first(self) -> None:
+        now = FrozenClock().now()
+        cache = TtlCredentialCache(timedelta(minutes=1), max_entries=2)
+        a, b, c = _credential(), _credential(), _credential()
+        cache.put("a", a, now, None)
+        cache.put("b", b, now, None)
+        assert cache.get("a", now) is a  # a is now the most recent
+        cache.put("c", c, now, None)
+        assert cache.get("b", now) is None
+        assert cache.get("a", now) is a and cache.get("c", now) is c
+
+    def test_forget_by_token_and_by_organization(self) -> None:
+        now = FrozenClock().now()
+        cache = TtlCredentialCache(timedelta(minutes=1))
+        organization_id = uuid.uuid4()
+        one, two, other = _credential(organization_id), _credential(organization_id), _credential()
+        for digest, credential in (("1", one), ("2", two), ("o", other)):
+            cache.put(digest, credential, now, None)
+        cache.forget_token(one.token_id)
+        assert cache.get("1", now) is None and cache.get("2", now) is two
+        cache.forget_organization(organization_id)
+        assert cache.get("2", now) is None and cache.get("o", now) is other
+
+
+@pytest.fixture
+def cached(harness: Harness) -> Harness:
+    """The harness with every service sharing one credential cache, as the container wires it."""
+    cache = TtlCredentialCache(timedelta(seconds=5))
+    harness.organizations = OrganizationService(harness.clock, cache)
+    harness.tokens = AccessTokenService(harness.clock, harness.hasher, cache)
+    harness.authentication = AuthenticationService(
+        harness.clock, harness.hasher, harness.usage, cache
+    )
+    return harness
+
+
+class TestAuthenticationWithCache:
+    async def test_cached_subject_skips_the_lookup_until_it_times_out(
+        self, cached: Harness
+    ) -> None:
+        tenant = await cached.tenant()
+        async with cached.uows.read() as uow:
+            first = await cached.authentication.authenticate(uow, tenant.organization_token)
+        # Another process revokes the token behind this one's back (straight in the store).
+        for token in cached.store.table("organization_access_tokens").values():
+            token.deleted_at = cached.clock.now()
+        async with cached.uows.read() as uow:
+            assert await cached.authentication.authenticate(uow, tenant.organization_token) == first
+            cached.clock.advance(timedelta(seconds=5))
+            with pytest.raises(Unauthorized):
+                await cached.authentication.authenticate(uow, tenant.organization_token)
+
+    async def test_revocation_here_takes_effect_at_once(self, cached: Harness) -> None:
+        tenant = await cached.tenant()
+        async with cached.uows.write() as uow:
+            await cached.authentication.authenticate(uow, tenant.organization_token)
+            await cached.tokens.revoke_organization_token(
+                uow, tenant.owner, tenant.organization_token_id
+            )
+            await uow.commit()
+        async with cached.uows.read() as uow:
+            with pytest.raises(Unauthorized):
+                await cached.authentication.authenticate(uow, tenant.organization_token)
+
+    async def test_deleting_the_organization_takes_effect_at_once(self, cached: Harness) -> None:
+        tenant = await cached.tenant()
+        async with cached.uows.write() as uow:
+            await cached.authentication.authenticate(uow, tenant.organization_token)
+            await cached.organizations.delete(uow, tenant.owner, tenant.organization.id)
+            await uow.commit()
+        async with cached.uows.read() as uow:
+            with pytest.raises(Unauthorized):
+                await cached.authentication.authenticate(uow, tenant.organization_token)
