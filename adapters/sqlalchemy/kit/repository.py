@@ -8,12 +8,22 @@ them the seed's verbs (`get_one`, `get_one_or_none`, `get_all`, `paginate`, `cre
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import fields
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,34 +80,79 @@ class RepositoryBase(Generic[E]):
     def get_base_statement(self) -> Select[Any]:
         return select(self.table)
 
+    def cached(self, key: Hashable, build: Callable[[], Select[Any]]) -> Select[Any]:
+        """A statement built once per shape (`key`) and run with bound parameters.
+
+        On the hot path, building a statement and computing its cache key costs more than
+        running a small query; a statement reused as-is skips both.
+        """
+        cache: dict[Hashable, Select[Any]] | None = type(self).__dict__.get("_statements")
+        if cache is None:
+            cache = {}
+            type.__setattr__(type(self), "_statements", cache)
+        statement = cache.get(key)
+        if statement is None:
+            statement = cache[key] = build()
+        return statement
+
     async def get_one(self, statement: Select[Any]) -> E:
         result = await self.get_one_or_none(statement)
         if result is None:
             raise ResourceNotFound()
         return result
 
-    async def get_one_or_none(self, statement: Select[Any]) -> E | None:
-        row = (await self.connection.execute(statement)).mappings().first()
+    async def get_one_or_none(
+        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+    ) -> E | None:
+        row = (await self.connection.execute(statement, params)).mappings().first()
         return None if row is None else self.to_entity(row)
 
-    async def get_all(self, statement: Select[Any]) -> list[E]:
-        rows = (await self.connection.execute(statement)).mappings().all()
+    async def get_all(
+        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+    ) -> list[E]:
+        rows = (await self.connection.execute(statement, params)).mappings().all()
         return [self.to_entity(row) for row in rows]
 
     async def get_by_id(self, id: uuid.UUID) -> E | None:
         return await self.get_one_or_none(self.get_base_statement().where(self.table.c.id == id))
 
-    async def paginate(self, statement: Select[Any], pagination: PaginationParams) -> Page[E]:
-        """One query: the page's rows, each carrying the total count as a window column."""
-        total = func.count().over().label("_total_count")
-        paged = statement.add_columns(total).limit(pagination.limit).offset(pagination.offset)
-        rows = (await self.connection.execute(paged)).mappings().all()
+    async def paginate(
+        self,
+        statement: Select[Any],
+        pagination: PaginationParams,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cache_key: Hashable | None = None,
+    ) -> Page[E]:
+        """One query: the page's rows, each carrying the total count as a window column.
+
+        With `cache_key`, the paged statement is built once for that shape (see `cached`).
+        """
+
+        def paged() -> Select[Any]:
+            total = func.count().over().label("_total_count")
+            return (
+                statement.add_columns(total)
+                .limit(bindparam("_limit", type_=Integer))
+                .offset(bindparam("_offset", type_=Integer))
+            )
+
+        def counted() -> Select[Any]:
+            return select(func.count()).select_from(statement.order_by(None).subquery())
+
+        if cache_key is None:
+            paged_statement, count_statement = paged(), counted()
+        else:
+            paged_statement = self.cached(("paged", cache_key), paged)
+            count_statement = self.cached(("counted", cache_key), counted)
+        values = {**(params or {}), "_limit": pagination.limit, "_offset": pagination.offset}
+        rows = (await self.connection.execute(paged_statement, values)).mappings().all()
         if rows:
             count = int(rows[0]["_total_count"])
         elif pagination.page > 1:
             # Past the last page the window has no row to ride on: count separately.
-            count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-            count = int((await self.connection.execute(count_statement)).scalar_one())
+            result = await self.connection.execute(count_statement, params)
+            count = int(result.scalar_one())
         else:
             count = 0
         return Page(

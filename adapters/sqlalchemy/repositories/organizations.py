@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Uuid, bindparam, false, select
 
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
@@ -13,7 +13,7 @@ from adapters.sqlalchemy.kit.repository import (
     register_unique_field,
 )
 from adapters.sqlalchemy.tables import memberships, organizations
-from application.auth import AuthSubject
+from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.sorting import OrganizationSortProperty
@@ -35,25 +35,28 @@ register_unique_field(
 )
 
 
-def readable_organization_ids(subject: AuthSubject) -> Select[Any] | None:
-    """The ids of the organizations a subject reads, as a subquery; None for the org subject."""
-    if subject.is_user:
-        return select(memberships.c.organization_id).where(
-            memberships.c.user_id == subject.id, memberships.c.deleted_at.is_(None)
+# Readable statements take the subject's id as the bound parameter `subject_id`, so that one
+# statement per subject kind serves every request (see RepositoryBase.cached).
+SUBJECT_ID = "subject_id"
+
+
+def subject_params(subject: AuthSubject) -> dict[str, Any]:
+    return {SUBJECT_ID: subject.id}
+
+
+def where_readable(statement: Select[Any], column: Any, kind: SubjectKind) -> Select[Any]:
+    """Restrict `statement` to rows whose organization column a subject of `kind` may read:
+    a user reads the organizations they are a member of, an organization reads itself."""
+    subject_id = bindparam(SUBJECT_ID, type_=Uuid)
+    if kind is SubjectKind.user:
+        member_of = select(memberships.c.organization_id).where(
+            memberships.c.user_id == subject_id, memberships.c.deleted_at.is_(None)
         )
-    return None
-
-
-def where_readable(statement: Select[Any], column: Any, subject: AuthSubject) -> Select[Any]:
-    """Restrict `statement` to rows whose organization column the subject may read."""
-    if subject.is_user:
-        subquery = readable_organization_ids(subject)
-        assert subquery is not None
-        return statement.where(column.in_(subquery))
-    if subject.is_organization:
-        return statement.where(column == subject.id)
+        return statement.where(column.in_(member_of))
+    if kind is SubjectKind.organization:
+        return statement.where(column == subject_id)
     # Anonymous and customer subjects read no merchant data.
-    return statement.where(column.is_(None) & column.is_not(None))
+    return statement.where(false())
 
 
 class SqlAlchemyOrganizationRepository(
@@ -113,16 +116,20 @@ class SqlAlchemyOrganizationRepository(
         row["default_tax_behavior"] = entity.default_tax_behavior.value
         return row
 
-    def get_readable_statement(self, subject: AuthSubject) -> Select[Any]:
-        return where_readable(self.get_base_statement(), organizations.c.id, subject)
+    def get_readable_statement(self, kind: SubjectKind) -> Select[Any]:
+        return where_readable(self.get_base_statement(), organizations.c.id, kind)
 
     async def get(self, id: uuid.UUID) -> Organization | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Organization | None:
-        return await self.get_one_or_none(
-            self.get_readable_statement(subject).where(organizations.c.id == id)
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self.get_readable_statement(subject.kind).where(
+                organizations.c.id == bindparam("id", type_=Uuid)
+            ),
         )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
     async def list_readable(
         self,
@@ -132,10 +139,16 @@ class SqlAlchemyOrganizationRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[OrganizationSortProperty]],
     ) -> Page[Organization]:
-        statement = self.get_readable_statement(subject)
-        if slug is not None:
-            statement = statement.where(organizations.c.slug == slug)
-        return await self.paginate(self.apply_sorting(statement, sorting), pagination)
+        key = ("list", subject.kind, slug is not None, tuple(sorting))
+
+        def build() -> Select[Any]:
+            statement = self.get_readable_statement(subject.kind)
+            if slug is not None:
+                statement = statement.where(organizations.c.slug == bindparam("slug"))
+            return self.apply_sorting(statement, sorting)
+
+        params = {**subject_params(subject), "slug": slug}
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         return await self.get_one_or_none(

@@ -5,17 +5,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, bindparam, or_, update
+from sqlalchemy import Table, Uuid, bindparam, or_, update
 
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
-from adapters.sqlalchemy.repositories.organizations import where_readable
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import (
     organization_access_tokens,
     organizations,
     personal_access_tokens,
     users,
 )
-from application.auth import AuthSubject
+from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.tokens.sorting import AccessTokenSortProperty
@@ -68,13 +68,16 @@ class SqlAlchemyPersonalAccessTokenRepository(
 
     async def get_usable_by_digest(self, digest: str, now: datetime) -> PersonalAccessToken | None:
         t = personal_access_tokens
-        statement = (
-            self.get_base_statement()
-            .join(users, users.c.id == t.c.user_id)
-            .where(t.c.token_digest == digest, users.c.deleted_at.is_(None))
-            .where(or_(t.c.expires_at.is_(None), t.c.expires_at > now))
+        statement = self.cached(
+            "usable",
+            lambda: (
+                self.get_base_statement()
+                .join(users, users.c.id == t.c.user_id)
+                .where(t.c.token_digest == bindparam("digest"), users.c.deleted_at.is_(None))
+                .where(or_(t.c.expires_at.is_(None), t.c.expires_at > bindparam("now")))
+            ),
         )
-        return await self.get_one_or_none(statement)
+        return await self.get_one_or_none(statement, {"digest": digest, "now": now})
 
     async def record_usage(self, usages: dict[uuid.UUID, datetime]) -> None:
         await self._record_usage(self.connection, usages)
@@ -101,29 +104,38 @@ class SqlAlchemyOrganizationAccessTokenRepository(
     def to_row(self, entity: OrganizationAccessToken) -> dict[str, Any]:
         return self._scopes_out(super().to_row(entity), entity)
 
-    def _readable(self, subject: AuthSubject) -> Any:
+    def _readable(self, kind: SubjectKind) -> Any:
         return where_readable(
-            self.get_base_statement(), organization_access_tokens.c.organization_id, subject
+            self.get_base_statement(), organization_access_tokens.c.organization_id, kind
         )
 
     async def get_usable_by_digest(
         self, digest: str, now: datetime
     ) -> OrganizationAccessToken | None:
         t = organization_access_tokens
-        statement = (
-            self.get_base_statement()
-            .join(organizations, organizations.c.id == t.c.organization_id)
-            .where(t.c.token_digest == digest, organizations.c.deleted_at.is_(None))
-            .where(or_(t.c.expires_at.is_(None), t.c.expires_at > now))
+        statement = self.cached(
+            "usable",
+            lambda: (
+                self.get_base_statement()
+                .join(organizations, organizations.c.id == t.c.organization_id)
+                .where(
+                    t.c.token_digest == bindparam("digest"), organizations.c.deleted_at.is_(None)
+                )
+                .where(or_(t.c.expires_at.is_(None), t.c.expires_at > bindparam("now")))
+            ),
         )
-        return await self.get_one_or_none(statement)
+        return await self.get_one_or_none(statement, {"digest": digest, "now": now})
 
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID
     ) -> OrganizationAccessToken | None:
-        return await self.get_one_or_none(
-            self._readable(subject).where(organization_access_tokens.c.id == id)
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self._readable(subject.kind).where(
+                organization_access_tokens.c.id == bindparam("id", type_=Uuid)
+            ),
         )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
     async def list_readable(
         self,
@@ -133,12 +145,20 @@ class SqlAlchemyOrganizationAccessTokenRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[AccessTokenSortProperty]],
     ) -> Page[OrganizationAccessToken]:
-        statement = self._readable(subject)
-        if organization_ids:
-            statement = statement.where(
-                organization_access_tokens.c.organization_id.in_(organization_ids)
-            )
-        return await self.paginate(self.apply_sorting(statement, sorting), pagination)
+        key = ("list", subject.kind, bool(organization_ids), tuple(sorting))
+
+        def build() -> Any:
+            statement = self._readable(subject.kind)
+            if organization_ids:
+                statement = statement.where(
+                    organization_access_tokens.c.organization_id.in_(
+                        bindparam("organization_ids", expanding=True)
+                    )
+                )
+            return self.apply_sorting(statement, sorting)
+
+        params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
 
     async def revoke_all_for_organization(self, organization_id: uuid.UUID, at: datetime) -> int:
         t = organization_access_tokens
