@@ -1,4 +1,4 @@
-"""Table definitions. Constraint names follow one convention so migrations stay readable."""
+"""Users, organizations, memberships, access tokens and the job outbox."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -18,32 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_N_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-LIVE = text("deleted_at IS NULL")
-
-
-def _record_columns() -> list[Column[object]]:
-    return [
-        Column("id", Uuid, primary_key=True),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("modified_at", DateTime(timezone=True), nullable=True),
-        Column("deleted_at", DateTime(timezone=True), nullable=True),
-    ]
-
+from adapters.sqlalchemy.tables.base import LIVE, metadata, record_columns
 
 users = Table(
     "users",
     metadata,
-    *_record_columns(),
+    *record_columns(),
     Column("email", String(320), nullable=False),
 )
 Index("uq_users_email_live", func.lower(users.c.email), unique=True, postgresql_where=LIVE)
@@ -51,7 +30,7 @@ Index("uq_users_email_live", func.lower(users.c.email), unique=True, postgresql_
 organizations = Table(
     "organizations",
     metadata,
-    *_record_columns(),
+    *record_columns(),
     Column("name", String(128), nullable=False),
     Column("slug", String(64), nullable=False),
     Column("avatar_url", Text, nullable=True),
@@ -78,7 +57,7 @@ Index("ix_organizations_created_at", organizations.c.created_at)
 memberships = Table(
     "memberships",
     metadata,
-    *_record_columns(),
+    *record_columns(),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column(
         "organization_id", Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
@@ -97,7 +76,7 @@ Index("ix_memberships_organization_id", memberships.c.organization_id)
 personal_access_tokens = Table(
     "personal_access_tokens",
     metadata,
-    *_record_columns(),
+    *record_columns(),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("token_digest", String(128), nullable=False, unique=True),
     Column("comment", String(255), nullable=False, server_default=""),
@@ -109,7 +88,7 @@ personal_access_tokens = Table(
 organization_access_tokens = Table(
     "organization_access_tokens",
     metadata,
-    *_record_columns(),
+    *record_columns(),
     Column(
         "organization_id",
         Uuid,

@@ -1,0 +1,27 @@
+"""Table definitions, one module per domain module; constraint names follow one convention.
+
+Importing this package registers every table on `metadata` (Alembic reads it from here).
+"""
+
+from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
+from adapters.sqlalchemy.tables.foundation import (
+    memberships,
+    organization_access_tokens,
+    organizations,
+    outbox,
+    personal_access_tokens,
+    users,
+)
+
+__all__ = [
+    "LIVE",
+    "NAMING_CONVENTION",
+    "memberships",
+    "metadata",
+    "organization_access_tokens",
+    "organizations",
+    "outbox",
+    "personal_access_tokens",
+    "record_columns",
+    "users",
+]
