@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import InvariantViolation
+
 
 class ApplicationError(Exception):
     def __init__(self, detail: str) -> None:
@@ -66,3 +68,12 @@ class ValidationFailed(ApplicationError):
     @classmethod
     def single(cls, loc: tuple[str | int, ...], msg: str, input: Any = None) -> ValidationFailed:
         return cls([FieldError(loc=loc, msg=msg, input=input)])
+
+    @classmethod
+    def from_invariant(
+        cls, error: InvariantViolation, root: tuple[str | int, ...] = ("body",)
+    ) -> ValidationFailed:
+        """A broken domain rule as a validation error; a dotted field (`prices.0.id`) becomes
+        the location `(*root, "prices", 0, "id")`."""
+        path = tuple(int(p) if p.isdigit() else p for p in error.field.split("."))
+        return cls.single((*root, *path), error.message)

@@ -22,7 +22,7 @@ ORGANIZATION_DELETED = "organization.deleted"
 
 
 def _invalid(error: InvariantViolation) -> ValidationFailed:
-    return ValidationFailed.single(("body", error.field), error.message)
+    return ValidationFailed.from_invariant(error)
 
 
 class OrganizationService:

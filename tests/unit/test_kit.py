@@ -202,3 +202,13 @@ def test_nul_check_sees_plain_nested_models() -> None:
 
     with pytest.raises(ValidationError):
         Holder(value=Plain(text="x\x00"))
+
+
+def test_invariant_violation_becomes_a_located_validation_error() -> None:
+    from application.kit.errors import ValidationFailed
+    from domain.errors import InvariantViolation
+
+    error = ValidationFailed.from_invariant(InvariantViolation("prices.2.id", "Not a live price."))
+    [field_error] = error.errors
+    assert field_error.loc == ("body", "prices", 2, "id")
+    assert field_error.msg == "Not a live price."

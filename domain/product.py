@@ -1,0 +1,330 @@
+"""Products and their prices.
+
+A price never changes once created: a merchant who wants another amount sends the product's full
+price list, keeping prices by id and describing new ones; any price left out is archived. That
+keeps every order and subscription pointing at the exact price it was sold at.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from domain.base import Entity
+from domain.errors import InvariantViolation
+
+NAME_MIN_LENGTH = 1
+NAME_MAX_LENGTH = 256
+MAX_AMOUNT = 99_999_999  # cents; what card networks accept in one charge
+MAX_INTERVAL_COUNT = 999
+
+
+class Visibility(StrEnum):
+    draft = "draft"
+    private = "private"
+    public = "public"
+
+
+class Interval(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"
+
+
+class AmountType(StrEnum):
+    fixed = "fixed"
+    custom = "custom"
+    seat_based = "seat_based"
+    metered_unit = "metered_unit"
+
+
+class PriceSource(StrEnum):
+    catalog = "catalog"
+    ad_hoc = "ad_hoc"
+
+
+def _amount(field_name: str, value: int, *, minimum: int = 0) -> int:
+    if not minimum <= value <= MAX_AMOUNT:
+        raise InvariantViolation(field_name, f"Must be between {minimum} and {MAX_AMOUNT} (cents).")
+    return value
+
+
+@dataclass(kw_only=True)
+class Price(Entity):
+    """What a product costs in one currency. Immutable but for archiving."""
+
+    product_id: uuid.UUID
+    currency: str = "usd"
+    is_archived: bool = False
+    source: PriceSource = PriceSource.catalog
+
+    amount_type: Any = None  # set by each variant
+
+    @property
+    def is_metered(self) -> bool:
+        return self.amount_type is AmountType.metered_unit
+
+    def archive(self, at: datetime) -> None:
+        if not self.is_archived:
+            self.is_archived = True
+            self.modified_at = at
+
+    def validate(self) -> None:
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.islower():
+            raise InvariantViolation("price_currency", "A lower-case ISO 4217 currency code.")
+
+    def sort_amount(self) -> int | None:
+        """The amount lists sort by (`price_amount`): the smallest charge this price allows."""
+        return None
+
+
+@dataclass(kw_only=True)
+class FixedPrice(Price):
+    amount: int
+    amount_type: AmountType = AmountType.fixed
+
+    def validate(self) -> None:
+        super().validate()
+        _amount("price_amount", self.amount)
+
+    @property
+    def is_free(self) -> bool:
+        return self.amount == 0
+
+    def sort_amount(self) -> int | None:
+        return self.amount
+
+
+@dataclass(kw_only=True)
+class CustomPrice(Price):
+    """Pay what you want, between bounds, with an optional suggested amount."""
+
+    minimum_amount: int = 0
+    maximum_amount: int | None = None
+    preset_amount: int | None = None
+    amount_type: AmountType = AmountType.custom
+
+    def validate(self) -> None:
+        super().validate()
+        _amount("minimum_amount", self.minimum_amount)
+        if self.maximum_amount is not None:
+            _amount("maximum_amount", self.maximum_amount)
+            if self.maximum_amount < self.minimum_amount:
+                raise InvariantViolation("maximum_amount", "Must not be below the minimum amount.")
+        if self.preset_amount is not None:
+            _amount("preset_amount", self.preset_amount)
+            upper = self.maximum_amount if self.maximum_amount is not None else MAX_AMOUNT
+            if not self.minimum_amount <= self.preset_amount <= upper:
+                raise InvariantViolation(
+                    "preset_amount", "Must lie between the minimum and the maximum amount."
+                )
+
+    def sort_amount(self) -> int | None:
+        return self.minimum_amount
+
+
+@dataclass(frozen=True)
+class SeatTier:
+    min_seats: int
+    max_seats: int | None
+    price_per_seat: int
+
+
+@dataclass(kw_only=True)
+class SeatBasedPrice(Price):
+    """A price per seat, by tiers of seat counts that follow each other without gaps."""
+
+    tiers: list[SeatTier] = field(default_factory=list)
+    amount_type: AmountType = AmountType.seat_based
+
+    def validate(self) -> None:
+        super().validate()
+        if not self.tiers:
+            raise InvariantViolation("seat_tiers", "At least one tier is required.")
+        expected_min = self.tiers[0].min_seats
+        if expected_min < 1:
+            raise InvariantViolation("seat_tiers", "Seats start at 1.")
+        for index, tier in enumerate(self.tiers):
+            _amount("seat_tiers", tier.price_per_seat)
+            if tier.min_seats != expected_min:
+                raise InvariantViolation(
+                    "seat_tiers", f"Tier {index + 1} must start at {expected_min} seats."
+                )
+            last = index == len(self.tiers) - 1
+            if tier.max_seats is None:
+                if not last:
+                    raise InvariantViolation("seat_tiers", "Only the last tier may be unbounded.")
+            else:
+                if tier.max_seats < tier.min_seats:
+                    raise InvariantViolation("seat_tiers", "A tier cannot end before it starts.")
+                expected_min = tier.max_seats + 1
+
+    @property
+    def minimum_seats(self) -> int:
+        return self.tiers[0].min_seats
+
+    @property
+    def maximum_seats(self) -> int | None:
+        return self.tiers[-1].max_seats
+
+    def sort_amount(self) -> int | None:
+        return self.tiers[0].price_per_seat if self.tiers else None
+
+
+def parse_unit_amount(value: str | float | Decimal) -> Decimal:
+    """A per-unit amount in cents, possibly fractional (e.g. "0.05" of a cent per token)."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise InvariantViolation("unit_amount", "Not a number.") from error
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+        raise InvariantViolation("unit_amount", f"Must be above 0 and at most {MAX_AMOUNT}.")
+    if -amount.as_tuple().exponent > 12:  # type: ignore[operator]
+        raise InvariantViolation("unit_amount", "At most 12 decimal places.")
+    return amount
+
+
+@dataclass(kw_only=True)
+class MeteredUnitPrice(Price):
+    """Billed per unit of a meter at the end of each period, optionally capped."""
+
+    meter_id: uuid.UUID
+    unit_amount: Decimal
+    cap_amount: int | None = None
+    amount_type: AmountType = AmountType.metered_unit
+
+    def validate(self) -> None:
+        super().validate()
+        parse_unit_amount(self.unit_amount)
+        if self.cap_amount is not None:
+            _amount("cap_amount", self.cap_amount)
+
+
+@dataclass(frozen=True)
+class KeepPrice:
+    """In a price update: keep the existing price with this id."""
+
+    id: uuid.UUID
+
+
+def validate_price_set(prices: Sequence[Price], *, recurring: bool) -> None:
+    """The rules a product's live prices obey together."""
+    live = [p for p in prices if not p.is_archived]
+    if not live:
+        raise InvariantViolation("prices", "A product needs at least one price.")
+    currencies = {p.currency for p in live}
+    if len(currencies) > 1:
+        raise InvariantViolation("prices", "All prices of a product use the same currency.")
+    static = [p for p in live if not p.is_metered]
+    if len(static) > 1:
+        raise InvariantViolation(
+            "prices", "A product has at most one fixed, custom or seat-based price."
+        )
+    metered = [p for p in live if isinstance(p, MeteredUnitPrice)]
+    if metered and not recurring:
+        raise InvariantViolation("prices", "Metered prices need a recurring product.")
+    meters = [p.meter_id for p in metered]
+    if len(meters) != len(set(meters)):
+        raise InvariantViolation("prices", "Each meter can be priced once per product.")
+    for price in live:
+        price.validate()
+
+
+@dataclass(kw_only=True)
+class Product(Entity):
+    organization_id: uuid.UUID
+    name: str
+    description: str | None = None
+    visibility: Visibility = Visibility.public
+    is_archived: bool = False
+    recurring_interval: Interval | None = None
+    recurring_interval_count: int | None = None
+    trial_interval: Interval | None = None
+    trial_interval_count: int | None = None
+    metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+    prices: list[Price] = field(default_factory=list)
+    benefit_ids: list[uuid.UUID] = field(default_factory=list)
+    media_ids: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.recurring_interval is not None
+
+    @property
+    def live_prices(self) -> list[Price]:
+        return [p for p in self.prices if not p.is_archived]
+
+    def validate(self) -> None:
+        name = self.name.strip()
+        if not NAME_MIN_LENGTH <= len(name) <= NAME_MAX_LENGTH:
+            raise InvariantViolation(
+                "name", f"Name must be {NAME_MIN_LENGTH} to {NAME_MAX_LENGTH} characters."
+            )
+        self.name = name
+        self._validate_interval(
+            "recurring_interval", self.recurring_interval, self.recurring_interval_count
+        )
+        if self.trial_interval is not None or self.trial_interval_count is not None:
+            if not self.is_recurring:
+                raise InvariantViolation("trial_interval", "Only recurring products have trials.")
+            self._validate_interval(
+                "trial_interval", self.trial_interval, self.trial_interval_count
+            )
+        validate_price_set(self.prices, recurring=self.is_recurring)
+
+    @staticmethod
+    def _validate_interval(name: str, interval: Interval | None, count: int | None) -> None:
+        if interval is None:
+            if count is not None:
+                raise InvariantViolation(f"{name}_count", f"Set {name} to give it a count.")
+            return
+        if count is not None and not 1 <= count <= MAX_INTERVAL_COUNT:
+            raise InvariantViolation(
+                f"{name}_count", f"Must be between 1 and {MAX_INTERVAL_COUNT}."
+            )
+
+    def replace_prices(self, requested: Sequence[KeepPrice | Price], at: datetime) -> list[Price]:
+        """Apply a full price list; returns the prices it created.
+
+        Kept prices must be this product's live prices; new ones are added; every live price
+        not kept is archived. The resulting set must satisfy `validate_price_set`, else nothing
+        changes.
+        """
+        current = {p.id: p for p in self.prices}
+        kept: set[uuid.UUID] = set()
+        created: list[Price] = []
+        for index, item in enumerate(requested):
+            if isinstance(item, KeepPrice):
+                price = current.get(item.id)
+                if price is None or price.is_archived:
+                    raise InvariantViolation(
+                        f"prices.{index}.id", "Not a live price of this product."
+                    )
+                if item.id in kept:
+                    raise InvariantViolation(f"prices.{index}.id", "This price is listed twice.")
+                kept.add(item.id)
+            else:
+                item.product_id = self.id
+                item.created_at = at
+                created.append(item)
+        archived = [p for p in self.prices if not p.is_archived and p.id not in kept]
+        candidate = [p for p in self.prices if p.id in kept] + created
+        validate_price_set(candidate, recurring=self.is_recurring)
+        for price in archived:
+            price.archive(at)
+        self.prices = [*self.prices, *created]
+        return created
+
+    def archive(self, at: datetime) -> None:
+        self.is_archived = True
+        self.modified_at = at
+
+    def unarchive(self, at: datetime) -> None:
+        self.is_archived = False
+        self.modified_at = at

@@ -1,0 +1,222 @@
+"""Products and prices: the rules of a price list and of its immutable updates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvariantViolation
+from domain.product import (
+    CustomPrice,
+    FixedPrice,
+    Interval,
+    KeepPrice,
+    MeteredUnitPrice,
+    Product,
+    SeatBasedPrice,
+    SeatTier,
+    parse_unit_amount,
+    validate_price_set,
+)
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+LATER = datetime(2026, 2, 1, tzinfo=UTC)
+PRODUCT = uuid.uuid4()
+
+
+def fixed(amount: int = 1000, currency: str = "usd") -> FixedPrice:
+    return FixedPrice(product_id=PRODUCT, amount=amount, currency=currency)
+
+
+def metered(meter: uuid.UUID | None = None, unit: str = "0.5") -> MeteredUnitPrice:
+    return MeteredUnitPrice(
+        product_id=PRODUCT, meter_id=meter or uuid.uuid4(), unit_amount=Decimal(unit)
+    )
+
+
+def product(*prices: object, recurring: bool = False) -> Product:
+    p = Product(
+        organization_id=uuid.uuid4(),
+        name="Pro plan",
+        recurring_interval=Interval.month if recurring else None,
+        prices=list(prices),  # type: ignore[arg-type]
+    )
+    for price in p.prices:
+        price.product_id = p.id
+    return p
+
+
+def _field(error: pytest.ExceptionInfo[InvariantViolation]) -> str:
+    return error.value.field
+
+
+class TestPriceVariants:
+    def test_free_is_a_fixed_price_of_zero(self) -> None:
+        price = fixed(0)
+        price.validate()
+        assert price.is_free
+
+    @pytest.mark.parametrize("amount", [-1, 100_000_000])
+    def test_fixed_amount_bounds(self, amount: int) -> None:
+        with pytest.raises(InvariantViolation) as error:
+            fixed(amount).validate()
+        assert _field(error) == "price_amount"
+
+    def test_currency_must_be_lower_case_iso(self) -> None:
+        with pytest.raises(InvariantViolation) as error:
+            fixed(currency="USD").validate()
+        assert _field(error) == "price_currency"
+
+    def test_custom_bounds_and_preset(self) -> None:
+        CustomPrice(
+            product_id=PRODUCT, minimum_amount=500, maximum_amount=5000, preset_amount=1000
+        ).validate()
+        with pytest.raises(InvariantViolation) as error:
+            CustomPrice(product_id=PRODUCT, minimum_amount=500, maximum_amount=100).validate()
+        assert _field(error) == "maximum_amount"
+        with pytest.raises(InvariantViolation) as error:
+            CustomPrice(product_id=PRODUCT, minimum_amount=500, preset_amount=100).validate()
+        assert _field(error) == "preset_amount"
+
+    def test_seat_tiers_follow_each_other(self) -> None:
+        good = SeatBasedPrice(
+            product_id=PRODUCT,
+            tiers=[SeatTier(1, 5, 1000), SeatTier(6, 20, 800), SeatTier(21, None, 500)],
+        )
+        good.validate()
+        assert (good.minimum_seats, good.maximum_seats) == (1, None)
+        for tiers in (
+            [],
+            [SeatTier(0, None, 100)],
+            [SeatTier(1, 5, 100), SeatTier(7, None, 90)],  # gap
+            [SeatTier(1, None, 100), SeatTier(2, None, 90)],  # unbounded before the end
+            [SeatTier(3, 2, 100)],  # ends before it starts
+        ):
+            with pytest.raises(InvariantViolation) as error:
+                SeatBasedPrice(product_id=PRODUCT, tiers=tiers).validate()
+            assert _field(error) == "seat_tiers"
+
+    @pytest.mark.parametrize("value", ["0", "-1", "abc", "NaN", "0.0000000000001", "1e12"])
+    def test_unit_amount_refused(self, value: str) -> None:
+        with pytest.raises(InvariantViolation) as error:
+            parse_unit_amount(value)
+        assert _field(error) == "unit_amount"
+
+    def test_unit_amount_accepts_fractions_of_a_cent(self) -> None:
+        assert parse_unit_amount("0.000000000001") == Decimal("1E-12")
+        assert parse_unit_amount(0.5) == Decimal("0.5")
+
+
+class TestPriceSet:
+    def test_needs_a_live_price(self) -> None:
+        archived = fixed()
+        archived.archive(AT)
+        with pytest.raises(InvariantViolation, match="at least one"):
+            validate_price_set([archived], recurring=False)
+
+    def test_one_currency(self) -> None:
+        euro_usage = MeteredUnitPrice(
+            product_id=PRODUCT, meter_id=uuid.uuid4(), unit_amount=Decimal(1), currency="eur"
+        )
+        with pytest.raises(InvariantViolation, match="same currency"):
+            validate_price_set([fixed(currency="usd"), euro_usage], recurring=True)
+
+    def test_one_static_price(self) -> None:
+        with pytest.raises(InvariantViolation, match="at most one"):
+            validate_price_set([fixed(), CustomPrice(product_id=PRODUCT)], recurring=False)
+
+    def test_metered_needs_recurring_and_distinct_meters(self) -> None:
+        with pytest.raises(InvariantViolation, match="recurring"):
+            validate_price_set([fixed(), metered()], recurring=False)
+        meter = uuid.uuid4()
+        with pytest.raises(InvariantViolation, match="once per product"):
+            validate_price_set([metered(meter), metered(meter)], recurring=True)
+        validate_price_set([fixed(), metered(), metered()], recurring=True)
+
+
+class TestProduct:
+    def test_trial_only_on_recurring(self) -> None:
+        p = product(fixed())
+        p.trial_interval, p.trial_interval_count = Interval.week, 2
+        with pytest.raises(InvariantViolation) as error:
+            p.validate()
+        assert _field(error) == "trial_interval"
+
+    def test_interval_count_bounds(self) -> None:
+        p = product(fixed(), recurring=True)
+        p.recurring_interval_count = 1000
+        with pytest.raises(InvariantViolation) as error:
+            p.validate()
+        assert _field(error) == "recurring_interval_count"
+
+    def test_name_is_trimmed_and_required(self) -> None:
+        p = product(fixed())
+        p.name = "  Pro  "
+        p.validate()
+        assert p.name == "Pro"
+        p.name = "   "
+        with pytest.raises(InvariantViolation):
+            p.validate()
+
+
+class TestReplacePrices:
+    def test_keep_one_add_one_archive_one(self) -> None:
+        base, usage = fixed(1000), metered()
+        p = product(base, usage, recurring=True)
+        new_usage = metered(unit="0.25")
+        created = p.replace_prices([KeepPrice(base.id), new_usage], LATER)
+        assert created == [new_usage]
+        assert new_usage.product_id == p.id and new_usage.created_at == LATER
+        assert usage.is_archived and usage.modified_at == LATER
+        assert not base.is_archived
+        assert [q.id for q in p.live_prices] == [base.id, new_usage.id]
+        assert len(p.prices) == 3  # history is kept
+
+    def test_kept_amounts_never_change(self) -> None:
+        base = fixed(1000)
+        p = product(base)
+        p.replace_prices([KeepPrice(base.id)], LATER)
+        assert base.amount == 1000
+        assert p.live_prices == [base]
+
+    def test_unknown_or_archived_price_cannot_be_kept(self) -> None:
+        base = fixed()
+        p = product(base)
+        with pytest.raises(InvariantViolation) as error:
+            p.replace_prices([KeepPrice(uuid.uuid4())], LATER)
+        assert _field(error) == "prices.0.id"
+        p.replace_prices([fixed(2000)], LATER)
+        with pytest.raises(InvariantViolation):
+            p.replace_prices([KeepPrice(base.id)], LATER)
+
+    def test_a_rejected_update_changes_nothing(self) -> None:
+        base = fixed()
+        p = product(base)
+        before = list(p.prices)
+        with pytest.raises(InvariantViolation):
+            p.replace_prices([], LATER)  # would leave no price
+        with pytest.raises(InvariantViolation):
+            p.replace_prices([KeepPrice(base.id), fixed(5000, "eur")], LATER)  # mixed currencies
+        assert p.prices == before
+        assert not base.is_archived
+
+    @given(st.lists(st.sampled_from(["keep", "new"]), min_size=1, max_size=6))
+    def test_every_live_price_is_either_kept_or_archived(self, plan: list[str]) -> None:
+        meters_kept = [metered() for _ in range(3)]
+        p = product(fixed(), *meters_kept, recurring=True)
+        old_live = list(p.live_prices)
+        request: list[KeepPrice | MeteredUnitPrice] = []
+        keep_pool = iter(meters_kept)
+        for step in plan:
+            kept = next(keep_pool, None) if step == "keep" else None
+            request.append(KeepPrice(kept.id) if kept else metered())
+        created = p.replace_prices(request, LATER)
+        kept_ids = {r.id for r in request if isinstance(r, KeepPrice)}
+        for price in old_live:
+            assert price.is_archived == (price.id not in kept_ids)
+        assert {q.id for q in p.live_prices} == kept_ids | {c.id for c in created}
