@@ -73,16 +73,23 @@ Index(
 )
 Index("ix_memberships_organization_id", memberships.c.organization_id)
 
+def token_columns() -> list[Column[object]]:
+    """What both kinds of access token store: a digest of the secret, never the secret."""
+    return [
+        Column("token_digest", String(128), nullable=False, unique=True),
+        Column("comment", String(255), nullable=False, server_default=""),
+        Column("scopes", ARRAY(String(64)), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=True),
+        Column("last_used_at", DateTime(timezone=True), nullable=True),
+    ]
+
+
 personal_access_tokens = Table(
     "personal_access_tokens",
     metadata,
     *record_columns(),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("token_digest", String(128), nullable=False, unique=True),
-    Column("comment", String(255), nullable=False, server_default=""),
-    Column("scopes", ARRAY(String(64)), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    *token_columns(),
 )
 
 organization_access_tokens = Table(
@@ -96,11 +103,7 @@ organization_access_tokens = Table(
         nullable=False,
         index=True,
     ),
-    Column("token_digest", String(128), nullable=False, unique=True),
-    Column("comment", String(255), nullable=False, server_default=""),
-    Column("scopes", ARRAY(String(64)), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
-    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    *token_columns(),
 )
 
 # Jobs enqueued by a unit of work, written in its transaction and sent after its commit.
