@@ -73,6 +73,7 @@ Index(
 )
 Index("ix_memberships_organization_id", memberships.c.organization_id)
 
+
 def token_columns() -> list[Column[object]]:
     """What both kinds of access token store: a digest of the secret, never the secret."""
     return [
