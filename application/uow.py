@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from application.discounts.ports import DiscountRepository
+from application.files.ports import FileRepository
 from application.organizations.ports import MembershipRepository, OrganizationRepository
 from application.ports import JobArgument
 from application.tokens.ports import (
@@ -28,6 +30,8 @@ class UnitOfWork(Protocol):
     memberships: MembershipRepository
     personal_access_tokens: PersonalAccessTokenRepository
     organization_access_tokens: OrganizationAccessTokenRepository
+    discounts: DiscountRepository
+    files: FileRepository
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 

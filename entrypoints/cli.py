@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,12 @@ def _api(args: argparse.Namespace) -> int:
 
     from entrypoints.settings import Settings
 
+    # The app (built by uvicorn from the environment) must know the address it serves on: the
+    # storage URLs it hands out default to it (see MERIDIAN_BASE_URL).
+    if args.host:
+        os.environ["MERIDIAN_HOST"] = args.host
+    if args.port:
+        os.environ["MERIDIAN_PORT"] = str(args.port)
     settings = Settings()
     configure_logging(settings.log_level)
     uvicorn.run(

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.cache import TtlCredentialCache
 from adapters.clock import SystemClock
 from adapters.embedded.postgres import EmbeddedPostgres
+from adapters.localfs.storage import LocalObjectStorage
+from adapters.s3.storage import S3ObjectStorage
 from adapters.security import HmacTokenHasher
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
 from adapters.sqlalchemy.outbox import OutboxRelay
@@ -20,7 +22,11 @@ from adapters.taskiq.broker import RetryPolicy, build_broker
 from adapters.taskiq.queue import TaskiqJobQueue
 from adapters.usage import BufferedTokenUsageRecorder
 from application.bootstrap import BootstrapService
+from application.discounts.service import DiscountService
+from application.files.ports import ObjectStorage
+from application.files.service import FileUseCases
 from application.organizations.service import OrganizationService
+from application.ports import Clock
 from application.tokens.authentication import AuthenticationService
 from application.tokens.service import AccessTokenService
 from application.users.service import UserService
@@ -48,6 +54,26 @@ def _read_engine(url: str | None, pool_size: int) -> AsyncEngine | None:
 
 def should_migrate(settings: Settings) -> bool:
     return settings.embedded_database or settings.auto_migrate
+
+
+def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
+    """S3 (or MinIO, R2…) when a bucket is configured; files under the data dir otherwise."""
+    if settings.s3_bucket:
+        return S3ObjectStorage(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            public_url=settings.s3_public_url,
+            api_base_url=settings.api_base_url,
+        )
+    return LocalObjectStorage(
+        root=settings.data_dir / "files",
+        base_url=settings.api_base_url,
+        secret=settings.secret,
+        clock=clock,
+    )
 
 
 class Container(containers.DeclarativeContainer):
@@ -88,8 +114,17 @@ class Container(containers.DeclarativeContainer):
     outbox_relay = providers.Singleton(
         OutboxRelay, source=connection_source, queue=job_queue, clock=clock
     )
+    object_storage = providers.Singleton(_object_storage, settings=settings, clock=clock)
 
     user_service = providers.Singleton(UserService, clock=clock)
+    discount_service = providers.Singleton(DiscountService, clock=clock)
+    file_service = providers.Singleton(
+        FileUseCases,
+        clock=clock,
+        storage=object_storage,
+        max_size=settings.provided.file_max_size,
+        url_ttl=providers.Callable(lambda s: timedelta(seconds=s.file_url_ttl), settings),
+    )
     organization_service = providers.Singleton(
         OrganizationService, clock=clock, cache=credential_cache
     )

@@ -80,6 +80,18 @@ class Runtime:
             )
         else:
             log.info("jobs: Redis Streams at %s", _redact(settings.redis_url or ""))
+        if settings.s3_bucket:
+            log.info(
+                "storage: S3 bucket %s at %s",
+                settings.s3_bucket,
+                settings.s3_endpoint_url or f"AWS {settings.s3_region}",
+            )
+        else:
+            log.info(
+                "storage: files under %s, served at %s/storage/ (set MERIDIAN_S3_BUCKET to use S3)",
+                (settings.data_dir / "files").resolve(),
+                settings.api_base_url,
+            )
 
     async def stop(self) -> None:
         if not self.started:

@@ -46,6 +46,21 @@ class Settings(BaseSettings):
     # Migrate on start-up. Always done for the embedded database; for others, `meridian migrate`.
     auto_migrate: bool = False
 
+    # Files. The URL clients reach this API at, used in the storage URLs it hands out; unset:
+    # http://{host}:{port} (127.0.0.1 when bound to every address).
+    base_url: str | None = None
+    # Object storage: S3 (or MinIO, R2…) when a bucket is set, else files under data_dir/files.
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
+    # Where public objects (product media, avatars) are served from; unset: through the API.
+    s3_public_url: str | None = None
+    file_max_size: int = Field(default=1024 * 1024 * 1024, ge=1, le=5 * 1024**4)
+    # Seconds a presigned upload or download URL stays valid.
+    file_url_ttl: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env is Environment.production:
@@ -61,3 +76,12 @@ class Settings(BaseSettings):
     @property
     def embedded_database(self) -> bool:
         return self.database_url is None
+
+    @property
+    def api_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104 - compared, not bound
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"

@@ -19,8 +19,10 @@ def _stop_services() -> Iterator[None]:
 
 
 def _worker_database_name() -> str:
+    # The process id keeps two test runs on one server (two developers, CI) from dropping each
+    # other's database.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"meridian_test_{worker}"
+    return f"meridian_test_{worker}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

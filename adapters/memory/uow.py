@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from adapters.memory.discounts import InMemoryDiscountRepository
+from adapters.memory.files import InMemoryFileRepository
 from adapters.memory.repositories import (
     InMemoryMembershipRepository,
     InMemoryOrganizationAccessTokenRepository,
@@ -37,6 +39,8 @@ class InMemoryUnitOfWork:
         self.organization_access_tokens = InMemoryOrganizationAccessTokenRepository(
             store, clock, self.organizations, self.memberships
         )
+        self.discounts = InMemoryDiscountRepository(store, clock, self.memberships)
+        self.files = InMemoryFileRepository(store, clock, self.memberships)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:
         if self.read_only:

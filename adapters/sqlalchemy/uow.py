@@ -11,6 +11,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from adapters.sqlalchemy.engine import ConnectionSource
+from adapters.sqlalchemy.repositories.discounts import SqlAlchemyDiscountRepository
+from adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
 from adapters.sqlalchemy.repositories.organizations import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
@@ -77,6 +79,8 @@ class SqlAlchemyUnitOfWork:
         self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(
             connection, clock
         )
+        self.discounts = SqlAlchemyDiscountRepository(connection, clock)
+        self.files = SqlAlchemyFileRepository(connection, clock)
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool

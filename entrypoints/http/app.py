@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from entrypoints.container import Container
-from entrypoints.http import health
+from entrypoints.http import health, storage
+from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.files import endpoints as files
 from entrypoints.http.middleware import BodySizeLimit
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
@@ -45,8 +47,16 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     v1 = APIRouter(prefix="/v1")
     v1.include_router(organizations.router)
     v1.include_router(organization_access_tokens.router)
+    v1.include_router(discounts.router)
+    v1.include_router(files.router)
     app.include_router(v1)
     app.include_router(health.router)
+    app.include_router(storage.router)
 
-    app.add_middleware(BodySizeLimit, limit=container.settings().max_body_size)
+    # Part uploads bound their bodies themselves (to the part's signed size).
+    app.add_middleware(
+        BodySizeLimit,
+        limit=container.settings().max_body_size,
+        exempt_prefixes=(storage.UPLOADS_PREFIX,),
+    )
     return app

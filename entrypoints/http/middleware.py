@@ -13,14 +13,21 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuses request bodies over `limit` bytes with 413, whether announced or streamed."""
+    """Refuses request bodies over `limit` bytes with 413, whether announced or streamed.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    Paths under `exempt_prefixes` (file part uploads) are left to routes that bound their
+    bodies themselves.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, exempt_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        self.exempt_prefixes = exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self.exempt_prefixes and scope["path"].startswith(self.exempt_prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:

@@ -4,6 +4,8 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 """
 
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
+from adapters.sqlalchemy.tables.discounts import discounts
+from adapters.sqlalchemy.tables.files import files
 from adapters.sqlalchemy.tables.foundation import (
     memberships,
     organization_access_tokens,
@@ -16,6 +18,8 @@ from adapters.sqlalchemy.tables.foundation import (
 __all__ = [
     "LIVE",
     "NAMING_CONVENTION",
+    "discounts",
+    "files",
     "memberships",
     "metadata",
     "organization_access_tokens",

@@ -5,8 +5,11 @@ from __future__ import annotations
 from taskiq import AsyncBroker
 
 from entrypoints.container import Container
-from entrypoints.worker.tasks import organizations
+from entrypoints.worker.tasks import discounts, organizations
+from entrypoints.worker.tasks import files as file_tasks
 
 
 def register_all(broker: AsyncBroker, container: Container) -> None:
     organizations.register(broker, container)
+    discounts.register(broker, container)
+    file_tasks.register(broker, container)

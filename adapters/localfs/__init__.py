@@ -1,0 +1,1 @@
+"""Object storage on the local filesystem: the embedded default."""

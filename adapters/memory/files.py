@@ -1,0 +1,56 @@
+"""In-memory files, honouring the same contract as the SQLAlchemy repository."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
+from adapters.memory.store import MemoryRepository
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from domain.file import File
+
+
+class InMemoryFileRepository(MemoryRepository[File]):
+    table_name = "files"
+
+    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
+        super().__init__(store, clock)
+        self.members = members
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> File | None:
+        return self.find(
+            lambda f: f.id == id and readable_by(subject, f.organization_id, self.members)
+        )
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        organization_ids: Sequence[uuid.UUID] | None = None,
+        ids: Sequence[uuid.UUID] | None = None,
+        pagination: PaginationParams,
+    ) -> Page[File]:
+        found = [
+            f
+            for f in self.live()
+            if readable_by(subject, f.organization_id, self.members)
+            and (not organization_ids or f.organization_id in organization_ids)
+            and (not ids or f.id in ids)
+        ]
+        # Newest first, ties by id: as the SQL adapter orders them.
+        found.sort(key=lambda f: f.id.int)
+        found.sort(key=lambda f: f.created_at, reverse=True)
+        window = found[pagination.offset : pagination.offset + pagination.limit]
+        return Page(
+            items=[copy.deepcopy(f) for f in window],
+            total_count=len(found),
+            limit=pagination.limit,
+        )
+
+    async def get_including_deleted(self, id: uuid.UUID) -> File | None:
+        file = self.rows.get(id)
+        return None if file is None else copy.deepcopy(file)

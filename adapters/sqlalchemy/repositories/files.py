@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, Uuid, bindparam, select
+
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.tables.files import files
+from application.auth import AuthSubject, SubjectKind
+from application.kit.pagination import Page, PaginationParams
+from domain.file import File, FileService, UploadState
+
+
+class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
+    table = files
+    entity = File
+
+    def to_entity(self, row: Mapping[Any, Any]) -> File:
+        file = super().to_entity(row)
+        file.service = FileService(row["service"])
+        file.upload_state = UploadState(row["upload_state"])
+        return file
+
+    def to_row(self, entity: File) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["service"] = entity.service.value
+        row["upload_state"] = entity.upload_state.value
+        return row
+
+    def get_readable_statement(self, kind: SubjectKind) -> Select[Any]:
+        return where_readable(self.get_base_statement(), files.c.organization_id, kind)
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> File | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self.get_readable_statement(subject.kind).where(
+                files.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        organization_ids: Sequence[uuid.UUID] | None = None,
+        ids: Sequence[uuid.UUID] | None = None,
+        pagination: PaginationParams,
+    ) -> Page[File]:
+        key = ("list", subject.kind, bool(organization_ids), bool(ids))
+
+        def build() -> Select[Any]:
+            statement = self.get_readable_statement(subject.kind)
+            if organization_ids:
+                statement = statement.where(
+                    files.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if ids:
+                statement = statement.where(files.c.id.in_(bindparam("ids", expanding=True)))
+            return statement.order_by(files.c.created_at.desc(), files.c.id.asc())
+
+        params = {
+            **subject_params(subject),
+            "organization_ids": list(organization_ids or []),
+            "ids": list(ids or []),
+        }
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+
+    async def get_including_deleted(self, id: uuid.UUID) -> File | None:
+        return await self.get_one_or_none(select(files).where(files.c.id == id))

@@ -1,0 +1,57 @@
+"""Discounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from adapters.sqlalchemy.tables.base import metadata, record_columns
+
+discounts = Table(
+    "discounts",
+    metadata,
+    *record_columns(),
+    Column(
+        "organization_id", Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(256), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("basis_points", Integer, nullable=True),
+    # Fixed discounts: {"usd": 1000, "eur": 900} in minor units, and the currency reported first.
+    Column("amounts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("currency", String(3), nullable=True),
+    Column("duration", String(16), nullable=False),
+    Column("duration_in_months", Integer, nullable=True),
+    Column("code", String(256), nullable=True),
+    Column("starts_at", DateTime(timezone=True), nullable=True),
+    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("max_redemptions", Integer, nullable=True),
+    Column("max_redemptions_per_customer", Integer, nullable=True),
+    Column("redemptions_count", Integer, nullable=False, server_default="0"),
+    Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Products the discount is restricted to. A plain array until the products module exists:
+    # it may turn it into a join table with foreign keys.
+    Column("product_ids", ARRAY(Uuid), nullable=False, server_default=text("'{}'::uuid[]")),
+)
+# Codes are unique per organization among live discounts, ignoring case.
+Index(
+    "uq_discounts_organization_id_code_live",
+    discounts.c.organization_id,
+    func.lower(discounts.c.code),
+    unique=True,
+    postgresql_where=text("deleted_at IS NULL AND code IS NOT NULL"),
+)
+Index(
+    "ix_discounts_organization_id_created_at", discounts.c.organization_id, discounts.c.created_at
+)

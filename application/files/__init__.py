@@ -1,0 +1,1 @@
+"""Files: multipart uploads to object storage, downloads, product media and avatars."""

@@ -1,0 +1,91 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+from pydantic import UUID4
+
+from application.discounts.commands import DiscountCreate, DiscountUpdate
+from application.discounts.service import DiscountService
+from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
+from application.kit.sorting import Sorting
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.discounts import auth
+from entrypoints.http.discounts.schemas import DiscountSchema, discount_schema
+from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.schemas import ListResource
+
+router = APIRouter(prefix="/discounts", tags=["discounts"])
+
+Service = Annotated[DiscountService, provided(lambda c: c.discount_service)]
+SortingQuery = Annotated[
+    list[Sorting[DiscountSortProperty]],
+    Depends(sorting_query(DiscountSortProperty, DEFAULT_SORTING)),
+]
+
+
+@router.get("/", summary="List discounts")
+async def list_discounts(
+    subject: auth.DiscountsRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: SortingQuery,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+    query: Annotated[
+        str | None, Query(max_length=256, description="Filter by name or code.")
+    ] = None,
+) -> ListResource[DiscountSchema]:
+    page = await service.list(
+        uow,
+        subject,
+        organization_ids=organization_id,
+        query=query,
+        pagination=pagination,
+        sorting=sorting,
+    )
+    return ListResource.of(page, [discount_schema(d) for d in page.items])
+
+
+@router.post("/", status_code=201, summary="Create a discount")
+async def create_discount(
+    body: DiscountCreate,
+    subject: auth.DiscountsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> DiscountSchema:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    discount = await service.create(uow, subject, body)
+    await uow.commit()
+    return discount_schema(discount)
+
+
+@router.get("/{id}", summary="Get a discount")
+async def get_discount(
+    id: UUID4, subject: auth.DiscountsRead, uow: ReadUnitOfWork, service: Service
+) -> DiscountSchema:
+    return discount_schema(await service.get(uow, subject, id))
+
+
+@router.patch("/{id}", summary="Update a discount")
+async def update_discount(
+    id: UUID4,
+    body: DiscountUpdate,
+    subject: auth.DiscountsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> DiscountSchema:
+    discount = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return discount_schema(discount)
+
+
+@router.delete("/{id}", status_code=204, summary="Delete a discount")
+async def delete_discount(
+    id: UUID4, subject: auth.DiscountsWrite, uow: WriteUnitOfWork, service: Service
+) -> None:
+    await service.delete(uow, subject, id)
+    await uow.commit()

@@ -1,0 +1,88 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from pydantic import UUID4
+
+from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
+from application.files.service import FileUseCases
+from domain.file import File
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.files import auth
+from entrypoints.http.files.schemas import FileRead, FileUpload, file_read
+from entrypoints.http.kit.query import PaginationQuery
+from entrypoints.http.kit.schemas import ListResource
+
+router = APIRouter(prefix="/files", tags=["files"])
+
+Service = Annotated[FileUseCases, provided(lambda c: c.file_service)]
+
+
+def _read(service: FileUseCases, file: File) -> FileRead:
+    return file_read(file, service.public_url(file))
+
+
+@router.get("/", summary="List files")
+async def list_files(
+    subject: auth.FilesRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+    ids: Annotated[
+        list[UUID4] | None, Query(description="Filter by file ID.", max_length=100)
+    ] = None,
+) -> ListResource[FileRead]:
+    page = await service.list(
+        uow, subject, organization_ids=organization_id, ids=ids, pagination=pagination
+    )
+    return ListResource.of(page, [_read(service, f) for f in page.items])
+
+
+@router.post("/", status_code=201, summary="Create a file")
+async def create_file(
+    body: FileCreate,
+    subject: auth.FilesWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> FileUpload:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    file, upload = await service.create(uow, subject, body)
+    await uow.commit()
+    return FileUpload.of(file, upload)
+
+
+@router.post("/{id}/uploaded", summary="Complete a file upload")
+async def complete_upload(
+    id: UUID4,
+    body: FileUploadCompleted,
+    subject: auth.FilesWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> FileRead:
+    completion = await service.complete(uow, subject, id, body)
+    await uow.commit()  # a failed verification is recorded too: the file stays unusable
+    if completion.error is not None:
+        raise completion.error
+    return _read(service, completion.file)
+
+
+@router.patch("/{id}", summary="Update a file")
+async def update_file(
+    id: UUID4, body: FilePatch, subject: auth.FilesWrite, uow: WriteUnitOfWork, service: Service
+) -> FileRead:
+    file = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return _read(service, file)
+
+
+@router.delete("/{id}", status_code=204, summary="Delete a file")
+async def delete_file(
+    id: UUID4, subject: auth.FilesWrite, uow: WriteUnitOfWork, service: Service
+) -> None:
+    await service.delete(uow, subject, id)
+    await uow.commit()
