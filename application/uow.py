@@ -9,6 +9,7 @@ from application.discounts.ports import DiscountRepository
 from application.files.ports import FileRepository
 from application.organizations.ports import MembershipRepository, OrganizationRepository
 from application.ports import JobArgument
+from application.products.ports import ProductRepository
 from application.tokens.ports import (
     OrganizationAccessTokenRepository,
     PersonalAccessTokenRepository,
@@ -32,6 +33,7 @@ class UnitOfWork(Protocol):
     organization_access_tokens: OrganizationAccessTokenRepository
     discounts: DiscountRepository
     files: FileRepository
+    products: ProductRepository
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 

@@ -63,6 +63,8 @@ class Price(Entity):
     currency: str = "usd"
     is_archived: bool = False
     source: PriceSource = PriceSource.catalog
+    # How tax applies ("location", "inclusive", "exclusive"); None follows the organization.
+    tax_behavior: str | None = None
 
     amount_type: Any = None  # set by each variant
 

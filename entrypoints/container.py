@@ -27,6 +27,7 @@ from application.files.ports import ObjectStorage
 from application.files.service import FileUseCases
 from application.organizations.service import OrganizationService
 from application.ports import Clock
+from application.products.service import ProductService
 from application.tokens.authentication import AuthenticationService
 from application.tokens.service import AccessTokenService
 from application.users.service import UserService
@@ -118,6 +119,7 @@ class Container(containers.DeclarativeContainer):
 
     user_service = providers.Singleton(UserService, clock=clock)
     discount_service = providers.Singleton(DiscountService, clock=clock)
+    product_service = providers.Singleton(ProductService, clock=clock)
     file_service = providers.Singleton(
         FileUseCases,
         clock=clock,

@@ -6,6 +6,7 @@ from typing import Any
 
 from adapters.memory.discounts import InMemoryDiscountRepository
 from adapters.memory.files import InMemoryFileRepository
+from adapters.memory.products import InMemoryProductRepository
 from adapters.memory.repositories import (
     InMemoryMembershipRepository,
     InMemoryOrganizationAccessTokenRepository,
@@ -41,6 +42,7 @@ class InMemoryUnitOfWork:
         )
         self.discounts = InMemoryDiscountRepository(store, clock, self.memberships)
         self.files = InMemoryFileRepository(store, clock, self.memberships)
+        self.products = InMemoryProductRepository(store, clock, self.memberships)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:
         if self.read_only:

@@ -17,6 +17,7 @@ from adapters.sqlalchemy.repositories.organizations import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
 )
+from adapters.sqlalchemy.repositories.products import SqlAlchemyProductRepository
 from adapters.sqlalchemy.repositories.tokens import (
     SqlAlchemyOrganizationAccessTokenRepository,
     SqlAlchemyPersonalAccessTokenRepository,
@@ -81,6 +82,7 @@ class SqlAlchemyUnitOfWork:
         )
         self.discounts = SqlAlchemyDiscountRepository(connection, clock)
         self.files = SqlAlchemyFileRepository(connection, clock)
+        self.products = SqlAlchemyProductRepository(connection, clock)
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool

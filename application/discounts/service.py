@@ -209,15 +209,13 @@ class DiscountService:
                 max_redemptions=command.max_redemptions,
                 max_redemptions_per_customer=command.max_redemptions_per_customer,
                 metadata=dict(command.metadata),
-                # TODO(products): check that every id names a live product of this organization
-                # (422 at ("body", "products", index) otherwise) once the products module lands;
-                # until then the ids are stored unchecked and the API lists no product objects.
                 product_ids=_unique(command.products or []),
                 **value,
             )
         except InvariantViolation as error:
             raise _invalid(error, command) from error
         await self._ensure_code_free(uow, discount)
+        await self._ensure_own_products(uow, discount)
         await uow.discounts.create(discount)
         uow.enqueue(DISCOUNT_CREATED, discount_id=str(discount.id))
         return discount
@@ -233,6 +231,8 @@ class DiscountService:
             raise _invalid(error, command) from error
         if "code" in changes:
             await self._ensure_code_free(uow, discount)
+        if "product_ids" in changes:
+            await self._ensure_own_products(uow, discount)
         await uow.discounts.update(discount)
         uow.enqueue(DISCOUNT_UPDATED, discount_id=str(discount.id))
         return discount
@@ -243,6 +243,14 @@ class DiscountService:
         discount.soft_delete(self.clock.now())
         await uow.discounts.update(discount)
         uow.enqueue(DISCOUNT_DELETED, discount_id=str(discount.id))
+
+    async def _ensure_own_products(self, uow: UnitOfWork, discount: Discount) -> None:
+        """Every product a discount is restricted to is a live product of its organization; any
+        other id (unknown, or another tenant's) is not found."""
+        for product_id in discount.product_ids:
+            product = await uow.products.get(product_id)
+            if product is None or product.organization_id != discount.organization_id:
+                raise ResourceNotFound(f"Product {product_id} not found.")
 
     async def _ensure_code_free(self, uow: UnitOfWork, discount: Discount) -> None:
         if discount.code is None:

@@ -56,6 +56,20 @@ def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]
     return body
 
 
+async def _product(client: httpx.AsyncClient, tenant: Tenant) -> str:
+    response = await client.post(
+        "/v1/products/",
+        json={
+            "name": "Restricted",
+            "organization_id": str(tenant.organization.id),
+            "prices": [{"amount_type": "fixed", "price_amount": 1000}],
+        },
+        headers=tenant.headers("user"),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def _create(
     client: httpx.AsyncClient, tenant: Tenant, kind: str, **body: Any
 ) -> dict[str, Any]:
@@ -171,7 +185,7 @@ class TestCreate:
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
         tenant = await seeder.tenant()
-        product = str(uuid.uuid4())
+        product = await _product(client, tenant)
         body = await _create(
             client,
             tenant,
@@ -194,7 +208,7 @@ class TestCreate:
         assert (body["max_redemptions"], body["max_redemptions_per_customer"]) == (100, 1)
         assert body["metadata"] == {"campaign": "launch", "wave": 2, "ratio": 0.25, "paid": True}
         assert "basis_points" not in body
-        # Product ids are kept, but no product exists yet to be listed.
+        # The product id is checked and kept; product objects are not listed yet.
         assert body["products"] == []
 
     async def test_fixed_in_several_currencies_without_type(
@@ -675,3 +689,30 @@ class TestEvents:
             f"discount.updated recorded for discount {created['id']}",
             f"discount.deleted recorded for discount {created['id']}",
         ]
+
+
+class TestRestrictedProducts:
+    async def test_another_tenants_or_unknown_product_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine, other = await seeder.tenant(), await seeder.tenant()
+        foreign = await _product(client, other)
+        own = await _product(client, mine)
+        for products in ([foreign], [own, str(uuid.uuid4())]):
+            body = {**PERCENTAGE, "name": "Smuggled", "products": products}
+            if subject_kind == "user":
+                body["organization_id"] = str(mine.organization.id)
+            response = await client.post(
+                "/v1/discounts/", json=body, headers=mine.headers(subject_kind)
+            )
+            assert response.status_code == 404, response.text
+            assert response.json()["error"] == "ResourceNotFound"
+        listed = await client.get("/v1/discounts/", headers=mine.headers(subject_kind))
+        assert listed.json()["pagination"]["total_count"] == 0
+        created = await _create(client, mine, subject_kind, **PERCENTAGE, products=[own])
+        patched = await client.patch(
+            f"/v1/discounts/{created['id']}",
+            json={"products": [foreign]},
+            headers=mine.headers(subject_kind),
+        )
+        assert patched.status_code == 404

@@ -182,11 +182,35 @@ async def test_a_fixed_discount_in_several_currencies(
     assert chosen.amount == 900
 
 
+async def _products(harness: Harness, organization_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    from domain.product import FixedPrice, Product
+
+    ids = []
+    async with harness.uows.write() as uow:
+        for _ in range(count):
+            product = Product(organization_id=organization_id, name="P")
+            product.prices = [FixedPrice(product_id=product.id, amount=100)]
+            await uow.products.create(product)
+            ids.append(product.id)
+        await uow.commit()
+    return ids
+
+
 async def test_product_ids_are_kept_once_each(harness: Harness, service: DiscountService) -> None:
     tenant = await harness.tenant()
-    a, b = uuid.uuid4(), uuid.uuid4()
+    a, b = await _products(harness, tenant.organization.id, 2)
     discount = await _create(harness, service, tenant.itself, products=[str(a), str(b), str(a)])
     assert discount.product_ids == [a, b]
+
+
+async def test_products_of_another_tenant_or_unknown_are_not_found(
+    harness: Harness, service: DiscountService
+) -> None:
+    tenant, other = await harness.tenant(), await harness.tenant()
+    [foreign] = await _products(harness, other.organization.id, 1)
+    for product in (foreign, uuid.uuid4()):
+        with pytest.raises(ResourceNotFound):
+            await _create(harness, service, tenant.itself, products=[str(product)])
 
 
 @pytest.mark.parametrize(

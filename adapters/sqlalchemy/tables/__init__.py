@@ -14,6 +14,7 @@ from adapters.sqlalchemy.tables.foundation import (
     personal_access_tokens,
     users,
 )
+from adapters.sqlalchemy.tables.products import product_prices, products
 
 __all__ = [
     "LIVE",
@@ -26,6 +27,8 @@ __all__ = [
     "organizations",
     "outbox",
     "personal_access_tokens",
+    "product_prices",
+    "products",
     "record_columns",
     "users",
 ]

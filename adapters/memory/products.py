@@ -1,0 +1,93 @@
+"""Products in memory, honouring the same contract as SqlAlchemyProductRepository."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
+from adapters.memory.store import MemoryRepository
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.products.ports import ProductFilters
+from application.products.sorting import ProductSortProperty
+from domain.product import Price, Product
+
+
+def _static(product: Product) -> list[Price]:
+    return [p for p in product.live_prices if not p.is_metered]
+
+
+def _price_amount(product: Product) -> int | None:
+    amounts = [a for a in (p.sort_amount() for p in _static(product)) if a is not None]
+    return min(amounts) if amounts else None
+
+
+def _price_amount_type(product: Product) -> str | None:
+    types = [str(p.amount_type.value) for p in _static(product)]
+    return min(types) if types else None
+
+
+def metadata_text(value: Any) -> str:
+    """A metadata value as PostgreSQL's `->>` renders it (how query filters compare it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _matches(product: Product, filters: ProductFilters) -> bool:
+    if filters.ids and product.id not in filters.ids:
+        return False
+    if filters.organization_ids and product.organization_id not in filters.organization_ids:
+        return False
+    if filters.query is not None and filters.query.lower() not in product.name.lower():
+        return False
+    if filters.is_archived is not None and product.is_archived != filters.is_archived:
+        return False
+    if filters.is_recurring is not None and product.is_recurring != filters.is_recurring:
+        return False
+    if filters.visibilities and product.visibility not in filters.visibilities:
+        return False
+    for key, values in filters.metadata.items():
+        if key not in product.metadata or metadata_text(product.metadata[key]) not in values:
+            return False
+    return True
+
+
+class InMemoryProductRepository(MemoryRepository[Product]):
+    table_name = "products"
+    sort_keys: dict[Any, Any] = {
+        ProductSortProperty.created_at: lambda p: p.created_at,
+        ProductSortProperty.name: lambda p: p.name,
+        ProductSortProperty.price_amount: _price_amount,
+        ProductSortProperty.price_amount_type: _price_amount_type,
+    }
+
+    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
+        super().__init__(store, clock)
+        self.members = members
+
+    async def get(self, id: uuid.UUID) -> Product | None:
+        return await self.get_by_id(id)
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
+        return self.find(
+            lambda p: p.id == id and readable_by(subject, p.organization_id, self.members)
+        )
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: ProductFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[ProductSortProperty]],
+    ) -> Page[Product]:
+        items = [
+            p
+            for p in self.live()
+            if readable_by(subject, p.organization_id, self.members) and _matches(p, filters)
+        ]
+        return self.paginate(items, pagination, sorting, self.sort_keys)

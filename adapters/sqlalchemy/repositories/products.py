@@ -1,0 +1,354 @@
+"""Products and their prices: a page of products is read in two statements (the products,
+then all their prices at once)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, String, Uuid, bindparam, func, insert, select, update
+
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.repositories.discounts import like_pattern
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.tables import product_prices, products
+from application.auth import AuthSubject, SubjectKind
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.products.ports import ProductFilters
+from application.products.sorting import ProductSortProperty
+from domain.product import (
+    AmountType,
+    CustomPrice,
+    FixedPrice,
+    Interval,
+    MeteredUnitPrice,
+    Price,
+    PriceSource,
+    Product,
+    SeatBasedPrice,
+    SeatTier,
+    Visibility,
+)
+
+_STATIC = [AmountType.fixed.value, AmountType.custom.value, AmountType.seat_based.value]
+
+
+def _live_static_prices() -> Any:
+    return select(product_prices).where(
+        product_prices.c.product_id == products.c.id,
+        product_prices.c.is_archived.is_(False),
+        product_prices.c.deleted_at.is_(None),
+        product_prices.c.amount_type.in_(_STATIC),
+    )
+
+
+# The smallest live static price amount, and that price's amount type (there is at most one).
+_PRICE_AMOUNT = (
+    _live_static_prices().with_only_columns(func.min(product_prices.c.sort_amount))
+).scalar_subquery()
+_PRICE_AMOUNT_TYPE = (
+    _live_static_prices().with_only_columns(func.min(product_prices.c.amount_type))
+).scalar_subquery()
+
+# Archive prices (executemany); rows archived before keep their time. One static statement.
+_ARCHIVE_PRICE = (
+    update(product_prices)
+    .where(
+        product_prices.c.id == bindparam("price_id", type_=Uuid),
+        product_prices.c.is_archived.is_(False),
+    )
+    .values(is_archived=True, modified_at=bindparam("archived_at"))
+)
+
+
+def price_details(price: Price) -> dict[str, Any]:
+    if isinstance(price, FixedPrice):
+        return {"amount": price.amount}
+    if isinstance(price, CustomPrice):
+        return {
+            "minimum_amount": price.minimum_amount,
+            "maximum_amount": price.maximum_amount,
+            "preset_amount": price.preset_amount,
+        }
+    if isinstance(price, SeatBasedPrice):
+        return {
+            "tiers": [
+                {
+                    "min_seats": t.min_seats,
+                    "max_seats": t.max_seats,
+                    "price_per_seat": t.price_per_seat,
+                }
+                for t in price.tiers
+            ]
+        }
+    if isinstance(price, MeteredUnitPrice):
+        return {
+            "meter_id": str(price.meter_id),
+            "unit_amount": str(price.unit_amount),
+            "cap_amount": price.cap_amount,
+        }
+    raise TypeError(f"unknown price {type(price).__name__}")
+
+
+def price_row(price: Price) -> dict[str, Any]:
+    return {
+        "id": price.id,
+        "created_at": price.created_at,
+        "modified_at": price.modified_at,
+        "deleted_at": price.deleted_at,
+        "product_id": price.product_id,
+        "amount_type": AmountType(price.amount_type).value,
+        "price_currency": price.currency,
+        "tax_behavior": price.tax_behavior,
+        "source": price.source.value,
+        "is_archived": price.is_archived,
+        "sort_amount": price.sort_amount(),
+        "details": price_details(price),
+    }
+
+
+def price_entity(row: Mapping[Any, Any]) -> Price:
+    common: dict[str, Any] = {
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "modified_at": row["modified_at"],
+        "deleted_at": row["deleted_at"],
+        "product_id": row["product_id"],
+        "currency": row["price_currency"],
+        "tax_behavior": row["tax_behavior"],
+        "source": PriceSource(row["source"]),
+        "is_archived": row["is_archived"],
+    }
+    details = row["details"]
+    kind = AmountType(row["amount_type"])
+    if kind is AmountType.fixed:
+        return FixedPrice(**common, amount=details["amount"])
+    if kind is AmountType.custom:
+        return CustomPrice(
+            **common,
+            minimum_amount=details["minimum_amount"],
+            maximum_amount=details["maximum_amount"],
+            preset_amount=details["preset_amount"],
+        )
+    if kind is AmountType.seat_based:
+        tiers = [
+            SeatTier(t["min_seats"], t["max_seats"], t["price_per_seat"]) for t in details["tiers"]
+        ]
+        return SeatBasedPrice(**common, tiers=tiers)
+    return MeteredUnitPrice(
+        **common,
+        meter_id=uuid.UUID(details["meter_id"]),
+        unit_amount=Decimal(details["unit_amount"]),
+        cap_amount=details["cap_amount"],
+    )
+
+
+def _interval(value: str | None) -> Interval | None:
+    return None if value is None else Interval(value)
+
+
+class SqlAlchemyProductRepository(
+    SortingMixin[Product, ProductSortProperty],
+    SoftDeletionMixin[Product],
+    RepositoryBase[Product],
+):
+    table = products
+    entity = Product
+    sorting_columns = {
+        ProductSortProperty.created_at: products.c.created_at,
+        ProductSortProperty.name: products.c.name,
+        ProductSortProperty.price_amount: _PRICE_AMOUNT,
+        ProductSortProperty.price_amount_type: _PRICE_AMOUNT_TYPE,
+    }
+
+    def to_entity(self, row: Mapping[Any, Any]) -> Product:
+        # Prices are attached by `_with_prices`.
+        return Product(
+            id=row["id"],
+            created_at=row["created_at"],
+            modified_at=row["modified_at"],
+            deleted_at=row["deleted_at"],
+            organization_id=row["organization_id"],
+            name=row["name"],
+            description=row["description"],
+            visibility=Visibility(row["visibility"]),
+            is_archived=row["is_archived"],
+            recurring_interval=_interval(row["recurring_interval"]),
+            recurring_interval_count=row["recurring_interval_count"],
+            trial_interval=_interval(row["trial_interval"]),
+            trial_interval_count=row["trial_interval_count"],
+            metadata=dict(row["metadata"]),
+        )
+
+    def to_row(self, entity: Product) -> dict[str, Any]:
+        return {
+            "id": entity.id,
+            "created_at": entity.created_at,
+            "modified_at": entity.modified_at,
+            "deleted_at": entity.deleted_at,
+            "organization_id": entity.organization_id,
+            "name": entity.name,
+            "description": entity.description,
+            "visibility": entity.visibility.value,
+            "is_archived": entity.is_archived,
+            "recurring_interval": None
+            if entity.recurring_interval is None
+            else entity.recurring_interval.value,
+            "recurring_interval_count": entity.recurring_interval_count,
+            "trial_interval": None
+            if entity.trial_interval is None
+            else entity.trial_interval.value,
+            "trial_interval_count": entity.trial_interval_count,
+            "metadata": dict(entity.metadata),
+        }
+
+    async def _with_prices(self, items: Sequence[Product]) -> list[Product]:
+        """Attach every price of `items` in one statement."""
+        if not items:
+            return []
+        statement = self.cached(
+            "prices",
+            lambda: (
+                select(product_prices)
+                .where(
+                    product_prices.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    product_prices.c.deleted_at.is_(None),
+                )
+                .order_by(product_prices.c.created_at, product_prices.c.id)
+            ),
+        )
+        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        by_product: dict[uuid.UUID, list[Price]] = {p.id: [] for p in items}
+        for row in rows.mappings():
+            by_product[row["product_id"]].append(price_entity(row))
+        for product in items:
+            product.prices = by_product[product.id]
+        return list(items)
+
+    def _readable(self, kind: SubjectKind) -> Select[Any]:
+        return where_readable(self.get_base_statement(), products.c.organization_id, kind)
+
+    async def _one(self, statement: Select[Any], params: Mapping[str, Any]) -> Product | None:
+        product = await self.get_one_or_none(statement, params)
+        if product is None:
+            return None
+        await self._with_prices([product])
+        return product
+
+    async def get(self, id: uuid.UUID) -> Product | None:
+        statement = self.cached(
+            "by_id",
+            lambda: self.get_base_statement().where(products.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self._one(statement, {"id": id})
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self._readable(subject.kind).where(
+                products.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self._one(statement, {**subject_params(subject), "id": id})
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: ProductFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[ProductSortProperty]],
+    ) -> Page[Product]:
+        metadata_keys = list(filters.metadata)
+        key = (
+            "list",
+            subject.kind,
+            bool(filters.ids),
+            bool(filters.organization_ids),
+            filters.query is not None,
+            filters.is_archived is not None,
+            filters.is_recurring,
+            bool(filters.visibilities),
+            len(metadata_keys),
+            tuple(sorting),
+        )
+
+        def build() -> Select[Any]:
+            statement = self._readable(subject.kind)
+            if filters.ids:
+                statement = statement.where(products.c.id.in_(bindparam("ids", expanding=True)))
+            if filters.organization_ids:
+                statement = statement.where(
+                    products.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if filters.query is not None:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(products.c.name.ilike(pattern, escape="\\"))
+            if filters.is_archived is not None:
+                statement = statement.where(products.c.is_archived == bindparam("is_archived"))
+            if filters.is_recurring is not None:
+                interval = products.c.recurring_interval
+                statement = statement.where(
+                    interval.is_not(None) if filters.is_recurring else interval.is_(None)
+                )
+            if filters.visibilities:
+                statement = statement.where(
+                    products.c.visibility.in_(bindparam("visibilities", expanding=True))
+                )
+            for index in range(len(metadata_keys)):
+                value = func.jsonb_extract_path_text(
+                    products.c.metadata, bindparam(f"metadata_key_{index}", type_=String)
+                )
+                statement = statement.where(
+                    value.in_(bindparam(f"metadata_values_{index}", expanding=True))
+                )
+            return self.apply_sorting(statement, sorting)
+
+        params: dict[str, Any] = {
+            **subject_params(subject),
+            "ids": list(filters.ids),
+            "organization_ids": list(filters.organization_ids),
+            "query": None if filters.query is None else like_pattern(filters.query),
+            "is_archived": filters.is_archived,
+            "visibilities": [v.value for v in filters.visibilities],
+        }
+        for index, name in enumerate(metadata_keys):
+            params[f"metadata_key_{index}"] = name
+            params[f"metadata_values_{index}"] = list(filters.metadata[name])
+        page = await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        await self._with_prices(page.items)
+        return page
+
+    async def create(self, entity: Product) -> Product:
+        await super().create(entity)
+        if entity.prices:
+            await self.connection.execute(
+                insert(product_prices), [price_row(p) for p in entity.prices]
+            )
+        return entity
+
+    async def update(self, entity: Product, changes: dict[str, Any] | None = None) -> Product:
+        await super().update(entity, changes)
+        statement = self.cached(
+            "price_ids",
+            lambda: select(product_prices.c.id).where(
+                product_prices.c.product_id == bindparam("product_id", type_=Uuid)
+            ),
+        )
+        result = await self.connection.execute(statement, {"product_id": entity.id})
+        existing = set(result.scalars())
+        new = [price_row(p) for p in entity.prices if p.id not in existing]
+        if new:
+            await self.connection.execute(insert(product_prices), new)
+        archived = [
+            {"price_id": p.id, "archived_at": p.modified_at}
+            for p in entity.prices
+            if p.id in existing and p.is_archived
+        ]
+        if archived:
+            # Prices are immutable but for archiving.
+            await self.connection.execute(_ARCHIVE_PRICE, archived)
+        return entity

@@ -1,0 +1,63 @@
+"""Products and their prices."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from adapters.sqlalchemy.tables.base import metadata, record_columns
+
+products = Table(
+    "products",
+    metadata,
+    *record_columns(),
+    Column(
+        "organization_id", Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("visibility", String(16), nullable=False),
+    Column("is_archived", Boolean, nullable=False, server_default=text("false")),
+    Column("recurring_interval", String(16), nullable=True),
+    Column("recurring_interval_count", Integer, nullable=True),
+    Column("trial_interval", String(16), nullable=True),
+    Column("trial_interval_count", Integer, nullable=True),
+    Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+Index("ix_products_organization_id_created_at", products.c.organization_id, products.c.created_at)
+
+# One table for every kind of price. What all prices share (and what lists filter or sort on)
+# are columns; what only one variant has (a fixed amount, custom bounds, seat tiers, a meter and
+# its unit amount) lives in `details`, a JSONB object read back by the variant. A column per
+# variant field would leave most of them null on every row and grow with each new price kind;
+# prices are immutable, so nothing ever queries inside `details`. `sort_amount` is the one
+# derived value lists need (the smallest charge a price allows, `Price.sort_amount()`).
+product_prices = Table(
+    "product_prices",
+    metadata,
+    *record_columns(),
+    Column("product_id", Uuid, ForeignKey("products.id", ondelete="CASCADE"), nullable=False),
+    Column("amount_type", String(32), nullable=False),
+    Column("price_currency", String(3), nullable=False),
+    Column("tax_behavior", String(16), nullable=True),
+    Column("source", String(16), nullable=False),
+    Column("is_archived", Boolean, nullable=False, server_default=text("false")),
+    Column("sort_amount", Integer, nullable=True),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+Index(
+    "ix_product_prices_product_id_created_at",
+    product_prices.c.product_id,
+    product_prices.c.created_at,
+)

@@ -1,0 +1,145 @@
+"""Inputs of the product use cases (also the request bodies of the HTTP API).
+
+The shapes follow the client's `ProductCreateRecurring` / `ProductCreateOneTime` (one model:
+`recurring_interval` tells them apart), `ProductUpdate`, `ProductPrice*Create` and
+`ExistingProductPrice`. Types are checked here; amounts, tiers, currencies and the rules that
+tie prices together are the domain's (domain/product.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
+
+from application.kit.inputs import Command
+from application.kit.metadata import MetadataValue
+from domain.product import NAME_MAX_LENGTH, Interval, Visibility
+
+# More prices than this on one product is surely a mistake.
+MAX_PRICES = 100
+MAX_TIERS = 100
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+ProductName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
+]
+Currency = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{3}$")]
+TaxBehavior = Literal["location", "inclusive", "exclusive"]
+Metadata = dict[Annotated[str, StringConstraints(max_length=100)], MetadataValue]
+# Product media and custom fields arrive with benefits: only an empty list is accepted now.
+Medias = Annotated[list[uuid.UUID], Field(max_length=MAX_PRICES)]
+CustomFields = Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES)]
+
+
+class _PriceCreate(Command):
+    price_currency: Currency = "usd"
+    tax_behavior: TaxBehavior | None = None
+
+
+class FixedPriceCreate(_PriceCreate):
+    amount_type: Literal["fixed"]
+    price_amount: int
+
+
+class CustomPriceCreate(_PriceCreate):
+    amount_type: Literal["custom"]
+    minimum_amount: int = 0
+    maximum_amount: int | None = None
+    preset_amount: int | None = None
+
+
+class SeatTierInput(Command):
+    min_seats: int
+    max_seats: int | None = None
+    price_per_seat: int
+
+
+class SeatTiersInput(Command):
+    seat_tier_type: Literal["volume", "graduated"] | None = None
+    tiers: Annotated[list[SeatTierInput], Field(max_length=MAX_TIERS)]
+
+
+class SeatBasedPriceCreate(_PriceCreate):
+    amount_type: Literal["seat_based"]
+    seat_tiers: SeatTiersInput
+
+
+class MeteredPriceCreate(_PriceCreate):
+    """Usage-based prices: parsed so that the refusal names them, refused until meters exist."""
+
+    amount_type: Literal["metered_unit", "metered_tiers", "unit_based"]
+
+
+class ExistingPrice(Command):
+    id: uuid.UUID
+
+
+def _price_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "amount_type" not in value and "id" in value:
+            return "existing"
+        tag = value.get("amount_type")
+        return "metered" if tag in ("metered_unit", "metered_tiers", "unit_based") else tag
+    if isinstance(value, ExistingPrice):
+        return "existing"
+    tag = getattr(value, "amount_type", None)
+    return "metered" if isinstance(value, MeteredPriceCreate) else tag
+
+
+PriceCreate = Annotated[
+    Annotated[FixedPriceCreate, Tag("fixed")]
+    | Annotated[CustomPriceCreate, Tag("custom")]
+    | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
+    | Annotated[MeteredPriceCreate, Tag("metered")],
+    Discriminator(_price_tag),
+]
+PriceUpdate = Annotated[
+    Annotated[ExistingPrice, Tag("existing")]
+    | Annotated[FixedPriceCreate, Tag("fixed")]
+    | Annotated[CustomPriceCreate, Tag("custom")]
+    | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
+    | Annotated[MeteredPriceCreate, Tag("metered")],
+    Discriminator(_price_tag),
+]
+PriceInput = FixedPriceCreate | CustomPriceCreate | SeatBasedPriceCreate | MeteredPriceCreate
+
+
+class ProductCreate(Command):
+    name: ProductName
+    description: str | None = None
+    visibility: Visibility = Visibility.public
+    prices: Annotated[list[PriceCreate], Field(max_length=MAX_PRICES)]
+    medias: Medias | None = None
+    attached_custom_fields: CustomFields | None = None
+    organization_id: uuid.UUID | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    # Absent or null: a one-time product. A recurring one defaults to a count of 1.
+    recurring_interval: Interval | None = None
+    recurring_interval_count: int | None = None
+    trial_interval: Interval | None = None
+    trial_interval_count: int | None = None
+
+
+class ProductUpdate(Command):
+    """Fields left out are unchanged. `null` clears `description` and the trial; for the
+    others it leaves them as they are."""
+
+    name: ProductName | None = None
+    description: str | None = None
+    visibility: Visibility | None = None
+    is_archived: bool | None = None
+    # Set once at creation; repeating the current value is accepted.
+    recurring_interval: Interval | None = None
+    recurring_interval_count: int | None = None
+    trial_interval: Interval | None = None
+    trial_interval_count: int | None = None
+    prices: Annotated[list[PriceUpdate], Field(max_length=MAX_PRICES)] | None = None
+    medias: Medias | None = None
+    attached_custom_fields: CustomFields | None = None
+    metadata: Metadata | None = None

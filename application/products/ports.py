@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.products.sorting import ProductSortProperty
+from domain.product import Product, Visibility
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """List filters; `None` (or empty) means no filter."""
+
+    ids: Sequence[uuid.UUID] = ()
+    organization_ids: Sequence[uuid.UUID] = ()
+    query: str | None = None
+    is_archived: bool | None = None
+    is_recurring: bool | None = None
+    visibilities: Sequence[Visibility] = ()
+    # metadata[key] is one of the values (each value compared as its string form).
+    metadata: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Products carrying any of these benefits.
+    benefit_ids: Sequence[uuid.UUID] = ()
+
+
+class ProductRepository(Protocol):
+    """Products with all their prices, archived ones included (flagged `is_archived`).
+
+    A product is readable by the members of its organization and by the organization itself.
+    Every product returned carries its full price list, ordered by creation time.
+    """
+
+    async def get(self, id: uuid.UUID) -> Product | None: ...
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None: ...
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: ProductFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[ProductSortProperty]],
+    ) -> Page[Product]:
+        """`filters.query` keeps products whose name contains it, ignoring case (a plain
+        substring: `%` and `_` have no special meaning)."""
+        ...
+
+    async def create(self, product: Product) -> Product:
+        """Insert the product and all its prices."""
+        ...
+
+    async def update(self, product: Product) -> Product:
+        """Stamp `modified_at`, persist the product, insert its new prices and persist the
+        archiving of existing ones (prices are otherwise immutable)."""
+        ...

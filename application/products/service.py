@@ -1,0 +1,204 @@
+"""Product use cases.
+
+Like discounts, products are day-to-day catalogue work: any member of the organization (or the
+organization's own token) holding `products:write` may create and change them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from application.auth import AuthSubject
+from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.metadata import metadata_errors
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.kit.tenancy import target_organization
+from application.ports import Clock
+from application.products.commands import (
+    CustomPriceCreate,
+    ExistingPrice,
+    FixedPriceCreate,
+    MeteredPriceCreate,
+    PriceInput,
+    ProductCreate,
+    ProductUpdate,
+    SeatBasedPriceCreate,
+)
+from application.products.ports import ProductFilters
+from application.products.sorting import ProductSortProperty
+from application.uow import UnitOfWork
+from domain.errors import InvariantViolation
+from domain.product import (
+    CustomPrice,
+    FixedPrice,
+    KeepPrice,
+    Price,
+    Product,
+    SeatBasedPrice,
+    SeatTier,
+)
+
+PRODUCT_CREATED = "product.created"
+PRODUCT_UPDATED = "product.updated"
+
+METERS_LATER = "Metered prices arrive with meters; they are not supported yet."
+MEDIA_LATER = "Product media arrive with benefits; send an empty list for now."
+CUSTOM_FIELDS_LATER = "Custom fields arrive with benefits; send an empty list for now."
+
+
+def _check_metadata(metadata: dict[str, Any]) -> None:
+    errors = metadata_errors(metadata, ("body", "metadata"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
+    if command.medias:
+        raise ValidationFailed.single(("body", "medias"), MEDIA_LATER)
+    if command.attached_custom_fields:
+        raise ValidationFailed.single(("body", "attached_custom_fields"), CUSTOM_FIELDS_LATER)
+
+
+def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
+    """A new price from its input, checked on its own (errors located at its index)."""
+    common: dict[str, Any] = {
+        "product_id": product_id,
+        "currency": item.price_currency,
+        "tax_behavior": item.tax_behavior,
+    }
+    price: Price
+    if isinstance(item, MeteredPriceCreate):
+        raise ValidationFailed.single(
+            ("body", "prices", index, "amount_type"), METERS_LATER, item.amount_type
+        )
+    if isinstance(item, FixedPriceCreate):
+        price = FixedPrice(**common, amount=item.price_amount)
+    elif isinstance(item, CustomPriceCreate):
+        price = CustomPrice(
+            **common,
+            minimum_amount=item.minimum_amount,
+            maximum_amount=item.maximum_amount,
+            preset_amount=item.preset_amount,
+        )
+    else:
+        assert isinstance(item, SeatBasedPriceCreate)
+        tiers = [
+            SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers
+        ]
+        price = SeatBasedPrice(**common, tiers=tiers)
+    try:
+        price.validate()
+    except InvariantViolation as error:
+        raise ValidationFailed.from_invariant(error, ("body", "prices", index)) from error
+    return price
+
+
+class ProductService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def list(
+        self,
+        uow: UnitOfWork,
+        subject: AuthSubject,
+        *,
+        filters: ProductFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[ProductSortProperty]],
+    ) -> Page[Product]:
+        if filters.benefit_ids:
+            # No product carries a benefit until the benefits module attaches them: a filter
+            # on benefits matches nothing (rather than being ignored and matching everything).
+            return Page(items=[], total_count=0, limit=pagination.limit)
+        return await uow.products.list_readable(
+            subject, filters=filters, pagination=pagination, sorting=sorting
+        )
+
+    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Product:
+        product = await uow.products.get_readable(subject, id)
+        if product is None:
+            raise ResourceNotFound("Product not found.")
+        return product
+
+    async def create(
+        self, uow: UnitOfWork, subject: AuthSubject, command: ProductCreate
+    ) -> Product:
+        organization = await target_organization(uow, subject, command.organization_id)
+        _refuse_later_features(command)
+        _check_metadata(command.metadata)
+        now = self.clock.now()
+        recurring_count = command.recurring_interval_count
+        if command.recurring_interval is not None and recurring_count is None:
+            recurring_count = 1
+        product = Product(
+            created_at=now,
+            organization_id=organization.id,
+            name=command.name,
+            description=command.description,
+            visibility=command.visibility,
+            recurring_interval=command.recurring_interval,
+            recurring_interval_count=recurring_count,
+            trial_interval=command.trial_interval,
+            trial_interval_count=command.trial_interval_count,
+            metadata=dict(command.metadata),
+        )
+        prices = [_new_price(i, item, product.id) for i, item in enumerate(command.prices)]
+        for price in prices:
+            price.created_at = now
+        product.prices = prices
+        try:
+            product.validate()
+        except InvariantViolation as error:
+            raise ValidationFailed.from_invariant(error) from error
+        await uow.products.create(product)
+        uow.enqueue(PRODUCT_CREATED, product_id=str(product.id))
+        return product
+
+    async def update(
+        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate
+    ) -> Product:
+        product = await self.get(uow, subject, id)
+        _refuse_later_features(command)
+        sent = command.model_fields_set
+        now = self.clock.now()
+        for name in ("recurring_interval", "recurring_interval_count"):
+            value = getattr(command, name)
+            if value is not None and value != getattr(product, name):
+                raise ValidationFailed.single(
+                    ("body", name), "The billing interval of a product cannot change.", value
+                )
+        if command.name is not None:
+            product.name = command.name
+        if command.visibility is not None:
+            product.visibility = command.visibility
+        for name in ("description", "trial_interval", "trial_interval_count"):
+            if name in sent:
+                setattr(product, name, getattr(command, name))
+        if command.metadata is not None:
+            _check_metadata(command.metadata)
+            product.metadata = dict(command.metadata)
+        if command.prices is not None:
+            requested: list[KeepPrice | Price] = [
+                KeepPrice(item.id)
+                if isinstance(item, ExistingPrice)
+                else _new_price(index, item, product.id)
+                for index, item in enumerate(command.prices)
+            ]
+            try:
+                product.replace_prices(requested, now)
+            except InvariantViolation as error:
+                raise ValidationFailed.from_invariant(error) from error
+        try:
+            product.validate()
+        except InvariantViolation as error:
+            raise ValidationFailed.from_invariant(error) from error
+        if command.is_archived is True and not product.is_archived:
+            product.archive(now)
+        elif command.is_archived is False and product.is_archived:
+            product.unarchive(now)
+        await uow.products.update(product)
+        uow.enqueue(PRODUCT_UPDATED, product_id=str(product.id))
+        return product

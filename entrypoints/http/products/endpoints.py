@@ -1,0 +1,120 @@
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import UUID4
+
+from application.kit.errors import ValidationFailed
+from application.kit.sorting import Sorting
+from application.products.commands import ProductCreate, ProductUpdate
+from application.products.ports import ProductFilters
+from application.products.service import ProductService
+from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
+from domain.product import Visibility
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.schemas import ListResource
+from entrypoints.http.products import auth
+from entrypoints.http.products.schemas import ProductSchema, product_schema
+
+router = APIRouter(prefix="/products", tags=["products"])
+
+Service = Annotated[ProductService, provided(lambda c: c.product_service)]
+SortingQuery = Annotated[
+    list[Sorting[ProductSortProperty]],
+    Depends(sorting_query(ProductSortProperty, DEFAULT_SORTING)),
+]
+
+# `?metadata[key]=value` (the client's deepObject style); a key may repeat to allow any value.
+_METADATA_PARAM = re.compile(r"^metadata\[([^\[\]]{1,40})\]$")
+MAX_METADATA_FILTERS = 20
+
+
+def _metadata_filters(request: Request) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        match = _METADATA_PARAM.match(name)
+        if match is not None:
+            filters.setdefault(match.group(1), []).append(value)
+    if len(filters) > MAX_METADATA_FILTERS:
+        raise ValidationFailed.single(
+            ("query", "metadata"), f"At most {MAX_METADATA_FILTERS} metadata filters."
+        )
+    return filters
+
+
+@router.get("/", summary="List products")
+async def list_products(
+    request: Request,
+    subject: auth.ProductsRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: SortingQuery,
+    service: Service,
+    id: Annotated[
+        list[UUID4] | None, Query(description="Filter by product ID.", max_length=100)
+    ] = None,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+    query: Annotated[
+        str | None, Query(max_length=256, description="Filter by product name.")
+    ] = None,
+    is_archived: Annotated[bool | None, Query(description="Filter on archived products.")] = None,
+    is_recurring: Annotated[bool | None, Query(description="Filter on recurring products.")] = None,
+    visibility: Annotated[
+        list[Visibility] | None, Query(description="Filter by visibility.", max_length=3)
+    ] = None,
+    benefit_id: Annotated[
+        list[UUID4] | None,
+        Query(description="Filter products granting these benefits.", max_length=100),
+    ] = None,
+) -> ListResource[ProductSchema]:
+    filters = ProductFilters(
+        ids=id or [],
+        organization_ids=organization_id or [],
+        query=query or None,
+        is_archived=is_archived,
+        is_recurring=is_recurring,
+        visibilities=visibility or [],
+        metadata=_metadata_filters(request),
+        benefit_ids=benefit_id or [],
+    )
+    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    return ListResource.of(page, [product_schema(p) for p in page.items])
+
+
+@router.post("/", status_code=201, summary="Create a product")
+async def create_product(
+    body: ProductCreate,
+    subject: auth.ProductsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> ProductSchema:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    product = await service.create(uow, subject, body)
+    await uow.commit()
+    return product_schema(product)
+
+
+@router.get("/{id}", summary="Get a product")
+async def get_product(
+    id: UUID4, subject: auth.ProductsRead, uow: ReadUnitOfWork, service: Service
+) -> ProductSchema:
+    return product_schema(await service.get(uow, subject, id))
+
+
+@router.patch("/{id}", summary="Update a product")
+async def update_product(
+    id: UUID4,
+    body: ProductUpdate,
+    subject: auth.ProductsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> ProductSchema:
+    product = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return product_schema(product)

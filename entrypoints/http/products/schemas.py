@@ -1,0 +1,150 @@
+"""Wire format of products (Polar's `Product`) and their prices (`ProductPriceFixed`,
+`ProductPriceCustom`, `ProductPriceSeatBased`; metered prices are refused until meters exist).
+
+Benefits, media and custom fields arrive with the benefits module: they are empty lists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import UUID4, Field
+
+from application.kit.metadata import MetadataValue
+from domain.product import CustomPrice, FixedPrice, Price, Product, SeatBasedPrice
+from entrypoints.http.kit.schemas import Schema
+
+
+class _PriceBase(Schema):
+    created_at: datetime
+    modified_at: datetime | None
+    id: UUID4
+    source: Literal["catalog", "ad_hoc"]
+    price_currency: str
+    tax_behavior: Literal["location", "inclusive", "exclusive"] | None
+    is_archived: bool
+    product_id: UUID4
+
+
+class ProductPriceFixed(_PriceBase):
+    amount_type: Literal["fixed"]
+    price_amount: int
+
+
+class ProductPriceCustom(_PriceBase):
+    amount_type: Literal["custom"]
+    minimum_amount: int
+    maximum_amount: int | None
+    preset_amount: int | None
+
+
+class ProductPriceSeatTier(Schema):
+    min_seats: int
+    max_seats: int | None
+    price_per_seat: int
+
+
+class ProductPriceSeatTiersOutput(Schema):
+    tiers: list[ProductPriceSeatTier]
+    minimum_seats: int
+    maximum_seats: int | None
+
+
+class ProductPriceSeatBased(_PriceBase):
+    amount_type: Literal["seat_based"]
+    seat_tiers: ProductPriceSeatTiersOutput
+
+
+ProductPriceSchema = Annotated[
+    ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased,
+    Field(discriminator="amount_type"),
+]
+
+
+class ProductSchema(Schema):
+    id: UUID4
+    created_at: datetime
+    modified_at: datetime | None
+    trial_interval: str | None
+    trial_interval_count: int | None
+    name: str
+    description: str | None
+    visibility: str
+    recurring_interval: str | None
+    recurring_interval_count: int | None
+    meter_interval: str | None
+    meter_interval_count: int | None
+    is_recurring: bool
+    is_archived: bool
+    organization_id: UUID4
+    metadata: dict[str, MetadataValue]
+    is_deletable: bool
+    prices: list[ProductPriceSchema]
+    benefits: list[dict[str, object]]
+    medias: list[dict[str, object]]
+    attached_custom_fields: list[dict[str, object]]
+
+
+def price_schema(p: Price) -> ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased:
+    common = {
+        "created_at": p.created_at,
+        "modified_at": p.modified_at,
+        "id": p.id,
+        "source": p.source.value,
+        "price_currency": p.currency,
+        "tax_behavior": p.tax_behavior,
+        "is_archived": p.is_archived,
+        "product_id": p.product_id,
+    }
+    if isinstance(p, FixedPrice):
+        return ProductPriceFixed(**common, amount_type="fixed", price_amount=p.amount)
+    if isinstance(p, CustomPrice):
+        return ProductPriceCustom(
+            **common,
+            amount_type="custom",
+            minimum_amount=p.minimum_amount,
+            maximum_amount=p.maximum_amount,
+            preset_amount=p.preset_amount,
+        )
+    if isinstance(p, SeatBasedPrice):
+        tiers = ProductPriceSeatTiersOutput(
+            tiers=[
+                ProductPriceSeatTier(
+                    min_seats=t.min_seats, max_seats=t.max_seats, price_per_seat=t.price_per_seat
+                )
+                for t in p.tiers
+            ],
+            minimum_seats=p.minimum_seats,
+            maximum_seats=p.maximum_seats,
+        )
+        return ProductPriceSeatBased(**common, amount_type="seat_based", seat_tiers=tiers)
+    # The API refuses metered prices until meters exist, so none is ever stored.
+    raise TypeError(f"no wire format for {type(p).__name__}")
+
+
+def product_schema(p: Product) -> ProductSchema:
+    return ProductSchema(
+        id=p.id,
+        created_at=p.created_at,
+        modified_at=p.modified_at,
+        trial_interval=None if p.trial_interval is None else p.trial_interval.value,
+        trial_interval_count=p.trial_interval_count,
+        name=p.name,
+        description=p.description,
+        visibility=p.visibility.value,
+        recurring_interval=None if p.recurring_interval is None else p.recurring_interval.value,
+        recurring_interval_count=p.recurring_interval_count,
+        meter_interval=None,
+        meter_interval_count=None,
+        is_recurring=p.is_recurring,
+        is_archived=p.is_archived,
+        organization_id=p.organization_id,
+        metadata=p.metadata,
+        # No orders exist yet, so nothing holds a product back from deletion.
+        is_deletable=True,
+        prices=[price_schema(price) for price in p.prices],
+        benefits=[],
+        medias=[],
+        attached_custom_fields=[],
+    )

@@ -1,0 +1,712 @@
+"""The products API, as a user and as an organization: Polar's wire format, tenancy, scopes,
+validation (422 naming the field, nothing changed), price updates and the event jobs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from polar.base import deserialize
+from polar.v2026_10.outputs import ListResourceProduct
+from polar.v2026_10.outputs import Product as SdkProduct
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.auth import Scope
+from domain.membership import MemberRole
+from tests.harness import Seeder, Tenant
+
+FIXED = {"amount_type": "fixed", "price_amount": 1000}
+PRODUCT = {"name": "Pro", "recurring_interval": "month", "prices": [FIXED]}
+# Keys typed `X | None` without a default in the client: present, as null when unset.
+NULLABLE_KEYS = (
+    "modified_at",
+    "trial_interval",
+    "trial_interval_count",
+    "description",
+    "recurring_interval",
+    "recurring_interval_count",
+    "meter_interval",
+    "meter_interval_count",
+)
+PRICE_NULLABLE_KEYS = ("modified_at", "tax_behavior")
+
+
+def _loads(body: dict[str, Any]) -> None:
+    """The official client loads the response (it is the specification)."""
+    deserialize(body, SdkProduct)
+
+
+def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    if kind == "user" and "organization_id" not in body:
+        return {**body, "organization_id": str(tenant.organization.id)}
+    return body
+
+
+async def _create(
+    client: httpx.AsyncClient, tenant: Tenant, kind: str, **body: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/products/",
+        json=_with_org(tenant, kind, {**PRODUCT, **body}),
+        headers=tenant.headers(kind),
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    _loads(created)
+    return created
+
+
+async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
+    """Every product of the tenant, in full: compared before and after a refused request."""
+    response = await client.get(
+        "/v1/products/", params={"limit": 100}, headers=tenant.headers("organization")
+    )
+    assert response.status_code == 200
+    deserialize(response.json(), ListResourceProduct)
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def _error_loc(response: httpx.Response) -> list[Any]:
+    assert response.status_code == 422, response.text
+    return list(response.json()["detail"][0]["loc"])
+
+
+class TestAuthentication:
+    async def test_anonymous(self, client: httpx.AsyncClient) -> None:
+        some = uuid.uuid4()
+        for method, path in [
+            ("GET", "/v1/products/"),
+            ("POST", "/v1/products/"),
+            ("GET", f"/v1/products/{some}"),
+            ("PATCH", f"/v1/products/{some}"),
+        ]:
+            response = await client.request(method, path, json=PRODUCT)
+            assert response.status_code == 401, (method, path)
+            assert response.json()["error"] == "Unauthorized"
+
+    async def test_missing_scope(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant(scopes=[Scope.discounts_read, Scope.discounts_write])
+        headers = tenant.headers(subject_kind)
+        some = uuid.uuid4()
+        responses = [
+            await client.get("/v1/products/", headers=headers),
+            await client.get(f"/v1/products/{some}", headers=headers),
+            await client.post(
+                "/v1/products/", json=_with_org(tenant, subject_kind, PRODUCT), headers=headers
+            ),
+            await client.patch(f"/v1/products/{some}", json={"name": "x"}, headers=headers),
+        ]
+        for response in responses:
+            assert response.status_code == 403
+            assert response.json()["error"] == "NotPermitted"
+
+    async def test_read_scope_reads_but_cannot_write(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant(scopes=[Scope.products_read])
+        writer = await seeder.member(tenant, MemberRole.member)  # every scope
+        response = await client.post(
+            "/v1/products/",
+            json={**PRODUCT, "organization_id": str(tenant.organization.id)},
+            headers={"Authorization": f"Bearer {writer}"},
+        )
+        assert response.status_code == 201
+        path = f"/v1/products/{response.json()['id']}"
+        headers = tenant.headers(subject_kind)
+        assert (await client.get("/v1/products/", headers=headers)).status_code == 200
+        assert (await client.get(path, headers=headers)).status_code == 200
+        before = await _state(client, tenant)
+        assert (await client.patch(path, json={"name": "x"}, headers=headers)).status_code == 403
+        body = _with_org(tenant, subject_kind, PRODUCT)
+        assert (await client.post("/v1/products/", json=body, headers=headers)).status_code == 403
+        assert await _state(client, tenant) == before
+
+    async def test_write_scope_reads(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant(scopes=[Scope.products_write])
+        created = await _create(client, tenant, subject_kind)
+        headers = tenant.headers(subject_kind)
+        assert (await client.get("/v1/products/", headers=headers)).status_code == 200
+        got = await client.get(f"/v1/products/{created['id']}", headers=headers)
+        assert got.status_code == 200
+
+
+class TestCreate:
+    async def test_recurring_with_a_fixed_price(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        body = await _create(client, tenant, subject_kind, metadata={"tier": "pro", "n": 2})
+        assert body["organization_id"] == str(tenant.organization.id)
+        assert (body["name"], body["visibility"]) == ("Pro", "public")
+        assert (body["recurring_interval"], body["recurring_interval_count"]) == ("month", 1)
+        assert (body["is_recurring"], body["is_archived"], body["is_deletable"]) == (
+            True,
+            False,
+            True,
+        )
+        assert body["metadata"] == {"tier": "pro", "n": 2}
+        assert (body["benefits"], body["medias"], body["attached_custom_fields"]) == ([], [], [])
+        for key in NULLABLE_KEYS:
+            assert key in body
+        (price,) = body["prices"]
+        for key in PRICE_NULLABLE_KEYS:
+            assert price[key] is None
+        assert price["amount_type"] == "fixed"
+        assert (price["price_amount"], price["price_currency"]) == (1000, "usd")
+        assert (price["source"], price["is_archived"]) == ("catalog", False)
+        assert price["product_id"] == body["id"]
+
+    async def test_one_time_with_each_static_price_kind(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        custom = await _create(
+            client,
+            tenant,
+            subject_kind,
+            recurring_interval=None,
+            description="Pay what you want",
+            visibility="private",
+            prices=[
+                {
+                    "amount_type": "custom",
+                    "minimum_amount": 100,
+                    "maximum_amount": 5000,
+                    "preset_amount": 900,
+                    "price_currency": "EUR",
+                    "tax_behavior": "inclusive",
+                }
+            ],
+        )
+        assert (custom["is_recurring"], custom["recurring_interval"]) == (False, None)
+        assert custom["recurring_interval_count"] is None
+        (price,) = custom["prices"]
+        assert (price["minimum_amount"], price["maximum_amount"], price["preset_amount"]) == (
+            100,
+            5000,
+            900,
+        )
+        assert (price["price_currency"], price["tax_behavior"]) == ("eur", "inclusive")
+        seats = await _create(
+            client,
+            tenant,
+            subject_kind,
+            trial_interval="day",
+            trial_interval_count=14,
+            prices=[
+                {
+                    "amount_type": "seat_based",
+                    "seat_tiers": {
+                        "tiers": [
+                            {"min_seats": 1, "max_seats": 4, "price_per_seat": 1000},
+                            {"min_seats": 5, "price_per_seat": 800},
+                        ]
+                    },
+                }
+            ],
+        )
+        assert (seats["trial_interval"], seats["trial_interval_count"]) == ("day", 14)
+        tiers = seats["prices"][0]["seat_tiers"]
+        assert (tiers["minimum_seats"], tiers["maximum_seats"]) == (1, None)
+        assert tiers["tiers"][1] == {"min_seats": 5, "max_seats": None, "price_per_seat": 800}
+
+    async def test_user_names_the_organization_in_the_header(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        response = await client.post(
+            "/v1/products/",
+            json=PRODUCT,
+            headers={
+                **tenant.headers("user"),
+                "Polar-Organization": str(tenant.organization.id),
+            },
+        )
+        assert response.status_code == 201
+        assert response.json()["organization_id"] == str(tenant.organization.id)
+
+    async def test_user_without_organization(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        response = await client.post("/v1/products/", json=PRODUCT, headers=tenant.headers("user"))
+        assert _error_loc(response) == ["body", "organization_id"]
+        assert await _state(client, tenant) == []
+
+    async def test_another_tenants_organization(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine = await seeder.tenant()
+        other = await seeder.tenant()
+        response = await client.post(
+            "/v1/products/",
+            json={**PRODUCT, "organization_id": str(other.organization.id)},
+            headers=mine.headers(subject_kind),
+        )
+        assert response.status_code == 404
+        assert await _state(client, other) == []
+
+    @pytest.mark.parametrize(
+        ("body", "loc"),
+        [
+            ({"name": ""}, ["body", "name"]),
+            ({"name": "   "}, ["body", "name"]),
+            ({"name": "x" * 257}, ["body", "name"]),
+            ({"visibility": "hidden"}, ["body", "visibility"]),
+            ({"recurring_interval": "decade"}, ["body", "recurring_interval"]),
+            ({"recurring_interval_count": 0}, ["body", "recurring_interval_count"]),
+            ({"recurring_interval": None, "trial_interval": "day"}, ["body", "trial_interval"]),
+            ({"trial_interval_count": 3}, ["body", "trial_interval_count"]),
+            ({"prices": []}, ["body", "prices"]),
+            ({"prices": [FIXED, FIXED]}, ["body", "prices"]),
+            ({"prices": [{"amount_type": "fixed"}]}, ["body", "prices", 0]),
+            ({"prices": [{"amount_type": "free"}]}, ["body", "prices", 0]),
+            ({"prices": [{**FIXED, "price_amount": -1}]}, ["body", "prices", 0, "price_amount"]),
+            (
+                {"prices": [{**FIXED, "price_amount": 100_000_000}]},
+                ["body", "prices", 0, "price_amount"],
+            ),
+            ({"prices": [{**FIXED, "price_currency": "us"}]}, ["body", "prices", 0]),
+            ({"prices": [{**FIXED, "tax_behavior": "never"}]}, ["body", "prices", 0]),
+            (
+                {"prices": [{"amount_type": "custom", "minimum_amount": 500, "maximum_amount": 1}]},
+                ["body", "prices", 0, "maximum_amount"],
+            ),
+            (
+                {"prices": [{"amount_type": "custom", "preset_amount": -3}]},
+                ["body", "prices", 0, "preset_amount"],
+            ),
+            (
+                {"prices": [{"amount_type": "seat_based", "seat_tiers": {"tiers": []}}]},
+                ["body", "prices", 0, "seat_tiers"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "seat_based",
+                            "seat_tiers": {
+                                "tiers": [
+                                    {"min_seats": 1, "max_seats": 2, "price_per_seat": 10},
+                                    {"min_seats": 4, "price_per_seat": 5},
+                                ]
+                            },
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "seat_tiers"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "metered_unit",
+                            "meter_id": str(uuid.uuid4()),
+                            "unit_amount": "0.5",
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "amount_type"],
+            ),
+            ({"medias": [str(uuid.uuid4())]}, ["body", "medias"]),
+            (
+                {"attached_custom_fields": [{"custom_field_id": "x"}]},
+                ["body", "attached_custom_fields"],
+            ),
+            ({"metadata": {"k" * 41: "v"}}, ["body", "metadata", "k" * 41]),
+            ({"metadata": {"note": "v" * 501}}, ["body", "metadata", "note"]),
+            ({"metadata": {f"k{i}": i for i in range(51)}}, ["body", "metadata"]),
+        ],
+    )
+    async def test_each_rule_names_its_field_and_changes_nothing(
+        self,
+        client: httpx.AsyncClient,
+        seeder: Seeder,
+        subject_kind: str,
+        body: dict[str, Any],
+        loc: list[Any],
+    ) -> None:
+        tenant = await seeder.tenant()
+        await _create(client, tenant, subject_kind)
+        before = await _state(client, tenant)
+        response = await client.post(
+            "/v1/products/",
+            json=_with_org(tenant, subject_kind, {**PRODUCT, **body}),
+            headers=tenant.headers(subject_kind),
+        )
+        assert _error_loc(response)[: len(loc)] == loc
+        assert await _state(client, tenant) == before
+
+    async def test_empty_media_and_custom_fields_are_accepted(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        body = await _create(client, tenant, subject_kind, medias=[], attached_custom_fields=[])
+        assert (body["medias"], body["attached_custom_fields"]) == ([], [])
+
+
+class TestGet:
+    async def test_own(self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str) -> None:
+        tenant = await seeder.tenant()
+        created = await _create(client, tenant, subject_kind)
+        response = await client.get(
+            f"/v1/products/{created['id']}", headers=tenant.headers(subject_kind)
+        )
+        assert response.status_code == 200
+        assert response.json() == created
+
+    async def test_another_tenants_product_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine = await seeder.tenant()
+        other = await seeder.tenant()
+        theirs = await _create(client, other, "organization")
+        response = await client.get(
+            f"/v1/products/{theirs['id']}", headers=mine.headers(subject_kind)
+        )
+        assert response.status_code == 404
+        assert response.json() == {"error": "ResourceNotFound", "detail": "Product not found."}
+
+    async def test_unknown_and_malformed_ids(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        assert (
+            await client.get(f"/v1/products/{uuid.uuid4()}", headers=headers)
+        ).status_code == 404
+        assert _error_loc(await client.get("/v1/products/nope", headers=headers)) == ["path", "id"]
+
+
+class TestList:
+    async def test_only_own_newest_first(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine = await seeder.tenant()
+        other = await seeder.tenant()
+        first = await _create(client, mine, subject_kind, name="First")
+        second = await _create(client, mine, subject_kind, name="Second")
+        theirs = await _create(client, other, "organization")
+        response = await client.get("/v1/products/", headers=mine.headers(subject_kind))
+        assert response.status_code == 200
+        listed = response.json()
+        deserialize(listed, ListResourceProduct)
+        assert [p["id"] for p in listed["items"]] == [second["id"], first["id"]]
+        assert listed["pagination"] == {"total_count": 2, "max_page": 1}
+        assert listed["items"][1] == first
+        filtered = await client.get(
+            "/v1/products/",
+            params={"organization_id": str(other.organization.id)},
+            headers=mine.headers(subject_kind),
+        )
+        assert filtered.json()["items"] == []
+        by_id = await client.get(
+            "/v1/products/", params={"id": theirs["id"]}, headers=mine.headers(subject_kind)
+        )
+        assert by_id.json()["items"] == []
+
+    async def test_filters(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        pro = await _create(client, tenant, subject_kind, name="Pro plan", metadata={"tier": "pro"})
+        ebook = await _create(
+            client,
+            tenant,
+            subject_kind,
+            name="Ebook",
+            recurring_interval=None,
+            visibility="draft",
+            metadata={"tier": "basic", "paid": True},
+        )
+        old = await _create(client, tenant, subject_kind, name="Old")
+        archive = await client.patch(
+            f"/v1/products/{old['id']}", json={"is_archived": True}, headers=headers
+        )
+        assert archive.status_code == 200
+
+        async def ids(params: Any) -> list[str]:
+            response = await client.get("/v1/products/", params=params, headers=headers)
+            assert response.status_code == 200, response.text
+            return [p["id"] for p in response.json()["items"]]
+
+        assert await ids({"query": "PRO"}) == [pro["id"]]
+        assert await ids({"is_archived": "true"}) == [old["id"]]
+        assert await ids({"is_archived": "false", "sorting": "name"}) == [ebook["id"], pro["id"]]
+        assert await ids({"is_recurring": "false"}) == [ebook["id"]]
+        assert await ids({"visibility": ["draft", "private"]}) == [ebook["id"]]
+        assert await ids({"metadata[tier]": "pro"}) == [pro["id"]]
+        assert await ids([("metadata[tier]", "pro"), ("metadata[tier]", "basic")]) == [
+            ebook["id"],
+            pro["id"],
+        ]
+        assert await ids({"metadata[paid]": "true"}) == [ebook["id"]]
+        assert await ids([("id", pro["id"]), ("id", old["id"])]) == [old["id"], pro["id"]]
+        assert _error_loc(
+            await client.get("/v1/products/", params={"visibility": "x"}, headers=headers)
+        )[:2] == ["query", "visibility"]
+
+    async def test_sorting_accepts_exactly_the_clients_literals(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        cheap = await _create(client, tenant, subject_kind, name="b", prices=[FIXED])
+        custom = await _create(
+            client,
+            tenant,
+            subject_kind,
+            name="a",
+            prices=[{"amount_type": "custom", "minimum_amount": 5000}],
+        )
+
+        async def names(*sorting: str) -> list[str]:
+            response = await client.get(
+                "/v1/products/", params={"sorting": list(sorting)}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+            return [p["name"] for p in response.json()["items"]]
+
+        assert await names("price_amount") == ["b", "a"]
+        assert await names("-price_amount") == ["a", "b"]
+        assert await names("price_amount_type") == ["a", "b"]  # custom < fixed
+        assert await names("-price_amount_type") == ["b", "a"]
+        assert await names("name") == ["a", "b"]
+        assert await names("-created_at") == ["a", "b"]
+        assert await names("created_at") == ["b", "a"]
+        response = await client.get("/v1/products/", params={"sorting": "amount"}, headers=headers)
+        assert _error_loc(response) == ["query", "sorting", 0]
+        assert cheap and custom
+
+    async def test_pagination(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        for i in range(5):
+            await _create(client, tenant, subject_kind, name=f"p{i}")
+        seen: list[str] = []
+        for page in (1, 2, 3):
+            response = await client.get(
+                "/v1/products/",
+                params={"limit": 2, "page": page, "sorting": "name"},
+                headers=tenant.headers(subject_kind),
+            )
+            body = response.json()
+            assert body["pagination"] == {"total_count": 5, "max_page": 3}
+            seen += [p["name"] for p in body["items"]]
+        assert seen == ["p0", "p1", "p2", "p3", "p4"]
+
+
+class TestUpdate:
+    async def test_fields(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        created = await _create(client, tenant, subject_kind, description="old")
+        response = await client.patch(
+            f"/v1/products/{created['id']}",
+            json={
+                "name": " Pro 2 ",
+                "description": None,
+                "visibility": "private",
+                "trial_interval": "week",
+                "trial_interval_count": 2,
+                "metadata": {"v": 2},
+                "recurring_interval": "month",
+            },
+            headers=tenant.headers(subject_kind),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        _loads(body)
+        assert (body["name"], body["description"], body["visibility"]) == (
+            "Pro 2",
+            None,
+            "private",
+        )
+        assert (body["trial_interval"], body["trial_interval_count"]) == ("week", 2)
+        assert body["metadata"] == {"v": 2}
+        assert body["modified_at"] is not None
+        assert body["prices"] == created["prices"]
+
+    async def test_archive_and_unarchive(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        created = await _create(client, tenant, subject_kind)
+        path = f"/v1/products/{created['id']}"
+        headers = tenant.headers(subject_kind)
+        archived = await client.patch(path, json={"is_archived": True}, headers=headers)
+        assert archived.json()["is_archived"] is True
+        renamed = await client.patch(path, json={"name": "Still here"}, headers=headers)
+        assert (renamed.json()["name"], renamed.json()["is_archived"]) == ("Still here", True)
+        restored = await client.patch(path, json={"is_archived": False}, headers=headers)
+        assert restored.json()["is_archived"] is False
+
+    async def test_prices_keep_add_archive(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        created = await _create(client, tenant, subject_kind)
+        path = f"/v1/products/{created['id']}"
+        (original,) = created["prices"]
+        # Keeping the only price changes nothing.
+        kept = await client.patch(path, json={"prices": [{"id": original["id"]}]}, headers=headers)
+        assert kept.status_code == 200
+        assert kept.json()["prices"] == [original]
+        # A new price replaces it: the old one is archived, still listed.
+        replaced = await client.patch(
+            path,
+            json={"prices": [{"amount_type": "fixed", "price_amount": 2500}]},
+            headers=headers,
+        )
+        assert replaced.status_code == 200, replaced.text
+        body = replaced.json()
+        _loads(body)
+        old, new = body["prices"]
+        assert (old["id"], old["is_archived"]) == (original["id"], True)
+        assert old["modified_at"] is not None
+        assert (new["price_amount"], new["is_archived"]) == (2500, False)
+        # An archived price cannot be kept.
+        refused = await client.patch(path, json={"prices": [{"id": old["id"]}]}, headers=headers)
+        assert _error_loc(refused) == ["body", "prices", 0, "id"]
+        fetched = await client.get(path, headers=headers)
+        assert fetched.json() == body
+
+    async def test_another_tenants_product(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine = await seeder.tenant()
+        other = await seeder.tenant()
+        theirs = await _create(client, other, "organization")
+        before = await _state(client, other)
+        response = await client.patch(
+            f"/v1/products/{theirs['id']}",
+            json={"name": "Mine"},
+            headers=mine.headers(subject_kind),
+        )
+        assert response.status_code == 404
+        assert await _state(client, other) == before
+        assert await _state(client, mine) == []
+
+    @pytest.mark.parametrize(
+        ("body", "loc"),
+        [
+            ({"name": ""}, ["body", "name"]),
+            ({"visibility": "hidden"}, ["body", "visibility"]),
+            ({"recurring_interval": "year"}, ["body", "recurring_interval"]),
+            ({"recurring_interval_count": 3}, ["body", "recurring_interval_count"]),
+            (
+                {"trial_interval_count": 0, "trial_interval": "day"},
+                ["body", "trial_interval_count"],
+            ),
+            ({"prices": []}, ["body", "prices"]),
+            ({"prices": [{"id": str(uuid.uuid4())}]}, ["body", "prices", 0, "id"]),
+            ({"prices": [{"id": "nope"}]}, ["body", "prices", 0]),
+            ({"prices": ["KEEP", "KEEP"]}, ["body", "prices", 1, "id"]),
+            ({"prices": ["KEEP", FIXED]}, ["body", "prices"]),
+            ({"prices": [{**FIXED, "price_amount": -1}]}, ["body", "prices", 0, "price_amount"]),
+            (
+                {"prices": [{"amount_type": "metered_unit", "meter_id": str(uuid.uuid4())}]},
+                ["body", "prices", 0, "amount_type"],
+            ),
+            ({"medias": [str(uuid.uuid4())]}, ["body", "medias"]),
+            (
+                {"attached_custom_fields": [{"custom_field_id": "x"}]},
+                ["body", "attached_custom_fields"],
+            ),
+            ({"metadata": {"k" * 41: "v"}}, ["body", "metadata", "k" * 41]),
+            ({"is_archived": True, "name": ""}, ["body", "name"]),
+        ],
+    )
+    async def test_each_rule_names_its_field_and_changes_nothing(
+        self,
+        client: httpx.AsyncClient,
+        seeder: Seeder,
+        subject_kind: str,
+        body: dict[str, Any],
+        loc: list[Any],
+    ) -> None:
+        tenant = await seeder.tenant()
+        created = await _create(client, tenant, subject_kind)
+        price_id = created["prices"][0]["id"]
+        if "prices" in body:
+            body = {
+                **body,
+                "prices": [{"id": price_id} if p == "KEEP" else p for p in body["prices"]],
+            }
+        before = await _state(client, tenant)
+        response = await client.patch(
+            f"/v1/products/{created['id']}", json=body, headers=tenant.headers(subject_kind)
+        )
+        assert _error_loc(response)[: len(loc)] == loc
+        assert await _state(client, tenant) == before
+
+
+class TestEvents:
+    async def test_each_change_sends_its_event_job(
+        self,
+        client: httpx.AsyncClient,
+        seeder: Seeder,
+        subject_kind: str,
+        connection: AsyncConnection,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        with caplog.at_level("INFO", logger="meridian.jobs.products"):
+            created = await _create(client, tenant, subject_kind)
+            path = f"/v1/products/{created['id']}"
+            assert (
+                await client.patch(path, json={"name": "x"}, headers=headers)
+            ).status_code == 200
+        rows = await connection.execute(
+            text(
+                "SELECT job_name, dispatched_at FROM outbox "
+                "WHERE arguments->>'product_id' = :id ORDER BY created_at, job_name"
+            ),
+            {"id": created["id"]},
+        )
+        jobs = rows.all()
+        assert [name for name, _ in jobs] == ["product.created", "product.updated"]
+        assert all(dispatched is not None for _, dispatched in jobs)
+        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.products"]
+        assert recorded == [
+            f"product.created recorded for product {created['id']}",
+            f"product.updated recorded for product {created['id']}",
+        ]
+
+
+async def test_benefit_filter_matches_no_product_until_benefits_exist(
+    client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+) -> None:
+    tenant = await seeder.tenant()
+    created = await client.post(
+        "/v1/products/",
+        json={
+            "name": "Has no benefit",
+            "organization_id": str(tenant.organization.id),
+            "prices": [{"amount_type": "fixed", "price_amount": 1000}],
+        },
+        headers=tenant.headers("user"),
+    )
+    assert created.status_code == 201, created.text
+    everything = await client.get("/v1/products/", headers=tenant.headers(subject_kind))
+    assert everything.json()["pagination"]["total_count"] == 1
+    filtered = await client.get(
+        "/v1/products/",
+        params={"benefit_id": str(uuid.uuid4())},
+        headers=tenant.headers(subject_kind),
+    )
+    assert filtered.status_code == 200
+    assert filtered.json() == {"items": [], "pagination": {"total_count": 0, "max_page": 0}}

@@ -1,0 +1,303 @@
+"""The product repository contract, on every adapter: prices load with their product (archived
+ones flagged), sorting (price amounts included), pagination, filters and tenancy."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from application.auth import MERCHANT_SCOPES, AuthSubject
+from application.kit.pagination import PaginationParams
+from application.kit.sorting import Sorting
+from application.products.ports import ProductFilters
+from application.products.sorting import ProductSortProperty as P
+from application.uow import UnitOfWork
+from domain.membership import MemberRole, Membership
+from domain.organization import Organization
+from domain.product import (
+    CustomPrice,
+    FixedPrice,
+    Interval,
+    Price,
+    Product,
+    SeatBasedPrice,
+    SeatTier,
+    Visibility,
+)
+from domain.user import User
+from tests.contract.conftest import Adapter
+
+
+def _page(page: int = 1, limit: int = 100) -> PaginationParams:
+    return PaginationParams(page=page, limit=limit)
+
+
+async def _tenant(uow: UnitOfWork, adapter: Adapter) -> tuple[Organization, AuthSubject]:
+    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
+    await uow.users.create(owner)
+    organization = Organization.create(
+        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=adapter.clock.now()
+    )
+    await uow.organizations.create(organization)
+    await uow.memberships.create(
+        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
+    )
+    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
+
+
+async def _product(
+    uow: UnitOfWork,
+    adapter: Adapter,
+    organization: Organization,
+    *prices: Price,
+    **attributes: Any,
+) -> Product:
+    values: dict[str, Any] = {"name": "product", **attributes}
+    product = Product(created_at=adapter.clock.now(), organization_id=organization.id, **values)
+    for price in prices or (FixedPrice(product_id=product.id, amount=1000),):
+        price.product_id = product.id
+        price.created_at = adapter.clock.now()
+        product.prices.append(price)
+    product.validate()
+    await uow.products.create(product)
+    adapter.clock.advance(timedelta(seconds=1))
+    return product
+
+
+def _fixed(amount: int) -> FixedPrice:
+    return FixedPrice(product_id=uuid.uuid4(), amount=amount)
+
+
+async def _names(
+    uow: UnitOfWork, subject: AuthSubject, *sorting: Sorting[P], **filters: Any
+) -> list[str]:
+    page = await uow.products.list_readable(
+        subject, filters=ProductFilters(**filters), pagination=_page(), sorting=list(sorting)
+    )
+    assert page.total_count == len(page.items)
+    return [p.name for p in page.items]
+
+
+async def test_a_product_round_trips_with_every_price_kind(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        seats = SeatBasedPrice(
+            product_id=uuid.uuid4(),
+            currency="eur",
+            tax_behavior="inclusive",
+            tiers=[SeatTier(1, 5, 1000), SeatTier(6, None, 800)],
+        )
+        product = await _product(
+            uow,
+            adapter,
+            organization,
+            seats,
+            name="Team",
+            description="For teams",
+            visibility=Visibility.private,
+            recurring_interval=Interval.year,
+            recurring_interval_count=1,
+            trial_interval=Interval.day,
+            trial_interval_count=14,
+            metadata={"a": "b", "n": 2, "f": 0.5, "t": True},
+        )
+        custom = await _product(
+            uow,
+            adapter,
+            organization,
+            CustomPrice(
+                product_id=uuid.uuid4(), minimum_amount=100, maximum_amount=900, preset_amount=500
+            ),
+            name="Tip jar",
+        )
+        loaded = await uow.products.get_readable(subject, product.id)
+        assert loaded == product
+        assert await uow.products.get(custom.id) == custom
+
+
+async def test_archived_prices_stay_loaded_but_flagged(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        product = await _product(uow, adapter, organization, _fixed(1000))
+        first = product.prices[0]
+        product.replace_prices([_fixed(2000)], adapter.clock.now())
+        await uow.products.update(product)
+        loaded = await uow.products.get_readable(subject, product.id)
+        assert loaded is not None
+        assert [(p.id, p.is_archived) for p in loaded.prices] == [
+            (first.id, True),
+            (product.prices[1].id, False),
+        ]
+        assert [p.sort_amount() for p in loaded.live_prices] == [2000]
+        (listed,) = (
+            await uow.products.list_readable(
+                subject, filters=ProductFilters(), pagination=_page(), sorting=[]
+            )
+        ).items
+        assert listed == loaded
+
+
+async def test_sorting(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        await _product(uow, adapter, organization, _fixed(3000), name="b")
+        await _product(
+            uow,
+            adapter,
+            organization,
+            CustomPrice(product_id=uuid.uuid4(), minimum_amount=500),
+            name="c",
+        )
+        cheap = await _product(uow, adapter, organization, _fixed(9000), name="a")
+        # Its live price is the cheapest; the archived one (more expensive) no longer counts.
+        cheap.replace_prices([_fixed(100)], adapter.clock.now())
+        await uow.products.update(cheap)
+        assert await _names(uow, subject, Sorting(P.created_at)) == ["b", "c", "a"]
+        assert await _names(uow, subject, Sorting(P.created_at, True)) == ["a", "c", "b"]
+        assert await _names(uow, subject, Sorting(P.name)) == ["a", "b", "c"]
+        assert await _names(uow, subject, Sorting(P.price_amount)) == ["a", "c", "b"]
+        assert await _names(uow, subject, Sorting(P.price_amount, True)) == ["b", "c", "a"]
+        by_type = await _names(uow, subject, Sorting(P.price_amount_type), Sorting(P.name))
+        assert by_type == ["c", "a", "b"]  # custom before fixed
+        by_type = await _names(uow, subject, Sorting(P.price_amount_type, True), Sorting(P.name))
+        assert by_type == ["a", "b", "c"]
+
+
+async def test_pagination(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        for i in range(5):
+            await _product(uow, adapter, organization, _fixed(100 * (i + 1)), name=f"p{i}")
+        sorting = [Sorting(P.name)]
+        pages = [
+            await uow.products.list_readable(
+                subject, filters=ProductFilters(), pagination=_page(n, 2), sorting=sorting
+            )
+            for n in (1, 2, 3, 4)
+        ]
+        assert [[p.name for p in page.items] for page in pages] == [
+            ["p0", "p1"],
+            ["p2", "p3"],
+            ["p4"],
+            [],
+        ]
+        assert {page.total_count for page in pages} == {5}
+        assert pages[0].max_page == 3
+        # Every product of a page carries its prices.
+        assert [p.prices[0].sort_amount() for p in pages[1].items] == [300, 400]
+
+
+async def test_filters(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        monthly = await _product(
+            uow,
+            adapter,
+            organization,
+            name="Pro_Monthly 100%",
+            recurring_interval=Interval.month,
+            metadata={"tier": "pro", "seats": 3, "beta": True},
+        )
+        draft = await _product(
+            uow, adapter, organization, name="Draft", visibility=Visibility.draft
+        )
+        archived = await _product(uow, adapter, organization, name="Old", is_archived=True)
+        assert await _names(uow, subject, Sorting(P.name), ids=[draft.id, archived.id]) == [
+            "Draft",
+            "Old",
+        ]
+        assert await _names(uow, subject, query="pro_m") == ["Pro_Monthly 100%"]
+        assert await _names(uow, subject, query="100%") == ["Pro_Monthly 100%"]
+        assert await _names(uow, subject, query="%") == ["Pro_Monthly 100%"]
+        assert await _names(uow, subject, query="o_d") == []
+        assert await _names(uow, subject, is_archived=True) == ["Old"]
+        assert await _names(uow, subject, Sorting(P.name), is_archived=False) == [
+            "Draft",
+            "Pro_Monthly 100%",
+        ]
+        assert await _names(uow, subject, is_recurring=True) == ["Pro_Monthly 100%"]
+        assert await _names(uow, subject, Sorting(P.name), is_recurring=False) == [
+            "Draft",
+            "Old",
+        ]
+        assert await _names(uow, subject, visibilities=[Visibility.draft]) == ["Draft"]
+        assert await _names(uow, subject, metadata={"tier": ["pro"]}) == ["Pro_Monthly 100%"]
+        assert await _names(uow, subject, metadata={"tier": ["basic", "pro"]}) == [
+            "Pro_Monthly 100%"
+        ]
+        assert await _names(uow, subject, metadata={"seats": ["3"], "beta": ["true"]}) == [
+            "Pro_Monthly 100%"
+        ]
+        assert await _names(uow, subject, metadata={"tier": ["basic"]}) == []
+        assert await _names(uow, subject, metadata={"missing": ["pro"]}) == []
+        assert monthly.is_recurring
+
+
+async def test_tenants_see_only_their_own(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        mine, me = await _tenant(uow, adapter)
+        theirs, them = await _tenant(uow, adapter)
+        own = await _product(uow, adapter, mine, name="mine")
+        other = await _product(uow, adapter, theirs, name="theirs")
+        assert await _names(uow, me) == ["mine"]
+        assert await _names(uow, them) == ["theirs"]
+        assert await _names(uow, me, organization_ids=[theirs.id]) == []
+        assert await uow.products.get_readable(me, other.id) is None
+        assert await uow.products.get_readable(me, own.id) is not None
+        as_org = AuthSubject.organization(mine.id, MERCHANT_SCOPES)
+        assert await _names(uow, as_org) == ["mine"]
+        assert await uow.products.get_readable(as_org, other.id) is None
+
+
+@contextmanager
+def _counting(connection: AsyncConnection) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = connection.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("count", [1, 10])
+async def test_a_page_loads_in_two_statements(connection: AsyncConnection, count: int) -> None:
+    from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+    from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+    from tests.harness import SharedConnectionSource
+
+    clock = FrozenClock()
+    adapter = Adapter(
+        "sqlalchemy",
+        SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, RecordingJobQueue()),
+        clock,
+        RecordingJobQueue(),
+    )
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        for i in range(count):
+            product = await _product(uow, adapter, organization, _fixed(100 + i), name=f"p{i}")
+            # Two prices each (one archived), so that the second statement loads many rows.
+            product.replace_prices([_fixed(200 + i)], clock.now())
+            await uow.products.update(product)
+        with _counting(connection) as statements:
+            page = await uow.products.list_readable(
+                subject,
+                filters=ProductFilters(),
+                pagination=_page(),
+                sorting=[Sorting(P.price_amount)],
+            )
+        assert len(page.items) == count
+        assert all(len(p.prices) == 2 for p in page.items)
+        assert len(statements) == 2, statements

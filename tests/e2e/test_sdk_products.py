@@ -1,0 +1,121 @@
+"""The official client, unchanged, managing products and their prices on a running Meridian."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from polar.v2026_10 import Polar
+from polar.v2026_10.errors import HTTPValidationError, ResourceNotFound
+from polar.v2026_10.outputs import ProductPriceCustom, ProductPriceFixed
+
+from tests.e2e.processes import ApiProcess, bootstrap
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
+    api = ApiProcess(base_env).start()
+    try:
+        yield api, bootstrap(base_env, "products@example.com", "Product Org")
+    finally:
+        api.stop()
+
+
+def _wait_for_log(api: ApiProcess, needle: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while needle not in api.output():
+        assert time.monotonic() < deadline, f"{needle!r} not logged:\n{api.output()[-3000:]}"
+        time.sleep(0.1)
+
+
+def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) -> None:
+    api, tokens = running
+    organization_id = tokens["organization_id"]
+    with Polar(tokens["organization_access_token"], base_url=api.base_url, timeout=30) as polar:
+        product = polar.products.create(
+            name="Pro",
+            recurring_interval="month",
+            prices=[{"amount_type": "fixed", "price_amount": 1500}],
+            metadata={"tier": "pro"},
+        )
+        assert product.organization_id == organization_id
+        assert (product.is_recurring, product.recurring_interval) == (True, "month")
+        assert product.recurring_interval_count == 1
+        assert (product.benefits, product.medias, product.attached_custom_fields) == ([], [], [])
+        assert product.is_deletable is True
+        (price,) = product.prices
+        assert isinstance(price, ProductPriceFixed)
+        assert (price.price_amount, price.price_currency, price.source) == (1500, "usd", "catalog")
+        assert price.tax_behavior is None
+
+        one_time = polar.products.create(
+            name="Ebook",
+            prices=[{"amount_type": "custom", "minimum_amount": 500, "preset_amount": 900}],
+        )
+        assert one_time.is_recurring is False
+        assert isinstance(one_time.prices[0], ProductPriceCustom)
+        assert polar.products.get(product.id) == product
+
+        listed = polar.products.list(limit=1)
+        assert [p.id for p in listed.items] == [one_time.id]  # newest first
+        assert (listed.pagination.total_count, listed.pagination.max_page) == (2, 2)
+        assert [p.id for p in polar.products.list(query="PRO").items] == [product.id]
+        assert [p.id for p in polar.products.list(metadata={"tier": "pro"}).items] == [product.id]
+        assert [p.id for p in polar.products.list(is_recurring=False).items] == [one_time.id]
+        by_amount = polar.products.list(sorting=["-price_amount"])
+        assert [p.id for p in by_amount.items] == [product.id, one_time.id]
+
+        # Keep the fixed price, archive the custom one, add a fixed one: one static price left.
+        updated = polar.products.update(
+            one_time.id,
+            name="Ebook, 2nd edition",
+            prices=[{"amount_type": "fixed", "price_amount": 1200, "price_currency": "eur"}],
+        )
+        assert updated.name == "Ebook, 2nd edition"
+        archived, added = updated.prices
+        assert (archived.id, archived.is_archived) == (one_time.prices[0].id, True)
+        assert isinstance(added, ProductPriceFixed)
+        assert (added.price_amount, added.price_currency, added.is_archived) == (1200, "eur", False)
+
+        kept = polar.products.update(
+            updated.id,
+            prices=[{"id": added.id}],
+            is_archived=True,
+        )
+        assert [p.id for p in kept.prices if not p.is_archived] == [added.id]
+        assert kept.is_archived is True
+
+        with pytest.raises(HTTPValidationError):
+            polar.products.update(product.id, prices=[])
+        with pytest.raises(HTTPValidationError):
+            polar.products.create(
+                name="Usage",
+                recurring_interval="month",
+                prices=[
+                    {
+                        "amount_type": "metered_unit",
+                        "meter_id": str(uuid.uuid4()),
+                        "unit_amount": "0.5",
+                    }
+                ],
+            )
+        with pytest.raises(ResourceNotFound):
+            polar.products.get(str(uuid.uuid4()))
+
+    with Polar(tokens["personal_access_token"], base_url=api.base_url, timeout=30) as polar:
+        for i in range(11):
+            polar.products.create(
+                name=f"Batch {i}",
+                organization_id=organization_id,
+                prices=[{"amount_type": "fixed", "price_amount": 100 + i}],
+            )
+        everything = list(polar.products.iter_list(limit=5, organization_id=[organization_id]))
+        assert len(everything) == 13
+        assert len({p.id for p in everything}) == 13
+
+    _wait_for_log(api, f"product.created recorded for product {product.id}")
+    _wait_for_log(api, f"product.updated recorded for product {updated.id}")
