@@ -40,6 +40,8 @@ DATABASE = "meridian_bench"
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 # With the bootstrap organization this makes 21: a full first page and a total that needs counting.
 EXTRA_ORGANIZATIONS = 20
+# Products of the bootstrap organization, one fixed price each: a full page of 10 with prices.
+PRODUCTS = 20
 TARGET_ROUTE, TARGET_RATIO = "list organizations", 0.70
 
 DURATION = float(os.environ.get("MERIDIAN_BENCH_DURATION", "10"))
@@ -62,7 +64,8 @@ class Route:
     path: str
     # The organization routes read as the user (personal token): an organization token sees
     # only its own organization, so the list would hold one item and skip the membership
-    # subquery. Token creation uses the organization token, which needs no organization_id.
+    # subquery. Token creation and the product list use the organization token, which needs
+    # no organization_id and reads the organization's own products.
     token: str
     body: str = ""
 
@@ -83,6 +86,7 @@ def routes(seed: Seed) -> list[Route]:
             seed.organization_access_token,
             json.dumps({"comment": "bench", "scopes": ["products:read"]}),
         ),
+        Route("list products", "GET", "/v1/products/", seed.organization_access_token),
     ]
 
 
@@ -169,11 +173,13 @@ def bench_database(server_url: str) -> Iterator[str]:
 
 
 async def seed(url: str) -> Seed:
-    """What `meridian bootstrap` does, in-process, plus more organizations for the same user."""
+    """What `meridian bootstrap` does, in-process, plus more organizations for the same user
+    and products for the bootstrap organization."""
     from dependency_injector import providers
 
     from application.auth import MERCHANT_SCOPES, AuthSubject
     from application.organizations.commands import OrganizationCreate
+    from application.products.commands import FixedPriceCreate, ProductCreate
     from entrypoints.container import Container
     from entrypoints.runtime import Runtime
     from entrypoints.settings import Settings
@@ -192,6 +198,14 @@ async def seed(url: str) -> Seed:
                 await container.organization_service().create(
                     uow, subject, OrganizationCreate(name=f"Bench {n}", slug=f"bench-{n}")
                 )
+            for n in range(PRODUCTS):
+                price = FixedPriceCreate(amount_type="fixed", price_amount=1000 + n)
+                command = ProductCreate(
+                    name=f"Bench product {n}",
+                    organization_id=result.organization_id,
+                    prices=[price],
+                )
+                await container.product_service().create(uow, subject, command)
             await uow.commit()
     finally:
         await runtime.stop()

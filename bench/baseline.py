@@ -4,7 +4,7 @@ FastAPI and an asyncpg pool, nothing else: no authentication, no dependency inje
 repositories or entities, no pydantic models. Each route runs the SQL the app's repositories
 emit (kept textually close to it so that PostgreSQL does the same work) and builds the same
 JSON keys by hand. Whom it serves is fixed by the environment: the user whose organizations
-are listed and the organization that receives tokens. Run it with
+are listed and the organization that receives tokens and whose products are listed. Run it with
 `python -m uvicorn bench.baseline:app` and `MERIDIAN_BENCH_BASELINE_*` set.
 """
 
@@ -63,6 +63,28 @@ INSERT INTO organization_access_tokens
      expires_at, last_used_at)
 VALUES ($1::UUID, $2::TIMESTAMP WITH TIME ZONE, NULL, NULL, $3::UUID, $4::VARCHAR,
         $5::VARCHAR, $6::VARCHAR(64)[], NULL, NULL)"""
+
+# The organization token's view: its own organization's products, newest first.
+LIST_PRODUCTS = """
+SELECT products.id, products.created_at, products.modified_at, products.deleted_at,
+    products.organization_id, products.name, products.description, products.visibility,
+    products.is_archived, products.recurring_interval, products.recurring_interval_count,
+    products.trial_interval, products.trial_interval_count, products.metadata,
+    count(*) OVER () AS _total_count
+FROM products
+WHERE products.deleted_at IS NULL AND products.organization_id = $1::UUID
+ORDER BY products.created_at DESC NULLS LAST, products.id ASC
+LIMIT $2::INTEGER OFFSET $3::INTEGER"""
+
+# `{ids}`: one `$n::UUID` per product of the page, as SQLAlchemy expands its IN parameter.
+LIST_PRICES = """
+SELECT product_prices.id, product_prices.created_at, product_prices.modified_at,
+    product_prices.deleted_at, product_prices.product_id, product_prices.amount_type,
+    product_prices.price_currency, product_prices.tax_behavior, product_prices.source,
+    product_prices.is_archived, product_prices.sort_amount, product_prices.details
+FROM product_prices
+WHERE product_prices.product_id IN ({ids}) AND product_prices.deleted_at IS NULL
+ORDER BY product_prices.created_at, product_prices.id"""
 
 OPERATIONAL_STATUSES = {"active", "created", "review", "snoozed"}
 
@@ -157,6 +179,62 @@ def _organization(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _price(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire format of ProductPriceSchema, from a row; the variant's fields are in `details`."""
+    details, kind = row["details"], row["amount_type"]
+    price = {
+        "created_at": _time(row["created_at"]),
+        "modified_at": _time(row["modified_at"]),
+        "id": str(row["id"]),
+        "source": row["source"],
+        "price_currency": row["price_currency"],
+        "tax_behavior": row["tax_behavior"],
+        "is_archived": row["is_archived"],
+        "product_id": str(row["product_id"]),
+        "amount_type": kind,
+    }
+    if kind == "fixed":
+        price["price_amount"] = details["amount"]
+    elif kind == "custom":
+        price.update(details)  # minimum_amount, maximum_amount, preset_amount
+    else:
+        tiers = details["tiers"]
+        price["seat_tiers"] = {
+            "tiers": tiers,
+            "minimum_seats": tiers[0]["min_seats"],
+            "maximum_seats": tiers[-1]["max_seats"],
+        }
+    return price
+
+
+def _product(row: Mapping[str, Any], prices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The wire format of ProductSchema, from a row and its prices."""
+    return {
+        "id": str(row["id"]),
+        "created_at": _time(row["created_at"]),
+        "modified_at": _time(row["modified_at"]),
+        "trial_interval": row["trial_interval"],
+        "trial_interval_count": row["trial_interval_count"],
+        "name": row["name"],
+        "description": row["description"],
+        "visibility": row["visibility"],
+        "recurring_interval": row["recurring_interval"],
+        "recurring_interval_count": row["recurring_interval_count"],
+        "meter_interval": None,
+        "meter_interval_count": None,
+        "is_recurring": row["recurring_interval"] is not None,
+        "is_archived": row["is_archived"],
+        "organization_id": str(row["organization_id"]),
+        "metadata": row["metadata"],
+        "is_deletable": True,
+        "prices": prices,
+        # Benefits, media and custom fields are not built yet: the app sends empty lists too.
+        "benefits": [],
+        "medias": [],
+        "attached_custom_fields": [],
+    }
+
+
 @app.get("/healthz")
 async def healthz() -> Response:
     return _json({"status": "ok"})
@@ -211,3 +289,23 @@ async def create_token(request: Request) -> Response:
         "organization_id": str(ORGANIZATION_ID),
     }
     return _json({"organization_access_token": token, "token": secret}, 201)
+
+
+@app.get("/v1/products/")
+async def list_products(page: int = 1, limit: int = 10) -> Response:
+    assert pool is not None
+    # Two statements on one connection, as the app's unit of work runs them.
+    async with pool.acquire() as connection:
+        rows = await connection.fetch(LIST_PRODUCTS, ORGANIZATION_ID, limit, (page - 1) * limit)
+        prices: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+        if rows:
+            ids = ", ".join(f"${n}::UUID" for n in range(1, len(rows) + 1))
+            for price in await connection.fetch(LIST_PRICES.format(ids=ids), *prices):
+                prices[price["product_id"]].append(_price(price))
+    total = rows[0]["_total_count"] if rows else 0
+    return _json(
+        {
+            "items": [_product(row, prices[row["id"]]) for row in rows],
+            "pagination": {"total_count": total, "max_page": math.ceil(total / limit)},
+        }
+    )
