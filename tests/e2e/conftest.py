@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import text
 
 from adapters.sqlalchemy.engine import create_engine
 from tests import services
+from tests.e2e.processes import ApiProcess, bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -39,3 +40,13 @@ def base_env(e2e_database: str) -> dict[str, str]:
         "MERIDIAN_OUTBOX_RELAY_INTERVAL": "1",
         "MERIDIAN_QUEUE_NAME": f"meridian-e2e:{uuid.uuid4().hex}",
     }
+
+
+@pytest.fixture
+def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
+    """A real API process, and the tokens of a bootstrapped organization."""
+    api = ApiProcess(base_env).start()
+    try:
+        yield api, bootstrap(base_env, "owner@example.com", "SDK Org")
+    finally:
+        api.stop()

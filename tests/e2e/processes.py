@@ -67,6 +67,12 @@ class Process:
             self.popen.kill()
             self.popen.wait()
 
+    def wait_for_log(self, needle: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.output():
+            assert time.monotonic() < deadline, f"{needle!r} not logged:\n{self.output()[-3000:]}"
+            time.sleep(0.1)
+
 
 class ApiProcess(Process):
     def __init__(self, env: dict[str, str]) -> None:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from polar.v2026_10 import Polar
 from polar.v2026_10.errors import HTTPValidationError, ResourceNotFound
 
-from tests.e2e.processes import ApiProcess, bootstrap
+from tests.e2e.processes import ApiProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
-    api = ApiProcess(base_env).start()
-    try:
-        yield api, bootstrap(base_env, "sdk@example.com", "SDK Org")
-    finally:
-        api.stop()
 
 
 def test_polar_sdk_reads_and_writes_organizations(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,25 +13,9 @@ from polar.v2026_10.outputs import (
     DiscountPercentageOnceForeverDuration,
 )
 
-from tests.e2e.processes import ApiProcess, bootstrap
+from tests.e2e.processes import ApiProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
-    api = ApiProcess(base_env).start()
-    try:
-        yield api, bootstrap(base_env, "discounts@example.com", "Discount Org")
-    finally:
-        api.stop()
-
-
-def _wait_for_log(api: ApiProcess, needle: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while needle not in api.output():
-        assert time.monotonic() < deadline, f"{needle!r} not logged:\n{api.output()[-3000:]}"
-        time.sleep(0.1)
 
 
 def test_polar_sdk_manages_discounts(running: tuple[ApiProcess, dict[str, str]]) -> None:
@@ -129,6 +111,6 @@ def test_polar_sdk_manages_discounts(running: tuple[ApiProcess, dict[str, str]])
             )
 
     # The event jobs ran (in process here): the queue knows them.
-    _wait_for_log(api, f"discount.created recorded for discount {percentage.id}")
-    _wait_for_log(api, f"discount.updated recorded for discount {percentage.id}")
-    _wait_for_log(api, f"discount.deleted recorded for discount {fixed.id}")
+    api.wait_for_log(f"discount.created recorded for discount {percentage.id}")
+    api.wait_for_log(f"discount.updated recorded for discount {percentage.id}")
+    api.wait_for_log(f"discount.deleted recorded for discount {fixed.id}")

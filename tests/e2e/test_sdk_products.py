@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from polar.v2026_10 import Polar
 from polar.v2026_10.errors import HTTPValidationError, ResourceNotFound
 from polar.v2026_10.outputs import ProductPriceCustom, ProductPriceFixed
 
-from tests.e2e.processes import ApiProcess, bootstrap
+from tests.e2e.processes import ApiProcess
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
-    api = ApiProcess(base_env).start()
-    try:
-        yield api, bootstrap(base_env, "products@example.com", "Product Org")
-    finally:
-        api.stop()
-
-
-def _wait_for_log(api: ApiProcess, needle: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while needle not in api.output():
-        assert time.monotonic() < deadline, f"{needle!r} not logged:\n{api.output()[-3000:]}"
-        time.sleep(0.1)
 
 
 def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) -> None:
@@ -117,5 +99,5 @@ def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) 
         assert len(everything) == 13
         assert len({p.id for p in everything}) == 13
 
-    _wait_for_log(api, f"product.created recorded for product {product.id}")
-    _wait_for_log(api, f"product.updated recorded for product {updated.id}")
+    api.wait_for_log(f"product.created recorded for product {product.id}")
+    api.wait_for_log(f"product.updated recorded for product {updated.id}")
