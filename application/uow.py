@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from application.benefits.ports import BenefitRepository
 from application.discounts.ports import DiscountRepository
 from application.files.ports import FileRepository
 from application.organizations.ports import MembershipRepository, OrganizationRepository
@@ -34,6 +35,7 @@ class UnitOfWork(Protocol):
     discounts: DiscountRepository
     files: FileRepository
     products: ProductRepository
+    benefits: BenefitRepository
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.base import Entity
+from domain.benefit import Benefit
 from domain.errors import InvariantViolation
 
 NAME_MIN_LENGTH = 1
@@ -251,12 +252,17 @@ class Product(Entity):
     trial_interval_count: int | None = None
     metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
     prices: list[Price] = field(default_factory=list)
-    benefit_ids: list[uuid.UUID] = field(default_factory=list)
+    # The benefits the product grants, in the merchant's order (live ones only, as loaded).
+    benefits: list[Benefit] = field(default_factory=list)
     media_ids: list[uuid.UUID] = field(default_factory=list)
 
     @property
     def is_recurring(self) -> bool:
         return self.recurring_interval is not None
+
+    @property
+    def benefit_ids(self) -> list[uuid.UUID]:
+        return [b.id for b in self.benefits]
 
     @property
     def live_prices(self) -> list[Price]:

@@ -9,6 +9,10 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.benefits.custom import CustomBenefit
+from adapters.benefits.downloadables import DownloadablesBenefit
+from adapters.benefits.license_keys import LicenseKeysBenefit
+from adapters.benefits.meter_credit import MeterCreditBenefit
 from adapters.cache import TtlCredentialCache
 from adapters.clock import SystemClock
 from adapters.embedded.postgres import EmbeddedPostgres
@@ -21,6 +25,8 @@ from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from adapters.taskiq.broker import RetryPolicy, build_broker
 from adapters.taskiq.queue import TaskiqJobQueue
 from adapters.usage import BufferedTokenUsageRecorder
+from application.benefits.ports import BenefitStrategy
+from application.benefits.service import BenefitService
 from application.bootstrap import BootstrapService
 from application.discounts.service import DiscountService
 from application.files.ports import ObjectStorage
@@ -77,6 +83,16 @@ def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
     )
 
 
+# The benefit types this server offers: one strategy each (adapters/benefits/). A new type is a
+# new strategy and one line here.
+BENEFIT_STRATEGIES: tuple[BenefitStrategy, ...] = (
+    CustomBenefit(),
+    LicenseKeysBenefit(),
+    DownloadablesBenefit(),
+    MeterCreditBenefit(),
+)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
@@ -120,6 +136,10 @@ class Container(containers.DeclarativeContainer):
     user_service = providers.Singleton(UserService, clock=clock)
     discount_service = providers.Singleton(DiscountService, clock=clock)
     product_service = providers.Singleton(ProductService, clock=clock)
+    benefit_strategies = providers.Object({s.type: s for s in BENEFIT_STRATEGIES})
+    benefit_service = providers.Singleton(
+        BenefitService, clock=clock, strategies=benefit_strategies
+    )
     file_service = providers.Singleton(
         FileUseCases,
         clock=clock,

@@ -17,6 +17,7 @@ from application.tokens.commands import OrganizationAccessTokenCreate
 from application.tokens.service import AccessTokenService
 from application.uow import UnitOfWorkFactory
 from application.users.service import UserService
+from domain.file import File, FileService, UploadState
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 
@@ -119,3 +120,30 @@ class Seeder:
             )
             await uow.commit()
         return pat
+
+    async def file(
+        self,
+        tenant: Tenant,
+        *,
+        service: FileService = FileService.downloadable,
+        uploaded: bool = True,
+        deleted: bool = False,
+    ) -> File:
+        """A file record of the tenant's organization, as the upload flow leaves it (the bytes
+        themselves are not stored: benefits only check the record)."""
+        n = self._next()
+        file = File(
+            organization_id=tenant.organization.id,
+            name=f"file-{n}.zip",
+            mime_type="application/zip",
+            size=1024,
+            service=service,
+            path=f"{tenant.organization.id}/{uuid.uuid4()}/file-{n}.zip",
+            upload_state=UploadState.uploaded if uploaded else UploadState.pending,
+        )
+        if deleted:
+            file.soft_delete(file.created_at)
+        async with self.uows.write() as uow:
+            await uow.files.create(file)
+            await uow.commit()
+        return file

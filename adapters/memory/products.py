@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.memory.benefits import PRODUCT_BENEFITS, metadata_matches
 from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
 from adapters.memory.store import MemoryRepository
 from application.auth import AuthSubject
@@ -30,13 +32,6 @@ def _price_amount_type(product: Product) -> str | None:
     return min(types) if types else None
 
 
-def metadata_text(value: Any) -> str:
-    """A metadata value as PostgreSQL's `->>` renders it (how query filters compare it)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _matches(product: Product, filters: ProductFilters) -> bool:
     if filters.ids and product.id not in filters.ids:
         return False
@@ -50,10 +45,7 @@ def _matches(product: Product, filters: ProductFilters) -> bool:
         return False
     if filters.visibilities and product.visibility not in filters.visibilities:
         return False
-    for key, values in filters.metadata.items():
-        if key not in product.metadata or metadata_text(product.metadata[key]) not in values:
-            return False
-    return True
+    return metadata_matches(product.metadata, filters.metadata)
 
 
 class InMemoryProductRepository(MemoryRepository[Product]):
@@ -69,13 +61,46 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         super().__init__(store, clock)
         self.members = members
 
+    @property
+    def links(self) -> dict[uuid.UUID, list[uuid.UUID]]:
+        return self.store.table(PRODUCT_BENEFITS)
+
+    def _with_benefits(self, product: Product | None) -> Product | None:
+        """Attach the live benefits the product grants, in order."""
+        if product is not None:
+            benefits = self.store.table("benefits")
+            product.benefits = [
+                copy.deepcopy(benefits[b])
+                for b in self.links.get(product.id, [])
+                if benefits[b].deleted_at is None
+            ]
+        return product
+
     async def get(self, id: uuid.UUID) -> Product | None:
-        return await self.get_by_id(id)
+        return self._with_benefits(await self.get_by_id(id))
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
-        return self.find(
-            lambda p: p.id == id and readable_by(subject, p.organization_id, self.members)
+        return self._with_benefits(
+            self.find(
+                lambda p: p.id == id and readable_by(subject, p.organization_id, self.members)
+            )
         )
+
+    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        wanted = set(ids)
+        summaries = []
+        for product in self.live():
+            if product.id in wanted:
+                summary = copy.deepcopy(product)
+                summary.prices, summary.benefits = [], []
+                summaries.append(summary)
+        return summaries
+
+    async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
+        self.links[product.id] = list(benefit_ids)
+
+    def _grants_any(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> bool:
+        return any(b in benefit_ids for b in self.links.get(product.id, []))
 
     async def list_readable(
         self,
@@ -88,6 +113,11 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         items = [
             p
             for p in self.live()
-            if readable_by(subject, p.organization_id, self.members) and _matches(p, filters)
+            if readable_by(subject, p.organization_id, self.members)
+            and _matches(p, filters)
+            and (not filters.benefit_ids or self._grants_any(p, filters.benefit_ids))
         ]
-        return self.paginate(items, pagination, sorting, self.sort_keys)
+        page = self.paginate(items, pagination, sorting, self.sort_keys)
+        for product in page.items:
+            self._with_benefits(product)
+        return page

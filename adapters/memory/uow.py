@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from adapters.memory.benefits import InMemoryBenefitRepository
 from adapters.memory.discounts import InMemoryDiscountRepository
 from adapters.memory.files import InMemoryFileRepository
 from adapters.memory.products import InMemoryProductRepository
@@ -42,6 +43,7 @@ class InMemoryUnitOfWork:
         )
         self.discounts = InMemoryDiscountRepository(store, clock, self.memberships)
         self.files = InMemoryFileRepository(store, clock, self.memberships)
+        self.benefits = InMemoryBenefitRepository(store, clock, self.memberships)
         self.products = InMemoryProductRepository(store, clock, self.memberships)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:

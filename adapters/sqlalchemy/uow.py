@@ -11,6 +11,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from adapters.sqlalchemy.engine import ConnectionSource
+from adapters.sqlalchemy.repositories.benefits import SqlAlchemyBenefitRepository
 from adapters.sqlalchemy.repositories.discounts import SqlAlchemyDiscountRepository
 from adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
 from adapters.sqlalchemy.repositories.organizations import (
@@ -83,6 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.discounts = SqlAlchemyDiscountRepository(connection, clock)
         self.files = SqlAlchemyFileRepository(connection, clock)
         self.products = SqlAlchemyProductRepository(connection, clock)
+        self.benefits = SqlAlchemyBenefitRepository(connection, clock)
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from application.kit.inputs import Command
+from application.kit.metadata import MetadataInput
 from domain.discount import (
     CODE_MAX_LENGTH,
     MAX_AMOUNT,
@@ -26,7 +27,6 @@ from domain.discount import (
     NAME_MAX_LENGTH,
     DiscountDuration,
     DiscountType,
-    MetadataValue,
 )
 
 # Restricting a discount to more products than this is surely a mistake.
@@ -57,7 +57,7 @@ Amounts = Annotated[dict[Currency, Amount], Field(min_length=1, max_length=200)]
 BasisPoints = Annotated[int, Field(ge=MIN_BASIS_POINTS, le=MAX_BASIS_POINTS)]
 DurationInMonths = Annotated[int, Field(ge=MIN_DURATION_IN_MONTHS, le=MAX_DURATION_IN_MONTHS)]
 MaxRedemptions = Annotated[int, Field(ge=1, le=MAX_REDEMPTIONS)]
-Metadata = dict[Annotated[str, StringConstraints(max_length=100)], MetadataValue]
+Metadata = MetadataInput
 ProductIds = Annotated[list[uuid.UUID], Field(max_length=MAX_PRODUCTS)]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from application.kit.errors import FieldError, ValidationFailed
 
 
 def _has_nul(value: Any) -> bool:
@@ -31,3 +33,28 @@ class Command(BaseModel):
         if _has_nul(value):
             raise ValueError("NUL characters are not allowed.")
         return value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_input(model: type[M], data: Any, loc: tuple[str | int, ...]) -> M:
+    """`data` checked against `model`; its errors as a ValidationFailed located under `loc`.
+
+    For inputs whose shape is only known once another field is read (a benefit's properties,
+    whose model depends on its type).
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    loc=(*loc, *e["loc"]),
+                    msg=e["msg"],
+                    type=e["type"],
+                    input=e.get("input"),
+                )
+                for e in error.errors(include_url=False)
+            ]
+        ) from None

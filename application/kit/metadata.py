@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
 
 from application.kit.errors import FieldError
 
@@ -11,6 +13,8 @@ MAX_KEY_LENGTH = 40
 MAX_STRING_VALUE_LENGTH = 500
 
 MetadataValue = str | int | float | bool
+# Metadata as commands accept it: types are checked by the model, bounds by `metadata_errors`.
+MetadataInput = dict[Annotated[str, StringConstraints(max_length=100)], MetadataValue]
 
 
 def metadata_errors(metadata: dict[str, Any], loc: tuple[str | int, ...]) -> list[FieldError]:

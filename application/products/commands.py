@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
 
 from application.kit.inputs import Command
-from application.kit.metadata import MetadataValue
+from application.kit.metadata import MetadataInput
+from domain.benefit import MAX_BENEFITS_PER_PRODUCT
 from domain.product import NAME_MAX_LENGTH, Interval, Visibility
 
 # More prices than this on one product is surely a mistake.
@@ -31,7 +32,7 @@ ProductName = Annotated[
 ]
 Currency = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{3}$")]
 TaxBehavior = Literal["location", "inclusive", "exclusive"]
-Metadata = dict[Annotated[str, StringConstraints(max_length=100)], MetadataValue]
+Metadata = MetadataInput
 # Product media and custom fields arrive with benefits: only an empty list is accepted now.
 Medias = Annotated[list[uuid.UUID], Field(max_length=MAX_PRICES)]
 CustomFields = Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES)]
@@ -143,3 +144,9 @@ class ProductUpdate(Command):
     medias: Medias | None = None
     attached_custom_fields: CustomFields | None = None
     metadata: Metadata | None = None
+
+
+class ProductBenefitsUpdate(Command):
+    """The benefits a product grants, in order; replaces the previous list."""
+
+    benefits: Annotated[list[uuid.UUID], Field(max_length=MAX_BENEFITS_PER_PRODUCT)]

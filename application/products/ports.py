@@ -32,12 +32,18 @@ class ProductRepository(Protocol):
     """Products with all their prices, archived ones included (flagged `is_archived`).
 
     A product is readable by the members of its organization and by the organization itself.
-    Every product returned carries its full price list, ordered by creation time.
+    Every product returned carries its full price list, ordered by creation time, and the live
+    benefits it grants, in the order they were set.
     """
 
     async def get(self, id: uuid.UUID) -> Product | None: ...
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None: ...
+
+    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        """The live products among `ids`, whatever their organization, in no particular order,
+        without their prices and benefits (for lists that only name products)."""
+        ...
 
     async def list_readable(
         self,
@@ -53,6 +59,11 @@ class ProductRepository(Protocol):
 
     async def create(self, product: Product) -> Product:
         """Insert the product and all its prices."""
+        ...
+
+    async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
+        """Make `benefit_ids` (checked by the caller) the benefits the product grants, in this
+        order. The caller updates the product itself (its `modified_at`) separately."""
         ...
 
     async def update(self, product: Product) -> Product:

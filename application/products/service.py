@@ -23,6 +23,7 @@ from application.products.commands import (
     FixedPriceCreate,
     MeteredPriceCreate,
     PriceInput,
+    ProductBenefitsUpdate,
     ProductCreate,
     ProductUpdate,
     SeatBasedPriceCreate,
@@ -30,6 +31,7 @@ from application.products.commands import (
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from application.uow import UnitOfWork
+from domain.benefit import validate_benefit_list
 from domain.errors import InvariantViolation
 from domain.product import (
     CustomPrice,
@@ -109,10 +111,6 @@ class ProductService:
         pagination: PaginationParams,
         sorting: Sequence[Sorting[ProductSortProperty]],
     ) -> Page[Product]:
-        if filters.benefit_ids:
-            # No product carries a benefit until the benefits module attaches them: a filter
-            # on benefits matches nothing (rather than being ignored and matching everything).
-            return Page(items=[], total_count=0, limit=pagination.limit)
         return await uow.products.list_readable(
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
@@ -201,4 +199,37 @@ class ProductService:
             product.unarchive(now)
         await uow.products.update(product)
         uow.enqueue(PRODUCT_UPDATED, product_id=str(product.id))
+        return product
+
+    async def set_benefits(
+        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductBenefitsUpdate
+    ) -> Product:
+        """Replace the benefits the product grants. Each must be a live benefit of the
+        product's organization: any other id (unknown, deleted, another tenant's) is not
+        found."""
+        product = await self.get(uow, subject, id)
+        try:
+            validate_benefit_list(command.benefits)
+        except InvariantViolation as error:
+            raise ValidationFailed.from_invariant(error) from error
+        found = {
+            b.id: b
+            for b in await uow.benefits.get_many(command.benefits)
+            if b.organization_id == product.organization_id
+        }
+        for benefit_id in command.benefits:
+            if benefit_id not in found:
+                raise ResourceNotFound(f"Benefit {benefit_id} not found.")
+        for index, benefit_id in enumerate(command.benefits):
+            if not found[benefit_id].selectable:
+                raise ValidationFailed.single(
+                    ("body", "benefits", index),
+                    "This benefit is granted automatically and cannot be attached.",
+                    str(benefit_id),
+                )
+        if command.benefits != product.benefit_ids:
+            await uow.products.set_benefits(product, command.benefits)
+            product.benefits = [found[benefit_id] for benefit_id in command.benefits]
+            await uow.products.update(product)
+            uow.enqueue(PRODUCT_UPDATED, product_id=str(product.id))
         return product

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import health, storage
+from entrypoints.http.benefits import endpoints as benefits
 from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.files import endpoints as files
@@ -51,6 +52,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     v1.include_router(discounts.router)
     v1.include_router(files.router)
     v1.include_router(products.router)
+    v1.include_router(benefits.router)
     app.include_router(v1)
     app.include_router(health.router)
     app.include_router(storage.router)

@@ -208,8 +208,15 @@ class TestCreate:
         assert (body["max_redemptions"], body["max_redemptions_per_customer"]) == (100, 1)
         assert body["metadata"] == {"campaign": "launch", "wave": 2, "ratio": 0.25, "paid": True}
         assert "basis_points" not in body
-        # The product id is checked and kept; product objects are not listed yet.
-        assert body["products"] == []
+        # The product is checked, kept, and listed as the client's `DiscountProduct`.
+        assert [(p["id"], p["name"], p["is_recurring"]) for p in body["products"]] == [
+            (product, "Restricted", False)
+        ]
+        headers = tenant.headers(subject_kind)
+        fetched = (await client.get(f"/v1/discounts/{body['id']}", headers=headers)).json()
+        assert fetched == body
+        (listed,) = (await client.get("/v1/discounts/", headers=headers)).json()["items"]
+        assert listed == body
 
     async def test_fixed_in_several_currencies_without_type(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str

@@ -687,14 +687,14 @@ class TestEvents:
         ]
 
 
-async def test_benefit_filter_matches_no_product_until_benefits_exist(
+async def test_an_unknown_benefit_filter_matches_no_product(
     client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
 ) -> None:
     tenant = await seeder.tenant()
     created = await client.post(
         "/v1/products/",
         json={
-            "name": "Has no benefit",
+            "name": "Grants nothing",
             "organization_id": str(tenant.organization.id),
             "prices": [{"amount_type": "fixed", "price_amount": 1000}],
         },

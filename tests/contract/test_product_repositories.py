@@ -19,6 +19,7 @@ from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty as P
 from application.uow import UnitOfWork
+from domain.benefit import Benefit
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 from domain.product import (
@@ -272,7 +273,8 @@ def _counting(connection: AsyncConnection) -> Iterator[list[str]]:
 
 
 @pytest.mark.parametrize("count", [1, 10])
-async def test_a_page_loads_in_two_statements(connection: AsyncConnection, count: int) -> None:
+async def test_a_page_loads_in_three_statements(connection: AsyncConnection, count: int) -> None:
+    """Products, then all their prices, then all their benefits: never one query per product."""
     from adapters.memory.fakes import FrozenClock, RecordingJobQueue
     from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
     from tests.harness import SharedConnectionSource
@@ -286,11 +288,18 @@ async def test_a_page_loads_in_two_statements(connection: AsyncConnection, count
     )
     async with adapter.uows.write() as uow:
         organization, subject = await _tenant(uow, adapter)
+        benefits = [
+            Benefit(organization_id=organization.id, type="custom", description=f"Perk {i}")
+            for i in range(2)
+        ]
+        for benefit in benefits:
+            await uow.benefits.create(benefit)
         for i in range(count):
             product = await _product(uow, adapter, organization, _fixed(100 + i), name=f"p{i}")
             # Two prices each (one archived), so that the second statement loads many rows.
             product.replace_prices([_fixed(200 + i)], clock.now())
             await uow.products.update(product)
+            await uow.products.set_benefits(product, [b.id for b in benefits])
         with _counting(connection) as statements:
             page = await uow.products.list_readable(
                 subject,
@@ -300,4 +309,20 @@ async def test_a_page_loads_in_two_statements(connection: AsyncConnection, count
             )
         assert len(page.items) == count
         assert all(len(p.prices) == 2 for p in page.items)
-        assert len(statements) == 2, statements
+        assert all(p.benefit_ids == [b.id for b in benefits] for p in page.items)
+        assert len(statements) == 3, statements
+
+
+async def test_summaries_name_live_products_of_any_organization(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, _ = await _tenant(uow, adapter)
+        other, _ = await _tenant(uow, adapter)
+        mine = await _product(uow, adapter, organization, name="Mine")
+        theirs = await _product(uow, adapter, other, name="Theirs")
+        gone = await _product(uow, adapter, organization, name="Gone")
+        gone.soft_delete(adapter.clock.now())
+        await uow.products.update(gone)
+        summaries = await uow.products.get_summaries([mine.id, theirs.id, gone.id, uuid.uuid4()])
+        assert sorted(p.name for p in summaries) == ["Mine", "Theirs"]
+        assert all(p.prices == [] and p.benefits == [] for p in summaries)
+        assert await uow.products.get_summaries([]) == []

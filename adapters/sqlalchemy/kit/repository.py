@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     Table,
     bindparam,
     func,
@@ -201,3 +202,26 @@ class SortingMixin(RepositoryBase[E], Generic[E, P]):
         # The id breaks ties so that pages never overlap or skip rows.
         clauses.append(self.table.c.id.asc())
         return statement.order_by(*clauses)
+
+
+def where_metadata(statement: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
+    """Keep rows whose metadata matches `count` `?metadata[key]=value` filters, bound as
+    `metadata_key_{i}` and `metadata_values_{i}` (see `metadata_params`)."""
+    for index in range(count):
+        value = func.jsonb_extract_path_text(
+            column, bindparam(f"metadata_key_{index}", type_=String)
+        )
+        statement = statement.where(
+            value.in_(bindparam(f"metadata_values_{index}", expanding=True))
+        )
+    return statement
+
+
+def metadata_params(filters: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """The parameters of `where_metadata`, in the filters' order: a key matches any of its
+    values, each compared with the stored value's text form."""
+    params: dict[str, Any] = {}
+    for index, (name, values) in enumerate(filters.items()):
+        params[f"metadata_key_{index}"] = name
+        params[f"metadata_values_{index}"] = list(values)
+    return params

@@ -1,5 +1,5 @@
-"""Products and their prices: a page of products is read in two statements (the products,
-then all their prices at once)."""
+"""Products, their prices and benefits: a page of products is read in three statements (the
+products, then all their prices at once, then all their benefits)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,25 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import Select, String, Uuid, bindparam, delete, func, insert, select, update
 
-from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.kit.repository import (
+    RepositoryBase,
+    SoftDeletionMixin,
+    SortingMixin,
+    metadata_params,
+    where_metadata,
+)
+from adapters.sqlalchemy.repositories.benefits import benefit_entity
 from adapters.sqlalchemy.repositories.discounts import like_pattern
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
-from adapters.sqlalchemy.tables import product_prices, products
+from adapters.sqlalchemy.tables import benefits, product_benefits, product_prices, products
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.benefit import Benefit
 from domain.product import (
     AmountType,
     CustomPrice,
@@ -165,7 +173,7 @@ class SqlAlchemyProductRepository(
     }
 
     def to_entity(self, row: Mapping[Any, Any]) -> Product:
-        # Prices are attached by `_with_prices`.
+        # Prices and benefits are attached by `_with_related`.
         return Product(
             id=row["id"],
             created_at=row["created_at"],
@@ -205,10 +213,32 @@ class SqlAlchemyProductRepository(
             "metadata": dict(entity.metadata),
         }
 
-    async def _with_prices(self, items: Sequence[Product]) -> list[Product]:
-        """Attach every price of `items` in one statement."""
+    async def _with_benefits(self, items: Sequence[Product]) -> None:
+        """Attach the live benefits of `items`, in their order, in one statement."""
+        statement = self.cached(
+            "benefits",
+            lambda: (
+                select(benefits, product_benefits.c.product_id.label("granted_by"))
+                .join(product_benefits, product_benefits.c.benefit_id == benefits.c.id)
+                .where(
+                    product_benefits.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    benefits.c.deleted_at.is_(None),
+                )
+                .order_by(product_benefits.c.product_id, product_benefits.c.position)
+            ),
+        )
+        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        by_product: dict[uuid.UUID, list[Benefit]] = {p.id: [] for p in items}
+        for row in rows.mappings():
+            by_product[row["granted_by"]].append(benefit_entity(row))
+        for product in items:
+            product.benefits = by_product[product.id]
+
+    async def _with_related(self, items: Sequence[Product]) -> list[Product]:
+        """Attach every price of `items` in one statement, then their benefits in another."""
         if not items:
             return []
+        await self._with_benefits(items)
         statement = self.cached(
             "prices",
             lambda: (
@@ -235,7 +265,7 @@ class SqlAlchemyProductRepository(
         product = await self.get_one_or_none(statement, params)
         if product is None:
             return None
-        await self._with_prices([product])
+        await self._with_related([product])
         return product
 
     async def get(self, id: uuid.UUID) -> Product | None:
@@ -244,6 +274,17 @@ class SqlAlchemyProductRepository(
             lambda: self.get_base_statement().where(products.c.id == bindparam("id", type_=Uuid)),
         )
         return await self._one(statement, {"id": id})
+
+    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        if not ids:
+            return []
+        statement = self.cached(
+            "summaries",
+            lambda: self.get_base_statement().where(
+                products.c.id.in_(bindparam("ids", expanding=True))
+            ),
+        )
+        return await self.get_all(statement, {"ids": list(ids)})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
         statement = self.cached(
@@ -272,6 +313,7 @@ class SqlAlchemyProductRepository(
             filters.is_archived is not None,
             filters.is_recurring,
             bool(filters.visibilities),
+            bool(filters.benefit_ids),
             len(metadata_keys),
             tuple(sorting),
         )
@@ -294,17 +336,20 @@ class SqlAlchemyProductRepository(
                 statement = statement.where(
                     interval.is_not(None) if filters.is_recurring else interval.is_(None)
                 )
+            if filters.benefit_ids:
+                granting = (
+                    select(product_benefits.c.product_id)
+                    .where(
+                        product_benefits.c.benefit_id.in_(bindparam("benefit_ids", expanding=True))
+                    )
+                    .scalar_subquery()
+                )
+                statement = statement.where(products.c.id.in_(granting))
             if filters.visibilities:
                 statement = statement.where(
                     products.c.visibility.in_(bindparam("visibilities", expanding=True))
                 )
-            for index in range(len(metadata_keys)):
-                value = func.jsonb_extract_path_text(
-                    products.c.metadata, bindparam(f"metadata_key_{index}", type_=String)
-                )
-                statement = statement.where(
-                    value.in_(bindparam(f"metadata_values_{index}", expanding=True))
-                )
+            statement = where_metadata(statement, products.c.metadata, len(metadata_keys))
             return self.apply_sorting(statement, sorting)
 
         params: dict[str, Any] = {
@@ -314,12 +359,11 @@ class SqlAlchemyProductRepository(
             "query": None if filters.query is None else like_pattern(filters.query),
             "is_archived": filters.is_archived,
             "visibilities": [v.value for v in filters.visibilities],
+            "benefit_ids": list(filters.benefit_ids),
         }
-        for index, name in enumerate(metadata_keys):
-            params[f"metadata_key_{index}"] = name
-            params[f"metadata_values_{index}"] = list(filters.metadata[name])
+        params.update(metadata_params(filters.metadata))
         page = await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
-        await self._with_prices(page.items)
+        await self._with_related(page.items)
         return page
 
     async def create(self, entity: Product) -> Product:
@@ -329,6 +373,19 @@ class SqlAlchemyProductRepository(
                 insert(product_prices), [price_row(p) for p in entity.prices]
             )
         return entity
+
+    async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
+        await self.connection.execute(
+            delete(product_benefits).where(product_benefits.c.product_id == product.id)
+        )
+        if benefit_ids:
+            await self.connection.execute(
+                insert(product_benefits),
+                [
+                    {"product_id": product.id, "benefit_id": benefit_id, "position": position}
+                    for position, benefit_id in enumerate(benefit_ids)
+                ],
+            )
 
     async def update(self, entity: Product, changes: dict[str, Any] | None = None) -> Product:
         await super().update(entity, changes)

@@ -4,6 +4,7 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 """
 
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
+from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
 from adapters.sqlalchemy.tables.foundation import (
@@ -19,6 +20,7 @@ from adapters.sqlalchemy.tables.products import product_prices, products
 __all__ = [
     "LIVE",
     "NAMING_CONVENTION",
+    "benefits",
     "discounts",
     "files",
     "memberships",
@@ -27,6 +29,7 @@ __all__ = [
     "organizations",
     "outbox",
     "personal_access_tokens",
+    "product_benefits",
     "product_prices",
     "products",
     "record_columns",

@@ -45,7 +45,8 @@ async def list_discounts(
         pagination=pagination,
         sorting=sorting,
     )
-    return ListResource.of(page, [discount_schema(d) for d in page.items])
+    products = await service.restricted_products(uow, page.items)
+    return ListResource.of(page, [discount_schema(d, products) for d in page.items])
 
 
 @router.post("/", status_code=201, summary="Create a discount")
@@ -59,15 +60,17 @@ async def create_discount(
     if body.organization_id is None and polar_organization is not None:
         body = body.model_copy(update={"organization_id": polar_organization})
     discount = await service.create(uow, subject, body)
+    products = await service.restricted_products(uow, [discount])
     await uow.commit()
-    return discount_schema(discount)
+    return discount_schema(discount, products)
 
 
 @router.get("/{id}", summary="Get a discount")
 async def get_discount(
     id: UUID4, subject: auth.DiscountsRead, uow: ReadUnitOfWork, service: Service
 ) -> DiscountSchema:
-    return discount_schema(await service.get(uow, subject, id))
+    discount = await service.get(uow, subject, id)
+    return discount_schema(discount, await service.restricted_products(uow, [discount]))
 
 
 @router.patch("/{id}", summary="Update a discount")
@@ -79,8 +82,9 @@ async def update_discount(
     service: Service,
 ) -> DiscountSchema:
     discount = await service.update(uow, subject, id, body)
+    products = await service.restricted_products(uow, [discount])
     await uow.commit()
-    return discount_schema(discount)
+    return discount_schema(discount, products)
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a discount")

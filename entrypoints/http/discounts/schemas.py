@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import UUID4, Field
 
 from domain.discount import Discount, DiscountDuration, DiscountType, MetadataValue
+from domain.product import Product
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -99,19 +101,37 @@ DiscountSchema = Annotated[
 ]
 
 
+def discount_product_schema(p: Product) -> DiscountProductSchema:
+    return DiscountProductSchema(
+        metadata=p.metadata,
+        id=p.id,
+        created_at=p.created_at,
+        modified_at=p.modified_at,
+        trial_interval=None if p.trial_interval is None else p.trial_interval.value,
+        trial_interval_count=p.trial_interval_count,
+        name=p.name,
+        description=p.description,
+        visibility=p.visibility.value,
+        recurring_interval=None if p.recurring_interval is None else p.recurring_interval.value,
+        recurring_interval_count=p.recurring_interval_count,
+        meter_interval=None,
+        meter_interval_count=None,
+        is_recurring=p.is_recurring,
+        is_archived=p.is_archived,
+        organization_id=p.organization_id,
+    )
+
+
 def discount_schema(
-    d: Discount, products: Sequence[DiscountProductSchema] = ()
+    d: Discount, products: Mapping[uuid.UUID, Product]
 ) -> (
     DiscountFixedOnceForeverDuration
     | DiscountFixedRepeatDuration
     | DiscountPercentageOnceForeverDuration
     | DiscountPercentageRepeatDuration
 ):
-    """The wire shape of `d`.
-
-    `products` lists the products `d` is restricted to that exist. Until the products module
-    lands there are none, so restricted discounts answer `products: []` (their ids are kept).
-    """
+    """The wire shape of `d`; `products` holds (at least) the live products it is restricted
+    to, by id (see DiscountService.restricted_products). A deleted one is left out."""
     common: dict[str, Any] = {
         "created_at": d.created_at,
         "modified_at": d.modified_at,
@@ -125,7 +145,7 @@ def discount_schema(
         "max_redemptions_per_customer": d.max_redemptions_per_customer,
         "redemptions_count": d.redemptions_count,
         "organization_id": d.organization_id,
-        "products": list(products),
+        "products": [discount_product_schema(products[i]) for i in d.product_ids if i in products],
         "duration": d.duration.value,
     }
     repeating = d.duration is DiscountDuration.repeating

@@ -1,11 +1,13 @@
 """Query-string parameters shared by list routes."""
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
+from application.kit.errors import ValidationFailed
 from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting, parse_sorting
 
@@ -43,3 +45,21 @@ def sorting_query(
         return parse_sorting(sorting or [], properties, default)
 
     return dependency
+
+
+# `?metadata[key]=value` (the client's deepObject style); a key may repeat to allow any value.
+METADATA_PARAM = re.compile(r"^metadata\[([^\[\]]{1,40})\]$")
+MAX_METADATA_FILTERS = 20
+
+
+def metadata_filters(request: Request) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        match = METADATA_PARAM.match(name)
+        if match is not None:
+            filters.setdefault(match.group(1), []).append(value)
+    if len(filters) > MAX_METADATA_FILTERS:
+        raise ValidationFailed.single(
+            ("query", "metadata"), f"At most {MAX_METADATA_FILTERS} metadata filters."
+        )
+    return filters

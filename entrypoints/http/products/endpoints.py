@@ -1,19 +1,17 @@
-import re
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import UUID4
 
-from application.kit.errors import ValidationFailed
 from application.kit.sorting import Sorting
-from application.products.commands import ProductCreate, ProductUpdate
+from application.products.commands import ProductBenefitsUpdate, ProductCreate, ProductUpdate
 from application.products.ports import ProductFilters
 from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.products import auth
 from entrypoints.http.products.schemas import ProductSchema, product_schema
@@ -25,23 +23,6 @@ SortingQuery = Annotated[
     list[Sorting[ProductSortProperty]],
     Depends(sorting_query(ProductSortProperty, DEFAULT_SORTING)),
 ]
-
-# `?metadata[key]=value` (the client's deepObject style); a key may repeat to allow any value.
-_METADATA_PARAM = re.compile(r"^metadata\[([^\[\]]{1,40})\]$")
-MAX_METADATA_FILTERS = 20
-
-
-def _metadata_filters(request: Request) -> dict[str, list[str]]:
-    filters: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        match = _METADATA_PARAM.match(name)
-        if match is not None:
-            filters.setdefault(match.group(1), []).append(value)
-    if len(filters) > MAX_METADATA_FILTERS:
-        raise ValidationFailed.single(
-            ("query", "metadata"), f"At most {MAX_METADATA_FILTERS} metadata filters."
-        )
-    return filters
 
 
 @router.get("/", summary="List products")
@@ -78,7 +59,7 @@ async def list_products(
         is_archived=is_archived,
         is_recurring=is_recurring,
         visibilities=visibility or [],
-        metadata=_metadata_filters(request),
+        metadata=metadata_filters(request),
         benefit_ids=benefit_id or [],
     )
     page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
@@ -116,5 +97,18 @@ async def update_product(
     service: Service,
 ) -> ProductSchema:
     product = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return product_schema(product)
+
+
+@router.post("/{id}/benefits", summary="Update the benefits of a product")
+async def update_product_benefits(
+    id: UUID4,
+    body: ProductBenefitsUpdate,
+    subject: auth.ProductsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> ProductSchema:
+    product = await service.set_benefits(uow, subject, id, body)
     await uow.commit()
     return product_schema(product)

@@ -1,7 +1,7 @@
 """Wire format of products (Polar's `Product`) and their prices (`ProductPriceFixed`,
 `ProductPriceCustom`, `ProductPriceSeatBased`; metered prices are refused until meters exist).
 
-Benefits, media and custom fields arrive with the benefits module: they are empty lists.
+Media and custom fields are not supported yet: they are empty lists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
 from domain.product import CustomPrice, FixedPrice, Price, Product, SeatBasedPrice
+from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -81,7 +82,7 @@ class ProductSchema(Schema):
     metadata: dict[str, MetadataValue]
     is_deletable: bool
     prices: list[ProductPriceSchema]
-    benefits: list[dict[str, object]]
+    benefits: list[BenefitSchema]
     medias: list[dict[str, object]]
     attached_custom_fields: list[dict[str, object]]
 
@@ -144,7 +145,7 @@ def product_schema(p: Product) -> ProductSchema:
         # No orders exist yet, so nothing holds a product back from deletion.
         is_deletable=True,
         prices=[price_schema(price) for price in p.prices],
-        benefits=[],
+        benefits=[benefit_schema(b) for b in p.benefits],
         medias=[],
         attached_custom_fields=[],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from taskiq import AsyncBroker
 
 from entrypoints.container import Container
-from entrypoints.worker.tasks import discounts, organizations, products
+from entrypoints.worker.tasks import benefits, discounts, organizations, products
 from entrypoints.worker.tasks import files as file_tasks
 
 
@@ -14,3 +14,4 @@ def register_all(broker: AsyncBroker, container: Container) -> None:
     discounts.register(broker, container)
     file_tasks.register(broker, container)
     products.register(broker, container)
+    benefits.register(broker, container)

@@ -1,0 +1,39 @@
+"""`meter_credit`: units credited on a meter each billing cycle, optionally rolled over.
+
+Meters arrive with the usage-billing module; until then `meter_id` is kept as given (a UUID)
+and checked once meters exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from application.kit.inputs import Command, parse_input
+from application.uow import UnitOfWork
+
+LOC = ("body", "properties")
+MAX_UNITS = 2_147_483_647
+
+
+class MeterCreditProperties(Command):
+    units: Annotated[int, Field(ge=1, le=MAX_UNITS)]
+    rollover: bool
+    meter_id: uuid.UUID
+
+
+class MeterCreditBenefit:
+    type = "meter_credit"
+
+    async def validate_properties(
+        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        parsed = parse_input(MeterCreditProperties, properties, LOC)
+        return {
+            "units": parsed.units,
+            "rollover": parsed.rollover,
+            "meter_id": str(parsed.meter_id),
+        }

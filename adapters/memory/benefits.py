@@ -1,0 +1,108 @@
+"""Benefits in memory, honouring the same contract as SqlAlchemyBenefitRepository.
+
+Which products grant which benefits lives in the `product_benefits` table of the store:
+product id → benefit ids in order (InMemoryProductRepository writes it).
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
+from adapters.memory.store import MemoryRepository
+from application.auth import AuthSubject
+from application.benefits.ports import BenefitFilters
+from application.benefits.sorting import BenefitSortProperty
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from domain.benefit import Benefit
+
+PRODUCT_BENEFITS = "product_benefits"
+
+
+def metadata_text(value: Any) -> str:
+    """A metadata value as PostgreSQL's `->>` renders it (how query filters compare it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def metadata_matches(metadata: dict[str, Any], filters: Any) -> bool:
+    return all(
+        key in metadata and metadata_text(metadata[key]) in values
+        for key, values in filters.items()
+    )
+
+
+def _matches(benefit: Benefit, filters: BenefitFilters) -> bool:
+    if filters.ids and benefit.id not in filters.ids:
+        return False
+    if filters.exclude_ids and benefit.id in filters.exclude_ids:
+        return False
+    if filters.organization_ids and benefit.organization_id not in filters.organization_ids:
+        return False
+    if filters.types and benefit.type not in filters.types:
+        return False
+    if filters.query is not None and filters.query.lower() not in benefit.description.lower():
+        return False
+    return metadata_matches(benefit.metadata, filters.metadata)
+
+
+class InMemoryBenefitRepository(MemoryRepository[Benefit]):
+    table_name = "benefits"
+    sort_keys: dict[Any, Any] = {
+        BenefitSortProperty.created_at: lambda b: b.created_at,
+        BenefitSortProperty.description: lambda b: b.description,
+        BenefitSortProperty.type: lambda b: b.type,
+        BenefitSortProperty.user_order: lambda b: b.created_at,
+    }
+
+    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
+        super().__init__(store, clock)
+        self.members = members
+
+    async def get(self, id: uuid.UUID) -> Benefit | None:
+        return await self.get_by_id(id)
+
+    async def get_including_deleted(self, id: uuid.UUID) -> Benefit | None:
+        benefit = self.rows.get(id)
+        return None if benefit is None else copy.deepcopy(benefit)
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
+        return self.find(
+            lambda b: b.id == id and readable_by(subject, b.organization_id, self.members)
+        )
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Benefit]:
+        wanted = set(ids)
+        return [copy.deepcopy(b) for b in self.live() if b.id in wanted]
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: BenefitFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[BenefitSortProperty]],
+    ) -> Page[Benefit]:
+        items = [
+            b
+            for b in self.live()
+            if readable_by(subject, b.organization_id, self.members) and _matches(b, filters)
+        ]
+        return self.paginate(items, pagination, sorting, self.sort_keys)
+
+    async def detach(self, benefit_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+        links = self.store.table(PRODUCT_BENEFITS)
+        products = self.store.table("products")
+        detached = []
+        for product_id, benefit_ids in links.items():
+            if benefit_id in benefit_ids:
+                benefit_ids.remove(benefit_id)
+                products[product_id].modified_at = at
+                detached.append(product_id)
+        return sorted(detached)

@@ -1,0 +1,170 @@
+"""Benefits, and their detachment from products."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, String, Uuid, bindparam, delete, select, update
+
+from adapters.sqlalchemy.kit.repository import (
+    RepositoryBase,
+    SoftDeletionMixin,
+    SortingMixin,
+    metadata_params,
+    where_metadata,
+)
+from adapters.sqlalchemy.repositories.discounts import like_pattern
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.tables import benefits, product_benefits, products
+from application.auth import AuthSubject, SubjectKind
+from application.benefits.ports import BenefitFilters
+from application.benefits.sorting import BenefitSortProperty
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from domain.benefit import Benefit, BenefitVisibility
+
+
+def benefit_entity(row: Mapping[Any, Any]) -> Benefit:
+    return Benefit(
+        id=row["id"],
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        deleted_at=row["deleted_at"],
+        organization_id=row["organization_id"],
+        type=row["type"],
+        description=row["description"],
+        visibility=BenefitVisibility(row["visibility"]),
+        selectable=row["selectable"],
+        deletable=row["deletable"],
+        metadata=dict(row["metadata"]),
+        properties=dict(row["properties"]),
+    )
+
+
+class SqlAlchemyBenefitRepository(
+    SortingMixin[Benefit, BenefitSortProperty],
+    SoftDeletionMixin[Benefit],
+    RepositoryBase[Benefit],
+):
+    table = benefits
+    entity = Benefit
+    sorting_columns = {
+        BenefitSortProperty.created_at: benefits.c.created_at,
+        BenefitSortProperty.description: benefits.c.description,
+        BenefitSortProperty.type: benefits.c.type,
+        BenefitSortProperty.user_order: benefits.c.created_at,
+    }
+
+    def to_entity(self, row: Mapping[Any, Any]) -> Benefit:
+        return benefit_entity(row)
+
+    def to_row(self, entity: Benefit) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["visibility"] = entity.visibility.value
+        row["metadata"] = dict(entity.metadata)
+        row["properties"] = dict(entity.properties)
+        return row
+
+    def _readable(self, kind: SubjectKind) -> Select[Any]:
+        return where_readable(self.get_base_statement(), benefits.c.organization_id, kind)
+
+    async def get(self, id: uuid.UUID) -> Benefit | None:
+        statement = self.cached(
+            "by_id",
+            lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
+    async def get_including_deleted(self, id: uuid.UUID) -> Benefit | None:
+        statement = self.cached(
+            "by_id_with_deleted",
+            lambda: select(benefits).where(benefits.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self._readable(subject.kind).where(
+                benefits.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Benefit]:
+        if not ids:
+            return []
+        statement = self.cached(
+            "by_ids",
+            lambda: self.get_base_statement().where(
+                benefits.c.id.in_(bindparam("ids", expanding=True))
+            ),
+        )
+        return await self.get_all(statement, {"ids": list(ids)})
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: BenefitFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[BenefitSortProperty]],
+    ) -> Page[Benefit]:
+        key = (
+            "list",
+            subject.kind,
+            bool(filters.ids),
+            bool(filters.exclude_ids),
+            bool(filters.organization_ids),
+            bool(filters.types),
+            filters.query is not None,
+            len(filters.metadata),
+            tuple(sorting),
+        )
+
+        def build() -> Select[Any]:
+            statement = self._readable(subject.kind)
+            if filters.ids:
+                statement = statement.where(benefits.c.id.in_(bindparam("ids", expanding=True)))
+            if filters.exclude_ids:
+                statement = statement.where(
+                    benefits.c.id.not_in(bindparam("exclude_ids", expanding=True))
+                )
+            if filters.organization_ids:
+                statement = statement.where(
+                    benefits.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if filters.types:
+                statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
+            if filters.query is not None:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
+            statement = where_metadata(statement, benefits.c.metadata, len(filters.metadata))
+            return self.apply_sorting(statement, sorting)
+
+        params: dict[str, Any] = {
+            **subject_params(subject),
+            "ids": list(filters.ids),
+            "exclude_ids": list(filters.exclude_ids),
+            "organization_ids": list(filters.organization_ids),
+            "types": list(filters.types),
+            "query": None if filters.query is None else like_pattern(filters.query),
+            **metadata_params(filters.metadata),
+        }
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+
+    async def detach(self, benefit_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
+        result = await self.connection.execute(
+            delete(product_benefits)
+            .where(product_benefits.c.benefit_id == benefit_id)
+            .returning(product_benefits.c.product_id)
+        )
+        product_ids = sorted(result.scalars())
+        if product_ids:
+            await self.connection.execute(
+                update(products).where(products.c.id.in_(product_ids)).values(modified_at=at)
+            )
+        return product_ids

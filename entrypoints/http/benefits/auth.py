@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from application.auth import AuthSubject, Scope, SubjectKind
+from entrypoints.http.dependencies import Authenticator
+
+_MERCHANTS = {SubjectKind.user, SubjectKind.organization}
+
+BenefitsRead = Annotated[
+    AuthSubject,
+    Depends(Authenticator({Scope.benefits_read, Scope.benefits_write}, _MERCHANTS)),
+]
+BenefitsWrite = Annotated[AuthSubject, Depends(Authenticator({Scope.benefits_write}, _MERCHANTS))]

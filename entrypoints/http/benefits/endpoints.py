@@ -1,0 +1,124 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import UUID4
+
+from application.benefits.commands import BenefitCreate, BenefitUpdate
+from application.benefits.ports import BenefitFilters
+from application.benefits.service import BenefitService
+from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
+from application.kit.pagination import Page
+from application.kit.sorting import Sorting
+from entrypoints.http.benefits import auth
+from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.schemas import ListResource
+
+router = APIRouter(prefix="/benefits", tags=["benefits"])
+
+Service = Annotated[BenefitService, provided(lambda c: c.benefit_service)]
+SortingQuery = Annotated[
+    list[Sorting[BenefitSortProperty]],
+    Depends(sorting_query(BenefitSortProperty, DEFAULT_SORTING)),
+]
+
+
+@router.get("/", summary="List benefits")
+async def list_benefits(
+    request: Request,
+    subject: auth.BenefitsRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: SortingQuery,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+    type: Annotated[
+        list[str] | None, Query(description="Filter by benefit type.", max_length=20)
+    ] = None,
+    id: Annotated[
+        list[UUID4] | None, Query(description="Filter by benefit ID.", max_length=100)
+    ] = None,
+    exclude_id: Annotated[
+        list[UUID4] | None, Query(description="Exclude benefits with these IDs.", max_length=100)
+    ] = None,
+    query: Annotated[
+        str | None, Query(max_length=256, description="Filter by description.")
+    ] = None,
+) -> ListResource[BenefitSchema]:
+    filters = BenefitFilters(
+        ids=id or [],
+        exclude_ids=exclude_id or [],
+        organization_ids=organization_id or [],
+        types=type or [],
+        query=query or None,
+        metadata=metadata_filters(request),
+    )
+    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    return ListResource.of(page, [benefit_schema(b) for b in page.items])
+
+
+@router.post("/", status_code=201, summary="Create a benefit")
+async def create_benefit(
+    body: BenefitCreate,
+    subject: auth.BenefitsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> BenefitSchema:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    benefit = await service.create(uow, subject, body)
+    await uow.commit()
+    return benefit_schema(benefit)
+
+
+@router.get("/{id}", summary="Get a benefit")
+async def get_benefit(
+    id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork, service: Service
+) -> BenefitSchema:
+    return benefit_schema(await service.get(uow, subject, id))
+
+
+@router.patch("/{id}", summary="Update a benefit")
+async def update_benefit(
+    id: UUID4,
+    body: BenefitUpdate,
+    subject: auth.BenefitsWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> BenefitSchema:
+    benefit = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return benefit_schema(benefit)
+
+
+@router.delete("/{id}", status_code=204, summary="Delete a benefit")
+async def delete_benefit(
+    id: UUID4, subject: auth.BenefitsWrite, uow: WriteUnitOfWork, service: Service
+) -> Response:
+    await service.delete(uow, subject, id)
+    await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/{id}/grants", summary="List the grants of a benefit")
+async def list_benefit_grants(
+    id: UUID4,
+    subject: auth.BenefitsRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    service: Service,
+    is_granted: Annotated[bool | None, Query(description="Filter by granted status.")] = None,
+    customer_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by customer.", max_length=100)
+    ] = None,
+    member_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by member.", max_length=100)
+    ] = None,
+) -> ListResource[dict[str, Any]]:
+    page: Page[Any] = await service.grants(uow, subject, id, pagination=pagination)
+    return ListResource.of(page, [])
