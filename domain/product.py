@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -42,6 +42,7 @@ class AmountType(StrEnum):
     fixed = "fixed"
     custom = "custom"
     seat_based = "seat_based"
+    unit_based = "unit_based"
     metered_unit = "metered_unit"
 
 
@@ -180,6 +181,106 @@ class SeatBasedPrice(Price):
         return self.tiers[0].price_per_seat if self.tiers else None
 
 
+class TierType(StrEnum):
+    # Every unit costs the rate of the tier the whole quantity falls in.
+    volume = "volume"
+    # Each unit costs the rate of the tier it falls in (the first 10 at one rate, the next…).
+    graduated = "graduated"
+
+
+MAX_TIERS = 100
+MAX_UNITS = 2_147_483_647
+UNIT_AMOUNT_PLACES = 12
+
+
+def _rate(field_name: str, value: Decimal) -> Decimal:
+    """A per-unit rate in cents: zero or more, at most MAX_AMOUNT, at most 12 decimal places."""
+    if not value.is_finite() or not 0 <= value <= MAX_AMOUNT:
+        raise InvariantViolation(field_name, f"Must be between 0 and {MAX_AMOUNT} (cents).")
+    if -value.as_tuple().exponent > UNIT_AMOUNT_PLACES:  # type: ignore[operator]
+        raise InvariantViolation(field_name, f"At most {UNIT_AMOUNT_PLACES} decimal places.")
+    return value
+
+
+def _round_cents(value: Decimal) -> int:
+    """Half up to the cent, as every charge is rounded."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class UnitTier:
+    """Units up to and including `bound` (from where the previous tier ended) at `unit_amount`
+    cents each. Only the last tier may be unbounded (`bound` None)."""
+
+    bound: int | None
+    unit_amount: Decimal
+
+
+@dataclass(kw_only=True)
+class UnitBasedPrice(Price):
+    """The buyer picks a quantity of units and pays for it up front, priced by tiers."""
+
+    tier_type: TierType = TierType.volume
+    tiers: list[UnitTier] = field(default_factory=list)
+    minimum_units: int = 1
+    # Per-locale nouns for the unit, e.g. {"en": {"=1": "device", "other": "devices"}}.
+    unit_label: dict[str, dict[str, str]] | None = None
+    amount_type: AmountType = AmountType.unit_based
+
+    def validate(self) -> None:
+        super().validate()
+        if not 1 <= len(self.tiers) <= MAX_TIERS:
+            raise InvariantViolation("tiers.tiers", f"1 to {MAX_TIERS} tiers.")
+        previous = 0
+        for index, tier in enumerate(self.tiers):
+            _rate(f"tiers.tiers.{index}.unit_amount", tier.unit_amount)
+            last = index == len(self.tiers) - 1
+            if tier.bound is None:
+                if not last:
+                    raise InvariantViolation(
+                        f"tiers.tiers.{index}.bound", "Only the last tier may be unbounded."
+                    )
+            elif not previous < tier.bound <= MAX_UNITS:
+                raise InvariantViolation(
+                    f"tiers.tiers.{index}.bound",
+                    f"Bounds increase from one tier to the next, from 1 up to {MAX_UNITS}.",
+                )
+            else:
+                previous = tier.bound
+        upper = self.maximum_units if self.maximum_units is not None else MAX_UNITS
+        if not 1 <= self.minimum_units <= upper:
+            raise InvariantViolation(
+                "minimum_units", f"Must be between 1 and the last tier's bound ({upper})."
+            )
+
+    @property
+    def maximum_units(self) -> int | None:
+        return self.tiers[-1].bound if self.tiers else None
+
+    def amount_for(self, units: int) -> int:
+        """What `units` units cost, in cents (rounded half up once, on the total)."""
+        upper = self.maximum_units if self.maximum_units is not None else MAX_UNITS
+        if not self.minimum_units <= units <= upper:
+            raise InvariantViolation(
+                "quantity", f"Between {self.minimum_units} and {upper} units can be bought."
+            )
+        if self.tier_type is TierType.volume:
+            tier = next(t for t in self.tiers if t.bound is None or units <= t.bound)
+            return _round_cents(tier.unit_amount * units)
+        total, start = Decimal(0), 0
+        for tier in self.tiers:
+            end = units if tier.bound is None else min(units, tier.bound)
+            if end > start:
+                total += tier.unit_amount * (end - start)
+            if tier.bound is None or units <= tier.bound:
+                break
+            start = tier.bound
+        return _round_cents(total)
+
+    def sort_amount(self) -> int | None:
+        return self.amount_for(self.minimum_units) if self.tiers else None
+
+
 def parse_unit_amount(value: str | float | Decimal) -> Decimal:
     """A per-unit amount in cents, possibly fractional (e.g. "0.05" of a cent per token)."""
     try:
@@ -227,7 +328,7 @@ def validate_price_set(prices: Sequence[Price], *, recurring: bool) -> None:
     static = [p for p in live if not p.is_metered]
     if len(static) > 1:
         raise InvariantViolation(
-            "prices", "A product has at most one fixed, custom or seat-based price."
+            "prices", "A product has at most one fixed, custom, seat-based or unit-based price."
         )
     metered = [p for p in live if isinstance(p, MeteredUnitPrice)]
     if metered and not recurring:

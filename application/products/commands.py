@@ -9,6 +9,7 @@ tie prices together are the domain's (domain/product.py).
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
@@ -71,10 +72,43 @@ class SeatBasedPriceCreate(_PriceCreate):
     seat_tiers: SeatTiersInput
 
 
+class TierInput(Command):
+    bound: int | None = None
+    # A string keeps every decimal place ("0.000001"); a JSON number is read through its text.
+    unit_amount: Decimal
+
+
+class TiersInput(Command):
+    type: Literal["volume", "graduated"]
+    tiers: Annotated[list[TierInput], Field(max_length=MAX_TIERS)]
+
+
+LocaleLabels = Annotated[
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=16)],
+        Annotated[str, StringConstraints(min_length=1, max_length=64)],
+    ],
+    Field(max_length=8),
+]
+
+
+class UnitBasedPriceCreate(_PriceCreate):
+    amount_type: Literal["unit_based"]
+    tiers: TiersInput
+    minimum_units: int | None = None
+    unit_label: (
+        Annotated[
+            dict[Annotated[str, StringConstraints(min_length=2, max_length=16)], LocaleLabels],
+            Field(max_length=50),
+        ]
+        | None
+    ) = None
+
+
 class MeteredPriceCreate(_PriceCreate):
     """Usage-based prices: parsed so that the refusal names them, refused until meters exist."""
 
-    amount_type: Literal["metered_unit", "metered_tiers", "unit_based"]
+    amount_type: Literal["metered_unit", "metered_tiers"]
 
 
 class ExistingPrice(Command):
@@ -86,7 +120,7 @@ def _price_tag(value: Any) -> str | None:
         if "amount_type" not in value and "id" in value:
             return "existing"
         tag = value.get("amount_type")
-        return "metered" if tag in ("metered_unit", "metered_tiers", "unit_based") else tag
+        return "metered" if tag in ("metered_unit", "metered_tiers") else tag
     if isinstance(value, ExistingPrice):
         return "existing"
     tag = getattr(value, "amount_type", None)
@@ -97,6 +131,7 @@ PriceCreate = Annotated[
     Annotated[FixedPriceCreate, Tag("fixed")]
     | Annotated[CustomPriceCreate, Tag("custom")]
     | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
+    | Annotated[UnitBasedPriceCreate, Tag("unit_based")]
     | Annotated[MeteredPriceCreate, Tag("metered")],
     Discriminator(_price_tag),
 ]
@@ -105,10 +140,17 @@ PriceUpdate = Annotated[
     | Annotated[FixedPriceCreate, Tag("fixed")]
     | Annotated[CustomPriceCreate, Tag("custom")]
     | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
+    | Annotated[UnitBasedPriceCreate, Tag("unit_based")]
     | Annotated[MeteredPriceCreate, Tag("metered")],
     Discriminator(_price_tag),
 ]
-PriceInput = FixedPriceCreate | CustomPriceCreate | SeatBasedPriceCreate | MeteredPriceCreate
+PriceInput = (
+    FixedPriceCreate
+    | CustomPriceCreate
+    | SeatBasedPriceCreate
+    | UnitBasedPriceCreate
+    | MeteredPriceCreate
+)
 
 
 class ProductCreate(Command):

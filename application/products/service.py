@@ -27,6 +27,7 @@ from application.products.commands import (
     ProductCreate,
     ProductUpdate,
     SeatBasedPriceCreate,
+    UnitBasedPriceCreate,
 )
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
@@ -41,6 +42,9 @@ from domain.product import (
     Product,
     SeatBasedPrice,
     SeatTier,
+    TierType,
+    UnitBasedPrice,
+    UnitTier,
 )
 
 PRODUCT_CREATED = "product.created"
@@ -84,6 +88,14 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
             minimum_amount=item.minimum_amount,
             maximum_amount=item.maximum_amount,
             preset_amount=item.preset_amount,
+        )
+    elif isinstance(item, UnitBasedPriceCreate):
+        price = UnitBasedPrice(
+            **common,
+            tier_type=TierType(item.tiers.type),
+            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
+            minimum_units=1 if item.minimum_units is None else item.minimum_units,
+            unit_label=item.unit_label,
         )
     else:
         assert isinstance(item, SeatBasedPriceCreate)

@@ -217,6 +217,40 @@ class TestCreate:
         tiers = seats["prices"][0]["seat_tiers"]
         assert (tiers["minimum_seats"], tiers["maximum_seats"]) == (1, None)
         assert tiers["tiers"][1] == {"min_seats": 5, "max_seats": None, "price_per_seat": 800}
+        units = await _create(
+            client,
+            tenant,
+            subject_kind,
+            recurring_interval=None,
+            prices=[
+                {
+                    "amount_type": "unit_based",
+                    "tiers": {
+                        "type": "graduated",
+                        "tiers": [
+                            {"bound": 10, "unit_amount": "500"},
+                            {"bound": 100, "unit_amount": 0.25},
+                        ],
+                    },
+                    "minimum_units": 2,
+                    "unit_label": {"en": {"=1": "device", "other": "devices"}},
+                }
+            ],
+        )
+        (price,) = units["prices"]
+        assert price["tiers"] == {
+            "type": "graduated",
+            "tiers": [{"bound": 10, "unit_amount": "500"}, {"bound": 100, "unit_amount": "0.25"}],
+        }
+        assert (price["minimum_units"], price["maximum_units"]) == (2, 100)
+        assert price["unit_label"] == {"en": {"=1": "device", "other": "devices"}}
+        # Sorting by price: a unit-based price counts what its minimum quantity costs (1000).
+        response = await client.get(
+            "/v1/products/",
+            params={"sorting": "price_amount", "id": [units["id"], custom["id"]]},
+            headers=tenant.headers(subject_kind),
+        )
+        assert [p["id"] for p in response.json()["items"]] == [custom["id"], units["id"]]
 
     async def test_user_names_the_organization_in_the_header(
         self, client: httpx.AsyncClient, seeder: Seeder
@@ -303,6 +337,65 @@ class TestCreate:
                     ]
                 },
                 ["body", "prices", 0, "seat_tiers"],
+            ),
+            (
+                {
+                    "prices": [
+                        {"amount_type": "unit_based", "tiers": {"type": "volume", "tiers": []}}
+                    ]
+                },
+                ["body", "prices", 0, "tiers", "tiers"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "unit_based",
+                            "tiers": {
+                                "type": "volume",
+                                "tiers": [
+                                    {"bound": 5, "unit_amount": 1},
+                                    {"bound": 5, "unit_amount": 1},
+                                ],
+                            },
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "tiers", "tiers", 1, "bound"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "unit_based",
+                            "tiers": {"type": "volume", "tiers": [{"unit_amount": "abc"}]},
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "unit_based", "tiers", "tiers", 0, "unit_amount"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "unit_based",
+                            "tiers": {"type": "stairs", "tiers": [{"unit_amount": 1}]},
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "unit_based", "tiers", "type"],
+            ),
+            (
+                {
+                    "prices": [
+                        {
+                            "amount_type": "unit_based",
+                            "tiers": {"type": "volume", "tiers": [{"bound": 3, "unit_amount": 1}]},
+                            "minimum_units": 4,
+                        }
+                    ]
+                },
+                ["body", "prices", 0, "minimum_units"],
             ),
             (
                 {

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,6 +31,9 @@ from domain.product import (
     Product,
     SeatBasedPrice,
     SeatTier,
+    TierType,
+    UnitBasedPrice,
+    UnitTier,
     Visibility,
 )
 from domain.user import User
@@ -326,3 +330,19 @@ async def test_summaries_name_live_products_of_any_organization(adapter: Adapter
         assert sorted(p.name for p in summaries) == ["Mine", "Theirs"]
         assert all(p.prices == [] and p.benefits == [] for p in summaries)
         assert await uow.products.get_summaries([]) == []
+
+
+async def test_a_unit_based_price_round_trips_with_exact_rates(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        price = UnitBasedPrice(
+            product_id=uuid.uuid4(),
+            tier_type=TierType.graduated,
+            tiers=[UnitTier(10, Decimal("0.000000000001")), UnitTier(None, Decimal("12.5"))],
+            minimum_units=3,
+            unit_label={"en": {"=1": "seat", "other": "seats"}},
+        )
+        product = await _product(uow, adapter, organization, price, name="Units")
+        loaded = await uow.products.get_readable(subject, product.id)
+        assert loaded == product
+        assert loaded is not None and loaded.prices[0].sort_amount() == 0

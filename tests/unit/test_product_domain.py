@@ -20,6 +20,9 @@ from domain.product import (
     Product,
     SeatBasedPrice,
     SeatTier,
+    TierType,
+    UnitBasedPrice,
+    UnitTier,
     parse_unit_amount,
     validate_price_set,
 )
@@ -220,3 +223,99 @@ class TestReplacePrices:
         for price in old_live:
             assert price.is_archived == (price.id not in kept_ids)
         assert {q.id for q in p.live_prices} == kept_ids | {c.id for c in created}
+
+
+def unit_based(
+    *tiers: tuple[int | None, str],
+    tier_type: TierType = TierType.volume,
+    minimum_units: int = 1,
+) -> UnitBasedPrice:
+    return UnitBasedPrice(
+        product_id=PRODUCT,
+        tier_type=tier_type,
+        tiers=[UnitTier(bound, Decimal(rate)) for bound, rate in tiers],
+        minimum_units=minimum_units,
+    )
+
+
+class TestUnitBasedPrice:
+    def test_volume_charges_every_unit_at_the_rate_of_its_tier(self) -> None:
+        price = unit_based((10, "500"), (50, "400"), (None, "300"))
+        price.validate()
+        assert [price.amount_for(n) for n in (1, 10, 11, 50, 51, 1000)] == [
+            500,
+            5000,
+            4400,
+            20000,
+            15300,
+            300000,
+        ]
+        assert price.maximum_units is None
+
+    def test_graduated_charges_each_unit_at_its_own_tier(self) -> None:
+        price = unit_based((10, "500"), (50, "400"), (None, "300"), tier_type=TierType.graduated)
+        price.validate()
+        assert price.amount_for(10) == 5000
+        assert price.amount_for(11) == 5400
+        assert price.amount_for(51) == 5000 + 40 * 400 + 300
+
+    def test_fractional_rates_round_half_up_on_the_total(self) -> None:
+        price = unit_based((None, "0.125"))
+        price.validate()
+        assert [price.amount_for(n) for n in (1, 3, 4, 12)] == [
+            0,
+            0,
+            1,
+            2,
+        ]  # 0.125, 0.375, 0.5, 1.5
+
+    def test_quantity_within_minimum_and_last_bound(self) -> None:
+        price = unit_based((5, "100"), (20, "90"), minimum_units=2)
+        price.validate()
+        assert price.maximum_units == 20
+        assert price.sort_amount() == 200  # the cheapest purchase: the minimum quantity
+        for units in (1, 21):
+            with pytest.raises(InvariantViolation) as error:
+                price.amount_for(units)
+            assert error.value.field == "quantity"
+
+    @pytest.mark.parametrize(
+        ("price", "field"),
+        [
+            (unit_based(), "tiers.tiers"),
+            (unit_based((None, "1"), (None, "2")), "tiers.tiers.0.bound"),
+            (unit_based((10, "1"), (10, "2")), "tiers.tiers.1.bound"),
+            (unit_based((0, "1")), "tiers.tiers.0.bound"),
+            (unit_based((None, "-1")), "tiers.tiers.0.unit_amount"),
+            (unit_based((None, "0.0000000000001")), "tiers.tiers.0.unit_amount"),
+            (unit_based((None, "NaN")), "tiers.tiers.0.unit_amount"),
+            (unit_based((None, "1"), minimum_units=0), "minimum_units"),
+            (unit_based((5, "1"), minimum_units=6), "minimum_units"),
+        ],
+    )
+    def test_rules(self, price: UnitBasedPrice, field: str) -> None:
+        with pytest.raises(InvariantViolation) as error:
+            price.validate()
+        assert error.value.field == field
+
+    def test_counts_as_the_products_one_static_price(self) -> None:
+        with pytest.raises(InvariantViolation):
+            validate_price_set([fixed(), unit_based((None, "100"))], recurring=False)
+        validate_price_set([unit_based((None, "100")), metered()], recurring=True)
+
+    @given(
+        rates=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=5),
+        units=st.integers(min_value=1, max_value=500),
+    )
+    def test_graduated_cost_grows_with_quantity_and_equals_volume_at_one_rate(
+        self, rates: list[int], units: int
+    ) -> None:
+        bounds: list[int | None] = [10 * (i + 1) for i in range(len(rates) - 1)] + [None]
+        tiers = [(b, str(r)) for b, r in zip(bounds, rates, strict=True)]
+        graduated = unit_based(*tiers, tier_type=TierType.graduated)
+        graduated.validate()
+        assert graduated.amount_for(units + 1) >= graduated.amount_for(units)
+        flat = [(b, str(rates[0])) for b in bounds]
+        assert unit_based(*flat, tier_type=TierType.graduated).amount_for(units) == unit_based(
+            *flat
+        ).amount_for(units)

@@ -38,10 +38,18 @@ from domain.product import (
     Product,
     SeatBasedPrice,
     SeatTier,
+    TierType,
+    UnitBasedPrice,
+    UnitTier,
     Visibility,
 )
 
-_STATIC = [AmountType.fixed.value, AmountType.custom.value, AmountType.seat_based.value]
+_STATIC = [
+    AmountType.fixed.value,
+    AmountType.custom.value,
+    AmountType.seat_based.value,
+    AmountType.unit_based.value,
+]
 
 
 def _live_static_prices() -> Any:
@@ -91,6 +99,13 @@ def price_details(price: Price) -> dict[str, Any]:
                 }
                 for t in price.tiers
             ]
+        }
+    if isinstance(price, UnitBasedPrice):
+        return {
+            "tier_type": price.tier_type.value,
+            "tiers": [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in price.tiers],
+            "minimum_units": price.minimum_units,
+            "unit_label": price.unit_label,
         }
     if isinstance(price, MeteredUnitPrice):
         return {
@@ -146,6 +161,14 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
             SeatTier(t["min_seats"], t["max_seats"], t["price_per_seat"]) for t in details["tiers"]
         ]
         return SeatBasedPrice(**common, tiers=tiers)
+    if kind is AmountType.unit_based:
+        return UnitBasedPrice(
+            **common,
+            tier_type=TierType(details["tier_type"]),
+            tiers=[UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]],
+            minimum_units=details["minimum_units"],
+            unit_label=details["unit_label"],
+        )
     return MeteredUnitPrice(
         **common,
         meter_id=uuid.UUID(details["meter_id"]),

@@ -1,5 +1,6 @@
 """Wire format of products (Polar's `Product`) and their prices (`ProductPriceFixed`,
-`ProductPriceCustom`, `ProductPriceSeatBased`; metered prices are refused until meters exist).
+`ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`; metered prices are
+refused until meters exist).
 
 Media and custom fields are not supported yet: they are empty lists.
 """
@@ -7,12 +8,20 @@ Media and custom fields are not supported yet: they are empty lists.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
-from domain.product import CustomPrice, FixedPrice, Price, Product, SeatBasedPrice
+from domain.product import (
+    CustomPrice,
+    FixedPrice,
+    Price,
+    Product,
+    SeatBasedPrice,
+    UnitBasedPrice,
+)
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
 from entrypoints.http.kit.schemas import Schema
 
@@ -57,8 +66,26 @@ class ProductPriceSeatBased(_PriceBase):
     seat_tiers: ProductPriceSeatTiersOutput
 
 
+class Tier(Schema):
+    bound: int | None
+    unit_amount: str
+
+
+class Tiers(Schema):
+    type: Literal["volume", "graduated"]
+    tiers: list[Tier]
+
+
+class ProductPriceUnitBased(_PriceBase):
+    amount_type: Literal["unit_based"]
+    tiers: Tiers
+    minimum_units: int | None
+    unit_label: dict[str, dict[str, str]] | None
+    maximum_units: int | None
+
+
 ProductPriceSchema = Annotated[
-    ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased,
+    ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased | ProductPriceUnitBased,
     Field(discriminator="amount_type"),
 ]
 
@@ -87,7 +114,15 @@ class ProductSchema(Schema):
     attached_custom_fields: list[dict[str, object]]
 
 
-def price_schema(p: Price) -> ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased:
+def _decimal(value: Decimal) -> str:
+    """A rate as plain decimal text ("0.5", "12"), never in exponent form."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def price_schema(
+    p: Price,
+) -> ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased | ProductPriceUnitBased:
     common = {
         "created_at": p.created_at,
         "modified_at": p.modified_at,
@@ -120,6 +155,18 @@ def price_schema(p: Price) -> ProductPriceFixed | ProductPriceCustom | ProductPr
             maximum_seats=p.maximum_seats,
         )
         return ProductPriceSeatBased(**common, amount_type="seat_based", seat_tiers=tiers)
+    if isinstance(p, UnitBasedPrice):
+        return ProductPriceUnitBased(
+            **common,
+            amount_type="unit_based",
+            tiers=Tiers(
+                type=p.tier_type.value,
+                tiers=[Tier(bound=t.bound, unit_amount=_decimal(t.unit_amount)) for t in p.tiers],
+            ),
+            minimum_units=p.minimum_units,
+            unit_label=p.unit_label,
+            maximum_units=p.maximum_units,
+        )
     # The API refuses metered prices until meters exist, so none is ever stored.
     raise TypeError(f"no wire format for {type(p).__name__}")
 
