@@ -18,6 +18,7 @@ from typing import Any
 from domain.base import Entity
 from domain.benefit import Benefit
 from domain.errors import InvariantViolation
+from domain.file import File
 
 NAME_MIN_LENGTH = 1
 NAME_MAX_LENGTH = 256
@@ -355,7 +356,8 @@ class Product(Entity):
     prices: list[Price] = field(default_factory=list)
     # The benefits the product grants, in the merchant's order (live ones only, as loaded).
     benefits: list[Benefit] = field(default_factory=list)
-    media_ids: list[uuid.UUID] = field(default_factory=list)
+    # Images shown with the product (live, uploaded `product_media` files), in order.
+    medias: list[File] = field(default_factory=list)
 
     @property
     def is_recurring(self) -> bool:
@@ -364,6 +366,10 @@ class Product(Entity):
     @property
     def benefit_ids(self) -> list[uuid.UUID]:
         return [b.id for b in self.benefits]
+
+    @property
+    def media_ids(self) -> list[uuid.UUID]:
+        return [m.id for m in self.medias]
 
     @property
     def live_prices(self) -> list[Price]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.auth import MERCHANT_SCOPES, AuthSubject, Scope
+from application.files.ports import PUBLIC_PREFIX
 from application.organizations.commands import OrganizationCreate
 from application.organizations.service import OrganizationService
 from application.tokens.commands import OrganizationAccessTokenCreate
@@ -132,13 +133,14 @@ class Seeder:
         """A file record of the tenant's organization, as the upload flow leaves it (the bytes
         themselves are not stored: benefits only check the record)."""
         n = self._next()
+        prefix = PUBLIC_PREFIX if service.is_public else ""
         file = File(
             organization_id=tenant.organization.id,
             name=f"file-{n}.zip",
             mime_type="application/zip",
             size=1024,
             service=service,
-            path=f"{tenant.organization.id}/{uuid.uuid4()}/file-{n}.zip",
+            path=f"{prefix}{tenant.organization.id}/{uuid.uuid4()}.zip",
             upload_state=UploadState.uploaded if uploaded else UploadState.pending,
         )
         if deleted:

@@ -17,6 +17,8 @@ from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from domain.product import Price, Product
 
+PRODUCT_MEDIAS = "product_medias"
+
 
 def _static(product: Product) -> list[Price]:
     return [p for p in product.live_prices if not p.is_metered]
@@ -66,7 +68,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         return self.store.table(PRODUCT_BENEFITS)
 
     def _with_benefits(self, product: Product | None) -> Product | None:
-        """Attach the live benefits the product grants, in order."""
+        """Attach the live benefits the product grants and its live media, in order."""
         if product is not None:
             benefits = self.store.table("benefits")
             product.benefits = [
@@ -74,7 +76,16 @@ class InMemoryProductRepository(MemoryRepository[Product]):
                 for b in self.links.get(product.id, [])
                 if benefits[b].deleted_at is None
             ]
+            files = self.store.table("files")
+            product.medias = [
+                copy.deepcopy(files[f])
+                for f in self.store.table(PRODUCT_MEDIAS).get(product.id, [])
+                if files[f].deleted_at is None
+            ]
         return product
+
+    async def set_medias(self, product: Product, file_ids: Sequence[uuid.UUID]) -> None:
+        self.store.table(PRODUCT_MEDIAS)[product.id] = list(file_ids)
 
     async def get(self, id: uuid.UUID) -> Product | None:
         return self._with_benefits(await self.get_by_id(id))
@@ -92,7 +103,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         for product in self.live():
             if product.id in wanted:
                 summary = copy.deepcopy(product)
-                summary.prices, summary.benefits = [], []
+                summary.prices, summary.benefits, summary.medias = [], [], []
                 summaries.append(summary)
         return summaries
 

@@ -34,7 +34,8 @@ ProductName = Annotated[
 Currency = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{3}$")]
 TaxBehavior = Literal["location", "inclusive", "exclusive"]
 Metadata = MetadataInput
-# Product media and custom fields arrive with benefits: only an empty list is accepted now.
+# Media are file ids (product_media files); custom fields are not supported yet: only an empty
+# list is accepted.
 Medias = Annotated[list[uuid.UUID], Field(max_length=MAX_PRICES)]
 CustomFields = Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES)]
 

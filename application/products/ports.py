@@ -33,7 +33,7 @@ class ProductRepository(Protocol):
 
     A product is readable by the members of its organization and by the organization itself.
     Every product returned carries its full price list, ordered by creation time, and the live
-    benefits it grants, in the order they were set.
+    benefits it grants and live media files it shows, each in the order they were set.
     """
 
     async def get(self, id: uuid.UUID) -> Product | None: ...
@@ -59,6 +59,10 @@ class ProductRepository(Protocol):
 
     async def create(self, product: Product) -> Product:
         """Insert the product and all its prices."""
+        ...
+
+    async def set_medias(self, product: Product, file_ids: Sequence[uuid.UUID]) -> None:
+        """Make `file_ids` (checked by the caller) the product's media, in this order."""
         ...
 
     async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.auth import Scope
+from domain.file import FileService
 from domain.membership import MemberRole
 from tests.harness import Seeder, Tenant
 
@@ -409,7 +410,6 @@ class TestCreate:
                 },
                 ["body", "prices", 0, "amount_type"],
             ),
-            ({"medias": [str(uuid.uuid4())]}, ["body", "medias"]),
             (
                 {"attached_custom_fields": [{"custom_field_id": "x"}]},
                 ["body", "attached_custom_fields"],
@@ -713,7 +713,6 @@ class TestUpdate:
                 {"prices": [{"amount_type": "metered_unit", "meter_id": str(uuid.uuid4())}]},
                 ["body", "prices", 0, "amount_type"],
             ),
-            ({"medias": [str(uuid.uuid4())]}, ["body", "medias"]),
             (
                 {"attached_custom_fields": [{"custom_field_id": "x"}]},
                 ["body", "attached_custom_fields"],
@@ -803,3 +802,65 @@ async def test_an_unknown_benefit_filter_matches_no_product(
     )
     assert filtered.status_code == 200
     assert filtered.json() == {"items": [], "pagination": {"total_count": 0, "max_page": 0}}
+
+
+class TestMedia:
+    async def test_shown_in_order_with_public_urls_replaced_and_hidden_once_deleted(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        first = await seeder.file(tenant, service=FileService.product_media)
+        second = await seeder.file(tenant, service=FileService.product_media)
+        created = await _create(
+            client, tenant, subject_kind, medias=[str(second.id), str(first.id)]
+        )
+        assert [m["id"] for m in created["medias"]] == [str(second.id), str(first.id)]
+        media = created["medias"][0]
+        assert media["service"] == "product_media"
+        assert media["public_url"].startswith("http") and second.path in media["public_url"]
+        path = f"/v1/products/{created['id']}"
+        fetched = (await client.get(path, headers=headers)).json()
+        assert fetched == created
+
+        response = await client.patch(path, json={"medias": [str(first.id)]}, headers=headers)
+        assert response.status_code == 200, response.text
+        _loads(response.json())
+        assert [m["id"] for m in response.json()["medias"]] == [str(first.id)]
+        # Left out: unchanged.
+        response = await client.patch(path, json={"name": "Renamed"}, headers=headers)
+        assert [m["id"] for m in response.json()["medias"]] == [str(first.id)]
+
+        deleted = await client.delete(f"/v1/files/{first.id}", headers=headers)
+        assert deleted.status_code == 204
+        assert (await client.get(path, headers=headers)).json()["medias"] == []
+
+    async def test_only_the_organizations_uploaded_media_files(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant, other = await seeder.tenant(), await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        media = await seeder.file(tenant, service=FileService.product_media)
+        theirs = await seeder.file(other, service=FileService.product_media)
+        gone = await seeder.file(tenant, service=FileService.product_media, deleted=True)
+        downloadable = await seeder.file(tenant)
+        pending = await seeder.file(tenant, service=FileService.product_media, uploaded=False)
+        existing = await _create(client, tenant, subject_kind, medias=[str(media.id)])
+        before = await _state(client, tenant)
+        for smuggled in (theirs.id, gone.id, uuid.uuid4()):
+            body = _with_org(tenant, subject_kind, {**PRODUCT, "medias": [str(smuggled)]})
+            response = await client.post("/v1/products/", json=body, headers=headers)
+            assert response.status_code == 404, response.text
+            response = await client.patch(
+                f"/v1/products/{existing['id']}", json={"medias": [str(smuggled)]}, headers=headers
+            )
+            assert response.status_code == 404, response.text
+        for medias, index in (
+            ([media.id, media.id], 1),
+            ([downloadable.id], 0),
+            ([media.id, pending.id], 1),
+        ):
+            body = _with_org(tenant, subject_kind, {**PRODUCT, "medias": [str(m) for m in medias]})
+            response = await client.post("/v1/products/", json=body, headers=headers)
+            assert _error_loc(response) == ["body", "medias", index]
+        assert await _state(client, tenant) == before

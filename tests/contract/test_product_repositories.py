@@ -21,6 +21,7 @@ from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty as P
 from application.uow import UnitOfWork
 from domain.benefit import Benefit
+from domain.file import File, FileService, UploadState
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 from domain.product import (
@@ -277,8 +278,9 @@ def _counting(connection: AsyncConnection) -> Iterator[list[str]]:
 
 
 @pytest.mark.parametrize("count", [1, 10])
-async def test_a_page_loads_in_three_statements(connection: AsyncConnection, count: int) -> None:
-    """Products, then all their prices, then all their benefits: never one query per product."""
+async def test_a_page_loads_in_four_statements(connection: AsyncConnection, count: int) -> None:
+    """Products, then all their prices, all their benefits, all their media: never one query
+    per product."""
     from adapters.memory.fakes import FrozenClock, RecordingJobQueue
     from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
     from tests.harness import SharedConnectionSource
@@ -298,12 +300,23 @@ async def test_a_page_loads_in_three_statements(connection: AsyncConnection, cou
         ]
         for benefit in benefits:
             await uow.benefits.create(benefit)
+        image = File(
+            organization_id=organization.id,
+            name="cover.png",
+            mime_type="image/png",
+            size=10,
+            service=FileService.product_media,
+            path=f"public/{organization.id}/cover.png",
+            upload_state=UploadState.uploaded,
+        )
+        await uow.files.create(image)
         for i in range(count):
             product = await _product(uow, adapter, organization, _fixed(100 + i), name=f"p{i}")
             # Two prices each (one archived), so that the second statement loads many rows.
             product.replace_prices([_fixed(200 + i)], clock.now())
             await uow.products.update(product)
             await uow.products.set_benefits(product, [b.id for b in benefits])
+            await uow.products.set_medias(product, [image.id])
         with _counting(connection) as statements:
             page = await uow.products.list_readable(
                 subject,
@@ -314,7 +327,8 @@ async def test_a_page_loads_in_three_statements(connection: AsyncConnection, cou
         assert len(page.items) == count
         assert all(len(p.prices) == 2 for p in page.items)
         assert all(p.benefit_ids == [b.id for b in benefits] for p in page.items)
-        assert len(statements) == 3, statements
+        assert all(p.medias == [image] for p in page.items)
+        assert len(statements) == 4, statements
 
 
 async def test_summaries_name_live_products_of_any_organization(adapter: Adapter) -> None:
@@ -346,3 +360,34 @@ async def test_a_unit_based_price_round_trips_with_exact_rates(adapter: Adapter)
         loaded = await uow.products.get_readable(subject, product.id)
         assert loaded == product
         assert loaded is not None and loaded.prices[0].sort_amount() == 0
+
+
+async def test_media_keep_their_order_and_deleted_files_are_hidden(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        images = [
+            File(
+                organization_id=organization.id,
+                name=f"{i}.png",
+                mime_type="image/png",
+                size=10,
+                service=FileService.product_media,
+                path=f"public/{organization.id}/{i}.png",
+                upload_state=UploadState.uploaded,
+            )
+            for i in range(3)
+        ]
+        for image in images:
+            await uow.files.create(image)
+        product = await _product(uow, adapter, organization)
+        await uow.products.set_medias(product, [images[2].id, images[0].id, images[1].id])
+        loaded = await uow.products.get_readable(subject, product.id)
+        assert loaded is not None
+        assert loaded.media_ids == [images[2].id, images[0].id, images[1].id]
+        images[0].soft_delete(adapter.clock.now())
+        await uow.files.update(images[0])
+        loaded = await uow.products.get(product.id)
+        assert loaded is not None and loaded.media_ids == [images[2].id, images[1].id]
+        await uow.products.set_medias(product, [])
+        loaded = await uow.products.get(product.id)
+        assert loaded is not None and loaded.medias == []

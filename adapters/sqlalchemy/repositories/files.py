@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam, select
@@ -13,16 +14,23 @@ from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from domain.file import File, FileService, UploadState
 
+_FILE_FIELDS = frozenset(f.name for f in fields(File))
+
+
+def file_entity(row: Mapping[Any, Any]) -> File:
+    """A file from a row of `files` (extra columns, as in a join, are ignored)."""
+    file = File(**{k: v for k, v in row.items() if k in _FILE_FIELDS})
+    file.service = FileService(row["service"])
+    file.upload_state = UploadState(row["upload_state"])
+    return file
+
 
 class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
     table = files
     entity = File
 
     def to_entity(self, row: Mapping[Any, Any]) -> File:
-        file = super().to_entity(row)
-        file.service = FileService(row["service"])
-        file.upload_state = UploadState(row["upload_state"])
-        return file
+        return file_entity(row)
 
     def to_row(self, entity: File) -> dict[str, Any]:
         row = super().to_row(entity)

@@ -1,5 +1,5 @@
-"""Products, their prices and benefits: a page of products is read in three statements (the
-products, then all their prices at once, then all their benefits)."""
+"""Products, their prices, benefits and media: a page of products is read in four statements
+(the products, then all their prices at once, then all their benefits, then all their media)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,23 @@ from adapters.sqlalchemy.kit.repository import (
 )
 from adapters.sqlalchemy.repositories.benefits import benefit_entity
 from adapters.sqlalchemy.repositories.discounts import like_pattern
+from adapters.sqlalchemy.repositories.files import file_entity
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
-from adapters.sqlalchemy.tables import benefits, product_benefits, product_prices, products
+from adapters.sqlalchemy.tables import (
+    benefits,
+    files,
+    product_benefits,
+    product_medias,
+    product_prices,
+    products,
+)
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from domain.benefit import Benefit
+from domain.file import File
 from domain.product import (
     AmountType,
     CustomPrice,
@@ -257,11 +266,34 @@ class SqlAlchemyProductRepository(
         for product in items:
             product.benefits = by_product[product.id]
 
+    async def _with_medias(self, items: Sequence[Product]) -> None:
+        """Attach the live media files of `items`, in their order, in one statement."""
+        statement = self.cached(
+            "medias",
+            lambda: (
+                select(files, product_medias.c.product_id.label("shown_by"))
+                .join(product_medias, product_medias.c.file_id == files.c.id)
+                .where(
+                    product_medias.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    files.c.deleted_at.is_(None),
+                )
+                .order_by(product_medias.c.product_id, product_medias.c.position)
+            ),
+        )
+        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        by_product: dict[uuid.UUID, list[File]] = {p.id: [] for p in items}
+        for row in rows.mappings():
+            by_product[row["shown_by"]].append(file_entity(row))
+        for product in items:
+            product.medias = by_product[product.id]
+
     async def _with_related(self, items: Sequence[Product]) -> list[Product]:
-        """Attach every price of `items` in one statement, then their benefits in another."""
+        """Attach every price of `items` in one statement, then their benefits and their
+        media in one statement each."""
         if not items:
             return []
         await self._with_benefits(items)
+        await self._with_medias(items)
         statement = self.cached(
             "prices",
             lambda: (
@@ -396,6 +428,19 @@ class SqlAlchemyProductRepository(
                 insert(product_prices), [price_row(p) for p in entity.prices]
             )
         return entity
+
+    async def set_medias(self, product: Product, file_ids: Sequence[uuid.UUID]) -> None:
+        await self.connection.execute(
+            delete(product_medias).where(product_medias.c.product_id == product.id)
+        )
+        if file_ids:
+            await self.connection.execute(
+                insert(product_medias),
+                [
+                    {"product_id": product.id, "file_id": file_id, "position": position}
+                    for position, file_id in enumerate(file_ids)
+                ],
+            )
 
     async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
         await self.connection.execute(

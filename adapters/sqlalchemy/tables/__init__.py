@@ -15,7 +15,7 @@ from adapters.sqlalchemy.tables.foundation import (
     personal_access_tokens,
     users,
 )
-from adapters.sqlalchemy.tables.products import product_prices, products
+from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 
 __all__ = [
     "LIVE",
@@ -30,6 +30,7 @@ __all__ = [
     "outbox",
     "personal_access_tokens",
     "product_benefits",
+    "product_medias",
     "product_prices",
     "products",
     "record_columns",

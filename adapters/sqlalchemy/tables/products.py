@@ -61,3 +61,14 @@ Index(
     product_prices.c.product_id,
     product_prices.c.created_at,
 )
+
+# The images of a product, in order. A file deleted later is hidden by the reads (its row stays
+# until the product's list is replaced).
+product_medias = Table(
+    "product_medias",
+    metadata,
+    Column("product_id", Uuid, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("file_id", Uuid, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+Index("ix_product_medias_file_id", product_medias.c.file_id)

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import UUID4
 
+from application.files.service import FileUseCases
 from application.kit.sorting import Sorting
 from application.products.commands import ProductBenefitsUpdate, ProductCreate, ProductUpdate
 from application.products.ports import ProductFilters
@@ -19,6 +20,8 @@ from entrypoints.http.products.schemas import ProductSchema, product_schema
 router = APIRouter(prefix="/products", tags=["products"])
 
 Service = Annotated[ProductService, provided(lambda c: c.product_service)]
+# Product media answer with their public URL, which the file storage knows.
+Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
 SortingQuery = Annotated[
     list[Sorting[ProductSortProperty]],
     Depends(sorting_query(ProductSortProperty, DEFAULT_SORTING)),
@@ -33,6 +36,7 @@ async def list_products(
     pagination: PaginationQuery,
     sorting: SortingQuery,
     service: Service,
+    files: Files,
     id: Annotated[
         list[UUID4] | None, Query(description="Filter by product ID.", max_length=100)
     ] = None,
@@ -63,7 +67,7 @@ async def list_products(
         benefit_ids=benefit_id or [],
     )
     page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
-    return ListResource.of(page, [product_schema(p) for p in page.items])
+    return ListResource.of(page, [product_schema(p, files.public_url) for p in page.items])
 
 
 @router.post("/", status_code=201, summary="Create a product")
@@ -72,20 +76,21 @@ async def create_product(
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork,
     service: Service,
+    files: Files,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> ProductSchema:
     if body.organization_id is None and polar_organization is not None:
         body = body.model_copy(update={"organization_id": polar_organization})
     product = await service.create(uow, subject, body)
     await uow.commit()
-    return product_schema(product)
+    return product_schema(product, files.public_url)
 
 
 @router.get("/{id}", summary="Get a product")
 async def get_product(
-    id: UUID4, subject: auth.ProductsRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4, subject: auth.ProductsRead, uow: ReadUnitOfWork, service: Service, files: Files
 ) -> ProductSchema:
-    return product_schema(await service.get(uow, subject, id))
+    return product_schema(await service.get(uow, subject, id), files.public_url)
 
 
 @router.patch("/{id}", summary="Update a product")
@@ -95,10 +100,11 @@ async def update_product(
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork,
     service: Service,
+    files: Files,
 ) -> ProductSchema:
     product = await service.update(uow, subject, id, body)
     await uow.commit()
-    return product_schema(product)
+    return product_schema(product, files.public_url)
 
 
 @router.post("/{id}/benefits", summary="Update the benefits of a product")
@@ -108,7 +114,8 @@ async def update_product_benefits(
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork,
     service: Service,
+    files: Files,
 ) -> ProductSchema:
     product = await service.set_benefits(uow, subject, id, body)
     await uow.commit()
-    return product_schema(product)
+    return product_schema(product, files.public_url)

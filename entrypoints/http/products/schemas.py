@@ -2,11 +2,12 @@
 `ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`; metered prices are
 refused until meters exist).
 
-Media and custom fields are not supported yet: they are empty lists.
+Custom fields are not supported yet: an empty list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
+from domain.file import File
 from domain.product import (
     CustomPrice,
     FixedPrice,
@@ -23,6 +25,7 @@ from domain.product import (
     UnitBasedPrice,
 )
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
+from entrypoints.http.files.schemas import PublicFileRead, file_read
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -110,8 +113,17 @@ class ProductSchema(Schema):
     is_deletable: bool
     prices: list[ProductPriceSchema]
     benefits: list[BenefitSchema]
-    medias: list[dict[str, object]]
+    medias: list[PublicFileRead]
     attached_custom_fields: list[dict[str, object]]
+
+
+MediaUrl = Callable[[File], str | None]
+
+
+def media_schema(file: File, media_url: MediaUrl) -> PublicFileRead:
+    read = file_read(file, media_url(file))
+    assert isinstance(read, PublicFileRead), "product media are public files"
+    return read
 
 
 def _decimal(value: Decimal) -> str:
@@ -171,7 +183,8 @@ def price_schema(
     raise TypeError(f"no wire format for {type(p).__name__}")
 
 
-def product_schema(p: Product) -> ProductSchema:
+def product_schema(p: Product, media_url: MediaUrl) -> ProductSchema:
+    """`media_url` gives a media file's public URL (FileUseCases.public_url)."""
     return ProductSchema(
         id=p.id,
         created_at=p.created_at,
@@ -193,6 +206,6 @@ def product_schema(p: Product) -> ProductSchema:
         is_deletable=True,
         prices=[price_schema(price) for price in p.prices],
         benefits=[benefit_schema(b) for b in p.benefits],
-        medias=[],
+        medias=[media_schema(m, media_url) for m in p.medias],
         attached_custom_fields=[],
     )

@@ -1,4 +1,4 @@
-"""benefits
+"""benefits and product media
 
 Revision ID: 0005
 Revises: 0004
@@ -67,9 +67,31 @@ def upgrade() -> None:
     op.create_index(
         "ix_product_benefits_benefit_id", "product_benefits", ["benefit_id"], unique=False
     )
+    op.create_table(
+        "product_medias",
+        sa.Column("product_id", sa.Uuid(), nullable=False),
+        sa.Column("file_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_medias_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["file_id"],
+            ["files.id"],
+            name=op.f("fk_product_medias_file_id_files"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("product_id", "file_id", name=op.f("pk_product_medias")),
+    )
+    op.create_index("ix_product_medias_file_id", "product_medias", ["file_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_product_medias_file_id", table_name="product_medias")
+    op.drop_table("product_medias")
     op.drop_index("ix_product_benefits_benefit_id", table_name="product_benefits")
     op.drop_table("product_benefits")
     op.drop_index("ix_benefits_organization_id_created_at", table_name="benefits")
