@@ -74,6 +74,7 @@ def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
             secret_access_key=settings.s3_secret_access_key,
             public_url=settings.s3_public_url,
             api_base_url=settings.api_base_url,
+            presign_endpoint_url=settings.s3_presign_endpoint_url,
         )
     return LocalObjectStorage(
         root=settings.data_dir / "files",

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_region: str = "us-east-1"
+    # The endpoint presigned URLs name, when clients reach the storage by another address than
+    # the server (docker compose: the API uses http://minio:9000, clients http://127.0.0.1:9000).
+    s3_presign_endpoint_url: str | None = None
     # Where public objects (product media, avatars) are served from; unset: through the API.
     s3_public_url: str | None = None
     file_max_size: int = Field(default=1024 * 1024 * 1024, ge=1, le=5 * 1024**4)

@@ -70,12 +70,19 @@ class S3ObjectStorage:
         secret_access_key: str | None = None,
         public_url: str | None = None,
         api_base_url: str | None = None,
+        presign_endpoint_url: str | None = None,
     ) -> None:
         """`public_url`: where objects under PUBLIC_PREFIX are served from (a CDN, or the bucket
         made readable for that prefix). Without it, public URLs point at the API's
-        `/storage/public/…` route (`api_base_url`), which redirects to a presigned URL."""
+        `/storage/public/…` route (`api_base_url`), which redirects to a presigned URL.
+
+        `presign_endpoint_url`: the endpoint named in presigned URLs, when clients reach the
+        storage by another address than the server does (MinIO inside docker compose is
+        `http://minio:9000` to the API and `http://127.0.0.1:9000` to a client). Signing needs
+        no network call, so the server never talks to that address."""
         self.bucket = bucket
         self.endpoint_url = endpoint_url
+        self.presign_endpoint_url = presign_endpoint_url or endpoint_url
         self.region = region
         self.public_base = public_url.rstrip("/") if public_url else None
         self.api_base_url = (api_base_url or "").rstrip("/")
@@ -99,6 +106,18 @@ class S3ObjectStorage:
     async def _client(self) -> AsyncIterator[Any]:
         async with self._session.client(
             "s3", endpoint_url=self.endpoint_url, config=self._config
+        ) as client:
+            yield client
+
+    @asynccontextmanager
+    async def _signer(self) -> AsyncIterator[Any]:
+        """A client for presigning only, addressed as clients reach the storage."""
+        if self.presign_endpoint_url == self.endpoint_url:
+            async with self._client() as client:
+                yield client
+            return
+        async with self._session.client(
+            "s3", endpoint_url=self.presign_endpoint_url, config=self._config
         ) as client:
             yield client
 
@@ -130,9 +149,10 @@ class S3ObjectStorage:
                 raise ObjectStorageError(
                     f"The storage refused the upload ({_code(error)})."
                 ) from error
-            upload_id = str(created["UploadId"])
-            expires_at = self._now() + timedelta(seconds=seconds)
-            presigned = []
+        upload_id = str(created["UploadId"])
+        expires_at = self._now() + timedelta(seconds=seconds)
+        presigned = []
+        async with self._signer() as s3:
             for part in parts:
                 params: dict[str, Any] = {
                     "Bucket": self.bucket,
@@ -245,7 +265,7 @@ class S3ObjectStorage:
             params["ResponseContentDisposition"] = content_disposition(filename)
         if mime_type is not None:
             params["ResponseContentType"] = mime_type
-        async with self._client() as s3:
+        async with self._signer() as s3:
             url = await s3.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
         return PresignedUrl(url=url, expires_at=self._now() + timedelta(seconds=seconds))
 

@@ -364,3 +364,35 @@ async def test_local_part_upload_is_not_bound_by_the_json_body_limit(local: Stor
     key, upload, completed = await _upload(local, data, [len(data)], checksums=False)
     stored = await local.storage.complete_multipart_upload(key, upload.upload_id, completed)
     assert stored.size == len(data)
+
+
+async def test_s3_presigns_for_the_address_clients_use() -> None:
+    """The server reaches the storage by one address, clients by another (MinIO in docker
+    compose): presigned URLs name the clients' one, and work there."""
+    config = services.s3_config()
+    endpoint = config.endpoint_url
+    alias = (
+        endpoint.replace("127.0.0.1", "localhost")
+        if "127.0.0.1" in endpoint
+        else endpoint.replace("localhost", "127.0.0.1")
+    )
+    storage = S3ObjectStorage(
+        bucket=config.bucket,
+        endpoint_url=endpoint,
+        region=config.region,
+        access_key_id=config.access_key_id,
+        secret_access_key=config.secret_access_key,
+        api_base_url=API,
+        presign_endpoint_url=alias,
+    )
+    async with httpx.AsyncClient(timeout=60) as http:
+        s = Storage("s3", storage, http)
+        data = os.urandom(40_000)
+        key, upload, completed = await _upload(s, data, [len(data)])
+        assert all(p.url.startswith(f"{alias}/") for p in upload.parts)
+        stored = await storage.complete_multipart_upload(key, upload.upload_id, completed)
+        assert stored.size == len(data)
+        url = await storage.presigned_download_url(key, expires_in=TTL)
+        assert url.url.startswith(f"{alias}/")
+        assert (await http.get(url.url)).content == data
+        await storage.delete(key)

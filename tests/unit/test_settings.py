@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from entrypoints.settings import DEVELOPMENT_SECRET, Environment, Settings
@@ -38,3 +41,12 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.port == 9001
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_docker_compose_sets_only_known_settings() -> None:
+    """Every MERIDIAN_* variable docker compose passes is a setting (a typo would be ignored)."""
+    compose = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+    environment = compose["x-meridian-environment"]
+    names = {f"MERIDIAN_{name.upper()}" for name in Settings.model_fields}
+    assert set(environment) <= names, set(environment) - names
+    assert "MERIDIAN_S3_BUCKET" in environment
