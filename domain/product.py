@@ -47,6 +47,13 @@ class AmountType(StrEnum):
     metered_unit = "metered_unit"
 
 
+class TierType(StrEnum):
+    # Every unit costs the rate of the tier the whole quantity falls in.
+    volume = "volume"
+    # Each unit costs the rate of the tier it falls in (the first 10 at one rate, the next…).
+    graduated = "graduated"
+
+
 class PriceSource(StrEnum):
     catalog = "catalog"
     ad_hoc = "ad_hoc"
@@ -146,6 +153,8 @@ class SeatBasedPrice(Price):
     """A price per seat, by tiers of seat counts that follow each other without gaps."""
 
     tiers: list[SeatTier] = field(default_factory=list)
+    # How tiers combine (see TierType); None leaves it to the checkout's default (volume).
+    seat_tier_type: TierType | None = None
     amount_type: AmountType = AmountType.seat_based
 
     def validate(self) -> None:
@@ -180,13 +189,6 @@ class SeatBasedPrice(Price):
 
     def sort_amount(self) -> int | None:
         return self.tiers[0].price_per_seat if self.tiers else None
-
-
-class TierType(StrEnum):
-    # Every unit costs the rate of the tier the whole quantity falls in.
-    volume = "volume"
-    # Each unit costs the rate of the tier it falls in (the first 10 at one rate, the next…).
-    graduated = "graduated"
 
 
 MAX_TIERS = 100

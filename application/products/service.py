@@ -130,7 +130,10 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         tiers = [
             SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers
         ]
-        price = SeatBasedPrice(**common, tiers=tiers)
+        tier_type = item.seat_tiers.seat_tier_type
+        price = SeatBasedPrice(
+            **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
+        )
     try:
         price.validate()
     except InvariantViolation as error:

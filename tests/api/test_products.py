@@ -206,10 +206,11 @@ class TestCreate:
                 {
                     "amount_type": "seat_based",
                     "seat_tiers": {
+                        "seat_tier_type": "graduated",
                         "tiers": [
                             {"min_seats": 1, "max_seats": 4, "price_per_seat": 1000},
                             {"min_seats": 5, "price_per_seat": 800},
-                        ]
+                        ],
                     },
                 }
             ],
@@ -217,6 +218,7 @@ class TestCreate:
         assert (seats["trial_interval"], seats["trial_interval_count"]) == ("day", 14)
         tiers = seats["prices"][0]["seat_tiers"]
         assert (tiers["minimum_seats"], tiers["maximum_seats"]) == (1, None)
+        assert tiers["seat_tier_type"] == "graduated"
         assert tiers["tiers"][1] == {"min_seats": 5, "max_seats": None, "price_per_seat": 800}
         units = await _create(
             client,

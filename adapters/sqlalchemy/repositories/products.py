@@ -100,6 +100,7 @@ def price_details(price: Price) -> dict[str, Any]:
         }
     if isinstance(price, SeatBasedPrice):
         return {
+            "seat_tier_type": None if price.seat_tier_type is None else price.seat_tier_type.value,
             "tiers": [
                 {
                     "min_seats": t.min_seats,
@@ -107,7 +108,7 @@ def price_details(price: Price) -> dict[str, Any]:
                     "price_per_seat": t.price_per_seat,
                 }
                 for t in price.tiers
-            ]
+            ],
         }
     if isinstance(price, UnitBasedPrice):
         return {
@@ -169,7 +170,10 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
         tiers = [
             SeatTier(t["min_seats"], t["max_seats"], t["price_per_seat"]) for t in details["tiers"]
         ]
-        return SeatBasedPrice(**common, tiers=tiers)
+        tier_type = details.get("seat_tier_type")
+        return SeatBasedPrice(
+            **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
+        )
     if kind is AmountType.unit_based:
         return UnitBasedPrice(
             **common,

@@ -59,6 +59,7 @@ class ProductPriceSeatTier(Schema):
 
 
 class ProductPriceSeatTiersOutput(Schema):
+    seat_tier_type: Literal["volume", "graduated"] | None
     tiers: list[ProductPriceSeatTier]
     minimum_seats: int
     maximum_seats: int | None
@@ -157,6 +158,7 @@ def price_schema(
         )
     if isinstance(p, SeatBasedPrice):
         tiers = ProductPriceSeatTiersOutput(
+            seat_tier_type=None if p.seat_tier_type is None else p.seat_tier_type.value,
             tiers=[
                 ProductPriceSeatTier(
                     min_seats=t.min_seats, max_seats=t.max_seats, price_per_seat=t.price_per_seat
