@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import orjson
@@ -68,11 +67,9 @@ class EngineConnectionSource:
             isolation_level="AUTOCOMMIT"
         )
 
-    @asynccontextmanager
-    async def connect(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        engine = self.write_engine if write else self.read_engine
-        async with engine.connect() as connection:
-            yield connection
+    def connect(self, *, write: bool) -> AbstractAsyncContextManager[AsyncConnection]:
+        # The engine's own context manager: no generator-based wrapper on every request.
+        return (self.write_engine if write else self.read_engine).connect()
 
 
 def is_unavailable(error: BaseException) -> bool:

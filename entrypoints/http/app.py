@@ -12,7 +12,7 @@ from entrypoints.http import health, storage
 from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.files import endpoints as files
-from entrypoints.http.middleware import BodySizeLimit
+from entrypoints.http.middleware import BodySizeLimit, RequestScopes
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.http.products import endpoints as products
@@ -55,6 +55,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     app.include_router(health.router)
     app.include_router(storage.router)
 
+    app.add_middleware(RequestScopes)
     # Part uploads bound their bodies themselves (to the part's signed size).
     app.add_middleware(
         BodySizeLimit,
