@@ -10,6 +10,7 @@ from typing import Any
 
 import pydantic_core
 import pytest
+from asyncpg.pgproto.pgproto import UUID as AsyncpgUUID
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,6 +32,8 @@ VALUES: list[Any] = [
     datetime(2026, 1, 2, 3, 4, 5),
     date(2026, 1, 2),
     uuid.UUID("6c3f3b0e-8f3a-4d7e-9f1c-2b5a6d7e8f90"),
+    # What asyncpg returns for UUID columns: a subclass orjson does not take as a UUID.
+    AsyncpgUUID("6c3f3b0e-8f3a-4d7e-9f1c-2b5a6d7e8f90"),
     Colour.red,
     1.0,
     0.1,
@@ -51,6 +54,16 @@ VALUES: list[Any] = [
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 def test_dumps_writes_what_pydantic_writes(value: Any) -> None:
     assert dumps({"value": value}) == pydantic_core.to_json({"value": value})
+
+
+def test_dumps_takes_asyncpg_uuids_without_falling_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(value: Any) -> bytes:
+        raise AssertionError("fell back to pydantic-core")
+
+    monkeypatch.setattr(pydantic_core, "to_json", refuse)
+    assert dumps([AsyncpgUUID("6c3f3b0e-8f3a-4d7e-9f1c-2b5a6d7e8f90")]) == (
+        b'["6c3f3b0e-8f3a-4d7e-9f1c-2b5a6d7e8f90"]'
+    )
 
 
 @given(

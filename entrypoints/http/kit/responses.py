@@ -13,6 +13,7 @@ sends against its response model, byte for byte (see `tests/api/conftest.py`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -35,9 +36,17 @@ def dumps(content: Any) -> bytes:
     (integers beyond 64 bits, Decimal, non-str keys…) goes to pydantic-core itself.
     """
     try:
-        return orjson.dumps(content, option=orjson.OPT_UTC_Z)
+        return orjson.dumps(content, default=_uuid_subclasses, option=orjson.OPT_UTC_Z)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return pydantic_core.to_json(content)
+
+
+def _uuid_subclasses(value: Any) -> str:
+    # asyncpg hands UUID columns over as its own subclass of uuid.UUID, which orjson (exact
+    # types only) leaves to this hook.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError
 
 
 class WireResponse(Response):
