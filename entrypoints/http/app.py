@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import health, storage
@@ -41,17 +41,17 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
         lifespan=lifespan,
         redirect_slashes=False,
         openapi_url="/openapi.json",
+        telemetry=None
+        if container.settings().opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     install_error_handlers(app)
 
-    v1 = APIRouter(prefix="/v1")
-    v1.include_router(organizations.router)
-    v1.include_router(organization_access_tokens.router)
-    v1.include_router(discounts.router)
-    v1.include_router(files.router)
-    v1.include_router(products.router)
-    app.include_router(v1)
+    # Each module's router straight on the app: every level of included routers is matched
+    # again on every request.
+    for module in (organizations, organization_access_tokens, discounts, files, products):
+        app.include_router(module.router, prefix="/v1")
     app.include_router(health.router)
     app.include_router(storage.router)
 

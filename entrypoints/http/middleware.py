@@ -89,6 +89,7 @@ class BodySizeLimit:
         ):
             await self.app(scope, receive, send)
             return
+        streamed = scope.get("http_version") not in ("1.0", "1.1")
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -98,6 +99,13 @@ class BodySizeLimit:
                 if announced > self.limit:
                     await self._reject(send)
                     return
+            elif name == b"transfer-encoding":
+                streamed = True
+        if not streamed:
+            # HTTP/1.x without Transfer-Encoding: the body is the announced length (checked
+            # above) or empty, and the server reads no further. Nothing to watch.
+            await self.app(scope, receive, send)
+            return
         received = 0
         response_started = False
         rejected = False
