@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,11 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+            # What start-up allocated (modules, the app, routes, pools) lives as long as the
+            # process: keep it out of the cyclic garbage collector's reach. Otherwise each full
+            # collection walks all of it, pausing every request in flight for ~0.1 s.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
