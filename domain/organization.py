@@ -143,6 +143,7 @@ class TaxBehavior(StrEnum):
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_SETS: dict[type, frozenset[str]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -153,6 +154,17 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _field_set(cls: type) -> frozenset[str]:
+    known = _FIELD_SETS.get(cls)
+    if known is None:
+        known = _FIELD_SETS[cls] = frozenset(_field_names(cls))
+    return known
+
+
+_INSTANCES: dict[tuple[type, tuple[tuple[str, Any], ...], tuple[type, ...]], _Settings] = {}
+_MAX_INSTANCES = 4096
+
+
 class _Settings:
     """Settings blocks round-trip through plain dicts (JSON columns, API bodies)."""
 
@@ -161,8 +173,31 @@ class _Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Self:
-        known = _field_names(cls)
-        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+        """The block described by `data`, unknown keys ignored.
+
+        Blocks are immutable values and most organizations share a handful of them, so equal
+        dicts give the same instance (every row loaded builds four blocks).
+        """
+        if not data:
+            data = {}
+        try:
+            # The types too: True == 1, and an instance built from one must not serve the other.
+            key = (cls, tuple(data.items()), tuple(map(type, data.values())))
+            instance = _INSTANCES.get(key)
+        except TypeError:  # An unhashable value: build it every time.
+            key, instance = None, None
+        if instance is not None:
+            return instance  # type: ignore[return-value]
+        known = _field_set(cls)
+        if known.issuperset(data):  # What to_dict wrote: no copy to filter.
+            instance = cls(**data)
+        else:
+            instance = cls(**{k: v for k, v in data.items() if k in known})
+        if key is not None:
+            if len(_INSTANCES) >= _MAX_INSTANCES:
+                _INSTANCES.clear()
+            _INSTANCES[key] = instance
+        return instance
 
     def merged(self, changes: dict[str, Any]) -> Self:
         return self.from_dict({**self.to_dict(), **changes})

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Seconds an authenticated token is trusted without a lookup. A revoked token stops working
     # at once on the process that revoked it, and within this time on the others. 0 disables.
     auth_cache_ttl: float = Field(default=5.0, ge=0, le=300)
+    # FastAPI's native OpenTelemetry (spans, metrics, logs to the global providers). Off unless
+    # asked for: checking for providers costs every request a little even when none is set up.
+    opentelemetry: bool = False
     # Migrate on start-up. Always done for the embedded database; for others, `meridian migrate`.
     auto_migrate: bool = False
 

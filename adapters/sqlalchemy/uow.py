@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -133,24 +133,58 @@ class SqlAlchemyUnitOfWork:
         await self.rollback()
 
 
+class _UnitOfWorkScope:
+    """`async with factory.read()/write() as uow`: a connection, a unit of work on it, and on
+    leaving, the unit of work closed (uncommitted work rolled back) and the connection returned.
+
+    A plain class rather than a generator-based context manager: this runs on every request.
+    """
+
+    __slots__ = ("_connection", "_factory", "_uow", "_write")
+
+    def __init__(self, factory: SqlAlchemyUnitOfWorkFactory, *, write: bool) -> None:
+        self._factory = factory
+        self._write = write
+        self._connection: AbstractAsyncContextManager[AsyncConnection] | None = None
+        self._uow: SqlAlchemyUnitOfWork | None = None
+
+    async def __aenter__(self) -> SqlAlchemyUnitOfWork:
+        factory = self._factory
+        connection_scope = factory.source.connect(write=self._write)
+        connection = await connection_scope.__aenter__()
+        self._connection = connection_scope
+        try:
+            uow = SqlAlchemyUnitOfWork(
+                connection, factory.clock, factory.queue, read_only=not self._write
+            )
+            await uow.begin()
+        except BaseException as error:
+            await connection_scope.__aexit__(type(error), error, error.__traceback__)
+            raise
+        self._uow = uow
+        return uow
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None and self._uow is not None
+        try:
+            await self._uow.close()
+        finally:
+            await self._connection.__aexit__(exc_type, exc, traceback)
+
+
 class SqlAlchemyUnitOfWorkFactory:
     def __init__(self, source: ConnectionSource, clock: Clock, queue: JobQueue) -> None:
         self.source = source
         self.clock = clock
         self.queue = queue
 
-    @asynccontextmanager
-    async def _open(self, *, write: bool) -> AsyncIterator[Any]:
-        async with self.source.connect(write=write) as connection:
-            uow = SqlAlchemyUnitOfWork(connection, self.clock, self.queue, read_only=not write)
-            await uow.begin()
-            try:
-                yield uow
-            finally:
-                await uow.close()
-
     def write(self) -> Any:
-        return self._open(write=True)
+        return _UnitOfWorkScope(self, write=True)
 
     def read(self) -> Any:
-        return self._open(write=False)
+        return _UnitOfWorkScope(self, write=False)

@@ -30,6 +30,24 @@ class AuthenticationService:
         self.usage = usage
         self.cache = cache
 
+    def authenticate_cached(self, token: str | None) -> AuthSubject | None:
+        """The subject for `token` when no lookup is needed, None when one is (see `authenticate`).
+
+        Anonymous without a token, Unauthorized for a token of no known kind, the cached subject
+        for a credential seen within the cache's time to live: what a request needs most often,
+        without opening a unit of work.
+        """
+        if not token:
+            return AuthSubject.anonymous()
+        self._require_known_kind(token)
+        if self.cache is None:
+            return None
+        now = self.clock.now()
+        credential = self.cache.get(self.hasher.digest(token), now)
+        if credential is None:
+            return None
+        return self._used(credential, now)
+
     async def authenticate(self, uow: UnitOfWork, token: str | None) -> AuthSubject:
         """Anonymous without a token; Unauthorized for a token that is unknown, expired or revoked.
 
@@ -37,10 +55,7 @@ class AuthenticationService:
         """
         if not token:
             return AuthSubject.anonymous()
-        kind = TokenKind.of(token)
-        if kind not in (TokenKind.personal, TokenKind.organization):
-            # Customer sessions arrive with the customer module; until then they are unknown.
-            raise Unauthorized("The access token is invalid, expired or revoked.")
+        kind = self._require_known_kind(token)
         now = self.clock.now()
         digest = self.hasher.digest(token)
         credential = self.cache.get(digest, now) if self.cache is not None else None
@@ -48,6 +63,17 @@ class AuthenticationService:
             credential, expires_at = await self._lookup(uow, kind, digest, now)
             if self.cache is not None:
                 self.cache.put(digest, credential, now, expires_at)
+        return self._used(credential, now)
+
+    @staticmethod
+    def _require_known_kind(token: str) -> TokenKind:
+        kind = TokenKind.of(token)
+        if kind not in (TokenKind.personal, TokenKind.organization):
+            # Customer sessions arrive with the customer module; until then they are unknown.
+            raise Unauthorized("The access token is invalid, expired or revoked.")
+        return kind
+
+    def _used(self, credential: CachedCredential, now: datetime) -> AuthSubject:
         if needs_usage_record(credential.last_used_at, now):
             self.usage.record(credential.token_kind, credential.token_id, now)
             credential.last_used_at = now

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import health, storage
@@ -13,7 +14,7 @@ from entrypoints.http.benefits import endpoints as benefits
 from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.files import endpoints as files
-from entrypoints.http.middleware import BodySizeLimit
+from entrypoints.http.middleware import BodySizeLimit, RequestScopes
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.http.products import endpoints as products
@@ -29,6 +30,11 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+            # What start-up allocated (modules, the app, routes, pools) lives as long as the
+            # process: keep it out of the cyclic garbage collector's reach. Otherwise each full
+            # collection walks all of it, pausing every request in flight for ~0.1 s.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -42,21 +48,28 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
         lifespan=lifespan,
         redirect_slashes=False,
         openapi_url="/openapi.json",
+        telemetry=None
+        if container.settings().opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     install_error_handlers(app)
 
-    v1 = APIRouter(prefix="/v1")
-    v1.include_router(organizations.router)
-    v1.include_router(organization_access_tokens.router)
-    v1.include_router(discounts.router)
-    v1.include_router(files.router)
-    v1.include_router(products.router)
-    v1.include_router(benefits.router)
-    app.include_router(v1)
+    # Each module's router straight on the app: every level of included routers is matched
+    # again on every request.
+    for module in (
+        organizations,
+        organization_access_tokens,
+        discounts,
+        files,
+        products,
+        benefits,
+    ):
+        app.include_router(module.router, prefix="/v1")
     app.include_router(health.router)
     app.include_router(storage.router)
 
+    app.add_middleware(RequestScopes)
     # Part uploads bound their bodies themselves (to the part's signed size).
     app.add_middleware(
         BodySizeLimit,

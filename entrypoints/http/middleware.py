@@ -4,8 +4,67 @@ from __future__ import annotations
 
 import contextlib
 import json
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Where `RequestScopes` keeps the request's open context managers (see `enter_for_request`).
+REQUEST_SCOPES = "meridian.request_scopes"
+
+
+class RequestScopes:
+    """Leaves, once the response is sent, the context managers the request's dependencies
+    entered with `enter_for_request` (units of work: their connections go back to the pool).
+
+    FastAPI's dependencies with `yield` do the same, but each costs an exit stack, a
+    generator-based context manager and a shielded cancel scope: about a tenth of a
+    millisecond per request, a tenth of what a simple read costs in all.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        entered: list[AbstractAsyncContextManager[Any]] = []
+        scope[REQUEST_SCOPES] = entered
+        try:
+            await self.app(scope, receive, send)
+        except BaseException as error:
+            await _leave(entered, error)
+            raise
+        await _leave(entered, None)
+
+
+async def _leave(
+    entered: list[AbstractAsyncContextManager[Any]], error: BaseException | None
+) -> None:
+    """Leave the entered context managers, last first; every one is left even if some fail."""
+    failure: BaseException | None = None
+    while entered:
+        manager = entered.pop()
+        try:
+            if error is None:
+                await manager.__aexit__(None, None, None)
+            else:
+                await manager.__aexit__(type(error), error, error.__traceback__)
+        except BaseException as exit_error:  # noqa: BLE001 - leave the others, re-raise below
+            failure = failure or exit_error
+    if failure is not None and error is None:
+        raise failure
+
+
+async def enter_for_request(scope: Scope, manager: AbstractAsyncContextManager[Any]) -> Any:
+    """Enter `manager` for the rest of the request: `RequestScopes` leaves it after the response."""
+    entered: list[AbstractAsyncContextManager[Any]] | None = scope.get(REQUEST_SCOPES)
+    if entered is None:
+        raise RuntimeError("the RequestScopes middleware is not installed")
+    value = await manager.__aenter__()
+    entered.append(manager)
+    return value
 
 
 class _TooLarge(Exception):
@@ -30,6 +89,7 @@ class BodySizeLimit:
         ):
             await self.app(scope, receive, send)
             return
+        streamed = scope.get("http_version") not in ("1.0", "1.1")
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -39,6 +99,13 @@ class BodySizeLimit:
                 if announced > self.limit:
                     await self._reject(send)
                     return
+            elif name == b"transfer-encoding":
+                streamed = True
+        if not streamed:
+            # HTTP/1.x without Transfer-Encoding: the body is the announced length (checked
+            # above) or empty, and the server reads no further. Nothing to watch.
+            await self.app(scope, receive, send)
+            return
         received = 0
         response_started = False
         rejected = False

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.taskiq.broker import RetryPolicy, build_broker
 from entrypoints.container import Container
@@ -50,11 +53,57 @@ def _share_connection(container: Container, connection: AsyncConnection) -> None
     container.outbox_relay.reset()
 
 
+def checking_wire_format(app: ASGIApp, mismatches: list[str]) -> ASGIApp:
+    """`app`, recording each successful JSON body that its route's response model would not
+    have written byte for byte (routes may write their bodies themselves: see
+    entrypoints/http/kit/responses.py)."""
+
+    async def checked(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        status, json_body, chunks = 0, False, []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, json_body
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                json_body = (b"content-type", b"application/json") in message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await app(scope, receive, capture)
+        model = getattr(scope.get("route"), "response_model", None)
+        body = b"".join(chunks)
+        if model is None or not json_body or not 200 <= status < 300:
+            return
+        adapter: TypeAdapter[Any] = TypeAdapter(model)
+        try:
+            expected = adapter.dump_json(adapter.validate_json(body))
+        except ValidationError as error:
+            mismatches.append(f"{scope['method']} {scope['path']}: {error}")
+            return
+        if expected != body:
+            mismatches.append(
+                f"{scope['method']} {scope['path']}: sent {body[:300]!r}, "
+                f"the response model writes {expected[:300]!r}"
+            )
+
+    return checked
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    mismatches: list[str] = []
+    transport = httpx.ASGITransport(
+        app=checking_wire_format(app, mismatches), raise_app_exceptions=False
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
         yield client
+    assert not mismatches, "bodies not in their response model's wire format:\n" + "\n".join(
+        mismatches
+    )
 
 
 @pytest.fixture

@@ -120,3 +120,38 @@ class TestAuthenticationWithCache:
         async with cached.uows.read() as uow:
             with pytest.raises(Unauthorized):
                 await cached.authentication.authenticate(uow, tenant.organization_token)
+
+
+class TestAuthenticationWithoutUnitOfWork:
+    async def test_answers_what_needs_no_lookup_and_defers_the_rest(self, cached: Harness) -> None:
+        tenant = await cached.tenant()
+        authentication = cached.authentication
+        assert authentication.authenticate_cached(None) == AuthSubject.anonymous()
+        with pytest.raises(Unauthorized):
+            authentication.authenticate_cached("polar_cst_whatever")
+        # Not cached yet: the caller must look it up with a unit of work.
+        assert authentication.authenticate_cached(tenant.organization_token) is None
+        async with cached.uows.read() as uow:
+            subject = await authentication.authenticate(uow, tenant.organization_token)
+        assert authentication.authenticate_cached(tenant.organization_token) == subject
+        cached.clock.advance(timedelta(seconds=5))
+        assert authentication.authenticate_cached(tenant.organization_token) is None
+
+    async def test_a_hit_within_the_usage_resolution_records_nothing(self, cached: Harness) -> None:
+        tenant = await cached.tenant()
+        async with cached.uows.read() as uow:
+            subject = await cached.authentication.authenticate(uow, tenant.personal_token)
+        cached.usage.drain()
+        cached.clock.advance(timedelta(hours=1))
+        # The cache entry timed out with the clock: put it back, then hit it.
+        async with cached.uows.read() as uow:
+            await cached.authentication.authenticate(uow, tenant.personal_token)
+        cached.usage.drain()
+        cached.clock.advance(timedelta(seconds=1))
+        assert cached.authentication.authenticate_cached(tenant.personal_token) == subject
+        assert cached.usage.drain() == {}  # Within the recording resolution: nothing new.
+
+
+def test_without_a_cache_every_token_needs_a_lookup(harness: Harness) -> None:
+    assert harness.authentication.cache is None
+    assert harness.authentication.authenticate_cached("polar_oat_x") is None

@@ -333,3 +333,17 @@ def test_soft_delete_is_idempotent_and_keeps_the_first_time() -> None:
     entity.soft_delete(T1)
     assert entity.is_deleted
     assert entity.deleted_at == T0
+
+
+def test_settings_blocks_built_from_equal_dicts_are_shared_and_types_are_kept_apart() -> None:
+    from domain.organization import SubscriptionSettings
+
+    first = SubscriptionSettings.from_dict({"benefit_revocation_grace_period": 1, "x": 2})
+    assert first is SubscriptionSettings.from_dict({"benefit_revocation_grace_period": 1, "x": 2})
+    assert first == SubscriptionSettings(benefit_revocation_grace_period=1)
+    # True == 1 and hash(True) == hash(1): a block built from one must not answer for the other.
+    other = SubscriptionSettings.from_dict({"benefit_revocation_grace_period": True, "x": 2})
+    assert other.benefit_revocation_grace_period is True
+    assert SubscriptionSettings.from_dict(None) == SubscriptionSettings()
+    # Unhashable values are not cached but still work.
+    assert SubscriptionSettings.from_dict({"x": []}) == SubscriptionSettings()

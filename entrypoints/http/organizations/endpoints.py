@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import UUID4
 
 from application.kit.sorting import Sorting
@@ -9,6 +9,7 @@ from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organizations import auth
 from entrypoints.http.organizations.schemas import OrganizationSchema
@@ -22,7 +23,7 @@ SortingQuery = Annotated[
 ]
 
 
-@router.get("/", summary="List organizations")
+@router.get("/", summary="List organizations", response_model=ListResource[OrganizationSchema])
 async def list_organizations(
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork,
@@ -30,41 +31,43 @@ async def list_organizations(
     sorting: SortingQuery,
     service: Service,
     slug: Annotated[str | None, Query(max_length=64, description="Filter by slug.")] = None,
-) -> ListResource[OrganizationSchema]:
+) -> Response:
     page = await service.list(uow, subject, slug=slug, pagination=pagination, sorting=sorting)
-    return ListResource.of(page, [OrganizationSchema.from_entity(o) for o in page.items])
+    return page_response(page, OrganizationSchema.wire)
 
 
-@router.post("/", status_code=201, summary="Create an organization")
+@router.post(
+    "/", status_code=201, summary="Create an organization", response_model=OrganizationSchema
+)
 async def create_organization(
     body: OrganizationCreate,
     subject: auth.OrganizationsCreate,
     uow: WriteUnitOfWork,
     service: Service,
-) -> OrganizationSchema:
+) -> Response:
     organization = await service.create(uow, subject, body)
     await uow.commit()
-    return OrganizationSchema.from_entity(organization)
+    return json_response(OrganizationSchema.wire(organization), status_code=201)
 
 
-@router.get("/{id}", summary="Get an organization")
+@router.get("/{id}", summary="Get an organization", response_model=OrganizationSchema)
 async def get_organization(
     id: UUID4, subject: auth.OrganizationsRead, uow: ReadUnitOfWork, service: Service
-) -> OrganizationSchema:
-    return OrganizationSchema.from_entity(await service.get(uow, subject, id))
+) -> Response:
+    return json_response(OrganizationSchema.wire(await service.get(uow, subject, id)))
 
 
-@router.patch("/{id}", summary="Update an organization")
+@router.patch("/{id}", summary="Update an organization", response_model=OrganizationSchema)
 async def update_organization(
     id: UUID4,
     body: OrganizationUpdate,
     subject: auth.OrganizationsWrite,
     uow: WriteUnitOfWork,
     service: Service,
-) -> OrganizationSchema:
+) -> Response:
     organization = await service.update(uow, subject, id, body)
     await uow.commit()
-    return OrganizationSchema.from_entity(organization)
+    return json_response(OrganizationSchema.wire(organization))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an organization")

@@ -1,0 +1,87 @@
+"""No N+1 queries: a list call runs the same number of statements for one item or a full page.
+
+Counted at the driver (SQLAlchemy's `before_cursor_execute` on the engine) over a whole HTTP
+call, authentication included, with the token's credential already cached as it is for every
+request but the first within the cache's time to live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.harness import Seeder, Tenant
+
+
+@contextmanager
+def counting(connection: AsyncConnection) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = connection.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _list(
+    client: httpx.AsyncClient, connection: AsyncConnection, path: str, headers: dict[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    warm = await client.get(path, headers=headers)  # Authenticates: the credential is cached.
+    assert warm.status_code == 200, warm.text
+    with counting(connection) as statements:
+        response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body, statements
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+async def test_listing_organizations_is_one_statement(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, extra: int
+) -> None:
+    tenant = await seeder.tenant()
+    for n in range(extra):
+        response = await client.post(
+            "/v1/organizations/",
+            json={"name": f"Org {n}", "slug": f"org-{n}-{tenant.organization.slug}"},
+            headers=tenant.headers("user"),
+        )
+        assert response.status_code == 201, response.text
+    body, statements = await _list(client, connection, "/v1/organizations/", tenant.headers("user"))
+    assert len(body["items"]) == min(1 + extra, 10)
+    assert body["pagination"]["total_count"] == 1 + extra
+    # The page and its total in one statement (a window count), whatever the page holds.
+    assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize("count", [1, 12])
+async def test_listing_products_is_two_statements(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
+) -> None:
+    tenant: Tenant = await seeder.tenant()
+    for n in range(count):
+        prices = [{"amount_type": "fixed", "price_amount": 1000 + n}]
+        response = await client.post(
+            "/v1/products/",
+            json={"name": f"Product {n}", "prices": prices},
+            headers=tenant.headers("organization"),
+        )
+        assert response.status_code == 201, response.text
+    body, statements = await _list(
+        client, connection, "/v1/products/", tenant.headers("organization")
+    )
+    assert len(body["items"]) == min(count, 10)
+    assert all(len(item["prices"]) == 1 for item in body["items"])
+    # The page (with its total), then the prices of all its products at once.
+    assert len(statements) == 2, statements
