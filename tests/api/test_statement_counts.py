@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.file import FileService
 from tests.harness import Seeder, Tenant
 
 
@@ -66,22 +67,40 @@ async def test_listing_organizations_is_one_statement(
 
 
 @pytest.mark.parametrize("count", [1, 12])
-async def test_listing_products_is_two_statements(
+async def test_listing_products_is_four_statements(
     client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
 ) -> None:
     tenant: Tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    benefit_ids = []
+    for n in range(2):
+        response = await client.post(
+            "/v1/benefits/",
+            json={"type": "custom", "description": f"Perk {n}", "properties": {}},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        benefit_ids.append(response.json()["id"])
+    media = await seeder.file(tenant, service=FileService.product_media)
     for n in range(count):
         prices = [{"amount_type": "fixed", "price_amount": 1000 + n}]
         response = await client.post(
             "/v1/products/",
-            json={"name": f"Product {n}", "prices": prices},
-            headers=tenant.headers("organization"),
+            json={"name": f"Product {n}", "prices": prices, "medias": [str(media.id)]},
+            headers=headers,
         )
         assert response.status_code == 201, response.text
-    body, statements = await _list(
-        client, connection, "/v1/products/", tenant.headers("organization")
-    )
+        response = await client.post(
+            f"/v1/products/{response.json()['id']}/benefits",
+            json={"benefits": benefit_ids},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+    body, statements = await _list(client, connection, "/v1/products/", headers)
     assert len(body["items"]) == min(count, 10)
     assert all(len(item["prices"]) == 1 for item in body["items"])
-    # The page (with its total), then the prices of all its products at once.
-    assert len(statements) == 2, statements
+    assert all([b["id"] for b in item["benefits"]] == benefit_ids for item in body["items"])
+    assert all(len(item["medias"]) == 1 for item in body["items"])
+    # The page (with its total), then the prices, the benefits and the media of all its
+    # products, each in one statement.
+    assert len(statements) == 4, statements

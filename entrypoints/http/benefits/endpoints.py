@@ -11,9 +11,10 @@ from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
 from application.kit.pagination import Page
 from application.kit.sorting import Sorting
 from entrypoints.http.benefits import auth
-from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
+from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/benefits", tags=["benefits"])
@@ -25,7 +26,7 @@ SortingQuery = Annotated[
 ]
 
 
-@router.get("/", summary="List benefits")
+@router.get("/", summary="List benefits", response_model=ListResource[BenefitSchema])
 async def list_benefits(
     request: Request,
     subject: auth.BenefitsRead,
@@ -48,7 +49,7 @@ async def list_benefits(
     query: Annotated[
         str | None, Query(max_length=256, description="Filter by description.")
     ] = None,
-) -> ListResource[BenefitSchema]:
+) -> Response:
     filters = BenefitFilters(
         ids=id or [],
         exclude_ids=exclude_id or [],
@@ -58,42 +59,42 @@ async def list_benefits(
         metadata=metadata_filters(request),
     )
     page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
-    return ListResource.of(page, [benefit_schema(b) for b in page.items])
+    return page_response(page, benefit_wire)
 
 
-@router.post("/", status_code=201, summary="Create a benefit")
+@router.post("/", status_code=201, summary="Create a benefit", response_model=BenefitSchema)
 async def create_benefit(
     body: BenefitCreate,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork,
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
-) -> BenefitSchema:
+) -> Response:
     if body.organization_id is None and polar_organization is not None:
         body = body.model_copy(update={"organization_id": polar_organization})
     benefit = await service.create(uow, subject, body)
     await uow.commit()
-    return benefit_schema(benefit)
+    return json_response(benefit_wire(benefit), status_code=201)
 
 
-@router.get("/{id}", summary="Get a benefit")
+@router.get("/{id}", summary="Get a benefit", response_model=BenefitSchema)
 async def get_benefit(
     id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork, service: Service
-) -> BenefitSchema:
-    return benefit_schema(await service.get(uow, subject, id))
+) -> Response:
+    return json_response(benefit_wire(await service.get(uow, subject, id)))
 
 
-@router.patch("/{id}", summary="Update a benefit")
+@router.patch("/{id}", summary="Update a benefit", response_model=BenefitSchema)
 async def update_benefit(
     id: UUID4,
     body: BenefitUpdate,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork,
     service: Service,
-) -> BenefitSchema:
+) -> Response:
     benefit = await service.update(uow, subject, id, body)
     await uow.commit()
-    return benefit_schema(benefit)
+    return json_response(benefit_wire(benefit))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete a benefit")

@@ -13,6 +13,7 @@ from pydantic import UUID4
 
 from application.kit.metadata import MetadataValue
 from domain.benefit import Benefit
+from entrypoints.http.kit.responses import Wire
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -32,19 +33,20 @@ class BenefitSchema(Schema):
     visibility_configurable: bool
 
 
-def benefit_schema(b: Benefit) -> BenefitSchema:
-    return BenefitSchema(
-        id=b.id,
-        created_at=b.created_at,
-        modified_at=b.modified_at,
-        type=b.type,
-        description=b.description,
-        selectable=b.selectable,
-        deletable=b.deletable,
-        is_deleted=b.is_deleted,
-        organization_id=b.organization_id,
-        metadata=b.metadata,
-        visibility=b.visibility.value,
-        properties=b.properties,
-        visibility_configurable=True,
-    )
+def benefit_wire(b: Benefit) -> Wire:
+    """A benefit's wire document, in BenefitSchema's field order."""
+    return {
+        "id": b.id,
+        "created_at": b.created_at,
+        "modified_at": b.modified_at,
+        "type": b.type,
+        "description": b.description,
+        "selectable": b.selectable,
+        "deletable": b.deletable,
+        "is_deleted": b.is_deleted,
+        "organization_id": b.organization_id,
+        "metadata": b.metadata,
+        "visibility": b.visibility.value,
+        "properties": b.properties,
+        "visibility_configurable": True,
+    }

@@ -65,6 +65,16 @@ class PublicFileRead(_FileFields):
 FileRead = DownloadableFileRead | PublicFileRead
 
 
+def public_file_wire(file: File, public_url: str) -> dict[str, object]:
+    """A product media or avatar file's wire document, in PublicFileRead's field order."""
+    return {
+        **_fields(file),
+        "service": file.service.value,
+        "created_at": file.created_at,
+        "public_url": public_url,
+    }
+
+
 def file_read(file: File, public_url: str | None) -> FileRead:
     if public_url is None:
         return DownloadableFileRead(

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import UUID4
 
 from application.files.service import FileUseCases
@@ -13,9 +13,10 @@ from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.products import auth
-from entrypoints.http.products.schemas import ProductSchema, product_schema
+from entrypoints.http.products.schemas import ProductSchema, product_wire
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -28,7 +29,7 @@ SortingQuery = Annotated[
 ]
 
 
-@router.get("/", summary="List products")
+@router.get("/", summary="List products", response_model=ListResource[ProductSchema])
 async def list_products(
     request: Request,
     subject: auth.ProductsRead,
@@ -55,7 +56,7 @@ async def list_products(
         list[UUID4] | None,
         Query(description="Filter products granting these benefits.", max_length=100),
     ] = None,
-) -> ListResource[ProductSchema]:
+) -> Response:
     filters = ProductFilters(
         ids=id or [],
         organization_ids=organization_id or [],
@@ -67,10 +68,10 @@ async def list_products(
         benefit_ids=benefit_id or [],
     )
     page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
-    return ListResource.of(page, [product_schema(p, files.public_url) for p in page.items])
+    return page_response(page, lambda p: product_wire(p, files.public_url))
 
 
-@router.post("/", status_code=201, summary="Create a product")
+@router.post("/", status_code=201, summary="Create a product", response_model=ProductSchema)
 async def create_product(
     body: ProductCreate,
     subject: auth.ProductsWrite,
@@ -78,22 +79,22 @@ async def create_product(
     service: Service,
     files: Files,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
-) -> ProductSchema:
+) -> Response:
     if body.organization_id is None and polar_organization is not None:
         body = body.model_copy(update={"organization_id": polar_organization})
     product = await service.create(uow, subject, body)
     await uow.commit()
-    return product_schema(product, files.public_url)
+    return json_response(product_wire(product, files.public_url), status_code=201)
 
 
-@router.get("/{id}", summary="Get a product")
+@router.get("/{id}", summary="Get a product", response_model=ProductSchema)
 async def get_product(
     id: UUID4, subject: auth.ProductsRead, uow: ReadUnitOfWork, service: Service, files: Files
-) -> ProductSchema:
-    return product_schema(await service.get(uow, subject, id), files.public_url)
+) -> Response:
+    return json_response(product_wire(await service.get(uow, subject, id), files.public_url))
 
 
-@router.patch("/{id}", summary="Update a product")
+@router.patch("/{id}", summary="Update a product", response_model=ProductSchema)
 async def update_product(
     id: UUID4,
     body: ProductUpdate,
@@ -101,13 +102,15 @@ async def update_product(
     uow: WriteUnitOfWork,
     service: Service,
     files: Files,
-) -> ProductSchema:
+) -> Response:
     product = await service.update(uow, subject, id, body)
     await uow.commit()
-    return product_schema(product, files.public_url)
+    return json_response(product_wire(product, files.public_url))
 
 
-@router.post("/{id}/benefits", summary="Update the benefits of a product")
+@router.post(
+    "/{id}/benefits", summary="Update the benefits of a product", response_model=ProductSchema
+)
 async def update_product_benefits(
     id: UUID4,
     body: ProductBenefitsUpdate,
@@ -115,7 +118,7 @@ async def update_product_benefits(
     uow: WriteUnitOfWork,
     service: Service,
     files: Files,
-) -> ProductSchema:
+) -> Response:
     product = await service.set_benefits(uow, subject, id, body)
     await uow.commit()
-    return product_schema(product, files.public_url)
+    return json_response(product_wire(product, files.public_url))

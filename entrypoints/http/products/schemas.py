@@ -24,8 +24,9 @@ from domain.product import (
     SeatBasedPrice,
     UnitBasedPrice,
 )
-from entrypoints.http.benefits.schemas import BenefitSchema, benefit_schema
-from entrypoints.http.files.schemas import PublicFileRead, file_read
+from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
+from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
+from entrypoints.http.kit.responses import Wire
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -121,10 +122,10 @@ class ProductSchema(Schema):
 MediaUrl = Callable[[File], str | None]
 
 
-def media_schema(file: File, media_url: MediaUrl) -> PublicFileRead:
-    read = file_read(file, media_url(file))
-    assert isinstance(read, PublicFileRead), "product media are public files"
-    return read
+def media_wire(file: File, media_url: MediaUrl) -> Wire:
+    url = media_url(file)
+    assert url is not None, "product media are public files"
+    return public_file_wire(file, url)
 
 
 def _decimal(value: Decimal) -> str:
@@ -133,10 +134,9 @@ def _decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def price_schema(
-    p: Price,
-) -> ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased | ProductPriceUnitBased:
-    common = {
+def price_wire(p: Price) -> Wire:
+    """A price's wire document, in its schema's field order."""
+    wire: Wire = {
         "created_at": p.created_at,
         "modified_at": p.modified_at,
         "id": p.id,
@@ -147,67 +147,67 @@ def price_schema(
         "product_id": p.product_id,
     }
     if isinstance(p, FixedPrice):
-        return ProductPriceFixed(**common, amount_type="fixed", price_amount=p.amount)
-    if isinstance(p, CustomPrice):
-        return ProductPriceCustom(
-            **common,
-            amount_type="custom",
-            minimum_amount=p.minimum_amount,
-            maximum_amount=p.maximum_amount,
-            preset_amount=p.preset_amount,
-        )
-    if isinstance(p, SeatBasedPrice):
-        tiers = ProductPriceSeatTiersOutput(
-            seat_tier_type=None if p.seat_tier_type is None else p.seat_tier_type.value,
-            tiers=[
-                ProductPriceSeatTier(
-                    min_seats=t.min_seats, max_seats=t.max_seats, price_per_seat=t.price_per_seat
-                )
+        wire["amount_type"] = "fixed"
+        wire["price_amount"] = p.amount
+    elif isinstance(p, CustomPrice):
+        wire["amount_type"] = "custom"
+        wire["minimum_amount"] = p.minimum_amount
+        wire["maximum_amount"] = p.maximum_amount
+        wire["preset_amount"] = p.preset_amount
+    elif isinstance(p, SeatBasedPrice):
+        wire["amount_type"] = "seat_based"
+        wire["seat_tiers"] = {
+            "seat_tier_type": None if p.seat_tier_type is None else p.seat_tier_type.value,
+            "tiers": [
+                {
+                    "min_seats": t.min_seats,
+                    "max_seats": t.max_seats,
+                    "price_per_seat": t.price_per_seat,
+                }
                 for t in p.tiers
             ],
-            minimum_seats=p.minimum_seats,
-            maximum_seats=p.maximum_seats,
-        )
-        return ProductPriceSeatBased(**common, amount_type="seat_based", seat_tiers=tiers)
-    if isinstance(p, UnitBasedPrice):
-        return ProductPriceUnitBased(
-            **common,
-            amount_type="unit_based",
-            tiers=Tiers(
-                type=p.tier_type.value,
-                tiers=[Tier(bound=t.bound, unit_amount=_decimal(t.unit_amount)) for t in p.tiers],
-            ),
-            minimum_units=p.minimum_units,
-            unit_label=p.unit_label,
-            maximum_units=p.maximum_units,
-        )
-    # The API refuses metered prices until meters exist, so none is ever stored.
-    raise TypeError(f"no wire format for {type(p).__name__}")
+            "minimum_seats": p.minimum_seats,
+            "maximum_seats": p.maximum_seats,
+        }
+    elif isinstance(p, UnitBasedPrice):
+        wire["amount_type"] = "unit_based"
+        wire["tiers"] = {
+            "type": p.tier_type.value,
+            "tiers": [{"bound": t.bound, "unit_amount": _decimal(t.unit_amount)} for t in p.tiers],
+        }
+        wire["minimum_units"] = p.minimum_units
+        wire["unit_label"] = p.unit_label
+        wire["maximum_units"] = p.maximum_units
+    else:
+        # The API refuses metered prices until meters exist, so none is ever stored.
+        raise TypeError(f"no wire format for {type(p).__name__}")
+    return wire
 
 
-def product_schema(p: Product, media_url: MediaUrl) -> ProductSchema:
-    """`media_url` gives a media file's public URL (FileUseCases.public_url)."""
-    return ProductSchema(
-        id=p.id,
-        created_at=p.created_at,
-        modified_at=p.modified_at,
-        trial_interval=None if p.trial_interval is None else p.trial_interval.value,
-        trial_interval_count=p.trial_interval_count,
-        name=p.name,
-        description=p.description,
-        visibility=p.visibility.value,
-        recurring_interval=None if p.recurring_interval is None else p.recurring_interval.value,
-        recurring_interval_count=p.recurring_interval_count,
-        meter_interval=None,
-        meter_interval_count=None,
-        is_recurring=p.is_recurring,
-        is_archived=p.is_archived,
-        organization_id=p.organization_id,
-        metadata=p.metadata,
+def product_wire(p: Product, media_url: MediaUrl) -> Wire:
+    """A product's wire document, in ProductSchema's field order; `media_url` gives a media
+    file's public URL (FileUseCases.public_url)."""
+    return {
+        "id": p.id,
+        "created_at": p.created_at,
+        "modified_at": p.modified_at,
+        "trial_interval": None if p.trial_interval is None else p.trial_interval.value,
+        "trial_interval_count": p.trial_interval_count,
+        "name": p.name,
+        "description": p.description,
+        "visibility": p.visibility.value,
+        "recurring_interval": None if p.recurring_interval is None else p.recurring_interval.value,
+        "recurring_interval_count": p.recurring_interval_count,
+        "meter_interval": None,
+        "meter_interval_count": None,
+        "is_recurring": p.is_recurring,
+        "is_archived": p.is_archived,
+        "organization_id": p.organization_id,
+        "metadata": p.metadata,
         # No orders exist yet, so nothing holds a product back from deletion.
-        is_deletable=True,
-        prices=[price_schema(price) for price in p.prices],
-        benefits=[benefit_schema(b) for b in p.benefits],
-        medias=[media_schema(m, media_url) for m in p.medias],
-        attached_custom_fields=[],
-    )
+        "is_deletable": True,
+        "prices": [price_wire(price) for price in p.prices],
+        "benefits": [benefit_wire(b) for b in p.benefits],
+        "medias": [media_wire(m, media_url) for m in p.medias],
+        "attached_custom_fields": [],
+    }
