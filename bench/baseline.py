@@ -76,14 +76,14 @@ WHERE products.deleted_at IS NULL AND products.organization_id = $1::UUID
 ORDER BY products.created_at DESC NULLS LAST, products.id ASC
 LIMIT $2::INTEGER OFFSET $3::INTEGER"""
 
-# `{ids}`: one `$n::UUID` per product of the page, as SQLAlchemy expands its IN parameter.
+# The page's product ids as one array parameter, as the app binds them.
 LIST_PRICES = """
 SELECT product_prices.id, product_prices.created_at, product_prices.modified_at,
     product_prices.deleted_at, product_prices.product_id, product_prices.amount_type,
     product_prices.price_currency, product_prices.tax_behavior, product_prices.source,
     product_prices.is_archived, product_prices.sort_amount, product_prices.details
 FROM product_prices
-WHERE product_prices.product_id IN ({ids}) AND product_prices.deleted_at IS NULL
+WHERE product_prices.product_id = ANY($1::UUID[]) AND product_prices.deleted_at IS NULL
 ORDER BY product_prices.created_at, product_prices.id"""
 
 # The benefits of the page's products, in their order (as the app's third statement).
@@ -93,14 +93,14 @@ SELECT benefits.id, benefits.created_at, benefits.modified_at, benefits.deleted_
     benefits.selectable, benefits.deletable, benefits.metadata, benefits.properties,
     product_benefits.product_id AS granted_by
 FROM benefits JOIN product_benefits ON product_benefits.benefit_id = benefits.id
-WHERE product_benefits.product_id IN ({ids}) AND benefits.deleted_at IS NULL
+WHERE product_benefits.product_id = ANY($1::UUID[]) AND benefits.deleted_at IS NULL
 ORDER BY product_benefits.product_id, product_benefits.position"""
 
 # The media of the page's products (none in the bench data, but the app asks, so this does).
 LIST_MEDIAS = """
 SELECT files.id, product_medias.product_id AS shown_by
 FROM files JOIN product_medias ON product_medias.file_id = files.id
-WHERE product_medias.product_id IN ({ids}) AND files.deleted_at IS NULL
+WHERE product_medias.product_id = ANY($1::UUID[]) AND files.deleted_at IS NULL
 ORDER BY product_medias.product_id, product_medias.position"""
 
 OPERATIONAL_STATUSES = {"active", "created", "review", "snoozed"}
@@ -338,12 +338,12 @@ async def list_products(page: int = 1, limit: int = 10) -> Response:
         prices: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
         benefits: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
         if rows:
-            ids = ", ".join(f"${n}::UUID" for n in range(1, len(rows) + 1))
-            for price in await connection.fetch(LIST_PRICES.format(ids=ids), *prices):
+            ids = list(prices)
+            for price in await connection.fetch(LIST_PRICES, ids):
                 prices[price["product_id"]].append(_price(price))
-            for benefit in await connection.fetch(LIST_BENEFITS.format(ids=ids), *prices):
+            for benefit in await connection.fetch(LIST_BENEFITS, ids):
                 benefits[benefit["granted_by"]].append(_benefit(benefit))
-            await connection.fetch(LIST_MEDIAS.format(ids=ids), *prices)
+            await connection.fetch(LIST_MEDIAS, ids)
     total = rows[0]["_total_count"] if rows else 0
     return _json(
         {

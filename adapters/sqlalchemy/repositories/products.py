@@ -8,7 +8,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
@@ -77,6 +89,10 @@ _PRICE_AMOUNT = (
 _PRICE_AMOUNT_TYPE = (
     _live_static_prices().with_only_columns(func.min(product_prices.c.amount_type))
 ).scalar_subquery()
+
+# The products of a page, as one array parameter: `= ANY($1)` is rendered once, where an
+# expanding IN would be rendered again for every page size.
+_PRODUCT_IDS = bindparam("product_ids", type_=ARRAY(Uuid))
 
 # Archive prices (executemany); rows archived before keep their time. One static statement.
 _ARCHIVE_PRICE = (
@@ -257,7 +273,7 @@ class SqlAlchemyProductRepository(
                 select(benefits, product_benefits.c.product_id.label("granted_by"))
                 .join(product_benefits, product_benefits.c.benefit_id == benefits.c.id)
                 .where(
-                    product_benefits.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    product_benefits.c.product_id == any_(_PRODUCT_IDS),
                     benefits.c.deleted_at.is_(None),
                 )
                 .order_by(product_benefits.c.product_id, product_benefits.c.position)
@@ -278,7 +294,7 @@ class SqlAlchemyProductRepository(
                 select(files, product_medias.c.product_id.label("shown_by"))
                 .join(product_medias, product_medias.c.file_id == files.c.id)
                 .where(
-                    product_medias.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    product_medias.c.product_id == any_(_PRODUCT_IDS),
                     files.c.deleted_at.is_(None),
                 )
                 .order_by(product_medias.c.product_id, product_medias.c.position)
@@ -303,7 +319,7 @@ class SqlAlchemyProductRepository(
             lambda: (
                 select(product_prices)
                 .where(
-                    product_prices.c.product_id.in_(bindparam("product_ids", expanding=True)),
+                    product_prices.c.product_id == any_(_PRODUCT_IDS),
                     product_prices.c.deleted_at.is_(None),
                 )
                 .order_by(product_prices.c.created_at, product_prices.c.id)
