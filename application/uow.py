@@ -15,6 +15,11 @@ from application.tokens.ports import (
     PersonalAccessTokenRepository,
 )
 from application.users.ports import UserRepository
+from application.webhooks.ports import (
+    WebhookDeliveryRepository,
+    WebhookEndpointRepository,
+    WebhookEventRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -34,6 +39,9 @@ class UnitOfWork(Protocol):
     discounts: DiscountRepository
     files: FileRepository
     products: ProductRepository
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_events: WebhookEventRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 

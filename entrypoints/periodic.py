@@ -73,3 +73,30 @@ async def persist_token_usage(container: Container) -> int:
         count = await flush_token_usage(uow, container.token_usage())
         await uow.commit()
     return count
+
+
+def webhook_jobs(container: Container) -> list[PeriodicJob]:
+    """Queue due webhook events (retries, work a dead worker dropped); archive old payloads."""
+    settings = container.settings()
+
+    async def sweep() -> None:
+        await sweep_webhooks(container)
+
+    async def archive() -> None:
+        service = container.webhook_service()
+        async with container.uow_factory().write() as uow:
+            await service.archive(uow)
+            await uow.commit()
+
+    return [
+        PeriodicJob("webhooks.sweep", settings.webhook_sweep_interval, sweep),
+        PeriodicJob("webhooks.archive", 3600.0, archive),
+    ]
+
+
+async def sweep_webhooks(container: Container) -> int:
+    service = container.webhook_service()
+    async with container.uow_factory().write() as uow:
+        count = await service.dispatch_due(uow)
+        await uow.commit()
+    return count

@@ -15,6 +15,11 @@ from adapters.memory.repositories import (
     InMemoryUserRepository,
 )
 from adapters.memory.store import MemoryStore
+from adapters.memory.webhooks import (
+    InMemoryWebhookDeliveryRepository,
+    InMemoryWebhookEndpointRepository,
+    InMemoryWebhookEventRepository,
+)
 from application.ports import Clock, Job, JobArgument, JobQueue
 
 
@@ -43,6 +48,9 @@ class InMemoryUnitOfWork:
         self.discounts = InMemoryDiscountRepository(store, clock, self.memberships)
         self.files = InMemoryFileRepository(store, clock, self.memberships)
         self.products = InMemoryProductRepository(store, clock, self.memberships)
+        self.webhook_endpoints = InMemoryWebhookEndpointRepository(store, clock, self.memberships)
+        self.webhook_events = InMemoryWebhookEventRepository(store, clock, self.memberships)
+        self.webhook_deliveries = InMemoryWebhookDeliveryRepository(store, clock, self.memberships)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:
         if self.read_only:

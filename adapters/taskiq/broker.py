@@ -97,6 +97,7 @@ def build_broker(
     policy: RetryPolicy | None = None,
     inline: bool = False,
     queue_name: str = QUEUE_NAME,
+    redelivery_timeout: float = 60.0,
 ) -> BrokerBundle:
     """A broker for the settings given.
 
@@ -114,7 +115,7 @@ def build_broker(
             queue_name=queue_name,
             consumer_group_name=CONSUMER_GROUP,
             # A message not acknowledged within this time is re-claimed by another worker.
-            idle_timeout=60_000,
+            idle_timeout=int(redelivery_timeout * 1000),
         )
         broker = broker.with_middlewares(BackoffRetryMiddleware(policy, source))
         return BrokerBundle(broker, source, in_process=False)

@@ -16,6 +16,7 @@ from entrypoints.http.middleware import BodySizeLimit
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.http.products import endpoints as products
+from entrypoints.http.webhooks import endpoints as webhooks
 from entrypoints.runtime import Runtime
 
 
@@ -51,6 +52,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     v1.include_router(discounts.router)
     v1.include_router(files.router)
     v1.include_router(products.router)
+    v1.include_router(webhooks.router)
     app.include_router(v1)
     app.include_router(health.router)
     app.include_router(storage.router)

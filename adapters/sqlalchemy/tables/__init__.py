@@ -15,6 +15,11 @@ from adapters.sqlalchemy.tables.foundation import (
     users,
 )
 from adapters.sqlalchemy.tables.products import product_prices, products
+from adapters.sqlalchemy.tables.webhooks import (
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
 
 __all__ = [
     "LIVE",
@@ -31,4 +36,7 @@ __all__ = [
     "products",
     "record_columns",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "webhook_events",
 ]
