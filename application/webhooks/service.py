@@ -164,7 +164,10 @@ def render_body(endpoint: WebhookEndpoint, event_type: str, at: str, data: Any) 
 
 
 def event_id_for(source_id: str, endpoint_id: uuid.UUID) -> uuid.UUID:
-    return uuid.uuid5(_EVENT_NAMESPACE, f"{source_id}:{endpoint_id}")
+    """The same id for the same job and endpoint (a job run twice stores one event). Derived
+    by name-based hashing, formatted as a version-4 UUID like every other id of the API."""
+    digest = uuid.uuid5(_EVENT_NAMESPACE, f"{source_id}:{endpoint_id}")
+    return uuid.UUID(bytes=digest.bytes, version=4)
 
 
 class WebhookService:

@@ -274,7 +274,7 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
 
 
 def _event_columns() -> list[Any]:
-    return [c.label(f"event_{c.name}") for c in webhook_events.c]
+    return [c.label(f"ev__{c.name}") for c in webhook_events.c]
 
 
 class SqlAlchemyWebhookDeliveryRepository(RepositoryBase[WebhookDelivery]):
@@ -351,6 +351,6 @@ class SqlAlchemyWebhookDeliveryRepository(RepositoryBase[WebhookDelivery]):
                 duration_ms=row["duration_ms"],
                 attempt=row["attempt"],
             )
-            event = events.to_entity({c.name: row[f"event_{c.name}"] for c in webhook_events.c})
+            event = events.to_entity({c.name: row[f"ev__{c.name}"] for c in webhook_events.c})
             items.append((delivery, event))
         return Page(items=items, total_count=count, limit=pagination.limit)
