@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from adapters.taskiq.broker import HEARTBEAT_JOB
+from application.ports import Job
 from application.tokens.authentication import flush_token_usage
 from entrypoints.container import Container
 
@@ -100,3 +102,13 @@ async def sweep_webhooks(container: Container) -> int:
         count = await service.dispatch_due(uow)
         await uow.commit()
     return count
+
+
+def queue_heartbeat_job(container: Container) -> PeriodicJob:
+    """See HEARTBEAT_JOB: keeps re-claiming a dead worker's jobs going on a quiet queue."""
+    settings = container.settings()
+
+    async def beat() -> None:
+        await container.job_queue().send(Job(name=HEARTBEAT_JOB, arguments={}))
+
+    return PeriodicJob(HEARTBEAT_JOB, max(1.0, settings.job_redelivery_timeout / 2), beat)

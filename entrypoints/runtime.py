@@ -15,6 +15,7 @@ from entrypoints.periodic import (
     PeriodicRunner,
     outbox_jobs,
     persist_token_usage,
+    queue_heartbeat_job,
     token_usage_job,
     webhook_jobs,
 )
@@ -46,6 +47,8 @@ class Runtime:
         if (self.role == "api" and bundle.in_process) or self.role == "scheduler":
             jobs.extend(outbox_jobs(self.container))
             jobs.extend(webhook_jobs(self.container))
+        if self.role == "scheduler":
+            jobs.append(queue_heartbeat_job(self.container))
         self.periodic = PeriodicRunner(jobs)
         self.periodic.start()
         self.started = True

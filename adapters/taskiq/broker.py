@@ -22,6 +22,10 @@ QUEUE_NAME = "meridian:jobs"
 # minute; re-reading every second gives retries second precision for one LRANGE a second.
 SCHEDULE_REFRESH = timedelta(seconds=1)
 CONSUMER_GROUP = "meridian-workers"
+# A job that does nothing, sent periodically by the scheduler. taskiq-redis re-claims a dead
+# worker's unacknowledged jobs only after a read that returned new messages: on a quiet queue
+# they would wait for the next real job. The heartbeat is that next job.
+HEARTBEAT_JOB = "queue.heartbeat"
 
 
 class Priority(IntEnum):
