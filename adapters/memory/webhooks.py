@@ -88,6 +88,13 @@ class InMemoryWebhookEventRepository(MemoryRepository[WebhookEvent]):
                 created.append(event)
         return created
 
+    async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        return {
+            e.endpoint_id
+            for e in self.rows.values()
+            if e.endpoint_id in endpoint_ids and e.status is EventStatus.pending
+        }
+
     def _sendable(self, event: WebhookEvent, now: datetime) -> bool:
         return (
             event.status is EventStatus.pending

@@ -56,6 +56,10 @@ class WebhookEventRepository(Protocol):
 
     async def update(self, event: WebhookEvent) -> WebhookEvent: ...
 
+    async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of `endpoint_ids` that have a pending event."""
+        ...
+
     async def claim_next(
         self, endpoint_id: uuid.UUID, now: datetime, lease_until: datetime, order_wait: float
     ) -> WebhookEvent | None:

@@ -317,6 +317,10 @@ class WebhookService:
             return 0
         now = self.clock.now()
         source = source_id or str(uuid.uuid4())
+        # An endpoint with pending events already has a job sending them (it takes the new one
+        # in turn) or a retry coming; a job each would only compete for the same events.
+        # Those left unqueued are the sweeper's if nothing else picks them up.
+        busy = await uow.webhook_events.endpoints_with_pending([e.id for e in endpoints])
         events = [
             WebhookEvent(
                 id=event_id_for(source, endpoint.id),
@@ -327,13 +331,14 @@ class WebhookService:
                 api_version=endpoint.api_version,
                 payload=render_body(endpoint, event_type, now.isoformat(), rendered.data),
                 next_attempt_at=now,
-                dispatched_at=now,
+                dispatched_at=None if endpoint.id in busy else now,
             )
             for endpoint in endpoints
         ]
         created = await uow.webhook_events.add_new(events)
         for endpoint_id in dict.fromkeys(e.endpoint_id for e in created):
-            uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
+            if endpoint_id not in busy:
+                uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
         return len(created)
 
     async def dispatch_due(self, uow: UnitOfWork, limit: int = 500) -> int:
@@ -399,15 +404,21 @@ class WebhookDeliverer:
         """Send the endpoint's sendable events, oldest first; returns how many attempts ran."""
         attempts = 0
         deadline = time.monotonic() + self.policy.time_budget
-        while attempts < self.policy.batch and time.monotonic() < deadline:
+        while True:
+            if attempts >= self.policy.batch or time.monotonic() >= deadline:
+                # Out of budget, maybe not of work: a fresh job carries on, so that one busy
+                # endpoint never holds a worker slot for long.
+                async with self.uows.write() as uow:
+                    uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
+                    await uow.commit()
+                return attempts
             claimed = await self._claim(endpoint_id)
             if claimed is None:
-                break
+                return attempts
             event, endpoint = claimed
             outcome = await self._attempt(event, endpoint)
             await self._record(event.id, outcome)
             attempts += 1
-        return attempts
 
     async def _claim(self, endpoint_id: uuid.UUID) -> tuple[WebhookEvent, WebhookEndpoint] | None:
         while True:

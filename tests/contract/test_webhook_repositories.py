@@ -140,6 +140,13 @@ async def test_events_are_added_once_and_read_by_tenant(adapter: Adapter) -> Non
         assert await uow.webhook_events.get(event.id) == event
         assert await uow.webhook_events.get_readable(me, event.id) == event
         assert await uow.webhook_events.get_readable(them, event.id) is None
+        idle = await _endpoint(uow, clock, mine)
+        await uow.webhook_events.add_new(
+            [_event(clock, idle, status=EventStatus.succeeded, next_attempt_at=None)]
+        )
+        assert await uow.webhook_events.endpoints_with_pending([endpoint.id, idle.id]) == {
+            endpoint.id
+        }
 
 
 async def test_claims_follow_the_endpoint_order_and_leases(adapter: Adapter) -> None:

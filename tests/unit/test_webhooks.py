@@ -663,3 +663,37 @@ async def test_discord_and_slack_formats(harness: Harness, world: World) -> None
     bodies = {e.endpoint_id: json.loads(e.payload) for e in await world.events()}
     assert "Pro" in bodies[discord.id]["content"]
     assert "product.updated" in bodies[slack.id]["text"]
+
+
+async def test_a_busy_endpoint_gets_no_second_job_and_the_sweeper_covers(
+    harness: Harness,
+) -> None:
+    world = World(harness, ScriptedSender(AttemptOutcome(500, "")))
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    await world.emit(tenant, "first")
+    jobs = [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER)
+    await world.deliverer.deliver(endpoint.id)  # fails: pending, retry in 10 s
+    await world.emit(tenant, "second")
+    # The endpoint has a pending event: the new one waits its turn without a job of its own.
+    assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == jobs
+    world.advance(10)
+    async with harness.uows.write() as uow:
+        assert await world.service.dispatch_due(uow) == 1
+        await uow.commit()
+    world.sender.outcomes = [AttemptOutcome(200, "")]
+    assert await world.deliverer.deliver(endpoint.id) == 2
+
+
+async def test_a_job_out_of_budget_hands_over_to_a_new_one(harness: Harness) -> None:
+    world = World(harness, ScriptedSender(), batch=2)
+    world.deliverer.policy = world.policy
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    for _ in range(3):
+        await world.emit(tenant)
+    before = [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER)
+    assert await world.deliverer.deliver(endpoint.id) == 2
+    assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == before + 1
+    assert await world.deliverer.deliver(endpoint.id) == 1
+    assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == before + 1

@@ -201,6 +201,19 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     ) -> WebhookEvent:
         return await super().update(entity, changes)
 
+    async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not endpoint_ids:
+            return set()
+        rows = await self.connection.execute(
+            select(webhook_events.c.endpoint_id)
+            .where(
+                webhook_events.c.endpoint_id.in_(list(endpoint_ids)),
+                webhook_events.c.status == PENDING,
+            )
+            .distinct()
+        )
+        return {row.endpoint_id for row in rows}
+
     async def claim_next(
         self, endpoint_id: uuid.UUID, now: datetime, lease_until: datetime, order_wait: float
     ) -> WebhookEvent | None:
