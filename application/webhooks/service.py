@@ -401,43 +401,49 @@ class WebhookDeliverer:
         self.spread = spread
 
     async def deliver(self, endpoint_id: uuid.UUID) -> int:
-        """Send the endpoint's sendable events, oldest first; returns how many attempts ran."""
+        """Send the endpoint's sendable events, oldest first; returns how many attempts ran.
+
+        Recording an attempt and claiming the next event share one transaction.
+        """
         attempts = 0
         deadline = time.monotonic() + self.policy.time_budget
-        while True:
-            if attempts >= self.policy.batch or time.monotonic() >= deadline:
-                # Out of budget, maybe not of work: a fresh job carries on, so that one busy
-                # endpoint never holds a worker slot for long.
-                async with self.uows.write() as uow:
-                    uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
-                    await uow.commit()
-                return attempts
-            claimed = await self._claim(endpoint_id)
-            if claimed is None:
-                return attempts
+        async with self.uows.write() as uow:
+            claimed = await self._claim(uow, endpoint_id, None)
+            await uow.commit()
+        while claimed is not None:
             event, endpoint = claimed
             outcome = await self._attempt(event, endpoint)
-            await self._record(event.id, outcome)
             attempts += 1
-
-    async def _claim(self, endpoint_id: uuid.UUID) -> tuple[WebhookEvent, WebhookEndpoint] | None:
-        while True:
             async with self.uows.write() as uow:
-                now = self.clock.now()
-                event = await uow.webhook_events.claim_next(
-                    endpoint_id, now, now + self.policy.lease, self.policy.order_wait
-                )
-                if event is None:
-                    await uow.commit()
-                    return None
-                endpoint = await uow.webhook_endpoints.get(endpoint_id)
-                if endpoint is None or not endpoint.enabled:
-                    event.skip()
-                    await uow.webhook_events.update(event)
-                    await uow.commit()
-                    continue
+                current = await self._record(uow, event.id, outcome)
+                if attempts < self.policy.batch and time.monotonic() < deadline:
+                    claimed = await self._claim(uow, endpoint_id, current)
+                else:
+                    # Out of budget, maybe not of work: a fresh job carries on, so that one
+                    # busy endpoint never holds a worker slot for long.
+                    uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
+                    claimed = None
                 await uow.commit()
+        return attempts
+
+    async def _claim(
+        self, uow: UnitOfWork, endpoint_id: uuid.UUID, endpoint: WebhookEndpoint | None
+    ) -> tuple[WebhookEvent, WebhookEndpoint] | None:
+        """The next event to send and its endpoint; events of a disabled or deleted endpoint
+        are skipped. `endpoint`, when given, was read in this transaction already."""
+        while True:
+            now = self.clock.now()
+            event = await uow.webhook_events.claim_next(
+                endpoint_id, now, now + self.policy.lease, self.policy.order_wait
+            )
+            if event is None:
+                return None
+            if endpoint is None:
+                endpoint = await uow.webhook_endpoints.get(endpoint_id)
+            if endpoint is not None and endpoint.enabled:
                 return event, endpoint
+            event.skip()
+            await uow.webhook_events.update(event)
 
     async def _attempt(self, event: WebhookEvent, endpoint: WebhookEndpoint) -> AttemptOutcome:
         refusal = await self.guard.refusal(endpoint.url)
@@ -460,32 +466,32 @@ class WebhookDeliverer:
             )
         return outcome
 
-    async def _record(self, event_id: uuid.UUID, outcome: AttemptOutcome) -> None:
-        async with self.uows.write() as uow:
-            event = await uow.webhook_events.get(event_id)
-            if event is None or not event.is_pending:
-                await uow.commit()
-                return
-            endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
-            now = self.clock.now()
-            event.record(outcome, now, self.policy.schedule, self.spread())
-            await uow.webhook_events.update(event)
-            await uow.webhook_deliveries.create(
-                WebhookDelivery(
-                    created_at=now,
-                    event_id=event.id,
-                    endpoint_id=event.endpoint_id,
-                    organization_id=event.organization_id,
-                    succeeded=outcome.succeeded,
-                    http_code=outcome.http_code,
-                    response=excerpt(outcome.response),
-                    duration_ms=outcome.duration_ms,
-                    attempt=event.attempts,
-                )
+    async def _record(
+        self, uow: UnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
+    ) -> WebhookEndpoint | None:
+        """Store one attempt's outcome; returns the endpoint as it now is (None if gone)."""
+        event = await uow.webhook_events.get(event_id)
+        if event is None or not event.is_pending:
+            return None
+        endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
+        now = self.clock.now()
+        event.record(outcome, now, self.policy.schedule, self.spread())
+        await uow.webhook_events.update(event)
+        await uow.webhook_deliveries.create(
+            WebhookDelivery(
+                created_at=now,
+                event_id=event.id,
+                endpoint_id=event.endpoint_id,
+                organization_id=event.organization_id,
+                succeeded=outcome.succeeded,
+                http_code=outcome.http_code,
+                response=excerpt(outcome.response),
+                duration_ms=outcome.duration_ms,
+                attempt=event.attempts,
             )
-            if endpoint is not None:
-                await self._count(uow, endpoint, event, outcome)
-            await uow.commit()
+        )
+        if endpoint is not None:
+            await self._count(uow, endpoint, event, outcome)
         if not outcome.succeeded:
             log.info(
                 "webhook event %s attempt %d to endpoint %s failed (%s); %s",
@@ -497,6 +503,7 @@ class WebhookDeliverer:
                 if event.next_attempt_at
                 else event.status.value,
             )
+        return endpoint
 
     async def _count(
         self,

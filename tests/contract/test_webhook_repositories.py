@@ -312,5 +312,7 @@ async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> No
     finally:
         assert subject.id is not None
         async with engine.begin() as connection:
-            await connection.execute(delete(organizations).where(organizations.c.id == organization.id))
+            await connection.execute(
+                delete(organizations).where(organizations.c.id == organization.id)
+            )
             await connection.execute(delete(users).where(users.c.id == subject.id))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     Select,
     String,
@@ -44,6 +45,19 @@ from domain.webhook import (
 )
 
 PENDING = EventStatus.pending.value
+_MUTABLE_EVENT_COLUMNS = (
+    "modified_at",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "locked_until",
+    "dispatched_at",
+    "last_http_code",
+    "succeeded",
+    "skipped",
+    "is_archived",
+)
 
 
 class SqlAlchemyWebhookEndpointRepository(
@@ -76,10 +90,13 @@ class SqlAlchemyWebhookEndpointRepository(
         return row
 
     async def get(self, id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
-        statement = self.get_base_statement().where(webhook_endpoints.c.id == id)
-        if lock:
-            statement = statement.with_for_update()
-        return await self.get_one_or_none(statement)
+        def build() -> Select[Any]:
+            statement = self.get_base_statement().where(
+                webhook_endpoints.c.id == bindparam("id", type_=Uuid)
+            )
+            return statement.with_for_update() if lock else statement
+
+        return await self.get_one_or_none(self.cached(("by_id", lock), build), {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEndpoint | None:
         statement = self.cached(
@@ -141,6 +158,54 @@ class SqlAlchemyWebhookEndpointRepository(
         return await super().update(entity, changes)
 
 
+def _claim_statement() -> Any:
+    """One statement: pick the endpoint's next sendable event (locking it, skipping rows other
+    workers hold) and lease it. Parameters: p_endpoint_id, p_now, p_lease_until,
+    p_waited_since."""
+    e = webhook_events
+    candidate = webhook_events.alias("candidate")
+    older = webhook_events.alias("older")
+    c = candidate.c
+    now = bindparam("p_now", type_=DateTime(timezone=True))
+    no_older_pending = ~exists().where(
+        older.c.endpoint_id == c.endpoint_id,
+        older.c.status == PENDING,
+        tuple_(older.c.created_at, older.c.id) < tuple_(c.created_at, c.id),
+    )
+    chosen = (
+        select(c.id)
+        .where(
+            c.endpoint_id == bindparam("p_endpoint_id", type_=Uuid),
+            c.status == PENDING,
+            c.next_attempt_at <= now,
+            or_(c.locked_until.is_(None), c.locked_until < now),
+            or_(
+                c.created_at <= bindparam("p_waited_since", type_=DateTime(timezone=True)),
+                no_older_pending,
+            ),
+        )
+        .order_by(c.created_at, c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=candidate)
+        .scalar_subquery()
+    )
+    return (
+        update(e)
+        .where(e.c.id == chosen)
+        .values(locked_until=bindparam("p_lease_until", type_=DateTime(timezone=True)))
+        .returning(*e.c)
+    )
+
+
+# Built once: on the delivery path, building a statement costs more than running it.
+_CLAIM = _claim_statement()
+_UPDATE_EVENT = (
+    update(webhook_events)
+    .where(webhook_events.c.id == bindparam("p_id", type_=Uuid))
+    .values({name: bindparam(f"p_{name}") for name in _MUTABLE_EVENT_COLUMNS})
+)
+
+
 class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     table = webhook_events
     entity = WebhookEvent
@@ -173,7 +238,13 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
         return row
 
     async def get(self, id: uuid.UUID) -> WebhookEvent | None:
-        return await self.get_by_id(id)
+        statement = self.cached(
+            "by_id",
+            lambda: self.get_base_statement().where(
+                webhook_events.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEvent | None:
         statement = self.cached(
@@ -199,7 +270,16 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def update(
         self, entity: WebhookEvent, changes: dict[str, Any] | None = None
     ) -> WebhookEvent:
-        return await super().update(entity, changes)
+        # The columns that change after creation, in one statement built once.
+        for name, value in (changes or {}).items():
+            setattr(entity, name, value)
+        entity.modified_at = self.clock.now()
+        row = self.to_row(entity)
+        await self.connection.execute(
+            _UPDATE_EVENT,
+            {"p_id": entity.id, **{f"p_{n}": row[n] for n in _MUTABLE_EVENT_COLUMNS}},
+        )
+        return entity
 
     async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not endpoint_ids:
@@ -217,35 +297,22 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def claim_next(
         self, endpoint_id: uuid.UUID, now: datetime, lease_until: datetime, order_wait: float
     ) -> WebhookEvent | None:
-        e = webhook_events
-        older = webhook_events.alias("older")
-        waited_enough = e.c.created_at <= now - timedelta(seconds=order_wait)
-        no_older_pending = ~exists().where(
-            older.c.endpoint_id == e.c.endpoint_id,
-            older.c.status == PENDING,
-            tuple_(older.c.created_at, older.c.id) < tuple_(e.c.created_at, e.c.id),
-        )
-        statement = (
-            select(e)
-            .where(
-                e.c.endpoint_id == endpoint_id,
-                e.c.status == PENDING,
-                e.c.next_attempt_at <= now,
-                or_(e.c.locked_until.is_(None), e.c.locked_until < now),
-                or_(waited_enough, no_older_pending),
+        row = (
+            (
+                await self.connection.execute(
+                    _CLAIM,
+                    {
+                        "p_endpoint_id": endpoint_id,
+                        "p_now": now,
+                        "p_lease_until": lease_until,
+                        "p_waited_since": now - timedelta(seconds=order_wait),
+                    },
+                )
             )
-            .order_by(e.c.created_at, e.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=e)
+            .mappings()
+            .first()
         )
-        event = await self.get_one_or_none(statement)
-        if event is None:
-            return None
-        event.locked_until = lease_until
-        await self.connection.execute(
-            update(e).where(e.c.id == event.id).values(locked_until=lease_until)
-        )
-        return event
+        return None if row is None else self.to_entity(row)
 
     async def dispatch_due(
         self, now: datetime, stale_before: datetime, limit: int
