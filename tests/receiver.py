@@ -42,12 +42,15 @@ class Receiver:
                     status, headers, body = receiver.respond(request)
                 else:
                     status, headers, body = receiver.status, {}, b"thanks"
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender went away (a killed worker): it was received all the same
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
