@@ -697,3 +697,41 @@ async def test_a_job_out_of_budget_hands_over_to_a_new_one(harness: Harness) -> 
     assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == before + 1
     assert await world.deliverer.deliver(endpoint.id) == 1
     assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == before + 1
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_webhook_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from entrypoints.container import _delivery_policy, _url_guard
+    from entrypoints.settings import Environment, Settings
+
+    monkeypatch.setenv("MERIDIAN_WEBHOOK_RETRY_DELAYS", "[1, 2.5, 30]")
+    monkeypatch.setenv("MERIDIAN_WEBHOOK_RETRY_JITTER", "0")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    policy = _delivery_policy(settings)
+    assert policy.schedule.delays == (1.0, 2.5, 30.0) and policy.schedule.max_attempts == 4
+    assert policy.archive_after == timedelta(days=90) and policy.disable_after == 10
+    # Loopback is off by default, and https is required in production only.
+    guard = _url_guard(settings, FakeResolver())  # type: ignore[arg-type]
+    assert (guard.allow_loopback, guard.require_https) == (False, False)
+    production = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        env=Environment.production,
+        database_url="postgresql://db/x",
+        secret="s" * 40,
+    )
+    assert _url_guard(production, FakeResolver()).require_https  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="MERIDIAN_WEBHOOK_ALLOW_LOOPBACK"):
+        Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            env=Environment.production,
+            database_url="postgresql://db/x",
+            secret="s" * 40,
+            webhook_allow_loopback=True,
+        )
+    monkeypatch.setenv("MERIDIAN_WEBHOOK_RETRY_DELAYS", "[]")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)  # type: ignore[call-arg]
