@@ -16,6 +16,11 @@ from application.tokens.ports import (
     PersonalAccessTokenRepository,
 )
 from application.users.ports import UserRepository
+from application.webhooks.ports import (
+    WebhookDeliveryRepository,
+    WebhookEndpointRepository,
+    WebhookEventRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -36,6 +41,9 @@ class UnitOfWork(Protocol):
     files: FileRepository
     products: ProductRepository
     benefits: BenefitRepository
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_events: WebhookEventRepository
+    webhook_deliveries: WebhookDeliveryRepository
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 

@@ -34,6 +34,8 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from bench import webhooks
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 DATABASE = "meridian_bench"
@@ -421,6 +423,7 @@ def main() -> int:
                     "ratio": app_result["rps"] / baseline_result["rps"],
                 }
             )
+        webhooks.run(database_url, seeded.organization_id)  # bench/webhooks.py
 
     print()
     print_table(results)

@@ -15,7 +15,9 @@ from adapters.benefits.license_keys import LicenseKeysBenefit
 from adapters.benefits.meter_credit import MeterCreditBenefit
 from adapters.cache import TtlCredentialCache
 from adapters.clock import SystemClock
+from adapters.email.log import LoggingEmailSender
 from adapters.embedded.postgres import EmbeddedPostgres
+from adapters.http.webhooks import HttpxWebhookSender, SystemAddressResolver
 from adapters.localfs.storage import LocalObjectStorage
 from adapters.s3.storage import S3ObjectStorage
 from adapters.security import HmacTokenHasher
@@ -37,7 +39,15 @@ from application.products.service import ProductService
 from application.tokens.authentication import AuthenticationService
 from application.tokens.service import AccessTokenService
 from application.users.service import UserService
-from entrypoints.settings import Settings
+from application.webhooks.service import (
+    DeliveryPolicy,
+    UrlGuard,
+    WebhookDeliverer,
+    WebhookService,
+)
+from domain.webhook import RetrySchedule
+from entrypoints.settings import Environment, Settings
+from entrypoints.webhook_events import build_catalogue
 
 log = logging.getLogger("meridian")
 
@@ -84,6 +94,26 @@ def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
     )
 
 
+def _delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        schedule=RetrySchedule(
+            tuple(settings.webhook_retry_delays), jitter=settings.webhook_retry_jitter
+        ),
+        timeout=settings.webhook_timeout,
+        order_wait=settings.webhook_order_wait,
+        disable_after=settings.webhook_disable_after,
+        archive_after=timedelta(days=settings.webhook_archive_after_days),
+    )
+
+
+def _url_guard(settings: Settings, resolver: SystemAddressResolver) -> UrlGuard:
+    return UrlGuard(
+        resolver,
+        require_https=settings.env is Environment.production,
+        allow_loopback=settings.webhook_allow_loopback,
+    )
+
+
 # The benefit types this server offers: one strategy each (adapters/benefits/). A new type is a
 # new strategy and one line here.
 BENEFIT_STRATEGIES: tuple[BenefitStrategy, ...] = (
@@ -123,6 +153,7 @@ class Container(containers.DeclarativeContainer):
         redis_url=settings.provided.redis_url,
         policy=retry_policy,
         queue_name=settings.provided.queue_name,
+        redelivery_timeout=settings.provided.job_redelivery_timeout,
     )
     job_queue = providers.Singleton(TaskiqJobQueue, broker=broker_bundle.provided.broker)
 
@@ -163,4 +194,31 @@ class Container(containers.DeclarativeContainer):
         users=user_service,
         organizations=organization_service,
         tokens=token_service,
+    )
+
+    webhook_catalogue = providers.Singleton(
+        build_catalogue, files=file_service, discounts=discount_service
+    )
+    address_resolver = providers.Singleton(SystemAddressResolver)
+    url_guard = providers.Singleton(_url_guard, settings=settings, resolver=address_resolver)
+    webhook_sender = providers.Singleton(
+        HttpxWebhookSender, timeout=settings.provided.webhook_timeout
+    )
+    email_sender = providers.Singleton(LoggingEmailSender)
+    delivery_policy = providers.Singleton(_delivery_policy, settings=settings)
+    webhook_service = providers.Singleton(
+        WebhookService,
+        clock=clock,
+        catalogue=webhook_catalogue,
+        guard=url_guard,
+        email=email_sender,
+        policy=delivery_policy,
+    )
+    webhook_deliverer = providers.Singleton(
+        WebhookDeliverer,
+        uows=uow_factory,
+        clock=clock,
+        sender=webhook_sender,
+        guard=url_guard,
+        policy=delivery_policy,
     )

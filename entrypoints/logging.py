@@ -13,3 +13,5 @@ def configure_logging(level: str = "INFO") -> None:
     # taskiq logs every message at INFO; keep the start-up lines readable.
     logging.getLogger("taskiq").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # httpx logs every webhook request at INFO; deliveries are recorded (and logged on failure).
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from adapters.taskiq.broker import HEARTBEAT_JOB
+from application.ports import Job
 from application.tokens.authentication import flush_token_usage
 from entrypoints.container import Container
 
@@ -73,3 +75,43 @@ async def persist_token_usage(container: Container) -> int:
         count = await flush_token_usage(uow, container.token_usage())
         await uow.commit()
     return count
+
+
+def webhook_jobs(container: Container) -> list[PeriodicJob]:
+    """Queue due webhook events (retries, work a dead worker dropped); archive old payloads."""
+    settings = container.settings()
+
+    async def sweep() -> None:
+        await sweep_webhooks(container)
+
+    async def archive() -> None:
+        service = container.webhook_service()
+        async with container.uow_factory().write() as uow:
+            await service.archive(uow)
+            await uow.commit()
+
+    return [
+        PeriodicJob("webhooks.sweep", settings.webhook_sweep_interval, sweep),
+        PeriodicJob("webhooks.archive", 3600.0, archive),
+    ]
+
+
+async def sweep_webhooks(container: Container) -> int:
+    service = container.webhook_service()
+    async with container.uow_factory().write() as uow:
+        count = await service.dispatch_due(uow)
+        await uow.commit()
+    return count
+
+
+def queue_heartbeat_job(container: Container) -> PeriodicJob:
+    """See HEARTBEAT_JOB: keeps re-claiming a dead worker's jobs going on a quiet queue."""
+    settings = container.settings()
+
+    async def beat() -> None:
+        try:
+            await container.job_queue().send(Job(name=HEARTBEAT_JOB, arguments={}))
+        except Exception as error:  # noqa: BLE001 - an unreachable queue is worth a line only
+            log.warning("queue heartbeat not sent: %s", error)
+
+    return PeriodicJob(HEARTBEAT_JOB, max(1.0, settings.job_redelivery_timeout / 2), beat)

@@ -11,7 +11,14 @@ from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.sqlalchemy.migrate import upgrade
 from entrypoints.container import Container, should_migrate
-from entrypoints.periodic import PeriodicRunner, outbox_jobs, persist_token_usage, token_usage_job
+from entrypoints.periodic import (
+    PeriodicRunner,
+    outbox_jobs,
+    persist_token_usage,
+    queue_heartbeat_job,
+    token_usage_job,
+    webhook_jobs,
+)
 from entrypoints.worker.tasks import register_all
 
 log = logging.getLogger("meridian")
@@ -39,6 +46,9 @@ class Runtime:
             jobs.append(token_usage_job(self.container))
         if (self.role == "api" and bundle.in_process) or self.role == "scheduler":
             jobs.extend(outbox_jobs(self.container))
+            jobs.extend(webhook_jobs(self.container))
+        if self.role == "scheduler":
+            jobs.append(queue_heartbeat_job(self.container))
         self.periodic = PeriodicRunner(jobs)
         self.periodic.start()
         self.started = True

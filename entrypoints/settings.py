@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from application.webhooks.service import DEFAULT_RETRY_DELAYS
+
 DEVELOPMENT_SECRET = "meridian-development-secret-do-not-use-in-production"  # noqa: S105 - refused outside development
 
 
@@ -67,6 +69,29 @@ class Settings(BaseSettings):
     # Seconds a presigned upload or download URL stays valid.
     file_url_ttl: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
 
+    # Seconds a job may stay unacknowledged on Redis before another worker re-claims it (a
+    # killed worker's jobs). Longer than the longest job, or a slow job runs twice.
+    job_redelivery_timeout: float = Field(default=60.0, gt=0)
+
+    # Webhooks. Seconds to wait after the 1st, 2nd… failed attempt (JSON list); the default
+    # retries 10 times over ~2.9 days. Each wait gets up to `jitter` of itself added at random.
+    webhook_retry_delays: list[float] = Field(
+        default_factory=lambda: [float(d) for d in DEFAULT_RETRY_DELAYS],
+        min_length=1,
+        max_length=50,
+    )
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, le=1)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
+    # Seconds a newer event waits for an older pending one of the same endpoint.
+    webhook_order_wait: float = Field(default=60.0, ge=0)
+    webhook_disable_after: int = Field(default=10, ge=1)
+    webhook_archive_after_days: int = Field(default=90, ge=1)
+    # How often the scheduler queues due retries and work a dead worker dropped.
+    webhook_sweep_interval: float = Field(default=5.0, gt=0)
+    # Development only: allow webhook URLs on loopback addresses (127.0.0.1, ::1), over http
+    # too. Off by default; refused in production.
+    webhook_allow_loopback: bool = False
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env is Environment.production:
@@ -77,6 +102,8 @@ class Settings(BaseSettings):
                 )
             if self.database_url is None:
                 raise ValueError("MERIDIAN_DATABASE_URL is required in production.")
+            if self.webhook_allow_loopback:
+                raise ValueError("MERIDIAN_WEBHOOK_ALLOW_LOOPBACK is for development only.")
         return self
 
     @property

@@ -16,6 +16,11 @@ from adapters.memory.repositories import (
     InMemoryUserRepository,
 )
 from adapters.memory.store import MemoryStore
+from adapters.memory.webhooks import (
+    InMemoryWebhookDeliveryRepository,
+    InMemoryWebhookEndpointRepository,
+    InMemoryWebhookEventRepository,
+)
 from application.ports import Clock, Job, JobArgument, JobQueue
 
 
@@ -45,6 +50,9 @@ class InMemoryUnitOfWork:
         self.files = InMemoryFileRepository(store, clock, self.memberships)
         self.benefits = InMemoryBenefitRepository(store, clock, self.memberships)
         self.products = InMemoryProductRepository(store, clock, self.memberships)
+        self.webhook_endpoints = InMemoryWebhookEndpointRepository(store, clock, self.memberships)
+        self.webhook_events = InMemoryWebhookEventRepository(store, clock, self.memberships)
+        self.webhook_deliveries = InMemoryWebhookDeliveryRepository(store, clock, self.memberships)
 
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None:
         if self.read_only:

@@ -24,6 +24,11 @@ from adapters.sqlalchemy.repositories.tokens import (
     SqlAlchemyPersonalAccessTokenRepository,
 )
 from adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
+from adapters.sqlalchemy.repositories.webhooks import (
+    SqlAlchemyWebhookDeliveryRepository,
+    SqlAlchemyWebhookEndpointRepository,
+    SqlAlchemyWebhookEventRepository,
+)
 from adapters.sqlalchemy.tables import outbox
 from application.ports import Clock, Job, JobArgument, JobQueue
 
@@ -85,6 +90,9 @@ class SqlAlchemyUnitOfWork:
         self.files = SqlAlchemyFileRepository(connection, clock)
         self.products = SqlAlchemyProductRepository(connection, clock)
         self.benefits = SqlAlchemyBenefitRepository(connection, clock)
+        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(connection, clock)
+        self.webhook_events = SqlAlchemyWebhookEventRepository(connection, clock)
+        self.webhook_deliveries = SqlAlchemyWebhookDeliveryRepository(connection, clock)
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool

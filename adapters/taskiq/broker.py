@@ -22,6 +22,10 @@ QUEUE_NAME = "meridian:jobs"
 # minute; re-reading every second gives retries second precision for one LRANGE a second.
 SCHEDULE_REFRESH = timedelta(seconds=1)
 CONSUMER_GROUP = "meridian-workers"
+# A job that does nothing, sent periodically by the scheduler. taskiq-redis re-claims a dead
+# worker's unacknowledged jobs only after a read that returned new messages: on a quiet queue
+# they would wait for the next real job. The heartbeat is that next job.
+HEARTBEAT_JOB = "queue.heartbeat"
 
 
 class Priority(IntEnum):
@@ -84,6 +88,41 @@ class BackoffRetryMiddleware(SmartRetryMiddleware):
         task.add_done_callback(self._pending.discard)
 
 
+def _resilient_stream_broker(base: type[Any]) -> type[Any]:
+    """A RedisStreamBroker whose consumers survive Redis going away.
+
+    taskiq's receiver loop retries a failing `listen` at once and forever: with Redis down that
+    spins; with Redis back but empty (the consumer group lost), every read fails with NOGROUP.
+    Here `listen` waits for Redis with a capped backoff and declares the group again.
+    """
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import ResponseError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    class ResilientRedisStreamBroker(base):  # type: ignore[misc]
+        async def listen(self) -> Any:
+            delay = 0.5
+            while True:
+                try:
+                    async for message in super().listen():
+                        delay = 0.5
+                        yield message
+                except ResponseError as error:
+                    if "NOGROUP" not in str(error):
+                        raise
+                    log.warning("queue: consumer group missing (Redis restarted?); declaring it")
+                    try:
+                        await self._declare_consumer_group()
+                    except (RedisConnectionError, RedisTimeoutError, OSError):
+                        await asyncio.sleep(delay)
+                except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                    log.warning("queue unreachable (%s); retrying in %.1f s", error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+
+    return ResilientRedisStreamBroker
+
+
 @dataclass
 class BrokerBundle:
     broker: AsyncBroker
@@ -97,6 +136,7 @@ def build_broker(
     policy: RetryPolicy | None = None,
     inline: bool = False,
     queue_name: str = QUEUE_NAME,
+    redelivery_timeout: float = 60.0,
 ) -> BrokerBundle:
     """A broker for the settings given.
 
@@ -109,12 +149,16 @@ def build_broker(
         from taskiq_redis import ListRedisScheduleSource, RedisStreamBroker
 
         source = ListRedisScheduleSource(redis_url, prefix=f"{queue_name}:schedule")
-        broker: AsyncBroker = RedisStreamBroker(
+        broker: AsyncBroker = _resilient_stream_broker(RedisStreamBroker)(
             redis_url,
             queue_name=queue_name,
             consumer_group_name=CONSUMER_GROUP,
             # A message not acknowledged within this time is re-claimed by another worker.
-            idle_timeout=60_000,
+            idle_timeout=int(redelivery_timeout * 1000),
+            # A group created on a stream that already holds jobs (the API sent some before
+            # any worker started, or after Redis came back empty) reads them: "$" would skip
+            # them.
+            consumer_id="0",
         )
         broker = broker.with_middlewares(BackoffRetryMiddleware(policy, source))
         return BrokerBundle(broker, source, in_process=False)

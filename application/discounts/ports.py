@@ -22,6 +22,10 @@ class DiscountRepository(Protocol):
 
     async def get(self, id: uuid.UUID) -> Discount | None: ...
 
+    async def get_including_deleted(self, id: uuid.UUID) -> Discount | None:
+        """The discount even when soft-deleted (the `discount.deleted` webhook shows it)."""
+        ...
+
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None: ...
 
     async def list_readable(

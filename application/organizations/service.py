@@ -19,6 +19,7 @@ from domain.membership import MemberRole, Membership
 from domain.organization import Organization, validate_name, validate_slug
 
 ORGANIZATION_DELETED = "organization.deleted"
+ORGANIZATION_UPDATED = "organization.updated"
 
 
 def _invalid(error: InvariantViolation) -> ValidationFailed:
@@ -85,7 +86,9 @@ class OrganizationService:
                 changes["name"] = validate_name(changes["name"])
         except InvariantViolation as error:
             raise _invalid(error) from error
-        return await uow.organizations.update(organization, changes)
+        organization = await uow.organizations.update(organization, changes)
+        uow.enqueue(ORGANIZATION_UPDATED, organization_id=str(organization.id))
+        return organization
 
     async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
         """Soft-delete; its access tokens are revoked by the `organization.deleted` job."""

@@ -18,6 +18,7 @@ from entrypoints.http.middleware import BodySizeLimit, RequestScopes
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
 from entrypoints.http.products import endpoints as products
+from entrypoints.http.webhooks import endpoints as webhooks
 from entrypoints.runtime import Runtime
 
 
@@ -64,6 +65,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
         files,
         products,
         benefits,
+        webhooks,
     ):
         app.include_router(module.router, prefix="/v1")
     app.include_router(health.router)

@@ -51,6 +51,8 @@ def _share_connection(container: Container, connection: AsyncConnection) -> None
     container.connection_source.override(providers.Object(SharedConnectionSource(connection)))
     container.uow_factory.reset()
     container.outbox_relay.reset()
+    # Holds a unit-of-work factory: rebuilt on this test's connection.
+    container.webhook_deliverer.reset()
 
 
 def checking_wire_format(app: ASGIApp, mismatches: list[str]) -> ASGIApp:

@@ -717,7 +717,7 @@ class TestEvents:
     ) -> None:
         tenant = await seeder.tenant()
         headers = tenant.headers(subject_kind)
-        with caplog.at_level("INFO", logger="meridian.jobs.benefits"):
+        with caplog.at_level("INFO", logger="meridian.jobs.webhooks"):
             created = await _create(client, tenant, subject_kind)
             response = await client.patch(
                 f"/v1/benefits/{created['id']}",
@@ -735,10 +735,10 @@ class TestEvents:
         jobs = rows.all()
         assert [name for name, _ in jobs] == ["benefit.created", "benefit.updated"]
         assert all(dispatched is not None for _, dispatched in jobs)
-        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.benefits"]
+        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.webhooks"]
         assert recorded == [
-            f"benefit.created recorded for benefit {created['id']}",
-            f"benefit.updated recorded for benefit {created['id']}",
+            f"benefit.created recorded for benefit {created['id']}: 0 webhook events",
+            f"benefit.updated recorded for benefit {created['id']}: 0 webhook events",
         ]
 
     async def test_attaching_benefits_updates_the_product(

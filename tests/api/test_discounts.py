@@ -668,7 +668,7 @@ class TestEvents:
     ) -> None:
         tenant = await seeder.tenant()
         headers = tenant.headers(subject_kind)
-        with caplog.at_level("INFO", logger="meridian.jobs.discounts"):
+        with caplog.at_level("INFO", logger="meridian.jobs.webhooks"):
             created = await _create(client, tenant, subject_kind)
             path = f"/v1/discounts/{created['id']}"
             assert (
@@ -690,11 +690,12 @@ class TestEvents:
         ]
         # Sent: the queue knows the three tasks.
         assert all(dispatched is not None for _, dispatched in jobs)
-        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.discounts"]
+        # The jobs fan out to webhook endpoints (none here).
+        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.webhooks"]
         assert recorded == [
-            f"discount.created recorded for discount {created['id']}",
-            f"discount.updated recorded for discount {created['id']}",
-            f"discount.deleted recorded for discount {created['id']}",
+            f"discount.created recorded for discount {created['id']}: 0 webhook events",
+            f"discount.updated recorded for discount {created['id']}: 0 webhook events",
+            f"discount.deleted recorded for discount {created['id']}: 0 webhook events",
         ]
 
 

@@ -758,7 +758,7 @@ class TestEvents:
     ) -> None:
         tenant = await seeder.tenant()
         headers = tenant.headers(subject_kind)
-        with caplog.at_level("INFO", logger="meridian.jobs.products"):
+        with caplog.at_level("INFO", logger="meridian.jobs.webhooks"):
             created = await _create(client, tenant, subject_kind)
             path = f"/v1/products/{created['id']}"
             assert (
@@ -774,10 +774,10 @@ class TestEvents:
         jobs = rows.all()
         assert [name for name, _ in jobs] == ["product.created", "product.updated"]
         assert all(dispatched is not None for _, dispatched in jobs)
-        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.products"]
+        recorded = [r.getMessage() for r in caplog.records if r.name == "meridian.jobs.webhooks"]
         assert recorded == [
-            f"product.created recorded for product {created['id']}",
-            f"product.updated recorded for product {created['id']}",
+            f"product.created recorded for product {created['id']}: 0 webhook events",
+            f"product.updated recorded for product {created['id']}: 0 webhook events",
         ]
 
 

@@ -16,6 +16,11 @@ from adapters.sqlalchemy.tables.foundation import (
     users,
 )
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
+from adapters.sqlalchemy.tables.webhooks import (
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_events,
+)
 
 __all__ = [
     "LIVE",
@@ -35,4 +40,7 @@ __all__ = [
     "products",
     "record_columns",
     "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "webhook_events",
 ]

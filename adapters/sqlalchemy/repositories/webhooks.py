@@ -1,0 +1,436 @@
+"""Webhook endpoints, events and deliveries in PostgreSQL.
+
+Claiming work uses row locks with SKIP LOCKED, so any number of workers (and sweepers) share
+the events without sending one twice at the same time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
+from adapters.sqlalchemy.repositories.discounts import like_pattern
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.tables import webhook_deliveries, webhook_endpoints, webhook_events
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.webhooks.ports import DeliveryFilters
+from domain.webhook import (
+    EventStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookFormat,
+)
+
+PENDING = EventStatus.pending.value
+_MUTABLE_EVENT_COLUMNS = (
+    "modified_at",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "locked_until",
+    "dispatched_at",
+    "last_http_code",
+    "succeeded",
+    "skipped",
+    "is_archived",
+)
+
+
+class SqlAlchemyWebhookEndpointRepository(
+    SoftDeletionMixin[WebhookEndpoint], RepositoryBase[WebhookEndpoint]
+):
+    table = webhook_endpoints
+    entity = WebhookEndpoint
+
+    def to_entity(self, row: Mapping[Any, Any]) -> WebhookEndpoint:
+        return WebhookEndpoint(
+            id=row["id"],
+            created_at=row["created_at"],
+            modified_at=row["modified_at"],
+            deleted_at=row["deleted_at"],
+            organization_id=row["organization_id"],
+            url=row["url"],
+            name=row["name"],
+            format=WebhookFormat(row["format"]),
+            secret=row["secret"],
+            events=list(row["events"]),
+            api_version=row["api_version"],
+            enabled=row["enabled"],
+            consecutive_failures=row["consecutive_failures"],
+        )
+
+    def to_row(self, entity: WebhookEndpoint) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["format"] = entity.format.value
+        row["events"] = list(entity.events)
+        return row
+
+    async def get(self, id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
+        def build() -> Select[Any]:
+            statement = self.get_base_statement().where(
+                webhook_endpoints.c.id == bindparam("id", type_=Uuid)
+            )
+            return statement.with_for_update() if lock else statement
+
+        return await self.get_one_or_none(self.cached(("by_id", lock), build), {"id": id})
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEndpoint | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: where_readable(
+                self.get_base_statement(), webhook_endpoints.c.organization_id, subject.kind
+            ).where(webhook_endpoints.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        organization_ids: Sequence[uuid.UUID] | None = None,
+        pagination: PaginationParams,
+    ) -> Page[WebhookEndpoint]:
+        key = ("list", subject.kind, bool(organization_ids))
+
+        def build() -> Select[Any]:
+            statement = where_readable(
+                self.get_base_statement(), webhook_endpoints.c.organization_id, subject.kind
+            )
+            if organization_ids:
+                statement = statement.where(
+                    webhook_endpoints.c.organization_id.in_(
+                        bindparam("organization_ids", expanding=True)
+                    )
+                )
+            return statement.order_by(
+                webhook_endpoints.c.created_at.desc(), webhook_endpoints.c.id.asc()
+            )
+
+        params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+
+    async def list_subscribed(
+        self, organization_id: uuid.UUID, event_type: str
+    ) -> Sequence[WebhookEndpoint]:
+        statement = self.cached(
+            "subscribed",
+            lambda: (
+                self.get_base_statement()
+                .where(
+                    webhook_endpoints.c.organization_id == bindparam("organization_id", type_=Uuid),
+                    webhook_endpoints.c.enabled.is_(True),
+                    bindparam("event_type", type_=String) == any_(webhook_endpoints.c.events),
+                )
+                .order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
+            ),
+        )
+        return await self.get_all(
+            statement, {"organization_id": organization_id, "event_type": event_type}
+        )
+
+    async def update(
+        self, entity: WebhookEndpoint, changes: dict[str, Any] | None = None
+    ) -> WebhookEndpoint:
+        return await super().update(entity, changes)
+
+
+def _claim_statement() -> Any:
+    """One statement: pick the endpoint's next sendable event (locking it, skipping rows other
+    workers hold) and lease it. Parameters: p_endpoint_id, p_now, p_lease_until,
+    p_waited_since."""
+    e = webhook_events
+    candidate = webhook_events.alias("candidate")
+    older = webhook_events.alias("older")
+    c = candidate.c
+    now = bindparam("p_now", type_=DateTime(timezone=True))
+    no_older_pending = ~exists().where(
+        older.c.endpoint_id == c.endpoint_id,
+        older.c.status == PENDING,
+        tuple_(older.c.created_at, older.c.id) < tuple_(c.created_at, c.id),
+    )
+    chosen = (
+        select(c.id)
+        .where(
+            c.endpoint_id == bindparam("p_endpoint_id", type_=Uuid),
+            c.status == PENDING,
+            c.next_attempt_at <= now,
+            or_(c.locked_until.is_(None), c.locked_until < now),
+            or_(
+                c.created_at <= bindparam("p_waited_since", type_=DateTime(timezone=True)),
+                no_older_pending,
+            ),
+        )
+        .order_by(c.created_at, c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=candidate)
+        .scalar_subquery()
+    )
+    return (
+        update(e)
+        .where(e.c.id == chosen)
+        .values(locked_until=bindparam("p_lease_until", type_=DateTime(timezone=True)))
+        .returning(*e.c)
+    )
+
+
+# Built once: on the delivery path, building a statement costs more than running it.
+_CLAIM = _claim_statement()
+_UPDATE_EVENT = (
+    update(webhook_events)
+    .where(webhook_events.c.id == bindparam("p_id", type_=Uuid))
+    .values({name: bindparam(f"p_{name}") for name in _MUTABLE_EVENT_COLUMNS})
+)
+
+
+class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
+    table = webhook_events
+    entity = WebhookEvent
+
+    def to_entity(self, row: Mapping[Any, Any]) -> WebhookEvent:
+        return WebhookEvent(
+            id=row["id"],
+            created_at=row["created_at"],
+            modified_at=row["modified_at"],
+            deleted_at=row["deleted_at"],
+            endpoint_id=row["endpoint_id"],
+            organization_id=row["organization_id"],
+            type=row["type"],
+            api_version=row["api_version"],
+            payload=row["payload"],
+            status=EventStatus(row["status"]),
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            locked_until=row["locked_until"],
+            dispatched_at=row["dispatched_at"],
+            last_http_code=row["last_http_code"],
+            succeeded=row["succeeded"],
+            skipped=row["skipped"],
+            is_archived=row["is_archived"],
+        )
+
+    def to_row(self, entity: WebhookEvent) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["status"] = entity.status.value
+        return row
+
+    async def get(self, id: uuid.UUID) -> WebhookEvent | None:
+        statement = self.cached(
+            "by_id",
+            lambda: self.get_base_statement().where(
+                webhook_events.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEvent | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: where_readable(
+                self.get_base_statement(), webhook_events.c.organization_id, subject.kind
+            ).where(webhook_events.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+
+    async def add_new(self, events: Sequence[WebhookEvent]) -> list[WebhookEvent]:
+        if not events:
+            return []
+        result = await self.connection.execute(
+            pg_insert(webhook_events)
+            .values([self.to_row(e) for e in events])
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(webhook_events.c.id)
+        )
+        inserted = {row.id for row in result}
+        return [e for e in events if e.id in inserted]
+
+    async def update(
+        self, entity: WebhookEvent, changes: dict[str, Any] | None = None
+    ) -> WebhookEvent:
+        # The columns that change after creation, in one statement built once.
+        for name, value in (changes or {}).items():
+            setattr(entity, name, value)
+        entity.modified_at = self.clock.now()
+        row = self.to_row(entity)
+        await self.connection.execute(
+            _UPDATE_EVENT,
+            {"p_id": entity.id, **{f"p_{n}": row[n] for n in _MUTABLE_EVENT_COLUMNS}},
+        )
+        return entity
+
+    async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        if not endpoint_ids:
+            return set()
+        rows = await self.connection.execute(
+            select(webhook_events.c.endpoint_id)
+            .where(
+                webhook_events.c.endpoint_id.in_(list(endpoint_ids)),
+                webhook_events.c.status == PENDING,
+            )
+            .distinct()
+        )
+        return {row.endpoint_id for row in rows}
+
+    async def claim_next(
+        self, endpoint_id: uuid.UUID, now: datetime, lease_until: datetime, order_wait: float
+    ) -> WebhookEvent | None:
+        row = (
+            (
+                await self.connection.execute(
+                    _CLAIM,
+                    {
+                        "p_endpoint_id": endpoint_id,
+                        "p_now": now,
+                        "p_lease_until": lease_until,
+                        "p_waited_since": now - timedelta(seconds=order_wait),
+                    },
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else self.to_entity(row)
+
+    async def dispatch_due(
+        self, now: datetime, stale_before: datetime, limit: int
+    ) -> list[uuid.UUID]:
+        e = webhook_events
+        rows = (
+            await self.connection.execute(
+                select(e.c.id, e.c.endpoint_id)
+                .where(
+                    e.c.status == PENDING,
+                    e.c.next_attempt_at <= now,
+                    or_(e.c.locked_until.is_(None), e.c.locked_until < now),
+                    or_(e.c.dispatched_at.is_(None), e.c.dispatched_at < stale_before),
+                )
+                .order_by(e.c.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:
+            return []
+        await self.connection.execute(
+            update(e).where(e.c.id.in_([r.id for r in rows])).values(dispatched_at=now)
+        )
+        return list(dict.fromkeys(r.endpoint_id for r in rows))
+
+    async def archive_before(self, cutoff: datetime) -> int:
+        e = webhook_events
+        result = await self.connection.execute(
+            update(e)
+            .where(
+                e.c.created_at < cutoff,
+                e.c.is_archived.is_(False),
+                e.c.status != PENDING,
+            )
+            .values(payload=None, is_archived=True, modified_at=self.clock.now())
+        )
+        return int(result.rowcount)
+
+
+def _event_columns() -> list[Any]:
+    return [c.label(f"ev__{c.name}") for c in webhook_events.c]
+
+
+class SqlAlchemyWebhookDeliveryRepository(RepositoryBase[WebhookDelivery]):
+    table = webhook_deliveries
+    entity = WebhookDelivery
+
+    async def create(self, entity: WebhookDelivery) -> WebhookDelivery:
+        return await super().create(entity)
+
+    async def list_readable(
+        self, subject: AuthSubject, filters: DeliveryFilters, *, pagination: PaginationParams
+    ) -> Page[tuple[WebhookDelivery, WebhookEvent]]:
+        d, e = webhook_deliveries, webhook_events
+        statement = where_readable(
+            select(d, *_event_columns()).join(e, e.c.id == d.c.event_id),
+            d.c.organization_id,
+            subject.kind,
+        )
+        if filters.endpoint_ids:
+            statement = statement.where(d.c.endpoint_id.in_(list(filters.endpoint_ids)))
+        if filters.start is not None:
+            statement = statement.where(d.c.created_at >= filters.start)
+        if filters.end is not None:
+            statement = statement.where(d.c.created_at <= filters.end)
+        if filters.succeeded is not None:
+            statement = statement.where(d.c.succeeded.is_(filters.succeeded))
+        if filters.http_code_class:
+            low = int(filters.http_code_class[0]) * 100
+            statement = statement.where(and_(d.c.http_code >= low, d.c.http_code < low + 100))
+        if filters.event_types:
+            statement = statement.where(e.c.type.in_(list(filters.event_types)))
+        if filters.query:
+            pattern = like_pattern(filters.query)
+            statement = statement.where(
+                or_(
+                    e.c.payload.ilike(pattern, escape="\\"),
+                    d.c.response.ilike(pattern, escape="\\"),
+                )
+            )
+        total = func.count().over().label("_total_count")
+        paged = (
+            statement.add_columns(total)
+            .order_by(d.c.created_at.desc(), d.c.id.asc())
+            .limit(bindparam("_limit", type_=Integer))
+            .offset(bindparam("_offset", type_=Integer))
+        )
+        params = {
+            **subject_params(subject),
+            "_limit": pagination.limit,
+            "_offset": pagination.offset,
+        }
+        rows = (await self.connection.execute(paged, params)).mappings().all()
+        if rows:
+            count = int(rows[0]["_total_count"])
+        elif pagination.page > 1:
+            counted = select(func.count()).select_from(statement.subquery())
+            count = int((await self.connection.execute(counted, params)).scalar_one())
+        else:
+            count = 0
+        events = SqlAlchemyWebhookEventRepository(self.connection, self.clock)
+        items = []
+        for row in rows:
+            delivery = WebhookDelivery(
+                id=row["id"],
+                created_at=row["created_at"],
+                modified_at=row["modified_at"],
+                deleted_at=row["deleted_at"],
+                event_id=row["event_id"],
+                endpoint_id=row["endpoint_id"],
+                organization_id=row["organization_id"],
+                succeeded=row["succeeded"],
+                http_code=row["http_code"],
+                response=row["response"],
+                duration_ms=row["duration_ms"],
+                attempt=row["attempt"],
+            )
+            event = events.to_entity({c.name: row[f"ev__{c.name}"] for c in webhook_events.c})
+            items.append((delivery, event))
+        return Page(items=items, total_count=count, limit=pagination.limit)

@@ -1,0 +1,140 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import UUID4
+
+from application.kit.errors import FieldError, ValidationFailed
+from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
+from application.webhooks.ports import DeliveryFilters
+from application.webhooks.service import WebhookService
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.kit.query import PaginationQuery
+from entrypoints.http.kit.schemas import ListResource
+from entrypoints.http.webhooks import auth
+from entrypoints.http.webhooks.schemas import (
+    WebhookDeliverySchema,
+    WebhookEndpointSchema,
+    delivery_schema,
+    endpoint_schema,
+)
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+Service = Annotated[WebhookService, provided(lambda c: c.webhook_service)]
+
+
+@router.get("/endpoints", summary="List webhook endpoints")
+async def list_webhook_endpoints(
+    subject: auth.WebhooksRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+) -> ListResource[WebhookEndpointSchema]:
+    page = await service.list_endpoints(
+        uow, subject, organization_ids=organization_id, pagination=pagination
+    )
+    return ListResource.of(page, [endpoint_schema(e) for e in page.items])
+
+
+@router.post("/endpoints", status_code=201, summary="Create a webhook endpoint")
+async def create_webhook_endpoint(
+    body: WebhookEndpointCreate,
+    subject: auth.WebhooksWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> WebhookEndpointSchema:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    endpoint = await service.create_endpoint(uow, subject, body)
+    await uow.commit()
+    return endpoint_schema(endpoint)
+
+
+@router.get("/endpoints/{id}", summary="Get a webhook endpoint")
+async def get_webhook_endpoint(
+    id: UUID4, subject: auth.WebhooksRead, uow: ReadUnitOfWork, service: Service
+) -> WebhookEndpointSchema:
+    return endpoint_schema(await service.get_endpoint(uow, subject, id))
+
+
+@router.patch("/endpoints/{id}", summary="Update a webhook endpoint")
+async def update_webhook_endpoint(
+    id: UUID4,
+    body: WebhookEndpointUpdate,
+    subject: auth.WebhooksWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> WebhookEndpointSchema:
+    endpoint = await service.update_endpoint(uow, subject, id, body)
+    await uow.commit()
+    return endpoint_schema(endpoint)
+
+
+@router.patch("/endpoints/{id}/secret", summary="Regenerate a webhook endpoint secret")
+async def reset_webhook_endpoint_secret(
+    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+) -> WebhookEndpointSchema:
+    endpoint = await service.rotate_secret(uow, subject, id)
+    await uow.commit()
+    return endpoint_schema(endpoint)
+
+
+@router.delete("/endpoints/{id}", status_code=204, summary="Delete a webhook endpoint")
+async def delete_webhook_endpoint(
+    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+) -> None:
+    await service.delete_endpoint(uow, subject, id)
+    await uow.commit()
+
+
+@router.get("/deliveries", summary="List webhook deliveries")
+async def list_webhook_deliveries(
+    subject: auth.WebhooksRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    service: Service,
+    endpoint_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by webhook endpoint ID.", max_length=100)
+    ] = None,
+    start_timestamp: Annotated[datetime | None, Query()] = None,
+    end_timestamp: Annotated[datetime | None, Query()] = None,
+    succeeded: Annotated[bool | None, Query()] = None,
+    query: Annotated[str | None, Query(max_length=256)] = None,
+    http_code_class: Annotated[Literal["2xx", "3xx", "4xx", "5xx"] | None, Query()] = None,
+    event_type: Annotated[list[str] | None, Query(max_length=100)] = None,
+) -> ListResource[WebhookDeliverySchema]:
+    known = service.known_event_types
+    errors = [
+        FieldError(("query", "event_type", i), f"Unknown event type {t!r}.", "enum", t)
+        for i, t in enumerate(event_type or [])
+        if t not in known
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    filters = DeliveryFilters(
+        endpoint_ids=endpoint_id,
+        start=start_timestamp,
+        end=end_timestamp,
+        succeeded=succeeded,
+        http_code_class=http_code_class,
+        event_types=event_type,
+        query=query or None,
+    )
+    page = await service.list_deliveries(uow, subject, filters, pagination=pagination)
+    return ListResource.of(page, [delivery_schema(d, e) for d, e in page.items])
+
+
+@router.post("/events/{id}/redeliver", status_code=202, summary="Redeliver a webhook event")
+async def redeliver_webhook_event(
+    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+) -> JSONResponse:
+    await service.redeliver(uow, subject, id)
+    await uow.commit()
+    return JSONResponse(None, status_code=202)

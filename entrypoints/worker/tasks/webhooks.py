@@ -1,0 +1,59 @@
+"""Webhook jobs.
+
+- one fan-out task per event type in the catalogue (`product.updated`, …): the job a use case
+  enqueued becomes one webhook event per subscribed endpoint;
+- `webhooks.deliver` (endpoint_id): send the endpoint's due events, oldest first;
+- `webhooks.endpoint_disabled` (endpoint_id): tell the organization's owners.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from taskiq import AsyncBroker, Context, TaskiqDepends
+
+from adapters.taskiq.broker import Priority
+from application.webhooks.service import WEBHOOK_DELIVER, WEBHOOK_ENDPOINT_DISABLED
+from entrypoints.container import Container
+from entrypoints.webhook_events import EventSource
+
+log = logging.getLogger("meridian.jobs.webhooks")
+
+
+def _register_fan_out(broker: AsyncBroker, container: Container, source: EventSource) -> None:
+    async def fan_out(context: Context = TaskiqDepends(), **arguments: str) -> None:
+        resource_id = arguments[source.argument]
+        service = container.webhook_service()
+        async with container.uow_factory().write() as uow:
+            created = await service.fan_out(
+                uow, source.event_type, uuid.UUID(resource_id), context.message.task_id
+            )
+            await uow.commit()
+        log.info(
+            "%s recorded for %s %s: %d webhook events",
+            source.event_type,
+            source.resource,
+            resource_id,
+            created,
+        )
+
+    fan_out.__name__ = f"fan_out_{source.event_type.replace('.', '_')}"
+    broker.task(task_name=source.event_type, priority=Priority.low.value, timeout=60)(fan_out)
+
+
+def register(broker: AsyncBroker, container: Container) -> None:
+    for source in container.webhook_catalogue().sources.values():
+        _register_fan_out(broker, container, source)
+
+    @broker.task(task_name=WEBHOOK_DELIVER, priority=Priority.medium.value, timeout=300)
+    async def deliver(endpoint_id: str) -> None:
+        await container.webhook_deliverer().deliver(uuid.UUID(endpoint_id))
+
+    @broker.task(task_name=WEBHOOK_ENDPOINT_DISABLED, priority=Priority.medium.value, timeout=60)
+    async def endpoint_disabled(endpoint_id: str) -> None:
+        service = container.webhook_service()
+        async with container.uow_factory().write() as uow:
+            told = await service.notify_disabled(uow, uuid.UUID(endpoint_id))
+            await uow.commit()
+        log.info("webhook endpoint %s disabled: %d owners told", endpoint_id, len(told))

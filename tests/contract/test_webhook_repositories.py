@@ -1,0 +1,318 @@
+"""The webhook repository contract, on every adapter: round trips, tenancy, idempotent event
+insertion, claiming in order with leases, the sweeper's dispatch, archiving and the delivery
+log's filters. Plus, on PostgreSQL, two workers claiming at once never get the same event."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+from adapters.sqlalchemy.engine import EngineConnectionSource
+from adapters.sqlalchemy.tables import organizations, users
+from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+from application.auth import MERCHANT_SCOPES, AuthSubject
+from application.kit.pagination import PaginationParams
+from application.uow import UnitOfWork
+from application.webhooks.ports import DeliveryFilters
+from domain.membership import MemberRole, Membership
+from domain.organization import Organization
+from domain.user import User
+from domain.webhook import (
+    EventStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookFormat,
+    generate_secret,
+)
+from tests.contract.conftest import Adapter
+
+ALL = PaginationParams(page=1, limit=100)
+LEASE = timedelta(seconds=30)
+
+
+async def _tenant(uow: UnitOfWork, clock: FrozenClock) -> tuple[Organization, AuthSubject]:
+    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
+    await uow.users.create(owner)
+    organization = Organization.create(
+        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=clock.now()
+    )
+    await uow.organizations.create(organization)
+    await uow.memberships.create(
+        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
+    )
+    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
+
+
+async def _endpoint(
+    uow: UnitOfWork, clock: FrozenClock, organization: Organization, **fields: Any
+) -> WebhookEndpoint:
+    values: dict[str, Any] = {
+        "url": "https://93.184.216.34/hook",
+        "format": WebhookFormat.raw,
+        "events": ["product.updated"],
+        **fields,
+    }
+    endpoint = WebhookEndpoint(
+        created_at=clock.now(),
+        organization_id=organization.id,
+        secret=generate_secret(),
+        **values,
+    )
+    await uow.webhook_endpoints.create(endpoint)
+    clock.advance(timedelta(seconds=1))
+    return endpoint
+
+
+def _event(clock: FrozenClock, endpoint: WebhookEndpoint, **fields: Any) -> WebhookEvent:
+    values: dict[str, Any] = {
+        "type": "product.updated",
+        "payload": '{"type":"product.updated"}',
+        "next_attempt_at": clock.now(),
+        **fields,
+    }
+    event = WebhookEvent(
+        created_at=clock.now(),
+        endpoint_id=endpoint.id,
+        organization_id=endpoint.organization_id,
+        **values,
+    )
+    clock.advance(timedelta(seconds=1))
+    return event
+
+
+async def test_endpoints_round_trip_with_tenancy(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        mine, me = await _tenant(uow, clock)
+        theirs, them = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, mine, name="Main", events=["a.b", "product.updated"])
+        other = await _endpoint(uow, clock, theirs)
+        assert await uow.webhook_endpoints.get(endpoint.id) == endpoint
+        assert await uow.webhook_endpoints.get_readable(me, endpoint.id) == endpoint
+        assert await uow.webhook_endpoints.get_readable(me, other.id) is None
+        itself = AuthSubject.organization(mine.id, MERCHANT_SCOPES)
+        assert await uow.webhook_endpoints.get_readable(itself, endpoint.id) == endpoint
+        newer = await _endpoint(uow, clock, mine)
+        page = await uow.webhook_endpoints.list_readable(me, pagination=ALL)
+        assert [e.id for e in page.items] == [newer.id, endpoint.id]
+        page = await uow.webhook_endpoints.list_readable(
+            me, organization_ids=[theirs.id], pagination=ALL
+        )
+        assert page.items == []
+        assert (await uow.webhook_endpoints.list_readable(them, pagination=ALL)).total_count == 1
+        endpoint.soft_delete(clock.now())
+        await uow.webhook_endpoints.update(endpoint)
+        assert await uow.webhook_endpoints.get(endpoint.id) is None
+
+
+async def test_subscribed_endpoints(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        mine, _ = await _tenant(uow, clock)
+        theirs, _ = await _tenant(uow, clock)
+        wanted = await _endpoint(uow, clock, mine, events=["order.paid", "product.updated"])
+        await _endpoint(uow, clock, mine, events=["order.paid"])
+        await _endpoint(uow, clock, mine, enabled=False)
+        deleted = await _endpoint(uow, clock, mine)
+        deleted.soft_delete(clock.now())
+        await uow.webhook_endpoints.update(deleted)
+        await _endpoint(uow, clock, theirs)
+        found = await uow.webhook_endpoints.list_subscribed(mine.id, "product.updated")
+        assert [e.id for e in found] == [wanted.id]
+
+
+async def test_events_are_added_once_and_read_by_tenant(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        mine, me = await _tenant(uow, clock)
+        _, them = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, mine)
+        event = _event(clock, endpoint)
+        assert await uow.webhook_events.add_new([event]) == [event]
+        assert await uow.webhook_events.add_new([event]) == []
+        assert await uow.webhook_events.get(event.id) == event
+        assert await uow.webhook_events.get_readable(me, event.id) == event
+        assert await uow.webhook_events.get_readable(them, event.id) is None
+        idle = await _endpoint(uow, clock, mine)
+        await uow.webhook_events.add_new(
+            [_event(clock, idle, status=EventStatus.succeeded, next_attempt_at=None)]
+        )
+        assert await uow.webhook_events.endpoints_with_pending([endpoint.id, idle.id]) == {
+            endpoint.id
+        }
+
+
+async def test_claims_follow_the_endpoint_order_and_leases(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        organization, _ = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        elsewhere = await _endpoint(uow, clock, organization)
+        first, second = _event(clock, endpoint), _event(clock, endpoint)
+        foreign = _event(clock, elsewhere)
+        await uow.webhook_events.add_new([second, first, foreign])
+        now = clock.now()
+        held = timedelta(seconds=300)
+        claimed = await uow.webhook_events.claim_next(endpoint.id, now, now + held, 60)
+        assert claimed is not None and claimed.id == first.id
+        assert claimed.locked_until == now + held
+        # The second waits behind the first, held by a worker, for up to 60 s.
+        assert await uow.webhook_events.claim_next(endpoint.id, now, now + LEASE, 60) is None
+        later = now + timedelta(seconds=61)
+        claimed = await uow.webhook_events.claim_next(endpoint.id, later, later + LEASE, 60)
+        assert claimed is not None and claimed.id == second.id
+        # The first's lease ran out (its worker died): it may be claimed again.
+        after = now + held + timedelta(seconds=1)
+        claimed = await uow.webhook_events.claim_next(endpoint.id, after, after + LEASE, 60)
+        assert claimed is not None and claimed.id == first.id
+        # Another endpoint's events are its own queue.
+        claimed = await uow.webhook_events.claim_next(elsewhere.id, now, now + LEASE, 60)
+        assert claimed is not None and claimed.id == foreign.id
+        await uow.commit()
+
+
+async def test_not_due_or_finished_events_are_not_claimed(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        organization, _ = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        done = _event(clock, endpoint, status=EventStatus.succeeded, next_attempt_at=None)
+        later = _event(clock, endpoint, next_attempt_at=clock.now() + timedelta(hours=1))
+        await uow.webhook_events.add_new([done, later])
+        now = clock.now()
+        assert await uow.webhook_events.claim_next(endpoint.id, now, now + LEASE, 0) is None
+        hour = now + timedelta(hours=1)
+        claimed = await uow.webhook_events.claim_next(endpoint.id, hour, hour + LEASE, 0)
+        assert claimed is not None and claimed.id == later.id
+
+
+async def test_dispatch_due_marks_what_it_queues(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        organization, _ = await _tenant(uow, clock)
+        one = await _endpoint(uow, clock, organization)
+        two = await _endpoint(uow, clock, organization)
+        await uow.webhook_events.add_new(
+            [
+                _event(clock, one),
+                _event(clock, one),
+                _event(clock, two, next_attempt_at=clock.now() + timedelta(hours=1)),
+            ]
+        )
+        now = clock.now()
+        assert await uow.webhook_events.dispatch_due(now, now - LEASE, 100) == [one.id]
+        assert await uow.webhook_events.dispatch_due(now, now - LEASE, 100) == []
+        hour = now + timedelta(hours=1)
+        assert set(await uow.webhook_events.dispatch_due(hour, hour - LEASE, 100)) == {
+            one.id,
+            two.id,
+        }
+
+
+async def test_archive_drops_old_finished_payloads(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        organization, _ = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        old = _event(clock, endpoint, status=EventStatus.succeeded, next_attempt_at=None)
+        pending = _event(clock, endpoint)
+        clock.advance(timedelta(days=10))
+        recent = _event(clock, endpoint, status=EventStatus.failed, next_attempt_at=None)
+        await uow.webhook_events.add_new([old, pending, recent])
+        assert await uow.webhook_events.archive_before(clock.now() - timedelta(days=5)) == 1
+        archived = await uow.webhook_events.get(old.id)
+        assert archived is not None and (archived.payload, archived.is_archived) == (None, True)
+        kept = await uow.webhook_events.get(pending.id)
+        assert kept is not None and kept.payload is not None
+
+
+async def test_delivery_log_filters_and_tenancy(adapter: Adapter) -> None:
+    clock = adapter.clock
+    async with adapter.uows.write() as uow:
+        mine, me = await _tenant(uow, clock)
+        theirs, them = await _tenant(uow, clock)
+        endpoint = await _endpoint(uow, clock, mine)
+        other = await _endpoint(uow, clock, theirs)
+        created = _event(clock, endpoint, type="product.created", payload='{"name":"Alpha"}')
+        updated = _event(clock, endpoint)
+        foreign = _event(clock, other)
+        await uow.webhook_events.add_new([created, updated, foreign])
+        for event, code in [(created, 500), (created, 200), (updated, None), (foreign, 200)]:
+            await uow.webhook_deliveries.create(
+                WebhookDelivery(
+                    created_at=clock.now(),
+                    event_id=event.id,
+                    endpoint_id=event.endpoint_id,
+                    organization_id=event.organization_id,
+                    succeeded=code == 200,
+                    http_code=code,
+                    response="refused" if code is None else "body",
+                )
+            )
+            clock.advance(timedelta(seconds=1))
+
+        async def codes(subject: AuthSubject, **filters: Any) -> list[int | None]:
+            page = await uow.webhook_deliveries.list_readable(
+                subject, DeliveryFilters(**filters), pagination=ALL
+            )
+            assert page.total_count == len(page.items)
+            return [d.http_code for d, _ in page.items]
+
+        assert await codes(me) == [None, 200, 500]  # newest first
+        assert await codes(them) == [200]
+        assert await codes(me, succeeded=True) == [200]
+        assert await codes(me, http_code_class="5xx") == [500]
+        assert await codes(me, event_types=["product.created"]) == [200, 500]
+        assert await codes(me, endpoint_ids=[other.id]) == []
+        assert await codes(me, query="alpha") == [200, 500]
+        assert await codes(me, query="REFUSED") == [None]
+        assert await codes(me, start=clock.now() - timedelta(seconds=2)) == [None]
+        page = await uow.webhook_deliveries.list_readable(
+            me, DeliveryFilters(), pagination=PaginationParams(page=2, limit=2)
+        )
+        assert (page.total_count, [d.http_code for d, _ in page.items]) == (3, [500])
+        assert page.items[0][1].id == created.id
+
+
+async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> None:
+    """Real concurrent transactions on PostgreSQL (committed, then cleaned up)."""
+    clock = FrozenClock()
+    uows = SqlAlchemyUnitOfWorkFactory(EngineConnectionSource(engine), clock, RecordingJobQueue())
+    async with uows.write() as uow:
+        organization, subject = await _tenant(uow, clock)
+        endpoints = [await _endpoint(uow, clock, organization) for _ in range(3)]
+        events = [_event(clock, endpoint) for endpoint in endpoints for _ in range(5)]
+        await uow.webhook_events.add_new(events)
+        await uow.commit()
+    try:
+        now = clock.now()
+        claimed: list[uuid.UUID] = []
+
+        async def worker(endpoint: WebhookEndpoint) -> None:
+            while True:
+                async with uows.write() as uow:
+                    # order_wait 0: every due event is sendable, so only locks keep them apart.
+                    event = await uow.webhook_events.claim_next(endpoint.id, now, now + LEASE, 0)
+                    await asyncio.sleep(0.01)  # hold the row lock while the other one tries
+                    await uow.commit()
+                if event is None:
+                    return
+                claimed.append(event.id)
+
+        await asyncio.gather(*(worker(e) for e in endpoints for _ in range(4)))
+        assert sorted(claimed) == sorted(e.id for e in events)
+        assert len(set(claimed)) == len(claimed)
+    finally:
+        assert subject.id is not None
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(organizations).where(organizations.c.id == organization.id)
+            )
+            await connection.execute(delete(users).where(users.c.id == subject.id))
