@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from application.kit.errors import FieldError, ResourceNotFound, ValidationFailed
+from application.files.usage import usable_files
+from application.kit.errors import FieldError, ValidationFailed
 from application.kit.inputs import Command, parse_input
 from application.uow import UnitOfWork
 from domain.file import FileService
@@ -36,38 +37,22 @@ class DownloadablesBenefit:
         self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(DownloadablesProperties, properties, LOC)
-        errors: list[FieldError] = []
-        seen: set[uuid.UUID] = set()
-        for index, file_id in enumerate(parsed.files):
-            loc = (*LOC, "files", index)
-            if file_id in seen:
-                errors.append(FieldError(loc, "This file is listed twice.", input=str(file_id)))
-                continue
-            seen.add(file_id)
-            file = await uow.files.get_including_deleted(file_id)
-            if file is None or file.is_deleted or file.organization_id != organization_id:
-                raise ResourceNotFound(f"File {file_id} not found.")
-            if file.service is not FileService.downloadable:
-                errors.append(
-                    FieldError(
-                        loc,
-                        "Only files uploaded as downloadable can be granted.",
-                        input=str(file_id),
-                    )
-                )
-            elif not file.is_uploaded:
-                errors.append(
-                    FieldError(loc, "This file's upload is not complete.", input=str(file_id))
-                )
-        for file_id in parsed.archived:
-            if file_id not in seen:
-                errors.append(
-                    FieldError(
-                        (*LOC, "archived", str(file_id)),
-                        "Only files of this benefit can be archived.",
-                        input=str(file_id),
-                    )
-                )
+        await usable_files(
+            uow,
+            organization_id,
+            parsed.files,
+            service=FileService.downloadable,
+            loc=(*LOC, "files"),
+        )
+        errors = [
+            FieldError(
+                (*LOC, "archived", str(file_id)),
+                "Only files of this benefit can be archived.",
+                input=str(file_id),
+            )
+            for file_id in parsed.archived
+            if file_id not in parsed.files
+        ]
         if errors:
             raise ValidationFailed(errors)
         return {

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from application.auth import AuthSubject
-from application.kit.errors import FieldError, ResourceNotFound, ValidationFailed
+from application.files.usage import usable_files
+from application.kit.errors import ResourceNotFound, ValidationFailed
 from application.kit.metadata import metadata_errors
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -34,7 +35,7 @@ from application.products.sorting import ProductSortProperty
 from application.uow import UnitOfWork
 from domain.benefit import validate_benefit_list
 from domain.errors import InvariantViolation
-from domain.file import File, FileService
+from domain.file import FileService
 from domain.product import (
     CustomPrice,
     FixedPrice,
@@ -64,36 +65,6 @@ def _check_metadata(metadata: dict[str, Any]) -> None:
 def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
     if command.attached_custom_fields:
         raise ValidationFailed.single(("body", "attached_custom_fields"), CUSTOM_FIELDS_LATER)
-
-
-async def _media_files(
-    uow: UnitOfWork, organization_id: uuid.UUID, file_ids: Sequence[uuid.UUID]
-) -> list[File]:
-    """The files a product shows, checked: each a live, uploaded `product_media` file of the
-    product's organization. Another organization's (or an unknown, or a deleted) file is not
-    found."""
-    errors: list[FieldError] = []
-    found: list[File] = []
-    seen: set[uuid.UUID] = set()
-    for index, file_id in enumerate(file_ids):
-        loc = ("body", "medias", index)
-        if file_id in seen:
-            errors.append(FieldError(loc, "This file is listed twice.", input=str(file_id)))
-            continue
-        seen.add(file_id)
-        file = await uow.files.get_including_deleted(file_id)
-        if file is None or file.is_deleted or file.organization_id != organization_id:
-            raise ResourceNotFound(f"File {file_id} not found.")
-        if file.service is not FileService.product_media:
-            errors.append(
-                FieldError(loc, "Only files uploaded as product_media can be shown.", str(file_id))
-            )
-        elif not file.is_uploaded:
-            errors.append(FieldError(loc, "This file's upload is not complete.", str(file_id)))
-        found.append(file)
-    if errors:
-        raise ValidationFailed(errors)
-    return found
 
 
 def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
@@ -194,7 +165,13 @@ class ProductService:
             product.validate()
         except InvariantViolation as error:
             raise ValidationFailed.from_invariant(error) from error
-        medias = await _media_files(uow, organization.id, command.medias or [])
+        medias = await usable_files(
+            uow,
+            organization.id,
+            command.medias or [],
+            service=FileService.product_media,
+            loc=("body", "medias"),
+        )
         await uow.products.create(product)
         if medias:
             await uow.products.set_medias(product, [m.id for m in medias])
@@ -245,7 +222,13 @@ class ProductService:
         elif command.is_archived is False and product.is_archived:
             product.unarchive(now)
         if command.medias is not None:
-            medias = await _media_files(uow, product.organization_id, command.medias)
+            medias = await usable_files(
+                uow,
+                product.organization_id,
+                command.medias,
+                service=FileService.product_media,
+                loc=("body", "medias"),
+            )
             if [m.id for m in medias] != product.media_ids:
                 await uow.products.set_medias(product, [m.id for m in medias])
                 product.medias = medias
