@@ -18,6 +18,12 @@ from taskiq.middlewares import SmartRetryMiddleware
 log = logging.getLogger("meridian.jobs")
 
 QUEUE_NAME = "meridian:jobs"
+# Redis connections of the broker and the schedule source are made without redis-py's default
+# 5 s socket timeout. With one, every command is sent through `asyncio.wait_for`, which on
+# Python 3.11 can swallow a cancellation that lands as the send completes: a worker asked to
+# stop then went on reading the stream forever (seen as a hung shutdown). Reads still end: the
+# stream read blocks for at most 2 s server-side, and TCP keepalive finds dead peers.
+REDIS_CONNECTION = {"socket_timeout": None}
 # How often the scheduler re-reads delayed retries from Redis. The schedule source files them by
 # minute; re-reading every second gives retries second precision for one LRANGE a second.
 SCHEDULE_REFRESH = timedelta(seconds=1)
@@ -88,6 +94,32 @@ class BackoffRetryMiddleware(SmartRetryMiddleware):
         task.add_done_callback(self._pending.discard)
 
 
+def _schedule_source(base: type[Any]) -> type[Any]:
+    """taskiq-redis's list schedule source, reading every past minute's retries.
+
+    The source files a delayed job under a key per minute, `<prefix>:time:<minute>`, reads the
+    current minute's key on each refresh, and finds earlier minutes' keys by parsing their names.
+    Its parser assumes a prefix without colons; ours (`meridian:jobs:schedule`) has two, so no
+    earlier minute was ever read back. A retry due late in a minute and stored after that
+    minute's last refresh then stayed in Redis, never sent. Here the minute is whatever follows
+    `<prefix>:time:`.
+    """
+    import datetime as dt
+
+    class MinuteKeyedScheduleSource(base):  # type: ignore[misc]
+        def _parse_time_key(self, key: str) -> dt.datetime | None:
+            marker = f"{self._prefix}:time:"
+            if not key.startswith(marker):
+                return None
+            try:
+                minute = dt.datetime.strptime(key[len(marker) :], "%Y-%m-%dT%H:%M")
+            except ValueError:
+                return None
+            return minute.replace(tzinfo=dt.UTC)
+
+    return MinuteKeyedScheduleSource
+
+
 def _resilient_stream_broker(base: type[Any]) -> type[Any]:
     """A RedisStreamBroker whose consumers survive Redis going away.
 
@@ -148,7 +180,9 @@ def build_broker(
     if redis_url:
         from taskiq_redis import ListRedisScheduleSource, RedisStreamBroker
 
-        source = ListRedisScheduleSource(redis_url, prefix=f"{queue_name}:schedule")
+        source = _schedule_source(ListRedisScheduleSource)(
+            redis_url, prefix=f"{queue_name}:schedule", **REDIS_CONNECTION
+        )
         broker: AsyncBroker = _resilient_stream_broker(RedisStreamBroker)(
             redis_url,
             queue_name=queue_name,
@@ -159,6 +193,7 @@ def build_broker(
             # any worker started, or after Redis came back empty) reads them: "$" would skip
             # them.
             consumer_id="0",
+            **REDIS_CONNECTION,
         )
         broker = broker.with_middlewares(BackoffRetryMiddleware(policy, source))
         return BrokerBundle(broker, source, in_process=False)
