@@ -79,20 +79,24 @@ class SqlAlchemyUnitOfWork:
         self._transaction: AsyncTransaction | None = None
         self._jobs: list[Job] = []
         self.committed = False
-        self.users = SqlAlchemyUserRepository(connection, clock)
-        self.organizations = SqlAlchemyOrganizationRepository(connection, clock)
-        self.memberships = SqlAlchemyMembershipRepository(connection, clock)
-        self.personal_access_tokens = SqlAlchemyPersonalAccessTokenRepository(connection, clock)
-        self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(
-            connection, clock
-        )
-        self.discounts = SqlAlchemyDiscountRepository(connection, clock)
-        self.files = SqlAlchemyFileRepository(connection, clock)
-        self.products = SqlAlchemyProductRepository(connection, clock)
-        self.benefits = SqlAlchemyBenefitRepository(connection, clock)
-        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(connection, clock)
-        self.webhook_events = SqlAlchemyWebhookEventRepository(connection, clock)
-        self.webhook_deliveries = SqlAlchemyWebhookDeliveryRepository(connection, clock)
+        # A read-only unit of work reads cached statements directly through the driver.
+        shared: dict[str, Any] = {
+            "connection": connection,
+            "clock": clock,
+            "direct_reads": read_only,
+        }
+        self.users = SqlAlchemyUserRepository(**shared)
+        self.organizations = SqlAlchemyOrganizationRepository(**shared)
+        self.memberships = SqlAlchemyMembershipRepository(**shared)
+        self.personal_access_tokens = SqlAlchemyPersonalAccessTokenRepository(**shared)
+        self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(**shared)
+        self.discounts = SqlAlchemyDiscountRepository(**shared)
+        self.files = SqlAlchemyFileRepository(**shared)
+        self.products = SqlAlchemyProductRepository(**shared)
+        self.benefits = SqlAlchemyBenefitRepository(**shared)
+        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(**shared)
+        self.webhook_events = SqlAlchemyWebhookEventRepository(**shared)
+        self.webhook_deliveries = SqlAlchemyWebhookDeliveryRepository(**shared)
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool

@@ -331,6 +331,108 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
         assert len(statements) == 4, statements
 
 
+async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnection) -> None:
+    """Read-only units of work run cached statements on the driver's connection (DirectRead):
+    the same products, prices, benefits, media and organizations as SQLAlchemy's execution,
+    with every statement still seen by engine listeners."""
+    from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+    from adapters.sqlalchemy.repositories.organizations import SqlAlchemyOrganizationRepository
+    from adapters.sqlalchemy.repositories.products import SqlAlchemyProductRepository
+    from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+    from application.organizations.sorting import OrganizationSortProperty
+    from tests.harness import SharedConnectionSource
+
+    clock = FrozenClock()
+    queue = RecordingJobQueue()
+    adapter = Adapter(
+        "sqlalchemy",
+        SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue),
+        clock,
+        queue,
+    )
+    async with adapter.uows.write() as uow:
+        organization, subject = await _tenant(uow, adapter)
+        benefit = Benefit(
+            organization_id=organization.id,
+            type="license_keys",
+            description="Key",
+            properties={"prefix": "K", "limit_usage": 3},
+            metadata={"tier": "pro"},
+        )
+        await uow.benefits.create(benefit)
+        image = File(
+            organization_id=organization.id,
+            name="cover.png",
+            mime_type="image/png",
+            size=10,
+            service=FileService.product_media,
+            path=f"public/{organization.id}/cover.png",
+            upload_state=UploadState.uploaded,
+        )
+        await uow.files.create(image)
+        units = UnitBasedPrice(
+            product_id=uuid.uuid4(),
+            tier_type=TierType.graduated,
+            tiers=[UnitTier(10, Decimal("12.5")), UnitTier(None, Decimal("9.75"))],
+        )
+        for i, price in enumerate([_fixed(100), units]):
+            product = await _product(
+                uow, adapter, organization, price, name=f"p{i}", metadata={"n": i}
+            )
+            await uow.products.set_benefits(product, [benefit.id])
+            await uow.products.set_medias(product, [image.id])
+        await uow.commit()
+
+    seen: list[Any] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(cursor)
+
+    event.listen(connection.sync_engine, "before_cursor_execute", record)
+    try:
+        loaded = []
+        for direct in (True, False):
+            products = SqlAlchemyProductRepository(connection, clock, direct_reads=direct)
+            organizations = SqlAlchemyOrganizationRepository(connection, clock, direct_reads=direct)
+            page = await products.list_readable(
+                subject,
+                filters=ProductFilters(),
+                pagination=_page(),
+                sorting=[Sorting(P.created_at, descending=True)],
+            )
+            listed = await organizations.list_readable(
+                subject,
+                pagination=_page(),
+                sorting=[Sorting(OrganizationSortProperty.created_at)],
+            )
+            one = await products.get_readable(subject, page.items[0].id)
+            loaded.append((page, listed, one))
+            if direct:
+                # Five statements, none through a SQLAlchemy cursor.
+                assert seen == [None] * len(seen) and len(seen) >= 5, seen
+    finally:
+        event.remove(connection.sync_engine, "before_cursor_execute", record)
+    assert loaded[0] == loaded[1]
+    page = loaded[0][0]
+    assert [p.name for p in page.items] == ["p1", "p0"]
+    assert all(p.benefits == [benefit] and p.medias == [image] for p in page.items)
+    assert page.items[0].prices[0] == units
+
+
+async def test_a_failed_direct_read_raises_sqlalchemys_error(connection: AsyncConnection) -> None:
+    """What the driver refuses is run again through SQLAlchemy, so that callers (and the API's
+    error handlers) see SQLAlchemy's wrapped errors, never the driver's own."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from adapters.memory.fakes import FrozenClock
+    from adapters.sqlalchemy.repositories.products import SqlAlchemyProductRepository
+
+    products = SqlAlchemyProductRepository(connection, FrozenClock(), direct_reads=True)
+    subject = AuthSubject.organization(uuid.uuid4(), MERCHANT_SCOPES)
+    with pytest.raises(SQLAlchemyError):
+        await products.get_readable(subject, "not-a-uuid")  # type: ignore[arg-type]
+
+
 async def test_summaries_name_live_products_of_any_organization(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
         organization, _ = await _tenant(uow, adapter)

@@ -26,8 +26,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from application.kit.errors import ResourceNotFound, ValidationFailed
 from application.kit.pagination import Page, PaginationParams
@@ -60,13 +62,95 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
     return None
 
 
+# Statements built by `RepositoryBase.cached` (kept for the life of the process, so their ids
+# stay theirs), and those among them compiled for direct reads (None: not eligible).
+_CACHED_STATEMENTS: set[int] = set()
+_DIRECT_READS: dict[int, DirectRead | None] = {}
+
+
+class DirectRead:
+    """A cached SELECT compiled once, run on the driver's connection without SQLAlchemy's
+    execution layer.
+
+    SQLAlchemy stays the statement builder and compiler; what is skipped per call is its
+    execution context, result wrapping and the greenlet hop, which cost more than the
+    database's own work for a small indexed read. The parameters and rows are processed with
+    the same bind and result processors SQLAlchemy would apply, and engine listeners of
+    `before_cursor_execute` / `after_cursor_execute` still see each statement (with no cursor
+    or execution context). Used by read-only units of work only: their connections are in
+    autocommit, so there is no pending transaction that SQLAlchemy would have begun first.
+    """
+
+    __slots__ = ("bind_processors", "compiled", "positions", "result_processors", "sql")
+
+    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.positions = list(compiled.positiontup or [])
+        processors = compiled._bind_processors
+        self.bind_processors = [
+            (index, processors[name])
+            for index, name in enumerate(self.positions)
+            if name in processors
+        ]
+        self.result_processors = [
+            (column.keyname, processor)
+            for column in compiled._result_columns
+            if (processor := column.type._cached_result_processor(dialect, None)) is not None
+        ]
+
+    @classmethod
+    def compile(cls, statement: Executable, dialect: Dialect) -> DirectRead | None:
+        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        if not isinstance(compiled, SQLCompiler) or not compiled.positional:
+            return None
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            return None  # IN-list expansion happens per call: leave it to SQLAlchemy.
+        return cls(compiled, dialect)
+
+    async def fetch(
+        self, connection: AsyncConnection, params: Mapping[str, Any] | None
+    ) -> Sequence[Mapping[str, Any]] | None:
+        """The rows, or None if the driver failed (see `RepositoryBase.rows`)."""
+        values = self.compiled.construct_params(params)
+        arguments = [values[name] for name in self.positions]
+        for index, process in self.bind_processors:
+            arguments[index] = process(arguments[index])  # type: ignore[operator]
+        sync = connection.sync_connection
+        assert sync is not None
+        driver = sync.connection.driver_connection
+        listened = sync._has_events or sync.engine._has_events
+        if listened:
+            sync.dispatch.before_cursor_execute(sync, None, self.sql, arguments, None, False)
+        try:
+            records = await driver.fetch(self.sql, *arguments)  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - answered by running the statement through SQLAlchemy
+            # The caller runs the read again through SQLAlchemy, which raises its own wrapped
+            # errors (those the API maps, such as "database unavailable") and invalidates the
+            # pooled connection if the database went away. Only reads take this path.
+            return None
+        if listened:
+            sync.dispatch.after_cursor_execute(sync, None, self.sql, arguments, None, False)
+        if not self.result_processors:
+            return records  # type: ignore[no-any-return]
+        rows = [dict(record.items()) for record in records]
+        for row in rows:
+            for key, process in self.result_processors:
+                row[key] = process(row[key])
+        return rows
+
+
 class RepositoryBase(Generic[E]):
     table: ClassVar[Table]
     entity: ClassVar[type[Entity]]
 
-    def __init__(self, connection: AsyncConnection, clock: Clock) -> None:
+    def __init__(
+        self, connection: AsyncConnection, clock: Clock, *, direct_reads: bool = False
+    ) -> None:
         self.connection = connection
         self.clock = clock
+        # Set by read-only units of work (see DirectRead).
+        self.direct_reads = direct_reads
 
     @classmethod
     def from_connection(cls, connection: AsyncConnection, clock: Clock) -> Self:
@@ -99,7 +183,28 @@ class RepositoryBase(Generic[E]):
         statement = cache.get(key)
         if statement is None:
             statement = cache[key] = build()
+            _CACHED_STATEMENTS.add(id(statement))
         return statement
+
+    async def rows(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Mapping[str, Any]]:
+        """The rows of a SELECT, as mappings from column names to values.
+
+        A statement built by `cached` is read directly through the driver when the unit of
+        work only reads (see DirectRead); anything else goes through SQLAlchemy.
+        """
+        key = id(statement)
+        if self.direct_reads and key in _CACHED_STATEMENTS:
+            if key not in _DIRECT_READS:
+                _DIRECT_READS[key] = DirectRead.compile(statement, self.connection.dialect)
+            direct = _DIRECT_READS[key]
+            if direct is not None:
+                rows = await direct.fetch(self.connection, params)
+                if rows is not None:
+                    return rows
+        result = await self.connection.execute(statement, params)
+        return result.mappings().all()  # type: ignore[return-value]
 
     async def get_one(self, statement: Select[Any]) -> E:
         result = await self.get_one_or_none(statement)
@@ -110,14 +215,13 @@ class RepositoryBase(Generic[E]):
     async def get_one_or_none(
         self, statement: Select[Any], params: Mapping[str, Any] | None = None
     ) -> E | None:
-        row = (await self.connection.execute(statement, params)).mappings().first()
-        return None if row is None else self.to_entity(row)
+        rows = await self.rows(statement, params)
+        return self.to_entity(rows[0]) if rows else None
 
     async def get_all(
         self, statement: Select[Any], params: Mapping[str, Any] | None = None
     ) -> list[E]:
-        rows = (await self.connection.execute(statement, params)).mappings().all()
-        return [self.to_entity(row) for row in rows]
+        return [self.to_entity(row) for row in await self.rows(statement, params)]
 
     async def get_by_id(self, id: uuid.UUID) -> E | None:
         return await self.get_one_or_none(self.get_base_statement().where(self.table.c.id == id))
@@ -152,7 +256,7 @@ class RepositoryBase(Generic[E]):
             paged_statement = self.cached(("paged", cache_key), paged)
             count_statement = self.cached(("counted", cache_key), counted)
         values = {**(params or {}), "_limit": pagination.limit, "_offset": pagination.offset}
-        rows = (await self.connection.execute(paged_statement, values)).mappings().all()
+        rows = await self.rows(paged_statement, values)
         if rows:
             count = int(rows[0]["_total_count"])
         elif pagination.page > 1:

@@ -279,9 +279,9 @@ class SqlAlchemyProductRepository(
                 .order_by(product_benefits.c.product_id, product_benefits.c.position)
             ),
         )
-        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
         by_product: dict[uuid.UUID, list[Benefit]] = {p.id: [] for p in items}
-        for row in rows.mappings():
+        for row in rows:
             by_product[row["granted_by"]].append(benefit_entity(row))
         for product in items:
             product.benefits = by_product[product.id]
@@ -300,9 +300,9 @@ class SqlAlchemyProductRepository(
                 .order_by(product_medias.c.product_id, product_medias.c.position)
             ),
         )
-        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
         by_product: dict[uuid.UUID, list[File]] = {p.id: [] for p in items}
-        for row in rows.mappings():
+        for row in rows:
             by_product[row["shown_by"]].append(file_entity(row))
         for product in items:
             product.medias = by_product[product.id]
@@ -325,9 +325,9 @@ class SqlAlchemyProductRepository(
                 .order_by(product_prices.c.created_at, product_prices.c.id)
             ),
         )
-        rows = await self.connection.execute(statement, {"product_ids": [p.id for p in items]})
+        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
         by_product: dict[uuid.UUID, list[Price]] = {p.id: [] for p in items}
-        for row in rows.mappings():
+        for row in rows:
             by_product[row["product_id"]].append(price_entity(row))
         for product in items:
             product.prices = by_product[product.id]
