@@ -262,6 +262,21 @@ async def test_tenants_see_only_their_own(adapter: Adapter) -> None:
         assert await uow.products.get_readable(as_org, other.id) is None
 
 
+async def _cover(uow: UnitOfWork, organization: Organization) -> File:
+    """An uploaded product image of `organization`."""
+    image = File(
+        organization_id=organization.id,
+        name="cover.png",
+        mime_type="image/png",
+        size=10,
+        service=FileService.product_media,
+        path=f"public/{organization.id}/cover.png",
+        upload_state=UploadState.uploaded,
+    )
+    await uow.files.create(image)
+    return image
+
+
 @contextmanager
 def _counting(connection: AsyncConnection) -> Iterator[list[str]]:
     statements: list[str] = []
@@ -300,16 +315,7 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
         ]
         for benefit in benefits:
             await uow.benefits.create(benefit)
-        image = File(
-            organization_id=organization.id,
-            name="cover.png",
-            mime_type="image/png",
-            size=10,
-            service=FileService.product_media,
-            path=f"public/{organization.id}/cover.png",
-            upload_state=UploadState.uploaded,
-        )
-        await uow.files.create(image)
+        image = await _cover(uow, organization)
         for i in range(count):
             product = await _product(uow, adapter, organization, _fixed(100 + i), name=f"p{i}")
             # Two prices each (one archived), so that the second statement loads many rows.
@@ -360,16 +366,7 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
             metadata={"tier": "pro"},
         )
         await uow.benefits.create(benefit)
-        image = File(
-            organization_id=organization.id,
-            name="cover.png",
-            mime_type="image/png",
-            size=10,
-            service=FileService.product_media,
-            path=f"public/{organization.id}/cover.png",
-            upload_state=UploadState.uploaded,
-        )
-        await uow.files.create(image)
+        image = await _cover(uow, organization)
         units = UnitBasedPrice(
             product_id=uuid.uuid4(),
             tier_type=TierType.graduated,
