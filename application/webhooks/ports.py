@@ -116,10 +116,15 @@ class AddressResolver(Protocol):
 
 
 class WebhookSender(Protocol):
-    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptOutcome:
+    async def send(
+        self, url: str, headers: Mapping[str, str], body: bytes, *, address: str | None = None
+    ) -> AttemptOutcome:
         """POST `body` once; never raises for network trouble (the outcome says what happened).
 
         Adapters keep a timeout, follow no redirect, and keep at most 2 KiB of the response.
+        With `address`, a new connection goes to that IP address (the one the URL guard just
+        checked) instead of resolving the URL's host again; the request still names the host
+        (Host header, TLS server name and certificate check).
         """
         ...
 

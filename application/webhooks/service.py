@@ -110,6 +110,17 @@ class UrlGuard:
         self.allow_loopback = allow_loopback
 
     async def refusal(self, url: str) -> str | None:
+        refused, _ = await self.vet(url)
+        return refused
+
+    async def vet(self, url: str) -> tuple[str | None, list[str]]:
+        """Why `url` is refused (None if it is not), and the addresses its host resolved to."""
+        refused = await self._check(url)
+        if isinstance(refused, list):
+            return None, refused
+        return refused, []
+
+    async def _check(self, url: str) -> str | list[str]:
         try:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
@@ -137,7 +148,7 @@ class UrlGuard:
             reason = address_refusal(address, allow_loopback=self.allow_loopback)
             if reason is not None:
                 return f"{host} resolves to {address}: {reason}"
-        return None
+        return list(addresses)
 
 
 def _envelope(event_type: str, at: str, api_version: str, data: Any) -> dict[str, Any]:
@@ -446,7 +457,9 @@ class WebhookDeliverer:
             await uow.webhook_events.update(event)
 
     async def _attempt(self, event: WebhookEvent, endpoint: WebhookEndpoint) -> AttemptOutcome:
-        refusal = await self.guard.refusal(endpoint.url)
+        # The connection goes to an address checked here: resolving the host again when
+        # connecting would let a DNS answer that changed in between reach inside the network.
+        refusal, addresses = await self.guard.vet(endpoint.url)
         if refusal is not None:
             return AttemptOutcome(http_code=None, response=f"Not sent: {refusal}")
         assert event.payload is not None
@@ -458,7 +471,7 @@ class WebhookDeliverer:
             **signature_headers(endpoint.secret, str(event.id), timestamp, body),
         }
         started = time.monotonic()
-        outcome = await self.sender.send(endpoint.url, headers, body)
+        outcome = await self.sender.send(endpoint.url, headers, body, address=addresses[0])
         if not outcome.duration_ms:
             duration = int((time.monotonic() - started) * 1000)
             outcome = AttemptOutcome(

@@ -26,6 +26,20 @@ async def test_a_2xx_with_its_excerpt_and_the_request_as_sent() -> None:
     assert request.body == b'{"a":1}' and request.headers["webhook-id"] == "abc"
 
 
+async def test_a_pinned_address_is_where_the_connection_goes() -> None:
+    """With `address`, the host is not resolved again: a name that resolves nowhere (.invalid)
+    still reaches the receiver at the address given, and the request still names the host."""
+    with Receiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        url = f"http://receiver.invalid:{port}/hook"
+        outcome = await HttpxWebhookSender().send(url, {}, b"{}", address="127.0.0.1")
+        unpinned = await HttpxWebhookSender().send(url, {}, b"{}")
+        (request,) = receiver.requests()
+    assert outcome.succeeded, outcome.response
+    assert request.headers["host"] == f"receiver.invalid:{port}"
+    assert unpinned.http_code is None  # Resolving the name itself fails.
+
+
 async def test_redirects_are_failures_not_followed() -> None:
     with Receiver() as receiver:
         receiver.respond = lambda r: (302, {"Location": "http://169.254.169.254/"}, b"")

@@ -83,9 +83,13 @@ class ScriptedSender:
     def __init__(self, *outcomes: AttemptOutcome) -> None:
         self.outcomes = list(outcomes) or [AttemptOutcome(200, "ok")]
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.addresses: list[str | None] = []
 
-    async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptOutcome:
+    async def send(
+        self, url: str, headers: Mapping[str, str], body: bytes, *, address: str | None = None
+    ) -> AttemptOutcome:
         self.requests.append((url, dict(headers), body))
+        self.addresses.append(address)
         return self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]
 
 
@@ -613,6 +617,21 @@ async def test_dns_checked_at_send_time(harness: Harness, world: World) -> None:
         )
     ((delivery, _),) = page.items
     assert delivery.http_code is None and "169.254.169.254" in (delivery.response or "")
+
+
+async def test_the_connection_goes_to_the_address_checked_at_send_time(
+    harness: Harness, world: World
+) -> None:
+    """The sender is told which checked address to connect to: it does not resolve the host a
+    second time, when the answer could have changed to an inside address."""
+    tenant = await harness.tenant()
+    world.resolver.hosts["hooks.example.com"] = ["93.184.216.34"]
+    endpoint = await world.endpoint(tenant, url="https://hooks.example.com/in")
+    world.resolver.hosts["hooks.example.com"] = ["93.184.216.35"]
+    await world.emit(tenant)
+    assert await world.deliverer.deliver(endpoint.id) == 1
+    assert [url for url, _, _ in world.sender.requests] == ["https://hooks.example.com/in"]
+    assert world.sender.addresses == ["93.184.216.35"]
 
 
 async def test_redeliver_and_archive(harness: Harness, world: World) -> None:
