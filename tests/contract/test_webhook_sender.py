@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,82 @@ async def test_resolver() -> None:
     assert "127.0.0.1" in await resolver.resolve("localhost")
     with pytest.raises((LookupError, OSError)):
         await resolver.resolve("no-such-host.invalid")
+
+
+def _certificate(directory: Path, host: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `host`, and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_a_pinned_https_send_still_checks_the_hosts_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TLS the pinned connection still names the host: the server sees it as the server
+    name, and a certificate for another name is refused."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert, key = _certificate(tmp_path, "hooks.test")
+    server_names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: server_names.append(name)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    # The sender's TLS context trusts what SSL_CERT_FILE names, as httpx's does.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        sender = HttpxWebhookSender(timeout=5)
+        good = await sender.send(f"https://hooks.test:{port}/in", {}, b"{}", address="127.0.0.1")
+        wrong = await sender.send(f"https://other.test:{port}/in", {}, b"{}", address="127.0.0.1")
+        await sender.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (good.http_code, good.response) == (200, "ok")
+    assert wrong.http_code is None and "certificate" in (wrong.response or "").lower()
+    assert server_names[:2] == ["hooks.test", "other.test"]
