@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,6 +58,13 @@ class Tenant:
     def headers(self, kind: str) -> dict[str, str]:
         token = self.personal_token if kind == "user" else self.organization_token
         return {"Authorization": f"Bearer {token}"}
+
+    def body(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`body` as a token of `kind` sends it: a user token names the organization (unless the
+        body already does); an organization token writes to its own."""
+        if kind == "user" and "organization_id" not in body:
+            return {**body, "organization_id": str(self.organization.id)}
+        return body
 
 
 @dataclass

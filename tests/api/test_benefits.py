@@ -38,12 +38,6 @@ METER_CREDIT = {
 }
 
 
-def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    if kind == "user" and "organization_id" not in body:
-        return {**body, "organization_id": str(tenant.organization.id)}
-    return body
-
-
 def _loads(body: dict[str, Any]) -> Any:
     """The official client loads the response into the model of its type."""
     return deserialize(body, SdkBenefit)
@@ -53,7 +47,7 @@ async def _create(
     client: httpx.AsyncClient, tenant: Tenant, kind: str, body: dict[str, Any] = CUSTOM
 ) -> dict[str, Any]:
     response = await client.post(
-        "/v1/benefits/", json=_with_org(tenant, kind, body), headers=tenant.headers(kind)
+        "/v1/benefits/", json=tenant.body(kind, body), headers=tenant.headers(kind)
     )
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
@@ -124,7 +118,7 @@ class TestAuthentication:
             await client.get(f"/v1/benefits/{some}", headers=headers),
             await client.get(f"/v1/benefits/{some}/grants", headers=headers),
             await client.post(
-                "/v1/benefits/", json=_with_org(tenant, subject_kind, CUSTOM), headers=headers
+                "/v1/benefits/", json=tenant.body(subject_kind, CUSTOM), headers=headers
             ),
             await client.patch(f"/v1/benefits/{some}", json=CUSTOM, headers=headers),
             await client.delete(f"/v1/benefits/{some}", headers=headers),
@@ -260,7 +254,7 @@ class TestCreate:
             }
             response = await client.post(
                 "/v1/benefits/",
-                json=_with_org(tenant, subject_kind, body),
+                json=tenant.body(subject_kind, body),
                 headers=tenant.headers(subject_kind),
             )
             assert response.status_code == 404, response.text
@@ -336,7 +330,7 @@ class TestCreate:
         tenant = await seeder.tenant()
         response = await client.post(
             "/v1/benefits/",
-            json=_with_org(tenant, subject_kind, body),
+            json=tenant.body(subject_kind, body),
             headers=tenant.headers(subject_kind),
         )
         assert _error_loc(response) == loc
@@ -362,7 +356,7 @@ class TestCreate:
             body = {"type": "downloadables", "description": "Files", "properties": properties}
             response = await client.post(
                 "/v1/benefits/",
-                json=_with_org(tenant, subject_kind, body),
+                json=tenant.body(subject_kind, body),
                 headers=tenant.headers(subject_kind),
             )
             assert _error_loc(response) == loc, properties

@@ -49,13 +49,6 @@ def _base(body: dict[str, Any]) -> dict[str, Any]:
     return {} if body.get("type") == "fixed" else PERCENTAGE
 
 
-def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    # A user token names the organization; an organization token writes to its own.
-    if kind == "user" and "organization_id" not in body:
-        return {**body, "organization_id": str(tenant.organization.id)}
-    return body
-
-
 async def _product(client: httpx.AsyncClient, tenant: Tenant) -> str:
     response = await client.post(
         "/v1/products/",
@@ -75,7 +68,7 @@ async def _create(
 ) -> dict[str, Any]:
     response = await client.post(
         "/v1/discounts/",
-        json=_with_org(tenant, kind, {**_base(body), **body}),
+        json=tenant.body(kind, {**_base(body), **body}),
         headers=tenant.headers(kind),
     )
     assert response.status_code == 201, response.text
@@ -122,7 +115,7 @@ class TestAuthentication:
         headers = tenant.headers(subject_kind)
         listed = await client.get("/v1/discounts/", headers=headers)
         created = await client.post(
-            "/v1/discounts/", json=_with_org(tenant, subject_kind, PERCENTAGE), headers=headers
+            "/v1/discounts/", json=tenant.body(subject_kind, PERCENTAGE), headers=headers
         )
         for response in (listed, created):
             assert response.status_code == 403
@@ -146,7 +139,7 @@ class TestAuthentication:
         before = await _state(client, tenant)
         assert (await client.patch(path, json={"name": "x"}, headers=headers)).status_code == 403
         assert (await client.delete(path, headers=headers)).status_code == 403
-        body = _with_org(tenant, subject_kind, PERCENTAGE)
+        body = tenant.body(subject_kind, PERCENTAGE)
         assert (await client.post("/v1/discounts/", json=body, headers=headers)).status_code == 403
         assert await _state(client, tenant) == before
 
@@ -283,7 +276,7 @@ class TestCreate:
         before = await _state(client, tenant)
         response = await client.post(
             "/v1/discounts/",
-            json=_with_org(tenant, subject_kind, {**PERCENTAGE, "code": "spring"}),
+            json=tenant.body(subject_kind, {**PERCENTAGE, "code": "spring"}),
             headers=tenant.headers(subject_kind),
         )
         assert _error_loc(response) == ["body", "code"]
@@ -352,7 +345,7 @@ class TestCreate:
         payload = {**_base(body), **body}
         response = await client.post(
             "/v1/discounts/",
-            json=_with_org(tenant, subject_kind, payload),
+            json=tenant.body(subject_kind, payload),
             headers=tenant.headers(subject_kind),
         )
         assert _error_loc(response)[: len(loc)] == loc

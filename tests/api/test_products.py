@@ -40,18 +40,12 @@ def _loads(body: dict[str, Any]) -> None:
     deserialize(body, SdkProduct)
 
 
-def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    if kind == "user" and "organization_id" not in body:
-        return {**body, "organization_id": str(tenant.organization.id)}
-    return body
-
-
 async def _create(
     client: httpx.AsyncClient, tenant: Tenant, kind: str, **body: Any
 ) -> dict[str, Any]:
     response = await client.post(
         "/v1/products/",
-        json=_with_org(tenant, kind, {**PRODUCT, **body}),
+        json=tenant.body(kind, {**PRODUCT, **body}),
         headers=tenant.headers(kind),
     )
     assert response.status_code == 201, response.text
@@ -99,7 +93,7 @@ class TestAuthentication:
             await client.get("/v1/products/", headers=headers),
             await client.get(f"/v1/products/{some}", headers=headers),
             await client.post(
-                "/v1/products/", json=_with_org(tenant, subject_kind, PRODUCT), headers=headers
+                "/v1/products/", json=tenant.body(subject_kind, PRODUCT), headers=headers
             ),
             await client.patch(f"/v1/products/{some}", json={"name": "x"}, headers=headers),
         ]
@@ -124,7 +118,7 @@ class TestAuthentication:
         assert (await client.get(path, headers=headers)).status_code == 200
         before = await _state(client, tenant)
         assert (await client.patch(path, json={"name": "x"}, headers=headers)).status_code == 403
-        body = _with_org(tenant, subject_kind, PRODUCT)
+        body = tenant.body(subject_kind, PRODUCT)
         assert (await client.post("/v1/products/", json=body, headers=headers)).status_code == 403
         assert await _state(client, tenant) == before
 
@@ -434,7 +428,7 @@ class TestCreate:
         before = await _state(client, tenant)
         response = await client.post(
             "/v1/products/",
-            json=_with_org(tenant, subject_kind, {**PRODUCT, **body}),
+            json=tenant.body(subject_kind, {**PRODUCT, **body}),
             headers=tenant.headers(subject_kind),
         )
         assert _error_loc(response)[: len(loc)] == loc
@@ -850,7 +844,7 @@ class TestMedia:
         existing = await _create(client, tenant, subject_kind, medias=[str(media.id)])
         before = await _state(client, tenant)
         for smuggled in (theirs.id, gone.id, uuid.uuid4()):
-            body = _with_org(tenant, subject_kind, {**PRODUCT, "medias": [str(smuggled)]})
+            body = tenant.body(subject_kind, {**PRODUCT, "medias": [str(smuggled)]})
             response = await client.post("/v1/products/", json=body, headers=headers)
             assert response.status_code == 404, response.text
             response = await client.patch(
@@ -862,7 +856,7 @@ class TestMedia:
             ([downloadable.id], 0),
             ([media.id, pending.id], 1),
         ):
-            body = _with_org(tenant, subject_kind, {**PRODUCT, "medias": [str(m) for m in medias]})
+            body = tenant.body(subject_kind, {**PRODUCT, "medias": [str(m) for m in medias]})
             response = await client.post("/v1/products/", json=body, headers=headers)
             assert _error_loc(response) == ["body", "medias", index]
         assert await _state(client, tenant) == before

@@ -61,18 +61,12 @@ def receiver() -> Iterator[Receiver]:
         yield receiver
 
 
-def _with_org(tenant: Tenant, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    if kind == "user" and "organization_id" not in body:
-        return {**body, "organization_id": str(tenant.organization.id)}
-    return body
-
-
 async def _create(
     client: httpx.AsyncClient, tenant: Tenant, kind: str, **body: Any
 ) -> dict[str, Any]:
     fields = {"url": PUBLIC_URL, "format": "raw", "events": ["product.updated"], **body}
     response = await client.post(
-        ENDPOINTS, json=_with_org(tenant, kind, fields), headers=tenant.headers(kind)
+        ENDPOINTS, json=tenant.body(kind, fields), headers=tenant.headers(kind)
     )
     assert response.status_code == 201, response.text
     deserialize(response.json(), WebhookEndpoint)
@@ -137,8 +131,8 @@ class TestAuthentication:
     ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.products_read, Scope.products_write])
         headers = tenant.headers(subject_kind)
-        body = _with_org(
-            tenant, subject_kind, {"url": PUBLIC_URL, "format": "raw", "events": ["order.paid"]}
+        body = tenant.body(
+            subject_kind, {"url": PUBLIC_URL, "format": "raw", "events": ["order.paid"]}
         )
         for response in (
             await client.get(ENDPOINTS, headers=headers),
@@ -260,7 +254,7 @@ class TestEndpoints:
         fields = {k: v for k, v in fields.items() if v is not None}
         response = await client.post(
             ENDPOINTS,
-            json=_with_org(tenant, subject_kind, fields),
+            json=tenant.body(subject_kind, fields),
             headers=tenant.headers(subject_kind),
         )
         assert _error_loc(response) == loc
@@ -555,8 +549,7 @@ class TestDeliveries:
         assert renamed.status_code == 200, renamed.text
         discount = await client.post(
             "/v1/discounts/",
-            json=_with_org(
-                tenant,
+            json=tenant.body(
                 subject_kind,
                 {"name": "Ten", "type": "percentage", "basis_points": 1000, "duration": "once"},
             ),
@@ -595,8 +588,7 @@ class TestDeliveries:
         headers = tenant.headers(subject_kind)
         created = await client.post(
             "/v1/benefits/",
-            json=_with_org(
-                tenant,
+            json=tenant.body(
                 subject_kind,
                 {"type": "license_keys", "description": "Key", "properties": {"prefix": "K"}},
             ),
