@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -9,7 +10,12 @@ from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.memory.store import MemoryStore
 from adapters.memory.uow import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
-from application.uow import UnitOfWorkFactory
+from application.auth import MERCHANT_SCOPES, AuthSubject
+from application.ports import Clock
+from application.uow import UnitOfWork, UnitOfWorkFactory
+from domain.membership import MemberRole, Membership
+from domain.organization import Organization
+from domain.user import User
 from tests.harness import SharedConnectionSource
 
 
@@ -36,3 +42,17 @@ def adapter(request: pytest.FixtureRequest) -> Adapter:
     connection: AsyncConnection = request.getfixturevalue("connection")
     uows = SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue)
     return Adapter("sqlalchemy", uows, clock, queue)
+
+
+async def owned_organization(uow: UnitOfWork, clock: Clock) -> tuple[Organization, AuthSubject]:
+    """A new organization with an owner; returns it and the owner as a subject."""
+    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
+    await uow.users.create(owner)
+    organization = Organization.create(
+        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=clock.now()
+    )
+    await uow.organizations.create(organization)
+    await uow.memberships.create(
+        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
+    )
+    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)

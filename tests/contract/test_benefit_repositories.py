@@ -16,26 +16,11 @@ from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from application.uow import UnitOfWork
 from domain.benefit import Benefit, BenefitVisibility
-from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 from domain.product import FixedPrice, Product
-from domain.user import User
-from tests.contract.conftest import Adapter
+from tests.contract.conftest import Adapter, owned_organization
 
 PAGE = PaginationParams(page=1, limit=100)
-
-
-async def _tenant(uow: UnitOfWork, adapter: Adapter) -> tuple[Organization, AuthSubject]:
-    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
-    await uow.users.create(owner)
-    organization = Organization.create(
-        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=adapter.clock.now()
-    )
-    await uow.organizations.create(organization)
-    await uow.memberships.create(
-        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
-    )
-    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
 
 
 async def _benefit(
@@ -71,7 +56,7 @@ async def _descriptions(
 
 async def test_round_trip(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         benefit = await _benefit(
             uow,
             adapter,
@@ -90,7 +75,7 @@ async def test_round_trip(adapter: Adapter) -> None:
 
 async def test_soft_deleted_benefits_are_hidden_but_kept(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         benefit = await _benefit(uow, adapter, organization)
         benefit.soft_delete(adapter.clock.now())
         await uow.benefits.update(benefit)
@@ -104,8 +89,8 @@ async def test_soft_deleted_benefits_are_hidden_but_kept(adapter: Adapter) -> No
 
 async def test_filters_sorting_and_tenancy(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
-        other, other_subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
+        other, other_subject = await owned_organization(uow, adapter.clock)
         a = await _benefit(uow, adapter, organization, description="Beta", metadata={"k": 1})
         b = await _benefit(uow, adapter, organization, description="Alpha_1", type="meter_credit")
         c = await _benefit(uow, adapter, organization, description="Gamma", metadata={"k": True})
@@ -149,7 +134,7 @@ async def test_filters_sorting_and_tenancy(adapter: Adapter) -> None:
 
 async def test_products_grant_benefits_in_order_and_lose_deleted_ones(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         first, second, third = [
             await _benefit(uow, adapter, organization, description=f"B{i}") for i in range(3)
         ]

@@ -16,28 +16,13 @@ from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting
 from application.uow import UnitOfWork
 from domain.discount import Discount, DiscountDuration, DiscountType
-from domain.membership import MemberRole, Membership
+from domain.membership import Membership
 from domain.organization import Organization
-from domain.user import User
-from tests.contract.conftest import Adapter
+from tests.contract.conftest import Adapter, owned_organization
 
 
 def _page(page: int = 1, limit: int = 10) -> PaginationParams:
     return PaginationParams(page=page, limit=limit)
-
-
-async def _tenant(uow: UnitOfWork, adapter: Adapter) -> tuple[Organization, AuthSubject]:
-    """An organization with an owner; returns it and the owner as a subject."""
-    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
-    await uow.users.create(owner)
-    organization = Organization.create(
-        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=adapter.clock.now()
-    )
-    await uow.organizations.create(organization)
-    await uow.memberships.create(
-        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
-    )
-    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
 
 
 async def _discount(
@@ -68,7 +53,7 @@ async def _names(
 
 async def test_a_discount_round_trips_whole(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         product = uuid.uuid4()
         now = adapter.clock.now()
         discount = await _discount(
@@ -103,7 +88,7 @@ async def test_a_discount_round_trips_whole(adapter: Adapter) -> None:
 
 async def test_update_persists_the_whole_entity(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         discount = await _discount(uow, adapter, organization, code="OLD")
         discount.product_ids = [uuid.uuid4()]
         await uow.discounts.update(discount, {"name": "new", "code": "NEW", "metadata": {"k": 1}})
@@ -120,7 +105,7 @@ async def test_update_persists_the_whole_entity(adapter: Adapter) -> None:
 
 async def test_sorting_by_every_property(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         now = adapter.clock.now()
         rows = [
             # name, code, redemptions, ends in days (None: never)
@@ -176,7 +161,7 @@ async def test_sorting_by_every_property(adapter: Adapter) -> None:
 
 async def test_ties_are_broken_by_id_so_pages_never_overlap(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         for _ in range(7):
             discount = Discount.create(
                 at=adapter.clock.now(),
@@ -202,7 +187,7 @@ async def test_ties_are_broken_by_id_so_pages_never_overlap(adapter: Adapter) ->
 
 async def test_soft_deleted_are_invisible_and_their_code_reusable(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         gone = await _discount(uow, adapter, organization, name="gone", code="REUSE")
         kept = await _discount(uow, adapter, organization, name="kept")
         gone.soft_delete(adapter.clock.now())
@@ -220,8 +205,8 @@ async def test_soft_deleted_are_invisible_and_their_code_reusable(adapter: Adapt
 
 async def test_codes_are_unique_per_organization_ignoring_case(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        acme, _ = await _tenant(uow, adapter)
-        globex, _ = await _tenant(uow, adapter)
+        acme, _ = await owned_organization(uow, adapter.clock)
+        globex, _ = await owned_organization(uow, adapter.clock)
         first = await _discount(uow, adapter, acme, code="Spring")
         # Codeless discounts never collide; another organization may hold the same code.
         await _discount(uow, adapter, acme)
@@ -246,8 +231,8 @@ async def test_codes_are_unique_per_organization_ignoring_case(adapter: Adapter)
 
 async def test_readability_across_tenants(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        acme, alice = await _tenant(uow, adapter)
-        globex, bob = await _tenant(uow, adapter)
+        acme, alice = await owned_organization(uow, adapter.clock)
+        globex, bob = await owned_organization(uow, adapter.clock)
         a = await _discount(uow, adapter, acme, name="a")
         b = await _discount(uow, adapter, globex, name="b")
         for subject in (alice, AuthSubject.organization(acme.id, MERCHANT_SCOPES)):
@@ -266,8 +251,8 @@ async def test_readability_across_tenants(adapter: Adapter) -> None:
 
 async def test_a_user_in_two_organizations_filters_by_organization(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        acme, alice = await _tenant(uow, adapter)
-        globex, _ = await _tenant(uow, adapter)
+        acme, alice = await owned_organization(uow, adapter.clock)
+        globex, _ = await owned_organization(uow, adapter.clock)
         assert alice.id is not None
         await uow.memberships.create(Membership(user_id=alice.id, organization_id=globex.id))
         await _discount(uow, adapter, acme, name="a")
@@ -280,7 +265,7 @@ async def test_a_user_in_two_organizations_filters_by_organization(adapter: Adap
 
 async def test_query_matches_name_or_code_literally_ignoring_case(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         await _discount(uow, adapter, organization, name="Summer Sale")
         await _discount(uow, adapter, organization, name="Winter", code="SUMMER24")
         await _discount(uow, adapter, organization, name="50% off")

@@ -22,7 +22,6 @@ from application.products.sorting import ProductSortProperty as P
 from application.uow import UnitOfWork
 from domain.benefit import Benefit
 from domain.file import File, FileService, UploadState
-from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 from domain.product import (
     CustomPrice,
@@ -37,25 +36,11 @@ from domain.product import (
     UnitTier,
     Visibility,
 )
-from domain.user import User
-from tests.contract.conftest import Adapter
+from tests.contract.conftest import Adapter, owned_organization
 
 
 def _page(page: int = 1, limit: int = 100) -> PaginationParams:
     return PaginationParams(page=page, limit=limit)
-
-
-async def _tenant(uow: UnitOfWork, adapter: Adapter) -> tuple[Organization, AuthSubject]:
-    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
-    await uow.users.create(owner)
-    organization = Organization.create(
-        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=adapter.clock.now()
-    )
-    await uow.organizations.create(organization)
-    await uow.memberships.create(
-        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
-    )
-    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
 
 
 async def _product(
@@ -93,7 +78,7 @@ async def _names(
 
 async def test_a_product_round_trips_with_every_price_kind(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         seats = SeatBasedPrice(
             product_id=uuid.uuid4(),
             currency="eur",
@@ -130,7 +115,7 @@ async def test_a_product_round_trips_with_every_price_kind(adapter: Adapter) -> 
 
 async def test_archived_prices_stay_loaded_but_flagged(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         product = await _product(uow, adapter, organization, _fixed(1000))
         first = product.prices[0]
         product.replace_prices([_fixed(2000)], adapter.clock.now())
@@ -152,7 +137,7 @@ async def test_archived_prices_stay_loaded_but_flagged(adapter: Adapter) -> None
 
 async def test_sorting(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         await _product(uow, adapter, organization, _fixed(3000), name="b")
         await _product(
             uow,
@@ -178,7 +163,7 @@ async def test_sorting(adapter: Adapter) -> None:
 
 async def test_pagination(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         for i in range(5):
             await _product(uow, adapter, organization, _fixed(100 * (i + 1)), name=f"p{i}")
         sorting = [Sorting(P.name)]
@@ -202,7 +187,7 @@ async def test_pagination(adapter: Adapter) -> None:
 
 async def test_filters(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         monthly = await _product(
             uow,
             adapter,
@@ -248,8 +233,8 @@ async def test_filters(adapter: Adapter) -> None:
 
 async def test_tenants_see_only_their_own(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        mine, me = await _tenant(uow, adapter)
-        theirs, them = await _tenant(uow, adapter)
+        mine, me = await owned_organization(uow, adapter.clock)
+        theirs, them = await owned_organization(uow, adapter.clock)
         own = await _product(uow, adapter, mine, name="mine")
         other = await _product(uow, adapter, theirs, name="theirs")
         assert await _names(uow, me) == ["mine"]
@@ -308,7 +293,7 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
         RecordingJobQueue(),
     )
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         benefits = [
             Benefit(organization_id=organization.id, type="custom", description=f"Perk {i}")
             for i in range(2)
@@ -357,7 +342,7 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
         queue,
     )
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         benefit = Benefit(
             organization_id=organization.id,
             type="license_keys",
@@ -432,8 +417,8 @@ async def test_a_failed_direct_read_raises_sqlalchemys_error(connection: AsyncCo
 
 async def test_summaries_name_live_products_of_any_organization(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, _ = await _tenant(uow, adapter)
-        other, _ = await _tenant(uow, adapter)
+        organization, _ = await owned_organization(uow, adapter.clock)
+        other, _ = await owned_organization(uow, adapter.clock)
         mine = await _product(uow, adapter, organization, name="Mine")
         theirs = await _product(uow, adapter, other, name="Theirs")
         gone = await _product(uow, adapter, organization, name="Gone")
@@ -447,7 +432,7 @@ async def test_summaries_name_live_products_of_any_organization(adapter: Adapter
 
 async def test_a_unit_based_price_round_trips_with_exact_rates(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         price = UnitBasedPrice(
             product_id=uuid.uuid4(),
             tier_type=TierType.graduated,
@@ -463,7 +448,7 @@ async def test_a_unit_based_price_round_trips_with_exact_rates(adapter: Adapter)
 
 async def test_media_keep_their_order_and_deleted_files_are_hidden(adapter: Adapter) -> None:
     async with adapter.uows.write() as uow:
-        organization, subject = await _tenant(uow, adapter)
+        organization, subject = await owned_organization(uow, adapter.clock)
         images = [
             File(
                 organization_id=organization.id,

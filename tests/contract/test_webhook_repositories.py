@@ -20,9 +20,7 @@ from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.pagination import PaginationParams
 from application.uow import UnitOfWork
 from application.webhooks.ports import DeliveryFilters
-from domain.membership import MemberRole, Membership
 from domain.organization import Organization
-from domain.user import User
 from domain.webhook import (
     EventStatus,
     WebhookDelivery,
@@ -31,23 +29,10 @@ from domain.webhook import (
     WebhookFormat,
     generate_secret,
 )
-from tests.contract.conftest import Adapter
+from tests.contract.conftest import Adapter, owned_organization
 
 ALL = PaginationParams(page=1, limit=100)
 LEASE = timedelta(seconds=30)
-
-
-async def _tenant(uow: UnitOfWork, clock: FrozenClock) -> tuple[Organization, AuthSubject]:
-    owner = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
-    await uow.users.create(owner)
-    organization = Organization.create(
-        name="Org", slug=f"org-{uuid.uuid4().hex[:10]}", at=clock.now()
-    )
-    await uow.organizations.create(organization)
-    await uow.memberships.create(
-        Membership(user_id=owner.id, organization_id=organization.id, role=MemberRole.owner)
-    )
-    return organization, AuthSubject.user(owner.id, MERCHANT_SCOPES)
 
 
 async def _endpoint(
@@ -90,8 +75,8 @@ def _event(clock: FrozenClock, endpoint: WebhookEndpoint, **fields: Any) -> Webh
 async def test_endpoints_round_trip_with_tenancy(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        mine, me = await _tenant(uow, clock)
-        theirs, them = await _tenant(uow, clock)
+        mine, me = await owned_organization(uow, clock)
+        theirs, them = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, mine, name="Main", events=["a.b", "product.updated"])
         other = await _endpoint(uow, clock, theirs)
         assert await uow.webhook_endpoints.get(endpoint.id) == endpoint
@@ -115,8 +100,8 @@ async def test_endpoints_round_trip_with_tenancy(adapter: Adapter) -> None:
 async def test_subscribed_endpoints(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        mine, _ = await _tenant(uow, clock)
-        theirs, _ = await _tenant(uow, clock)
+        mine, _ = await owned_organization(uow, clock)
+        theirs, _ = await owned_organization(uow, clock)
         wanted = await _endpoint(uow, clock, mine, events=["order.paid", "product.updated"])
         await _endpoint(uow, clock, mine, events=["order.paid"])
         await _endpoint(uow, clock, mine, enabled=False)
@@ -131,8 +116,8 @@ async def test_subscribed_endpoints(adapter: Adapter) -> None:
 async def test_events_are_added_once_and_read_by_tenant(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        mine, me = await _tenant(uow, clock)
-        _, them = await _tenant(uow, clock)
+        mine, me = await owned_organization(uow, clock)
+        _, them = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, mine)
         event = _event(clock, endpoint)
         assert await uow.webhook_events.add_new([event]) == [event]
@@ -152,7 +137,7 @@ async def test_events_are_added_once_and_read_by_tenant(adapter: Adapter) -> Non
 async def test_claims_follow_the_endpoint_order_and_leases(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        organization, _ = await _tenant(uow, clock)
+        organization, _ = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, organization)
         elsewhere = await _endpoint(uow, clock, organization)
         first, second = _event(clock, endpoint), _event(clock, endpoint)
@@ -181,7 +166,7 @@ async def test_claims_follow_the_endpoint_order_and_leases(adapter: Adapter) -> 
 async def test_not_due_or_finished_events_are_not_claimed(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        organization, _ = await _tenant(uow, clock)
+        organization, _ = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, organization)
         done = _event(clock, endpoint, status=EventStatus.succeeded, next_attempt_at=None)
         later = _event(clock, endpoint, next_attempt_at=clock.now() + timedelta(hours=1))
@@ -196,7 +181,7 @@ async def test_not_due_or_finished_events_are_not_claimed(adapter: Adapter) -> N
 async def test_dispatch_due_marks_what_it_queues(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        organization, _ = await _tenant(uow, clock)
+        organization, _ = await owned_organization(uow, clock)
         one = await _endpoint(uow, clock, organization)
         two = await _endpoint(uow, clock, organization)
         await uow.webhook_events.add_new(
@@ -219,7 +204,7 @@ async def test_dispatch_due_marks_what_it_queues(adapter: Adapter) -> None:
 async def test_archive_drops_old_finished_payloads(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        organization, _ = await _tenant(uow, clock)
+        organization, _ = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, organization)
         old = _event(clock, endpoint, status=EventStatus.succeeded, next_attempt_at=None)
         pending = _event(clock, endpoint)
@@ -236,8 +221,8 @@ async def test_archive_drops_old_finished_payloads(adapter: Adapter) -> None:
 async def test_delivery_log_filters_and_tenancy(adapter: Adapter) -> None:
     clock = adapter.clock
     async with adapter.uows.write() as uow:
-        mine, me = await _tenant(uow, clock)
-        theirs, them = await _tenant(uow, clock)
+        mine, me = await owned_organization(uow, clock)
+        theirs, them = await owned_organization(uow, clock)
         endpoint = await _endpoint(uow, clock, mine)
         other = await _endpoint(uow, clock, theirs)
         created = _event(clock, endpoint, type="product.created", payload='{"name":"Alpha"}')
@@ -286,7 +271,7 @@ async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> No
     clock = FrozenClock()
     uows = SqlAlchemyUnitOfWorkFactory(EngineConnectionSource(engine), clock, RecordingJobQueue())
     async with uows.write() as uow:
-        organization, subject = await _tenant(uow, clock)
+        organization, subject = await owned_organization(uow, clock)
         endpoints = [await _endpoint(uow, clock, organization) for _ in range(3)]
         events = [_event(clock, endpoint) for endpoint in endpoints for _ in range(5)]
         await uow.webhook_events.add_new(events)
