@@ -256,9 +256,15 @@ class DiscountService:
     async def _ensure_own_products(self, uow: UnitOfWork, discount: Discount) -> None:
         """Every product a discount is restricted to is a live product of its organization; any
         other id (unknown, or another tenant's) is not found."""
+        if not discount.product_ids:
+            return
+        own = {
+            product.id
+            for product in await uow.products.get_summaries(discount.product_ids)
+            if product.organization_id == discount.organization_id
+        }
         for product_id in discount.product_ids:
-            product = await uow.products.get(product_id)
-            if product is None or product.organization_id != discount.organization_id:
+            if product_id not in own:
                 raise ResourceNotFound(f"Product {product_id} not found.")
 
     async def _ensure_code_free(self, uow: UnitOfWork, discount: Discount) -> None:

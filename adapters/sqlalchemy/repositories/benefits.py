@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, delete, select, update
+from sqlalchemy import Select, String, Uuid, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
@@ -99,8 +100,9 @@ class SqlAlchemyBenefitRepository(
             return []
         statement = self.cached(
             "by_ids",
+            # One array parameter (= ANY): the statement is rendered once, not per list length.
             lambda: self.get_base_statement().where(
-                benefits.c.id.in_(bindparam("ids", expanding=True))
+                benefits.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
             ),
         )
         return await self.get_all(statement, {"ids": list(ids)})

@@ -355,11 +355,9 @@ class SqlAlchemyProductRepository(
             return []
         statement = self.cached(
             "summaries",
-            lambda: self.get_base_statement().where(
-                products.c.id.in_(bindparam("ids", expanding=True))
-            ),
+            lambda: self.get_base_statement().where(products.c.id == any_(_PRODUCT_IDS)),
         )
-        return await self.get_all(statement, {"ids": list(ids)})
+        return await self.get_all(statement, {"product_ids": list(ids)})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
         statement = self.cached(
