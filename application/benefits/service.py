@@ -16,7 +16,7 @@ from application.benefits.commands import BenefitCreate, BenefitUpdate
 from application.benefits.ports import BenefitFilters, BenefitStrategies, BenefitStrategy
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
-from application.kit.metadata import metadata_errors
+from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
@@ -28,12 +28,6 @@ from domain.errors import InvariantViolation
 
 BENEFIT_CREATED = "benefit.created"
 BENEFIT_UPDATED = "benefit.updated"
-
-
-def _check_metadata(metadata: dict[str, Any]) -> None:
-    errors = metadata_errors(metadata, ("body", "metadata"))
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _validate(benefit: Benefit) -> None:
@@ -85,7 +79,7 @@ class BenefitService:
     ) -> Benefit:
         strategy = self.strategy(command.type)
         organization = await target_organization(uow, subject, command.organization_id)
-        _check_metadata(command.metadata)
+        check_metadata(command.metadata)
         benefit = Benefit(
             created_at=self.clock.now(),
             organization_id=organization.id,
@@ -117,7 +111,7 @@ class BenefitService:
         if command.visibility is not None:
             benefit.visibility = command.visibility
         if command.metadata is not None:
-            _check_metadata(command.metadata)
+            check_metadata(command.metadata)
             benefit.metadata = dict(command.metadata)
         _validate(benefit)
         if command.properties is not None:

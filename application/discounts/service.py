@@ -15,7 +15,7 @@ from application.auth import AuthSubject
 from application.discounts.commands import DiscountCreate, DiscountUpdate
 from application.discounts.sorting import DiscountSortProperty
 from application.kit.errors import ResourceNotFound, ValidationFailed
-from application.kit.metadata import metadata_errors
+from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
@@ -45,12 +45,6 @@ def _invalid(
     error: InvariantViolation, command: DiscountCreate | DiscountUpdate
 ) -> ValidationFailed:
     return ValidationFailed.single(_loc(error.field, command.model_fields_set), error.message)
-
-
-def _check_metadata(metadata: dict[str, Any]) -> None:
-    errors = metadata_errors(metadata, ("body", "metadata"))
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _unique(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -154,7 +148,7 @@ def _update_changes(command: DiscountUpdate, discount: Discount) -> dict[str, An
             changes[name] = getattr(command, name)
     changes.update(_value_changes(command, discount))
     if command.metadata is not None:
-        _check_metadata(command.metadata)
+        check_metadata(command.metadata)
         changes["metadata"] = dict(command.metadata)
     if command.products is not None:
         changes["product_ids"] = _unique(command.products)
@@ -203,7 +197,7 @@ class DiscountService:
         organization = await target_organization(uow, subject, command.organization_id)
         discount_type = _type_of(command)
         value = _value_on_create(command, organization.default_presentment_currency)
-        _check_metadata(command.metadata)
+        check_metadata(command.metadata)
         try:
             discount = Discount.create(
                 at=self.clock.now(),

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
-from application.kit.errors import FieldError
+from application.kit.errors import FieldError, ValidationFailed
 
 MAX_KEYS = 50
 MAX_KEY_LENGTH = 40
@@ -39,3 +39,12 @@ def metadata_errors(metadata: dict[str, Any], loc: tuple[str | int, ...]) -> lis
                 FieldError((*loc, key), "Values must be strings, numbers or booleans.", input=value)
             )
     return errors
+
+
+def check_metadata(
+    metadata: dict[str, Any], loc: tuple[str | int, ...] = ("body", "metadata")
+) -> None:
+    """Raise a validation error listing every bound `metadata` breaks."""
+    errors = metadata_errors(metadata, loc)
+    if errors:
+        raise ValidationFailed(errors)

@@ -13,7 +13,7 @@ from typing import Any
 from application.auth import AuthSubject
 from application.files.usage import usable_files
 from application.kit.errors import ResourceNotFound, ValidationFailed
-from application.kit.metadata import metadata_errors
+from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
@@ -54,12 +54,6 @@ PRODUCT_UPDATED = "product.updated"
 
 METERS_LATER = "Metered prices arrive with meters; they are not supported yet."
 CUSTOM_FIELDS_LATER = "Custom fields are not supported yet; send an empty list."
-
-
-def _check_metadata(metadata: dict[str, Any]) -> None:
-    errors = metadata_errors(metadata, ("body", "metadata"))
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
@@ -140,7 +134,7 @@ class ProductService:
     ) -> Product:
         organization = await target_organization(uow, subject, command.organization_id)
         _refuse_later_features(command)
-        _check_metadata(command.metadata)
+        check_metadata(command.metadata)
         now = self.clock.now()
         recurring_count = command.recurring_interval_count
         if command.recurring_interval is not None and recurring_count is None:
@@ -200,7 +194,7 @@ class ProductService:
             if name in sent:
                 setattr(product, name, getattr(command, name))
         if command.metadata is not None:
-            _check_metadata(command.metadata)
+            check_metadata(command.metadata)
             product.metadata = dict(command.metadata)
         if command.prices is not None:
             requested: list[KeepPrice | Price] = [
