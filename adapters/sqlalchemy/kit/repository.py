@@ -63,9 +63,9 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
 
 
 # Statements built by `RepositoryBase.cached` (kept for the life of the process, so their ids
-# stay theirs), and those among them compiled for direct reads (None: not eligible).
-_CACHED_STATEMENTS: set[int] = set()
-_DIRECT_READS: dict[int, DirectRead | None] = {}
+# stay theirs): compiled for direct reads on first use, None when not eligible.
+_UNCOMPILED = "uncompiled"
+_DIRECT_READS: dict[int, DirectRead | str | None] = {}
 
 
 class DirectRead:
@@ -183,7 +183,7 @@ class RepositoryBase(Generic[E]):
         statement = cache.get(key)
         if statement is None:
             statement = cache[key] = build()
-            _CACHED_STATEMENTS.add(id(statement))
+            _DIRECT_READS[id(statement)] = _UNCOMPILED
         return statement
 
     async def rows(
@@ -194,12 +194,12 @@ class RepositoryBase(Generic[E]):
         A statement built by `cached` is read directly through the driver when the unit of
         work only reads (see DirectRead); anything else goes through SQLAlchemy.
         """
-        key = id(statement)
-        if self.direct_reads and key in _CACHED_STATEMENTS:
-            if key not in _DIRECT_READS:
-                _DIRECT_READS[key] = DirectRead.compile(statement, self.connection.dialect)
-            direct = _DIRECT_READS[key]
-            if direct is not None:
+        if self.direct_reads:
+            direct = _DIRECT_READS.get(id(statement))
+            if direct is _UNCOMPILED:
+                direct = DirectRead.compile(statement, self.connection.dialect)
+                _DIRECT_READS[id(statement)] = direct
+            if isinstance(direct, DirectRead):
                 rows = await direct.fetch(self.connection, params)
                 if rows is not None:
                     return rows
