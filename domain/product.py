@@ -192,14 +192,22 @@ class SeatBasedPrice(Price):
 
 
 MAX_TIERS = 100
+# Units of a purchase or of a credit: PostgreSQL's integer range.
 MAX_UNITS = 2_147_483_647
 UNIT_AMOUNT_PLACES = 12
 
 
-def _rate(field_name: str, value: Decimal) -> Decimal:
-    """A per-unit rate in cents: zero or more, at most MAX_AMOUNT, at most 12 decimal places."""
-    if not value.is_finite() or not 0 <= value <= MAX_AMOUNT:
-        raise InvariantViolation(field_name, f"Must be between 0 and {MAX_AMOUNT} (cents).")
+def _rate(field_name: str, value: Decimal, *, zero: bool = True) -> Decimal:
+    """A per-unit rate in cents: at most MAX_AMOUNT, at most 12 decimal places, and zero or more
+    (above zero when `zero` is false)."""
+    # Finite first: comparing a NaN raises.
+    if not value.is_finite() or value > MAX_AMOUNT or value < 0 or (value == 0 and not zero):
+        message = (
+            f"Must be between 0 and {MAX_AMOUNT} (cents)."
+            if zero
+            else f"Must be above 0 and at most {MAX_AMOUNT}."
+        )
+        raise InvariantViolation(field_name, message)
     if -value.as_tuple().exponent > UNIT_AMOUNT_PLACES:  # type: ignore[operator]
         raise InvariantViolation(field_name, f"At most {UNIT_AMOUNT_PLACES} decimal places.")
     return value
@@ -290,11 +298,7 @@ def parse_unit_amount(value: str | float | Decimal) -> Decimal:
         amount = Decimal(str(value))
     except InvalidOperation as error:
         raise InvariantViolation("unit_amount", "Not a number.") from error
-    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-        raise InvariantViolation("unit_amount", f"Must be above 0 and at most {MAX_AMOUNT}.")
-    if -amount.as_tuple().exponent > 12:  # type: ignore[operator]
-        raise InvariantViolation("unit_amount", "At most 12 decimal places.")
-    return amount
+    return _rate("unit_amount", amount, zero=False)
 
 
 @dataclass(kw_only=True)

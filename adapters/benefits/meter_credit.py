@@ -14,9 +14,9 @@ from pydantic import Field
 
 from application.kit.inputs import Command, parse_input
 from application.uow import UnitOfWork
+from domain.product import MAX_UNITS
 
 LOC = ("body", "properties")
-MAX_UNITS = 2_147_483_647
 
 
 class MeterCreditProperties(Command):
