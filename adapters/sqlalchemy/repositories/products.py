@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
     Select,
     String,
+    Table,
     Uuid,
     any_,
     bindparam,
@@ -46,8 +48,6 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
-from domain.benefit import Benefit
-from domain.file import File
 from domain.product import (
     AmountType,
     CustomPrice,
@@ -93,6 +93,7 @@ _PRICE_AMOUNT_TYPE = (
 # The products of a page, as one array parameter: `= ANY($1)` is rendered once, where an
 # expanding IN would be rendered again for every page size.
 _PRODUCT_IDS = bindparam("product_ids", type_=ARRAY(Uuid))
+T = TypeVar("T")
 
 # Archive prices (executemany); rows archived before keep their time. One static statement.
 _ARCHIVE_PRICE = (
@@ -265,55 +266,41 @@ class SqlAlchemyProductRepository(
             "metadata": dict(entity.metadata),
         }
 
-    async def _with_benefits(self, items: Sequence[Product]) -> None:
-        """Attach the live benefits of `items`, in their order, in one statement."""
+    async def _linked(
+        self,
+        table: Table,
+        link: Table,
+        target: ColumnElement[Any],
+        to_entity: Callable[[Mapping[str, Any]], T],
+        ids: list[uuid.UUID],
+    ) -> dict[uuid.UUID, list[T]]:
+        """The live rows of `table` linked to each product of `ids` through `link` (whose
+        `target` column points at `table`), in the link's order, in one statement."""
         statement = self.cached(
-            "benefits",
+            ("linked", link.name),
             lambda: (
-                select(benefits, product_benefits.c.product_id.label("granted_by"))
-                .join(product_benefits, product_benefits.c.benefit_id == benefits.c.id)
-                .where(
-                    product_benefits.c.product_id == any_(_PRODUCT_IDS),
-                    benefits.c.deleted_at.is_(None),
-                )
-                .order_by(product_benefits.c.product_id, product_benefits.c.position)
+                select(table, link.c.product_id.label("_linked_to"))
+                .join(link, target == table.c.id)
+                .where(link.c.product_id == any_(_PRODUCT_IDS), table.c.deleted_at.is_(None))
+                .order_by(link.c.product_id, link.c.position)
             ),
         )
-        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
-        by_product: dict[uuid.UUID, list[Benefit]] = {p.id: [] for p in items}
-        for row in rows:
-            by_product[row["granted_by"]].append(benefit_entity(row))
-        for product in items:
-            product.benefits = by_product[product.id]
-
-    async def _with_medias(self, items: Sequence[Product]) -> None:
-        """Attach the live media files of `items`, in their order, in one statement."""
-        statement = self.cached(
-            "medias",
-            lambda: (
-                select(files, product_medias.c.product_id.label("shown_by"))
-                .join(product_medias, product_medias.c.file_id == files.c.id)
-                .where(
-                    product_medias.c.product_id == any_(_PRODUCT_IDS),
-                    files.c.deleted_at.is_(None),
-                )
-                .order_by(product_medias.c.product_id, product_medias.c.position)
-            ),
-        )
-        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
-        by_product: dict[uuid.UUID, list[File]] = {p.id: [] for p in items}
-        for row in rows:
-            by_product[row["shown_by"]].append(file_entity(row))
-        for product in items:
-            product.medias = by_product[product.id]
+        by_product: dict[uuid.UUID, list[T]] = {id: [] for id in ids}
+        for row in await self.rows(statement, {"product_ids": ids}):
+            by_product[row["_linked_to"]].append(to_entity(row))
+        return by_product
 
     async def _with_related(self, items: Sequence[Product]) -> list[Product]:
-        """Attach every price of `items` in one statement, then their benefits and their
-        media in one statement each."""
+        """Attach the prices, benefits and media of `items`: one statement for each."""
         if not items:
             return []
-        await self._with_benefits(items)
-        await self._with_medias(items)
+        ids = [p.id for p in items]
+        granted = await self._linked(
+            benefits, product_benefits, product_benefits.c.benefit_id, benefit_entity, ids
+        )
+        shown = await self._linked(
+            files, product_medias, product_medias.c.file_id, file_entity, ids
+        )
         statement = self.cached(
             "prices",
             lambda: (
@@ -325,12 +312,13 @@ class SqlAlchemyProductRepository(
                 .order_by(product_prices.c.created_at, product_prices.c.id)
             ),
         )
-        rows = await self.rows(statement, {"product_ids": [p.id for p in items]})
-        by_product: dict[uuid.UUID, list[Price]] = {p.id: [] for p in items}
-        for row in rows:
-            by_product[row["product_id"]].append(price_entity(row))
+        priced: dict[uuid.UUID, list[Price]] = {id: [] for id in ids}
+        for row in await self.rows(statement, {"product_ids": ids}):
+            priced[row["product_id"]].append(price_entity(row))
         for product in items:
-            product.prices = by_product[product.id]
+            product.prices = priced[product.id]
+            product.benefits = granted[product.id]
+            product.medias = shown[product.id]
         return list(items)
 
     def _readable(self, kind: SubjectKind) -> Select[Any]:
