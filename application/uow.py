@@ -8,6 +8,7 @@ from typing import Protocol
 from application.benefits.ports import BenefitRepository
 from application.discounts.ports import DiscountRepository
 from application.files.ports import FileRepository
+from application.meters.ports import MeterRepository
 from application.organizations.ports import MembershipRepository, OrganizationRepository
 from application.ports import JobArgument
 from application.products.ports import ProductRepository
@@ -41,6 +42,7 @@ class UnitOfWork(Protocol):
     files: FileRepository
     products: ProductRepository
     benefits: BenefitRepository
+    meters: MeterRepository
     webhook_endpoints: WebhookEndpointRepository
     webhook_events: WebhookEventRepository
     webhook_deliveries: WebhookDeliveryRepository

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,7 @@ from domain.base import Entity
 from domain.benefit import Benefit
 from domain.errors import InvariantViolation
 from domain.file import File
+from domain.meter import Meter
 
 NAME_MIN_LENGTH = 1
 NAME_MAX_LENGTH = 256
@@ -308,6 +309,8 @@ class MeteredUnitPrice(Price):
     meter_id: uuid.UUID
     unit_amount: Decimal
     cap_amount: int | None = None
+    # The meter itself, as loaded with the price (its name and unit are shown with the price).
+    meter: Meter | None = None
     amount_type: AmountType = AmountType.metered_unit
 
     def validate(self) -> None:
@@ -322,6 +325,12 @@ class KeepPrice:
     """In a price update: keep the existing price with this id."""
 
     id: uuid.UUID
+
+
+def creation_time(at: datetime, index: int) -> datetime:
+    """When the `index`-th of several prices created together at `at` was created: a microsecond
+    apart each, so that prices listed by creation time keep the order they were sent in."""
+    return at + timedelta(microseconds=index)
 
 
 def validate_price_set(prices: Sequence[Price], *, recurring: bool) -> None:
@@ -432,7 +441,7 @@ class Product(Entity):
                 kept.add(item.id)
             else:
                 item.product_id = self.id
-                item.created_at = at
+                item.created_at = creation_time(at, len(created))
                 created.append(item)
         archived = [p for p in self.prices if not p.is_archived and p.id not in kept]
         candidate = [p for p in self.prices if p.id in kept] + created

@@ -33,6 +33,7 @@ from application.bootstrap import BootstrapService
 from application.discounts.service import DiscountService
 from application.files.ports import ObjectStorage
 from application.files.service import FileUseCases
+from application.meters.service import MeterService
 from application.organizations.service import OrganizationService
 from application.ports import Clock
 from application.products.service import ProductService
@@ -168,6 +169,7 @@ class Container(containers.DeclarativeContainer):
     user_service = providers.Singleton(UserService, clock=clock)
     discount_service = providers.Singleton(DiscountService, clock=clock)
     product_service = providers.Singleton(ProductService, clock=clock)
+    meter_service = providers.Singleton(MeterService, clock=clock)
     benefit_strategies = providers.Object({s.type: s for s in BENEFIT_STRATEGIES})
     benefit_service = providers.Singleton(
         BenefitService, clock=clock, strategies=benefit_strategies

@@ -21,6 +21,15 @@ from application.uow import UnitOfWorkFactory
 from application.users.service import UserService
 from domain.file import File, FileService, UploadState
 from domain.membership import MemberRole, Membership
+from domain.meter import (
+    Aggregation,
+    AggregationFunction,
+    Filter,
+    FilterClause,
+    FilterConjunction,
+    FilterOperator,
+    Meter,
+)
 from domain.organization import Organization
 
 
@@ -157,3 +166,23 @@ class Seeder:
             await uow.files.create(file)
             await uow.commit()
         return file
+
+    async def meter(
+        self, tenant: Tenant, *, name: str = "API calls", archived: bool = False
+    ) -> Meter:
+        """A meter of the tenant's organization counting `api_call` events."""
+        meter = Meter(
+            organization_id=tenant.organization.id,
+            name=name,
+            filter=Filter(
+                FilterConjunction.and_,
+                (FilterClause("name", FilterOperator.eq, "api_call"),),
+            ),
+            aggregation=Aggregation(AggregationFunction.cnt),
+        )
+        if archived:
+            meter.archive(meter.created_at)
+        async with self.uows.write() as uow:
+            await uow.meters.create(meter)
+            await uow.commit()
+        return meter

@@ -1,7 +1,7 @@
 """`meter_credit`: units credited on a meter each billing cycle, optionally rolled over.
 
-Meters arrive with the usage-billing module; until then `meter_id` is kept as given (a UUID)
-and checked once meters exist.
+The meter must be one of the organization's and not archived; another organization's meter is
+not found.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from application.kit.inputs import Command, parse_input
+from application.meters.usage import usable_meters
 from application.uow import UnitOfWork
 from domain.product import MAX_UNITS
 
@@ -32,6 +33,7 @@ class MeterCreditBenefit:
         self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(MeterCreditProperties, properties, LOC)
+        await usable_meters(uow, organization_id, [(parsed.meter_id, (*LOC, "meter_id"))])
         return {
             "units": parsed.units,
             "rollover": parsed.rollover,

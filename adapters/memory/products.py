@@ -15,7 +15,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
-from domain.product import Price, Product
+from domain.product import MeteredUnitPrice, Price, Product
 
 PRODUCT_MEDIAS = "product_medias"
 
@@ -68,8 +68,13 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         return self.store.table(PRODUCT_BENEFITS)
 
     def _with_benefits(self, product: Product | None) -> Product | None:
-        """Attach the live benefits the product grants and its live media, in order."""
+        """Attach the live benefits the product grants, its live media, in order, and the
+        meters of its metered prices as they are now."""
         if product is not None:
+            meters = self.store.table("meters")
+            for price in product.prices:
+                if isinstance(price, MeteredUnitPrice):
+                    price.meter = copy.deepcopy(meters[price.meter_id])
             benefits = self.store.table("benefits")
             product.benefits = [
                 copy.deepcopy(benefits[b])
@@ -106,6 +111,13 @@ class InMemoryProductRepository(MemoryRepository[Product]):
                 summary.prices, summary.benefits, summary.medias = [], [], []
                 summaries.append(summary)
         return summaries
+
+    async def prices_meter(self, meter_id: uuid.UUID) -> bool:
+        return any(
+            isinstance(price, MeteredUnitPrice) and price.meter_id == meter_id
+            for product in self.live()
+            for price in product.live_prices
+        )
 
     async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
         self.links[product.id] = list(benefit_ids)

@@ -7,6 +7,7 @@ from typing import Any
 from adapters.memory.benefits import InMemoryBenefitRepository
 from adapters.memory.discounts import InMemoryDiscountRepository
 from adapters.memory.files import InMemoryFileRepository
+from adapters.memory.meters import InMemoryMeterRepository
 from adapters.memory.products import InMemoryProductRepository
 from adapters.memory.repositories import (
     InMemoryMembershipRepository,
@@ -49,6 +50,7 @@ class InMemoryUnitOfWork:
         self.discounts = InMemoryDiscountRepository(store, clock, self.memberships)
         self.files = InMemoryFileRepository(store, clock, self.memberships)
         self.benefits = InMemoryBenefitRepository(store, clock, self.memberships)
+        self.meters = InMemoryMeterRepository(store, clock, self.memberships)
         self.products = InMemoryProductRepository(store, clock, self.memberships)
         self.webhook_endpoints = InMemoryWebhookEndpointRepository(store, clock, self.memberships)
         self.webhook_events = InMemoryWebhookEventRepository(store, clock, self.memberships)

@@ -14,6 +14,7 @@ from adapters.sqlalchemy.engine import ConnectionSource
 from adapters.sqlalchemy.repositories.benefits import SqlAlchemyBenefitRepository
 from adapters.sqlalchemy.repositories.discounts import SqlAlchemyDiscountRepository
 from adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
+from adapters.sqlalchemy.repositories.meters import SqlAlchemyMeterRepository
 from adapters.sqlalchemy.repositories.organizations import (
     SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
@@ -94,6 +95,7 @@ class SqlAlchemyUnitOfWork:
         self.files = SqlAlchemyFileRepository(**shared)
         self.products = SqlAlchemyProductRepository(**shared)
         self.benefits = SqlAlchemyBenefitRepository(**shared)
+        self.meters = SqlAlchemyMeterRepository(**shared)
         self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(**shared)
         self.webhook_events = SqlAlchemyWebhookEventRepository(**shared)
         self.webhook_deliveries = SqlAlchemyWebhookDeliveryRepository(**shared)

@@ -106,10 +106,20 @@ class UnitBasedPriceCreate(_PriceCreate):
     ) = None
 
 
-class MeteredPriceCreate(_PriceCreate):
-    """Usage-based prices: parsed so that the refusal names them, refused until meters exist."""
+class MeteredUnitPriceCreate(_PriceCreate):
+    """Billed per unit of a meter at the end of each period, up to `cap_amount` if set."""
 
-    amount_type: Literal["metered_unit", "metered_tiers"]
+    amount_type: Literal["metered_unit"]
+    meter_id: uuid.UUID
+    # Cents per unit, up to 12 decimal places: read through its text, like tier amounts.
+    unit_amount: Decimal
+    cap_amount: int | None = None
+
+
+class MeteredTiersPriceCreate(_PriceCreate):
+    """Tiered usage prices: parsed so that the refusal names them, not supported yet."""
+
+    amount_type: Literal["metered_tiers"]
 
 
 class ExistingPrice(Command):
@@ -121,36 +131,32 @@ def _price_tag(value: Any) -> str | None:
         if "amount_type" not in value and "id" in value:
             return "existing"
         tag = value.get("amount_type")
-        return "metered" if tag in ("metered_unit", "metered_tiers") else tag
+        return tag if isinstance(tag, str) else None
     if isinstance(value, ExistingPrice):
         return "existing"
     tag = getattr(value, "amount_type", None)
-    return "metered" if isinstance(value, MeteredPriceCreate) else tag
+    return tag if isinstance(tag, str) else None
 
 
-PriceCreate = Annotated[
+_NEW_PRICES = (
     Annotated[FixedPriceCreate, Tag("fixed")]
     | Annotated[CustomPriceCreate, Tag("custom")]
     | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
     | Annotated[UnitBasedPriceCreate, Tag("unit_based")]
-    | Annotated[MeteredPriceCreate, Tag("metered")],
-    Discriminator(_price_tag),
-]
+    | Annotated[MeteredUnitPriceCreate, Tag("metered_unit")]
+    | Annotated[MeteredTiersPriceCreate, Tag("metered_tiers")]
+)
+PriceCreate = Annotated[_NEW_PRICES, Discriminator(_price_tag)]
 PriceUpdate = Annotated[
-    Annotated[ExistingPrice, Tag("existing")]
-    | Annotated[FixedPriceCreate, Tag("fixed")]
-    | Annotated[CustomPriceCreate, Tag("custom")]
-    | Annotated[SeatBasedPriceCreate, Tag("seat_based")]
-    | Annotated[UnitBasedPriceCreate, Tag("unit_based")]
-    | Annotated[MeteredPriceCreate, Tag("metered")],
-    Discriminator(_price_tag),
+    Annotated[ExistingPrice, Tag("existing")] | _NEW_PRICES, Discriminator(_price_tag)
 ]
 PriceInput = (
     FixedPriceCreate
     | CustomPriceCreate
     | SeatBasedPriceCreate
     | UnitBasedPriceCreate
-    | MeteredPriceCreate
+    | MeteredUnitPriceCreate
+    | MeteredTiersPriceCreate
 )
 
 

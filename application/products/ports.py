@@ -32,8 +32,9 @@ class ProductRepository(Protocol):
     """Products with all their prices, archived ones included (flagged `is_archived`).
 
     A product is readable by the members of its organization and by the organization itself.
-    Every product returned carries its full price list, ordered by creation time, and the live
-    benefits it grants and live media files it shows, each in the order they were set.
+    Every product returned carries its full price list, ordered by creation time (metered prices
+    with their meter), and the live benefits it grants and live media files it shows, each in
+    the order they were set.
     """
 
     async def get(self, id: uuid.UUID) -> Product | None: ...
@@ -68,6 +69,11 @@ class ProductRepository(Protocol):
     async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
         """Make `benefit_ids` (checked by the caller) the benefits the product grants, in this
         order. The caller updates the product itself (its `modified_at`) separately."""
+        ...
+
+    async def prices_meter(self, meter_id: uuid.UUID) -> bool:
+        """Whether a live price of a product (archived or not, but not deleted) bills the
+        meter."""
         ...
 
     async def update(self, product: Product) -> Product:

@@ -17,12 +17,14 @@ from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
+from application.meters.usage import usable_meters
 from application.ports import Clock
 from application.products.commands import (
     CustomPriceCreate,
     ExistingPrice,
     FixedPriceCreate,
-    MeteredPriceCreate,
+    MeteredTiersPriceCreate,
+    MeteredUnitPriceCreate,
     PriceInput,
     ProductBenefitsUpdate,
     ProductCreate,
@@ -40,6 +42,7 @@ from domain.product import (
     CustomPrice,
     FixedPrice,
     KeepPrice,
+    MeteredUnitPrice,
     Price,
     Product,
     SeatBasedPrice,
@@ -47,12 +50,13 @@ from domain.product import (
     TierType,
     UnitBasedPrice,
     UnitTier,
+    creation_time,
 )
 
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"
 
-METERS_LATER = "Metered prices arrive with meters; they are not supported yet."
+METERED_TIERS_LATER = "Tiered metered prices are not supported yet; use metered_unit."
 CUSTOM_FIELDS_LATER = "Custom fields are not supported yet; send an empty list."
 
 
@@ -69,9 +73,9 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         "tax_behavior": item.tax_behavior,
     }
     price: Price
-    if isinstance(item, MeteredPriceCreate):
+    if isinstance(item, MeteredTiersPriceCreate):
         raise ValidationFailed.single(
-            ("body", "prices", index, "amount_type"), METERS_LATER, item.amount_type
+            ("body", "prices", index, "amount_type"), METERED_TIERS_LATER, item.amount_type
         )
     if isinstance(item, FixedPriceCreate):
         price = FixedPrice(**common, amount=item.price_amount)
@@ -81,6 +85,13 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
             minimum_amount=item.minimum_amount,
             maximum_amount=item.maximum_amount,
             preset_amount=item.preset_amount,
+        )
+    elif isinstance(item, MeteredUnitPriceCreate):
+        price = MeteredUnitPrice(
+            **common,
+            meter_id=item.meter_id,
+            unit_amount=item.unit_amount,
+            cap_amount=item.cap_amount,
         )
     elif isinstance(item, UnitBasedPriceCreate):
         price = UnitBasedPrice(
@@ -104,6 +115,22 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
     except InvariantViolation as error:
         raise ValidationFailed.from_invariant(error, ("body", "prices", index)) from error
     return price
+
+
+async def _attach_meters(
+    uow: UnitOfWork, organization_id: uuid.UUID, requested: Sequence[KeepPrice | Price]
+) -> None:
+    """Check the meters the new metered prices bill (the organization's, not archived) and
+    attach each to its price, so that the answer names it."""
+    wanted = [
+        (item.meter_id, ("body", "prices", index, "meter_id"))
+        for index, item in enumerate(requested)
+        if isinstance(item, MeteredUnitPrice)
+    ]
+    meters = await usable_meters(uow, organization_id, wanted)
+    for item in requested:
+        if isinstance(item, MeteredUnitPrice):
+            item.meter = meters[item.meter_id]
 
 
 class ProductService:
@@ -152,13 +179,14 @@ class ProductService:
             metadata=dict(command.metadata),
         )
         prices = [_new_price(i, item, product.id) for i, item in enumerate(command.prices)]
-        for price in prices:
-            price.created_at = now
+        for index, price in enumerate(prices):
+            price.created_at = creation_time(now, index)
         product.prices = prices
         try:
             product.validate()
         except InvariantViolation as error:
             raise ValidationFailed.from_invariant(error) from error
+        await _attach_meters(uow, organization.id, prices)
         medias = await usable_files(
             uow,
             organization.id,
@@ -207,6 +235,7 @@ class ProductService:
                 product.replace_prices(requested, now)
             except InvariantViolation as error:
                 raise ValidationFailed.from_invariant(error) from error
+            await _attach_meters(uow, product.organization_id, requested)
         try:
             product.validate()
         except InvariantViolation as error:

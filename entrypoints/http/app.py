@@ -14,6 +14,7 @@ from entrypoints.http.benefits import endpoints as benefits
 from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.files import endpoints as files
+from entrypoints.http.meters import endpoints as meters
 from entrypoints.http.middleware import BodySizeLimit, RequestScopes
 from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
 from entrypoints.http.organizations import endpoints as organizations
@@ -65,6 +66,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
         files,
         products,
         benefits,
+        meters,
         webhooks,
     ):
         app.include_router(module.router, prefix="/v1")

@@ -60,6 +60,11 @@ async def _downloadables(seeder: Seeder, tenant: Tenant, files: int = 1) -> dict
     return {"type": "downloadables", "description": "The e-book", "properties": {"files": ids}}
 
 
+async def _meter_credit(seeder: Seeder, tenant: Tenant) -> dict[str, Any]:
+    meter = await seeder.meter(tenant)
+    return {**METER_CREDIT, "properties": {**METER_CREDIT["properties"], "meter_id": str(meter.id)}}
+
+
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
     """Every benefit of the tenant, in full: compared before and after a refused request."""
     response = await client.get(
@@ -152,7 +157,8 @@ class TestCreate:
     ) -> None:
         tenant = await seeder.tenant()
         downloadables = await _downloadables(seeder, tenant, files=2)
-        for body in (CUSTOM, LICENSE_KEYS, METER_CREDIT, downloadables):
+        credit = await _meter_credit(seeder, tenant)
+        for body in (CUSTOM, LICENSE_KEYS, credit, downloadables):
             created = await _create(client, tenant, subject_kind, body)
             loaded = _loads(created)
             assert loaded.type == body["type"]
@@ -166,7 +172,7 @@ class TestCreate:
         benefits = {b["type"]: b for b in await _state(client, tenant)}
         assert benefits["custom"]["properties"] == {"note": "Mail us"}
         assert benefits["license_keys"]["properties"] == LICENSE_KEYS["properties"]
-        assert benefits["meter_credit"]["properties"] == METER_CREDIT["properties"]
+        assert benefits["meter_credit"]["properties"] == credit["properties"]
         assert benefits["downloadables"]["properties"] == {
             "archived": {},
             "files": downloadables["properties"]["files"],
@@ -336,6 +342,29 @@ class TestCreate:
         assert _error_loc(response) == loc
         assert await _state(client, tenant) == []
 
+    async def test_meter_credit_needs_a_live_meter_of_the_organization(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant, other = await seeder.tenant(), await seeder.tenant()
+        theirs = await seeder.meter(other)
+        archived = await seeder.meter(tenant, archived=True)
+
+        def body(meter_id: object) -> dict[str, Any]:
+            properties = {**METER_CREDIT["properties"], "meter_id": str(meter_id)}
+            return tenant.body(subject_kind, {**METER_CREDIT, "properties": properties})
+
+        for smuggled in (theirs.id, uuid.uuid4()):
+            response = await client.post(
+                "/v1/benefits/", json=body(smuggled), headers=tenant.headers(subject_kind)
+            )
+            assert response.status_code == 404, response.text
+            assert response.json()["detail"] == f"Meter {smuggled} not found."
+        response = await client.post(
+            "/v1/benefits/", json=body(archived.id), headers=tenant.headers(subject_kind)
+        )
+        assert _error_loc(response) == ["body", "properties", "meter_id"]
+        assert await _state(client, tenant) == []
+
     async def test_downloadables_file_rules(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
@@ -404,7 +433,7 @@ class TestRead:
             client, tenant, subject_kind, {**CUSTOM, "metadata": {"tier": "gold"}}
         )
         keys = await _create(client, tenant, subject_kind, LICENSE_KEYS)
-        credit = await _create(client, tenant, subject_kind, METER_CREDIT)
+        credit = await _create(client, tenant, subject_kind, await _meter_credit(seeder, tenant))
         headers = tenant.headers(subject_kind)
 
         async def ids(**params: Any) -> list[str]:

@@ -398,9 +398,9 @@ class TestCreate:
                 {
                     "prices": [
                         {
-                            "amount_type": "metered_unit",
+                            "amount_type": "metered_tiers",
                             "meter_id": str(uuid.uuid4()),
-                            "unit_amount": "0.5",
+                            "tiers": {"type": "volume", "tiers": [{"unit_amount": "0.5"}]},
                         }
                     ]
                 },
@@ -706,7 +706,7 @@ class TestUpdate:
             ({"prices": ["KEEP", FIXED]}, ["body", "prices"]),
             ({"prices": [{**FIXED, "price_amount": -1}]}, ["body", "prices", 0, "price_amount"]),
             (
-                {"prices": [{"amount_type": "metered_unit", "meter_id": str(uuid.uuid4())}]},
+                {"prices": [{"amount_type": "metered_tiers", "meter_id": str(uuid.uuid4())}]},
                 ["body", "prices", 0, "amount_type"],
             ),
             (
@@ -860,3 +860,167 @@ class TestMedia:
             response = await client.post("/v1/products/", json=body, headers=headers)
             assert _error_loc(response) == ["body", "medias", index]
         assert await _state(client, tenant) == before
+
+
+def _metered(meter_id: object, **fields: Any) -> dict[str, Any]:
+    return {
+        "amount_type": "metered_unit",
+        "meter_id": str(meter_id),
+        "unit_amount": "0.5",
+        **fields,
+    }
+
+
+class TestMeteredPrices:
+    async def test_billed_per_unit_of_the_meter_shown_with_its_name_and_unit(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        meter = await seeder.meter(tenant, name="Tokens")
+        created = await _create(
+            client,
+            tenant,
+            subject_kind,
+            prices=[FIXED, _metered(meter.id, unit_amount="0.000001", cap_amount=50_000)],
+        )
+        fixed, metered = created["prices"]
+        assert fixed["amount_type"] == "fixed"
+        assert metered["amount_type"] == "metered_unit"
+        assert metered["meter_id"] == str(meter.id)
+        assert metered["meter"] == {
+            "id": str(meter.id),
+            "name": "Tokens",
+            "unit": "scalar",
+            "custom_label": None,
+            "custom_multiplier": None,
+        }
+        assert (metered["unit_amount"], metered["cap_amount"]) == ("0.000001", 50_000)
+        headers = tenant.headers(subject_kind)
+        fetched = await client.get(f"/v1/products/{created['id']}", headers=headers)
+        assert fetched.json() == created
+        assert await _state(client, tenant) == [created]
+
+    async def test_a_renamed_meter_shows_its_new_name(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        meter = await seeder.meter(tenant)
+        created = await _create(client, tenant, subject_kind, prices=[_metered(meter.id)])
+        headers = tenant.headers(subject_kind)
+        renamed = await client.patch(
+            f"/v1/meters/{meter.id}",
+            json={"name": "Requests", "unit": "custom", "custom_label": "request"},
+            headers=headers,
+        )
+        assert renamed.status_code == 200, renamed.text
+        fetched = (await client.get(f"/v1/products/{created['id']}", headers=headers)).json()
+        _loads(fetched)
+        assert fetched["prices"][0]["meter"] == {
+            "id": str(meter.id),
+            "name": "Requests",
+            "unit": "custom",
+            "custom_label": "request",
+            "custom_multiplier": 1,
+        }
+
+    async def test_added_by_an_update_next_to_kept_prices(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        first, second = await seeder.meter(tenant), await seeder.meter(tenant, name="Seats")
+        created = await _create(client, tenant, subject_kind, prices=[FIXED, _metered(first.id)])
+        fixed, metered = created["prices"]
+        response = await client.patch(
+            f"/v1/products/{created['id']}",
+            json={"prices": [{"id": fixed["id"]}, _metered(second.id, unit_amount=2)]},
+            headers=tenant.headers(subject_kind),
+        )
+        assert response.status_code == 200, response.text
+        _loads(response.json())
+        prices = response.json()["prices"]
+        archived = {p["id"]: p["is_archived"] for p in prices}
+        assert archived.pop(fixed["id"]) is False
+        assert archived.pop(metered["id"]) is True
+        assert list(archived.values()) == [False]
+        # The new price is listed last (newest), on the second meter.
+        assert (prices[2]["meter"]["name"], prices[2]["unit_amount"]) == ("Seats", "2")
+
+    async def test_another_tenants_or_an_unknown_meter_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant, other = await seeder.tenant(), await seeder.tenant()
+        theirs = await seeder.meter(other)
+        existing = await _create(client, tenant, subject_kind)
+        before = await _state(client, tenant)
+        for smuggled in (theirs.id, uuid.uuid4()):
+            created = await client.post(
+                "/v1/products/",
+                json=tenant.body(subject_kind, {**PRODUCT, "prices": [_metered(smuggled)]}),
+                headers=tenant.headers(subject_kind),
+            )
+            updated = await client.patch(
+                f"/v1/products/{existing['id']}",
+                json={"prices": [_metered(smuggled)]},
+                headers=tenant.headers(subject_kind),
+            )
+            for response in (created, updated):
+                assert response.status_code == 404, response.text
+                assert response.json()["detail"] == f"Meter {smuggled} not found."
+        assert await _state(client, tenant) == before
+
+    async def test_rules(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        meter = await seeder.meter(tenant)
+        archived = await seeder.meter(tenant, archived=True)
+        cases: list[tuple[dict[str, Any], list[Any]]] = [
+            ({"prices": [FIXED, _metered(archived.id)]}, ["body", "prices", 1, "meter_id"]),
+            ({"prices": [_metered(meter.id, unit_amount="0")]}, ["body", "prices", 0]),
+            ({"prices": [_metered(meter.id, unit_amount="-1")]}, ["body", "prices", 0]),
+            ({"prices": [_metered(meter.id, unit_amount="x")]}, ["body", "prices", 0]),
+            (
+                {"prices": [_metered(meter.id, unit_amount="0.0000000000001")]},
+                ["body", "prices", 0, "unit_amount"],
+            ),
+            ({"prices": [_metered(meter.id, cap_amount=-1)]}, ["body", "prices", 0, "cap_amount"]),
+            ({"prices": [_metered(meter.id), _metered(meter.id)]}, ["body", "prices"]),
+            ({"prices": [_metered("not-a-uuid")]}, ["body", "prices", 0, "metered_unit"]),
+            (
+                {"recurring_interval": None, "prices": [FIXED, _metered(meter.id)]},
+                ["body", "prices"],
+            ),
+        ]
+        for body, loc in cases:
+            response = await client.post(
+                "/v1/products/",
+                json=tenant.body(subject_kind, {**PRODUCT, **body}),
+                headers=tenant.headers(subject_kind),
+            )
+            assert _error_loc(response)[: len(loc)] == loc, body
+        assert await _state(client, tenant) == []
+
+    async def test_prices_are_listed_in_the_order_sent(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        # Prices created together share a request; reads list them by creation time, which
+        # must follow the order of the request (ties used to fall back to random ids).
+        tenant = await seeder.tenant()
+        meters = [await seeder.meter(tenant, name=f"Meter {i}") for i in range(3)]
+        headers = tenant.headers(subject_kind)
+        for _ in range(4):
+            sent = [_metered(meters[2].id), FIXED, _metered(meters[0].id), _metered(meters[1].id)]
+            created = await _create(client, tenant, subject_kind, prices=sent)
+            fetched = (await client.get(f"/v1/products/{created['id']}", headers=headers)).json()
+            assert fetched["prices"] == created["prices"]
+            assert [p.get("meter_id") for p in fetched["prices"]] == [
+                p.get("meter_id") for p in sent
+            ]
+            updated = await client.patch(
+                f"/v1/products/{created['id']}",
+                json={"prices": list(reversed(sent))},
+                headers=headers,
+            )
+            assert updated.status_code == 200, updated.text
+            live = [p for p in updated.json()["prices"] if not p["is_archived"]]
+            assert [p.get("meter_id") for p in live] == [p.get("meter_id") for p in reversed(sent)]

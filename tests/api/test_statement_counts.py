@@ -82,11 +82,21 @@ async def test_listing_products_is_four_statements(
         assert response.status_code == 201, response.text
         benefit_ids.append(response.json()["id"])
     media = await seeder.file(tenant, service=FileService.product_media)
+    meters = [await seeder.meter(tenant, name=f"Meter {n}") for n in range(2)]
     for n in range(count):
-        prices = [{"amount_type": "fixed", "price_amount": 1000 + n}]
+        prices = [
+            {"amount_type": "fixed", "price_amount": 1000 + n},
+            # Metered prices name their meter: read with the prices, in the same statement.
+            {"amount_type": "metered_unit", "meter_id": str(meters[n % 2].id), "unit_amount": 1},
+        ]
         response = await client.post(
             "/v1/products/",
-            json={"name": f"Product {n}", "prices": prices, "medias": [str(media.id)]},
+            json={
+                "name": f"Product {n}",
+                "recurring_interval": "month",
+                "prices": prices,
+                "medias": [str(media.id)],
+            },
             headers=headers,
         )
         assert response.status_code == 201, response.text
@@ -98,9 +108,24 @@ async def test_listing_products_is_four_statements(
         assert response.status_code == 200, response.text
     body, statements = await _list(client, connection, "/v1/products/", headers)
     assert len(body["items"]) == min(count, 10)
-    assert all(len(item["prices"]) == 1 for item in body["items"])
+    assert all(len(item["prices"]) == 2 for item in body["items"])
+    assert {item["prices"][1]["meter"]["name"] for item in body["items"]} == {
+        m.name for m in meters[: min(count, 2)]
+    }
     assert all([b["id"] for b in item["benefits"]] == benefit_ids for item in body["items"])
     assert all(len(item["medias"]) == 1 for item in body["items"])
     # The page (with its total), then the prices, the benefits and the media of all its
     # products, each in one statement.
     assert len(statements) == 4, statements
+
+
+@pytest.mark.parametrize("count", [1, 12])
+async def test_listing_meters_is_one_statement(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
+) -> None:
+    tenant = await seeder.tenant()
+    for n in range(count):
+        await seeder.meter(tenant, name=f"Meter {n:02}")
+    body, statements = await _list(client, connection, "/v1/meters/", tenant.headers("user"))
+    assert len(body["items"]) == min(count, 10)
+    assert len(statements) == 1, statements

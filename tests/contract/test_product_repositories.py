@@ -22,11 +22,22 @@ from application.products.sorting import ProductSortProperty as P
 from application.uow import UnitOfWork
 from domain.benefit import Benefit
 from domain.file import File, FileService, UploadState
+from domain.meter import (
+    Aggregation,
+    AggregationFunction,
+    Filter,
+    FilterClause,
+    FilterConjunction,
+    FilterOperator,
+    Meter,
+    MeterUnit,
+)
 from domain.organization import Organization
 from domain.product import (
     CustomPrice,
     FixedPrice,
     Interval,
+    MeteredUnitPrice,
     Price,
     Product,
     SeatBasedPrice,
@@ -363,6 +374,26 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
             )
             await uow.products.set_benefits(product, [benefit.id])
             await uow.products.set_medias(product, [image.id])
+        # A metered price comes with its meter, joined in the prices' statement.
+        meter = Meter(
+            organization_id=organization.id,
+            name="Tokens",
+            unit=MeterUnit.custom,
+            custom_label="token",
+            custom_multiplier=1000,
+            filter=Filter(
+                FilterConjunction.or_,
+                (FilterClause("metadata.tokens", FilterOperator.gt, 0),),
+            ),
+            aggregation=Aggregation(AggregationFunction.sum, "metadata.tokens"),
+        )
+        await uow.meters.create(meter)
+        metered = MeteredUnitPrice(
+            product_id=uuid.uuid4(), meter_id=meter.id, unit_amount=Decimal("0.25"), meter=meter
+        )
+        await _product(
+            uow, adapter, organization, metered, name="p2", recurring_interval=Interval.month
+        )
         await uow.commit()
 
     seen: list[Any] = []
@@ -396,9 +427,10 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
         event.remove(connection.sync_engine, "before_cursor_execute", record)
     assert loaded[0] == loaded[1]
     page = loaded[0][0]
-    assert [p.name for p in page.items] == ["p1", "p0"]
-    assert all(p.benefits == [benefit] and p.medias == [image] for p in page.items)
-    assert page.items[0].prices[0] == units
+    assert [p.name for p in page.items] == ["p2", "p1", "p0"]
+    assert all(p.benefits == [benefit] and p.medias == [image] for p in page.items[1:])
+    assert page.items[0].prices == [metered]
+    assert page.items[1].prices[0] == units
 
 
 async def test_a_failed_direct_read_raises_sqlalchemys_error(connection: AsyncConnection) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from polar.base import PolarClientError
 from polar.v2026_10 import Polar
 from polar.v2026_10.errors import HTTPValidationError, ResourceNotFound
 from polar.v2026_10.outputs import ProductPriceCustom, ProductPriceFixed
@@ -73,7 +74,9 @@ def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) 
 
         with pytest.raises(HTTPValidationError):
             polar.products.update(product.id, prices=[])
-        with pytest.raises(HTTPValidationError):
+        # An unknown meter is not found; the client maps only 422 for this call, so it raises
+        # its generic client error carrying the 404.
+        with pytest.raises(PolarClientError) as unknown_meter:
             polar.products.create(
                 name="Usage",
                 recurring_interval="month",
@@ -85,6 +88,7 @@ def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) 
                     }
                 ],
             )
+        assert unknown_meter.value.status_code == 404
         with pytest.raises(ResourceNotFound):
             polar.products.get(str(uuid.uuid4()))
 

@@ -34,10 +34,12 @@ from adapters.sqlalchemy.kit.repository import (
 from adapters.sqlalchemy.repositories.benefits import benefit_entity
 from adapters.sqlalchemy.repositories.discounts import like_pattern
 from adapters.sqlalchemy.repositories.files import file_entity
+from adapters.sqlalchemy.repositories.meters import meter_entity
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import (
     benefits,
     files,
+    meters,
     product_benefits,
     product_medias,
     product_prices,
@@ -135,11 +137,8 @@ def price_details(price: Price) -> dict[str, Any]:
             "unit_label": price.unit_label,
         }
     if isinstance(price, MeteredUnitPrice):
-        return {
-            "meter_id": str(price.meter_id),
-            "unit_amount": str(price.unit_amount),
-            "cap_amount": price.cap_amount,
-        }
+        # The meter is the `meter_id` column.
+        return {"unit_amount": str(price.unit_amount), "cap_amount": price.cap_amount}
     raise TypeError(f"unknown price {type(price).__name__}")
 
 
@@ -156,11 +155,20 @@ def price_row(price: Price) -> dict[str, Any]:
         "source": price.source.value,
         "is_archived": price.is_archived,
         "sort_amount": price.sort_amount(),
+        "meter_id": price.meter_id if isinstance(price, MeteredUnitPrice) else None,
         "details": price_details(price),
     }
 
 
+# A price row carries its meter's columns (for metered prices) under this prefix.
+_METER = "meter__"
+_PRICES_WITH_METER = select(
+    product_prices, *(c.label(f"{_METER}{c.name}") for c in meters.columns)
+).outerjoin(meters, meters.c.id == product_prices.c.meter_id)
+
+
 def price_entity(row: Mapping[Any, Any]) -> Price:
+    """A price from a row of `_PRICES_WITH_METER`."""
     common: dict[str, Any] = {
         "id": row["id"],
         "created_at": row["created_at"],
@@ -201,9 +209,10 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
         )
     return MeteredUnitPrice(
         **common,
-        meter_id=uuid.UUID(details["meter_id"]),
+        meter_id=row["meter_id"],
         unit_amount=Decimal(details["unit_amount"]),
         cap_amount=details["cap_amount"],
+        meter=meter_entity(row, _METER),
     )
 
 
@@ -303,14 +312,10 @@ class SqlAlchemyProductRepository(
         )
         statement = self.cached(
             "prices",
-            lambda: (
-                select(product_prices)
-                .where(
-                    product_prices.c.product_id == any_(_PRODUCT_IDS),
-                    product_prices.c.deleted_at.is_(None),
-                )
-                .order_by(product_prices.c.created_at, product_prices.c.id)
-            ),
+            lambda: _PRICES_WITH_METER.where(
+                product_prices.c.product_id == any_(_PRODUCT_IDS),
+                product_prices.c.deleted_at.is_(None),
+            ).order_by(product_prices.c.created_at, product_prices.c.id),
         )
         priced: dict[uuid.UUID, list[Price]] = {id: [] for id in ids}
         for row in await self.rows(statement, {"product_ids": ids}):
@@ -460,6 +465,23 @@ class SqlAlchemyProductRepository(
                     for position, benefit_id in enumerate(benefit_ids)
                 ],
             )
+
+    async def prices_meter(self, meter_id: uuid.UUID) -> bool:
+        statement = self.cached(
+            "prices_meter",
+            lambda: (
+                select(product_prices.c.id)
+                .join(products, products.c.id == product_prices.c.product_id)
+                .where(
+                    product_prices.c.meter_id == bindparam("meter_id", type_=Uuid),
+                    product_prices.c.is_archived.is_(False),
+                    product_prices.c.deleted_at.is_(None),
+                    products.c.deleted_at.is_(None),
+                )
+                .limit(1)
+            ),
+        )
+        return bool(await self.rows(statement, {"meter_id": meter_id}))
 
     async def update(self, entity: Product, changes: dict[str, Any] | None = None) -> Product:
         await super().update(entity, changes)

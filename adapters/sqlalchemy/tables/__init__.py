@@ -15,6 +15,7 @@ from adapters.sqlalchemy.tables.foundation import (
     personal_access_tokens,
     users,
 )
+from adapters.sqlalchemy.tables.meters import meters
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
@@ -30,6 +31,7 @@ __all__ = [
     "files",
     "memberships",
     "metadata",
+    "meters",
     "organization_access_tokens",
     "organizations",
     "outbox",

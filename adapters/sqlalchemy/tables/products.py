@@ -38,8 +38,8 @@ products = Table(
 Index("ix_products_organization_id_created_at", products.c.organization_id, products.c.created_at)
 
 # One table for every kind of price. What all prices share (and what lists filter or sort on)
-# are columns; what only one variant has (a fixed amount, custom bounds, seat tiers, a meter and
-# its unit amount) lives in `details`, a JSONB object read back by the variant. A column per
+# are columns; what only one variant has (a fixed amount, custom bounds, seat tiers, a metered
+# unit amount) lives in `details`, a JSONB object read back by the variant. A column per
 # variant field would leave most of them null on every row and grow with each new price kind;
 # prices are immutable, so nothing ever queries inside `details`. `sort_amount` is the one
 # derived value lists need (the smallest charge a price allows, `Price.sort_amount()`).
@@ -54,7 +54,15 @@ product_prices = Table(
     Column("source", String(16), nullable=False),
     Column("is_archived", Boolean, nullable=False, server_default=text("false")),
     Column("sort_amount", Integer, nullable=True),
+    # The meter a metered price bills (a column, unlike other variant fields, so that reads
+    # join the meter's name and unit and a meter's archiving can find its prices).
+    Column("meter_id", Uuid, ForeignKey("meters.id", ondelete="RESTRICT"), nullable=True),
     Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+Index(
+    "ix_product_prices_meter_id",
+    product_prices.c.meter_id,
+    postgresql_where=text("meter_id IS NOT NULL"),
 )
 Index(
     "ix_product_prices_product_id_created_at",

@@ -1,6 +1,6 @@
 """Wire format of products (Polar's `Product`) and their prices (`ProductPriceFixed`,
-`ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`; metered prices are
-refused until meters exist).
+`ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`,
+`ProductPriceMeteredUnit`).
 
 Custom fields are not supported yet: an empty list.
 """
@@ -19,6 +19,7 @@ from domain.file import File
 from domain.product import (
     CustomPrice,
     FixedPrice,
+    MeteredUnitPrice,
     Price,
     Product,
     SeatBasedPrice,
@@ -89,8 +90,30 @@ class ProductPriceUnitBased(_PriceBase):
     maximum_units: int | None
 
 
+class ProductPriceMeter(Schema):
+    """The meter a metered price bills, as shown with the price."""
+
+    id: UUID4
+    name: str
+    unit: Literal["scalar", "token", "custom"]
+    custom_label: str | None
+    custom_multiplier: int | None
+
+
+class ProductPriceMeteredUnit(_PriceBase):
+    amount_type: Literal["metered_unit"]
+    cap_amount: int | None
+    meter_id: UUID4
+    meter: ProductPriceMeter
+    unit_amount: str
+
+
 ProductPriceSchema = Annotated[
-    ProductPriceFixed | ProductPriceCustom | ProductPriceSeatBased | ProductPriceUnitBased,
+    ProductPriceFixed
+    | ProductPriceCustom
+    | ProductPriceSeatBased
+    | ProductPriceUnitBased
+    | ProductPriceMeteredUnit,
     Field(discriminator="amount_type"),
 ]
 
@@ -178,8 +201,21 @@ def price_wire(p: Price) -> Wire:
         wire["minimum_units"] = p.minimum_units
         wire["unit_label"] = p.unit_label
         wire["maximum_units"] = p.maximum_units
+    elif isinstance(p, MeteredUnitPrice):
+        meter = p.meter
+        assert meter is not None, "metered prices are loaded with their meter"
+        wire["amount_type"] = "metered_unit"
+        wire["cap_amount"] = p.cap_amount
+        wire["meter_id"] = p.meter_id
+        wire["meter"] = {
+            "id": meter.id,
+            "name": meter.name,
+            "unit": meter.unit.value,
+            "custom_label": meter.custom_label,
+            "custom_multiplier": meter.custom_multiplier,
+        }
+        wire["unit_amount"] = _decimal(p.unit_amount)
     else:
-        # The API refuses metered prices until meters exist, so none is ever stored.
         raise TypeError(f"no wire format for {type(p).__name__}")
     return wire
 

@@ -1,0 +1,141 @@
+"""Meters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, String, Uuid, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from adapters.sqlalchemy.kit.repository import (
+    RepositoryBase,
+    SoftDeletionMixin,
+    SortingMixin,
+    metadata_params,
+    where_metadata,
+)
+from adapters.sqlalchemy.repositories.discounts import like_pattern
+from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.tables import meters
+from application.auth import AuthSubject, SubjectKind
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.meters.ports import MeterFilters
+from application.meters.sorting import MeterSortProperty
+from domain.meter import (
+    Meter,
+    MeterUnit,
+    aggregation_document,
+    aggregation_from_document,
+    filter_document,
+    filter_from_document,
+)
+
+
+def meter_entity(row: Mapping[Any, Any], prefix: str = "") -> Meter:
+    """A meter from its row, or from the columns of a join labelled `{prefix}{column}`."""
+    return Meter(
+        id=row[f"{prefix}id"],
+        created_at=row[f"{prefix}created_at"],
+        modified_at=row[f"{prefix}modified_at"],
+        deleted_at=row[f"{prefix}deleted_at"],
+        organization_id=row[f"{prefix}organization_id"],
+        name=row[f"{prefix}name"],
+        unit=MeterUnit(row[f"{prefix}unit"]),
+        custom_label=row[f"{prefix}custom_label"],
+        custom_multiplier=row[f"{prefix}custom_multiplier"],
+        filter=filter_from_document(row[f"{prefix}filter"]),
+        aggregation=aggregation_from_document(row[f"{prefix}aggregation"]),
+        metadata=dict(row[f"{prefix}metadata"]),
+        archived_at=row[f"{prefix}archived_at"],
+    )
+
+
+class SqlAlchemyMeterRepository(
+    SortingMixin[Meter, MeterSortProperty],
+    SoftDeletionMixin[Meter],
+    RepositoryBase[Meter],
+):
+    table = meters
+    entity = Meter
+    sorting_columns = {
+        MeterSortProperty.created_at: meters.c.created_at,
+        MeterSortProperty.name: meters.c.name,
+    }
+
+    def to_entity(self, row: Mapping[Any, Any]) -> Meter:
+        return meter_entity(row)
+
+    def to_row(self, entity: Meter) -> dict[str, Any]:
+        row = super().to_row(entity)
+        row["unit"] = entity.unit.value
+        row["filter"] = filter_document(entity.filter)
+        row["aggregation"] = aggregation_document(entity.aggregation)
+        row["metadata"] = dict(entity.metadata)
+        return row
+
+    def _readable(self, kind: SubjectKind) -> Select[Any]:
+        return where_readable(self.get_base_statement(), meters.c.organization_id, kind)
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Meter | None:
+        statement = self.cached(
+            ("readable", subject.kind),
+            lambda: self._readable(subject.kind).where(meters.c.id == bindparam("id", type_=Uuid)),
+        )
+        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Meter]:
+        if not ids:
+            return []
+        statement = self.cached(
+            "by_ids",
+            lambda: self.get_base_statement().where(
+                meters.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+            ),
+        )
+        return await self.get_all(statement, {"ids": list(ids)})
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: MeterFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[MeterSortProperty]],
+    ) -> Page[Meter]:
+        key = (
+            "list",
+            subject.kind,
+            bool(filters.organization_ids),
+            filters.query is not None,
+            filters.is_archived,
+            len(filters.metadata),
+            tuple(sorting),
+        )
+
+        def build() -> Select[Any]:
+            statement = self._readable(subject.kind)
+            if filters.organization_ids:
+                statement = statement.where(
+                    meters.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if filters.query is not None:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(meters.c.name.ilike(pattern, escape="\\"))
+            if filters.is_archived is not None:
+                archived = meters.c.archived_at
+                statement = statement.where(
+                    archived.is_not(None) if filters.is_archived else archived.is_(None)
+                )
+            statement = where_metadata(statement, meters.c.metadata, len(filters.metadata))
+            return self.apply_sorting(statement, sorting)
+
+        params: dict[str, Any] = {
+            **subject_params(subject),
+            "organization_ids": list(filters.organization_ids),
+            "query": None if filters.query is None else like_pattern(filters.query),
+            **metadata_params(filters.metadata),
+        }
+        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)

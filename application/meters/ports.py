@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.meters.sorting import MeterSortProperty
+from domain.meter import Meter
+
+
+@dataclass(frozen=True)
+class MeterFilters:
+    """List filters; `None` (or empty) means no filter."""
+
+    organization_ids: Sequence[uuid.UUID] = ()
+    # Name contains, ignoring case (a plain substring: `%` and `_` have no special meaning).
+    query: str | None = None
+    is_archived: bool | None = None
+    # metadata[key] is one of the values (each value compared as its string form).
+    metadata: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+class MeterRepository(Protocol):
+    """Meters, archived ones included (they are never deleted).
+
+    A meter is readable by the members of its organization and by the organization itself.
+    """
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Meter | None: ...
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Meter]:
+        """The meters among `ids`, whatever their organization, in no particular order."""
+        ...
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: MeterFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[MeterSortProperty]],
+    ) -> Page[Meter]: ...
+
+    async def create(self, meter: Meter) -> Meter: ...
+
+    async def update(self, meter: Meter) -> Meter:
+        """Stamp `modified_at` and persist the whole meter."""
+        ...

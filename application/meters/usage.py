@@ -1,0 +1,36 @@
+"""Meters other records point at (metered prices, meter-credit benefits)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from application.kit.errors import FieldError, ResourceNotFound, ValidationFailed
+from application.uow import UnitOfWork
+from domain.meter import Meter
+
+
+async def usable_meters(
+    uow: UnitOfWork,
+    organization_id: uuid.UUID,
+    wanted: Sequence[tuple[uuid.UUID, tuple[str | int, ...]]],
+) -> dict[uuid.UUID, Meter]:
+    """The meters of `wanted` (a meter id and where the request named it), by id, read in one
+    statement and each checked: a meter of `organization_id` that is not archived.
+
+    An unknown or other organization's meter is not found (ResourceNotFound); an archived one is
+    a ValidationFailed at its location.
+    """
+    if not wanted:
+        return {}
+    found = {m.id: m for m in await uow.meters.get_many(sorted({id for id, _ in wanted}))}
+    errors: list[FieldError] = []
+    for meter_id, loc in wanted:
+        meter = found.get(meter_id)
+        if meter is None or meter.organization_id != organization_id:
+            raise ResourceNotFound(f"Meter {meter_id} not found.")
+        if meter.is_archived:
+            errors.append(FieldError(loc, "This meter is archived.", input=str(meter_id)))
+    if errors:
+        raise ValidationFailed(errors)
+    return found

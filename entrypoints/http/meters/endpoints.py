@@ -1,0 +1,84 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import UUID4
+
+from application.kit.sorting import Sorting
+from application.meters.commands import MeterCreate, MeterUpdate
+from application.meters.ports import MeterFilters
+from application.meters.service import MeterService
+from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
+from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.schemas import ListResource
+from entrypoints.http.meters import auth
+from entrypoints.http.meters.schemas import MeterSchema, meter_wire
+
+router = APIRouter(prefix="/meters", tags=["meters"])
+
+Service = Annotated[MeterService, provided(lambda c: c.meter_service)]
+SortingQuery = Annotated[
+    list[Sorting[MeterSortProperty]],
+    Depends(sorting_query(MeterSortProperty, DEFAULT_SORTING)),
+]
+
+
+@router.get("/", summary="List meters", response_model=ListResource[MeterSchema])
+async def list_meters(
+    request: Request,
+    subject: auth.MetersRead,
+    uow: ReadUnitOfWork,
+    pagination: PaginationQuery,
+    sorting: SortingQuery,
+    service: Service,
+    organization_id: Annotated[
+        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
+    ] = None,
+    query: Annotated[str | None, Query(max_length=256, description="Filter by name.")] = None,
+    is_archived: Annotated[bool | None, Query(description="Filter on archived meters.")] = None,
+) -> Response:
+    filters = MeterFilters(
+        organization_ids=organization_id or [],
+        query=query or None,
+        is_archived=is_archived,
+        metadata=metadata_filters(request),
+    )
+    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    return page_response(page, meter_wire)
+
+
+@router.post("/", status_code=201, summary="Create a meter", response_model=MeterSchema)
+async def create_meter(
+    body: MeterCreate,
+    subject: auth.MetersWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
+) -> Response:
+    if body.organization_id is None and polar_organization is not None:
+        body = body.model_copy(update={"organization_id": polar_organization})
+    meter = await service.create(uow, subject, body)
+    await uow.commit()
+    return json_response(meter_wire(meter), status_code=201)
+
+
+@router.get("/{id}", summary="Get a meter", response_model=MeterSchema)
+async def get_meter(
+    id: UUID4, subject: auth.MetersRead, uow: ReadUnitOfWork, service: Service
+) -> Response:
+    return json_response(meter_wire(await service.get(uow, subject, id)))
+
+
+@router.patch("/{id}", summary="Update a meter", response_model=MeterSchema)
+async def update_meter(
+    id: UUID4,
+    body: MeterUpdate,
+    subject: auth.MetersWrite,
+    uow: WriteUnitOfWork,
+    service: Service,
+) -> Response:
+    meter = await service.update(uow, subject, id, body)
+    await uow.commit()
+    return json_response(meter_wire(meter))
