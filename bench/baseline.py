@@ -76,13 +76,17 @@ WHERE products.deleted_at IS NULL AND products.organization_id = $1::UUID
 ORDER BY products.created_at DESC NULLS LAST, products.id ASC
 LIMIT $2::INTEGER OFFSET $3::INTEGER"""
 
-# The page's product ids as one array parameter, as the app binds them.
+# The page's product ids as one array parameter, as the app binds them; metered prices' meters
+# joined as the app joins them (the bench data has none).
 LIST_PRICES = """
 SELECT product_prices.id, product_prices.created_at, product_prices.modified_at,
     product_prices.deleted_at, product_prices.product_id, product_prices.amount_type,
     product_prices.price_currency, product_prices.tax_behavior, product_prices.source,
-    product_prices.is_archived, product_prices.sort_amount, product_prices.details
-FROM product_prices
+    product_prices.is_archived, product_prices.sort_amount, product_prices.meter_id,
+    product_prices.details, meters.name AS meter_name, meters.unit AS meter_unit,
+    meters.custom_label AS meter_custom_label,
+    meters.custom_multiplier AS meter_custom_multiplier
+FROM product_prices LEFT OUTER JOIN meters ON meters.id = product_prices.meter_id
 WHERE product_prices.product_id = ANY($1::UUID[]) AND product_prices.deleted_at IS NULL
 ORDER BY product_prices.created_at, product_prices.id"""
 

@@ -130,6 +130,17 @@ def validate_aggregation(aggregation: Aggregation, loc: str = "aggregation") -> 
     _check_property(f"{loc}.property", aggregation.property)
 
 
+@dataclass(frozen=True)
+class MeterSummary:
+    """What a metered price shows of its meter: which one, its name and its unit."""
+
+    id: uuid.UUID
+    name: str
+    unit: MeterUnit
+    custom_label: str | None = None
+    custom_multiplier: int | None = None
+
+
 @dataclass(kw_only=True)
 class Meter(Entity):
     organization_id: uuid.UUID
@@ -146,6 +157,12 @@ class Meter(Entity):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def summary(self) -> MeterSummary:
+        return MeterSummary(
+            self.id, self.name, self.unit, self.custom_label, self.custom_multiplier
+        )
 
     def validate(self) -> None:
         name = self.name.strip()

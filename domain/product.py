@@ -19,7 +19,7 @@ from domain.base import Entity
 from domain.benefit import Benefit
 from domain.errors import InvariantViolation
 from domain.file import File
-from domain.meter import Meter
+from domain.meter import MeterSummary
 
 NAME_MIN_LENGTH = 1
 NAME_MAX_LENGTH = 256
@@ -309,8 +309,8 @@ class MeteredUnitPrice(Price):
     meter_id: uuid.UUID
     unit_amount: Decimal
     cap_amount: int | None = None
-    # The meter itself, as loaded with the price (its name and unit are shown with the price).
-    meter: Meter | None = None
+    # The meter's name and unit, as loaded with the price (shown with it).
+    meter: MeterSummary | None = None
     amount_type: AmountType = AmountType.metered_unit
 
     def validate(self) -> None:

@@ -74,7 +74,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
             meters = self.store.table("meters")
             for price in product.prices:
                 if isinstance(price, MeteredUnitPrice):
-                    price.meter = copy.deepcopy(meters[price.meter_id])
+                    price.meter = meters[price.meter_id].summary
             benefits = self.store.table("benefits")
             product.benefits = [
                 copy.deepcopy(benefits[b])

@@ -130,7 +130,7 @@ async def _attach_meters(
     meters = await usable_meters(uow, organization_id, wanted)
     for item in requested:
         if isinstance(item, MeteredUnitPrice):
-            item.meter = meters[item.meter_id]
+            item.meter = meters[item.meter_id].summary
 
 
 class ProductService:

@@ -178,7 +178,7 @@ async def test_metered_prices_carry_their_meter_as_it_is_now(adapter: Adapter) -
                 meter_id=meter.id,
                 unit_amount=Decimal("0.000001"),
                 cap_amount=500,
-                meter=meter,
+                meter=meter.summary,
             ),
         ]
         await uow.products.create(product)
@@ -192,7 +192,7 @@ async def test_metered_prices_carry_their_meter_as_it_is_now(adapter: Adapter) -
         assert loaded is not None
         metered = loaded.prices[1]
         assert isinstance(metered, MeteredUnitPrice)
-        assert metered.meter == meter
+        assert metered.meter == meter.summary
         assert metered.unit_amount == Decimal("0.000001")
 
         # An archived price no longer holds the meter.

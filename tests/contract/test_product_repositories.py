@@ -389,7 +389,10 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
         )
         await uow.meters.create(meter)
         metered = MeteredUnitPrice(
-            product_id=uuid.uuid4(), meter_id=meter.id, unit_amount=Decimal("0.25"), meter=meter
+            product_id=uuid.uuid4(),
+            meter_id=meter.id,
+            unit_amount=Decimal("0.25"),
+            meter=meter.summary,
         )
         await _product(
             uow, adapter, organization, metered, name="p2", recurring_interval=Interval.month

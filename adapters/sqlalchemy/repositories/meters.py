@@ -34,22 +34,21 @@ from domain.meter import (
 )
 
 
-def meter_entity(row: Mapping[Any, Any], prefix: str = "") -> Meter:
-    """A meter from its row, or from the columns of a join labelled `{prefix}{column}`."""
+def meter_entity(row: Mapping[Any, Any]) -> Meter:
     return Meter(
-        id=row[f"{prefix}id"],
-        created_at=row[f"{prefix}created_at"],
-        modified_at=row[f"{prefix}modified_at"],
-        deleted_at=row[f"{prefix}deleted_at"],
-        organization_id=row[f"{prefix}organization_id"],
-        name=row[f"{prefix}name"],
-        unit=MeterUnit(row[f"{prefix}unit"]),
-        custom_label=row[f"{prefix}custom_label"],
-        custom_multiplier=row[f"{prefix}custom_multiplier"],
-        filter=filter_from_document(row[f"{prefix}filter"]),
-        aggregation=aggregation_from_document(row[f"{prefix}aggregation"]),
-        metadata=dict(row[f"{prefix}metadata"]),
-        archived_at=row[f"{prefix}archived_at"],
+        id=row["id"],
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        deleted_at=row["deleted_at"],
+        organization_id=row["organization_id"],
+        name=row["name"],
+        unit=MeterUnit(row["unit"]),
+        custom_label=row["custom_label"],
+        custom_multiplier=row["custom_multiplier"],
+        filter=filter_from_document(row["filter"]),
+        aggregation=aggregation_from_document(row["aggregation"]),
+        metadata=dict(row["metadata"]),
+        archived_at=row["archived_at"],
     )
 
 

@@ -34,7 +34,6 @@ from adapters.sqlalchemy.kit.repository import (
 from adapters.sqlalchemy.repositories.benefits import benefit_entity
 from adapters.sqlalchemy.repositories.discounts import like_pattern
 from adapters.sqlalchemy.repositories.files import file_entity
-from adapters.sqlalchemy.repositories.meters import meter_entity
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import (
     benefits,
@@ -50,6 +49,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.meter import MeterSummary, MeterUnit
 from domain.product import (
     AmountType,
     CustomPrice,
@@ -160,10 +160,13 @@ def price_row(price: Price) -> dict[str, Any]:
     }
 
 
-# A price row carries its meter's columns (for metered prices) under this prefix.
-_METER = "meter__"
+# Prices with what they show of their meter (metered prices only; null for the others).
 _PRICES_WITH_METER = select(
-    product_prices, *(c.label(f"{_METER}{c.name}") for c in meters.columns)
+    product_prices,
+    meters.c.name.label("meter_name"),
+    meters.c.unit.label("meter_unit"),
+    meters.c.custom_label.label("meter_custom_label"),
+    meters.c.custom_multiplier.label("meter_custom_multiplier"),
 ).outerjoin(meters, meters.c.id == product_prices.c.meter_id)
 
 
@@ -212,7 +215,13 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
         meter_id=row["meter_id"],
         unit_amount=Decimal(details["unit_amount"]),
         cap_amount=details["cap_amount"],
-        meter=meter_entity(row, _METER),
+        meter=MeterSummary(
+            row["meter_id"],
+            row["meter_name"],
+            MeterUnit(row["meter_unit"]),
+            row["meter_custom_label"],
+            row["meter_custom_multiplier"],
+        ),
     )
 
 
