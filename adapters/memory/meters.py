@@ -43,9 +43,12 @@ class InMemoryMeterRepository(MemoryRepository[Meter]):
             lambda m: m.id == id and readable_by(subject, m.organization_id, self.members)
         )
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Meter]:
-        wanted = set(ids)
-        return [m for id in wanted if (m := await self.get_by_id(id)) is not None]
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
+        # One unit of work at a time holds the store: there is nothing to lock.
+        return [m for id in set(ids) if (m := await self.get_by_id(id)) is not None]
+
+    async def lock_for_archiving(self, id: uuid.UUID) -> None:
+        return None
 
     async def list_readable(
         self,

@@ -22,8 +22,11 @@ def async_url(url: str) -> str:
 def json_loads(text: str | bytes) -> Any:
     """JSON/JSONB column values, decoded by orjson (several times faster than `json.loads`).
 
-    orjson refuses what PostgreSQL may still hold, such as integers beyond 64 bits: those fall
-    back to the standard library, so the result is always what `json.loads` gives.
+    What orjson refuses falls back to the standard library. orjson does not refuse integers
+    wider than 64 bits: it reads them as floats. So nothing stores them: every input that
+    reaches a JSON column bounds its integers (metadata, meter filter values, price and benefit
+    fields), and `test_json_columns_read_what_json_loads_reads` holds this decoder to
+    `json.loads` within those bounds.
     """
     try:
         return orjson.loads(text)

@@ -11,6 +11,8 @@ from application.kit.errors import FieldError, ValidationFailed
 MAX_KEYS = 50
 MAX_KEY_LENGTH = 40
 MAX_STRING_VALUE_LENGTH = 500
+# Integers are stored in JSON and read back by a decoder that turns wider ones into floats.
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1
 
 MetadataValue = str | int | float | bool
 # Metadata as commands accept it: types are checked by the model, bounds by `metadata_errors`.
@@ -34,7 +36,10 @@ def metadata_errors(metadata: dict[str, Any], loc: tuple[str | int, ...]) -> lis
                         f"String values are at most {MAX_STRING_VALUE_LENGTH} characters.",
                     )
                 )
-        elif not isinstance(value, int | float | bool):
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not MIN_INTEGER <= value <= MAX_INTEGER:
+                errors.append(FieldError((*loc, key), "Integers must fit in 64 bits.", input=value))
+        elif not isinstance(value, float | bool):
             errors.append(
                 FieldError((*loc, key), "Values must be strings, numbers or booleans.", input=value)
             )

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, StrictBool, StrictInt, StringConstraints
 
 from application.kit.inputs import Command
-from application.kit.metadata import MetadataInput
+from application.kit.metadata import MAX_INTEGER, MIN_INTEGER, MetadataInput
 from domain.meter import (
     CUSTOM_LABEL_MAX_LENGTH,
     MAX_FILTER_CLAUSES,
@@ -27,15 +27,22 @@ from domain.meter import (
 MeterName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
 ]
-PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=PROPERTY_MAX_LENGTH)]
-CustomLabel = Annotated[str, StringConstraints(max_length=CUSTOM_LABEL_MAX_LENGTH)]
+# At least one character that is not a space (the name itself is kept as sent).
+PropertyName = Annotated[
+    str, StringConstraints(min_length=1, max_length=PROPERTY_MAX_LENGTH, pattern=r"\S")
+]
+CustomLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=CUSTOM_LABEL_MAX_LENGTH)
+]
+# Event properties are compared as JSON numbers; wider integers would come back as floats.
+ClauseInteger = Annotated[StrictInt, Field(ge=MIN_INTEGER, le=MAX_INTEGER)]
 
 
 class FilterClauseInput(Command):
     property: PropertyName
     operator: FilterOperator
     # Strict: `true` stays a boolean and `1` an integer, as the event properties they meet.
-    value: StrictBool | StrictInt | str
+    value: StrictBool | ClauseInteger | str
 
 
 class FilterInput(Command):

@@ -32,8 +32,17 @@ class MeterRepository(Protocol):
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Meter | None: ...
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Meter]:
-        """The meters among `ids`, whatever their organization, in no particular order."""
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
+        """The meters among `ids`, whatever their organization, in no particular order.
+
+        `lock` holds them (shared) until the unit of work ends, for a write that starts using
+        them: `lock_for_archiving` waits for it, and it waits for `lock_for_archiving`.
+        """
+        ...
+
+    async def lock_for_archiving(self, id: uuid.UUID) -> None:
+        """Hold the meter (exclusively) until the unit of work ends, so that no price starts
+        billing it between the check that none does and the archiving."""
         ...
 
     async def list_readable(

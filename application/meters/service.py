@@ -133,6 +133,8 @@ class MeterService:
             raise ValidationFailed.from_invariant(error) from error
         now = self.clock.now()
         if command.is_archived is True and not meter.is_archived:
+            # Waits for any unit of work that is adding a price on this meter, then sees it.
+            await uow.meters.lock_for_archiving(meter.id)
             if await uow.products.prices_meter(meter.id):
                 raise ValidationFailed.single(("body", "is_archived"), METER_PRICED, True)
             meter.archive(now)

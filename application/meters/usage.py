@@ -23,7 +23,9 @@ async def usable_meters(
     """
     if not wanted:
         return {}
-    found = {m.id: m for m in await uow.meters.get_many(sorted({id for id, _ in wanted}))}
+    ids = sorted({id for id, _ in wanted})
+    # Locked: a meter being archived is not taken by a new price meanwhile (see MeterService).
+    found = {m.id: m for m in await uow.meters.get_many(ids, lock=True)}
     errors: list[FieldError] = []
     for meter_id, loc in wanted:
         meter = found.get(meter_id)

@@ -72,8 +72,8 @@ class ProductRepository(Protocol):
         ...
 
     async def prices_meter(self, meter_id: uuid.UUID) -> bool:
-        """Whether a live price of a product (archived or not, but not deleted) bills the
-        meter."""
+        """Whether a price that is not archived, of a product that is not deleted (archived
+        or not), bills the meter."""
         ...
 
     async def update(self, product: Product) -> Product:

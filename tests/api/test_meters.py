@@ -174,8 +174,37 @@ class TestCreate:
         )
         defaulted = await _create(client, tenant, subject_kind, unit="custom", custom_label="GB")
         assert defaulted["custom_multiplier"] == 1
+        # Spaces around the label are dropped before its length counts.
+        padded = await _create(
+            client, tenant, subject_kind, unit="custom", custom_label=" " + "x" * 64 + " "
+        )
+        assert padded["custom_label"] == "x" * 64
         empty = await _create(client, tenant, subject_kind, filter={"conjunction": "or"})
         assert empty["filter"] == {"conjunction": "or", "clauses": []}
+
+    async def test_clause_integers_fit_in_64_bits(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+
+        def clauses(*values: int) -> dict[str, Any]:
+            return {
+                "conjunction": "or",
+                "clauses": [{"property": "n", "operator": "lte", "value": v} for v in values],
+            }
+
+        widest = await _create(client, tenant, subject_kind, filter=clauses(2**63 - 1, -(2**63)))
+        fetched = await client.get(f"/v1/meters/{widest['id']}", headers=headers)
+        assert fetched.json()["filter"] == clauses(2**63 - 1, -(2**63))
+        for wide in (2**63, -(2**63) - 1, 2**70):
+            response = await client.post(
+                "/v1/meters/",
+                json=tenant.body(subject_kind, {**METER, "filter": clauses(wide)}),
+                headers=headers,
+            )
+            assert _error_loc(response)[:4] == ["body", "filter", "clauses", 0]
+        assert await _state(client, tenant) == [widest]
 
     async def test_user_names_the_organization_in_the_header(
         self, client: httpx.AsyncClient, seeder: Seeder
@@ -233,7 +262,7 @@ class TestCreate:
                         "clauses": [{"property": "", "operator": "eq", "value": 1}],
                     }
                 },
-                ["body", "filter", "clauses", 0],
+                ["body", "filter", "clauses", 0, "FilterClauseInput", "property"],
             ),
             (
                 {
@@ -242,7 +271,7 @@ class TestCreate:
                         "clauses": [{"property": " ", "operator": "eq", "value": 1}],
                     }
                 },
-                ["body", "filter", "clauses", 0, "property"],
+                ["body", "filter", "clauses", 0, "FilterClauseInput", "property"],
             ),
             (
                 {
@@ -309,6 +338,10 @@ class TestCreate:
             ({"aggregation": {}}, ["body", "aggregation"]),
             ({"aggregation": {"func": "median", "property": "x"}}, ["body", "aggregation"]),
             ({"aggregation": {"func": "sum"}}, ["body", "aggregation", "sum", "property"]),
+            (
+                {"aggregation": {"func": "sum", "property": "  "}},
+                ["body", "aggregation", "sum", "property"],
+            ),
             ({"aggregation": {"func": "unique"}}, ["body", "aggregation", "unique", "property"]),
             (
                 {"aggregation": {"func": "max", "property": ""}},
@@ -496,9 +529,11 @@ class TestUpdate:
         assert _error_loc(refused) == ["body", "is_archived"]
         assert await _state(client, tenant) == [meter]
         # Archiving the product keeps its prices live: still refused.
-        await client.patch(
+        archived_product = await client.patch(
             f"/v1/products/{product.json()['id']}", json={"is_archived": True}, headers=headers
         )
+        assert archived_product.status_code == 200, archived_product.text
+        assert archived_product.json()["is_archived"] is True
         refused = await client.patch(path, json={"is_archived": True}, headers=headers)
         assert _error_loc(refused) == ["body", "is_archived"]
         free = product.json()["prices"][0]

@@ -4,16 +4,31 @@ meter as it is now."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+from adapters.sqlalchemy.engine import EngineConnectionSource
+from adapters.sqlalchemy.tables import organizations, users
+from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
+from application.kit.errors import ValidationFailed
 from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting
+from application.meters.commands import MeterUpdate
 from application.meters.ports import MeterFilters
+from application.meters.service import MeterService
 from application.meters.sorting import MeterSortProperty as M
+from application.products.commands import MeteredUnitPriceCreate, ProductCreate
+from application.products.ports import ProductFilters
+from application.products.service import ProductService
 from application.uow import UnitOfWork
 from domain.meter import (
     Aggregation,
@@ -199,3 +214,86 @@ async def test_metered_prices_carry_their_meter_as_it_is_now(adapter: Adapter) -
         metered.archive(adapter.clock.now())
         await uow.products.update(loaded)
         assert await uow.products.prices_meter(meter.id) is False
+
+
+async def test_archiving_waits_for_a_price_being_added_and_then_sees_it(
+    engine: AsyncEngine,
+) -> None:
+    """Real concurrent transactions on PostgreSQL (committed, then cleaned up): a product
+    created with a price on the meter while the meter is archived, in both orders. Without the
+    locks both checks pass and an archived meter ends up billed by a live price."""
+    clock = FrozenClock()
+    uows = SqlAlchemyUnitOfWorkFactory(EngineConnectionSource(engine), clock, RecordingJobQueue())
+    products, meters = ProductService(clock), MeterService(clock)
+    async with uows.write() as uow:
+        organization, subject = await owned_organization(uow, clock)
+        meter = Meter(
+            organization_id=organization.id,
+            name="Calls",
+            filter=Filter(FilterConjunction.and_),
+            aggregation=Aggregation(AggregationFunction.cnt),
+        )
+        await uow.meters.create(meter)
+        await uow.commit()
+    try:
+        command = ProductCreate(
+            name="Usage",
+            organization_id=organization.id,
+            recurring_interval=Interval.month,
+            prices=[
+                MeteredUnitPriceCreate(
+                    amount_type="metered_unit", meter_id=meter.id, unit_amount=Decimal(1)
+                )
+            ],
+        )
+
+        async def archive() -> None:
+            async with uows.write() as uow:
+                await meters.update(uow, subject, meter.id, MeterUpdate(is_archived=True))
+                await uow.commit()
+
+        async def create() -> None:
+            async with uows.write() as uow:
+                await products.create(uow, subject, command)
+                await uow.commit()
+
+        # The price first: the archiving waits for it, then sees it and refuses.
+        async with uows.write() as uow:
+            await products.create(uow, subject, command)
+            archiving = asyncio.create_task(archive())
+            await asyncio.sleep(0.3)
+            assert not archiving.done()  # waits for the product's transaction
+            await uow.commit()
+        with pytest.raises(ValidationFailed) as refused:
+            await archiving
+        assert refused.value.errors[0].loc == ("body", "is_archived")
+        async with uows.write() as uow:
+            reloaded = await uow.meters.get_readable(subject, meter.id)
+            assert reloaded is not None and not reloaded.is_archived
+            # Free the meter again: the product goes.
+            (product,) = (
+                await uow.products.list_readable(
+                    subject, filters=ProductFilters(), pagination=PAGE, sorting=[]
+                )
+            ).items
+            product.soft_delete(clock.now())
+            await uow.products.update(product)
+            await uow.commit()
+
+        # The archiving first: the new price waits for it, then sees the meter archived.
+        async with uows.write() as uow:
+            await meters.update(uow, subject, meter.id, MeterUpdate(is_archived=True))
+            creating = asyncio.create_task(create())
+            await asyncio.sleep(0.3)
+            assert not creating.done()  # waits for the archiving transaction
+            await uow.commit()
+        with pytest.raises(ValidationFailed) as refused:
+            await creating
+        assert refused.value.errors[0].loc == ("body", "prices", 0, "meter_id")
+    finally:
+        assert subject.id is not None
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(organizations).where(organizations.c.id == organization.id)
+            )
+            await connection.execute(delete(users).where(users.c.id == subject.id))

@@ -135,6 +135,14 @@ def test_nested_and_null_values_are_refused(value: Any) -> None:
     assert errors[0].input == value
 
 
+def test_integers_fit_in_64_bits() -> None:
+    # Wider ones came back from the database as floats, breaking the wire format.
+    assert metadata_errors({"a": 2**63 - 1, "b": -(2**63), "c": True, "d": 1e300}, LOC) == []
+    for wide in (2**63, -(2**63) - 1, 2**70):
+        errors = metadata_errors({"n": wide}, LOC)
+        assert [(e.loc, e.input) for e in errors] == [((*LOC, "n"), wide)]
+
+
 def test_every_broken_entry_is_reported() -> None:
     errors = metadata_errors({"": 1, "ok": "fine", "bad": None, "long": "v" * 501}, LOC)
     assert sorted(str(e.loc[-1]) for e in errors) == ["", "bad", "long"]

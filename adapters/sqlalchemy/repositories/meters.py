@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, any_, bindparam
+from sqlalchemy import Select, String, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from adapters.sqlalchemy.kit.repository import (
@@ -85,16 +85,28 @@ class SqlAlchemyMeterRepository(
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Meter]:
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
         if not ids:
             return []
-        statement = self.cached(
-            "by_ids",
-            lambda: self.get_base_statement().where(
+
+        def build() -> Select[Any]:
+            statement = self.get_base_statement().where(
                 meters.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+            )
+            return statement.with_for_update(read=True) if lock else statement
+
+        return await self.get_all(self.cached(("by_ids", lock), build), {"ids": list(ids)})
+
+    async def lock_for_archiving(self, id: uuid.UUID) -> None:
+        statement = self.cached(
+            "lock",
+            lambda: (
+                select(meters.c.id)
+                .where(meters.c.id == bindparam("id", type_=Uuid))
+                .with_for_update()
             ),
         )
-        return await self.get_all(statement, {"ids": list(ids)})
+        await self.connection.execute(statement, {"id": id})
 
     async def list_readable(
         self,
