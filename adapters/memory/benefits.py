@@ -68,10 +68,6 @@ class InMemoryBenefitRepository(MemoryRepository[Benefit]):
     async def get(self, id: uuid.UUID) -> Benefit | None:
         return await self.get_by_id(id)
 
-    async def get_including_deleted(self, id: uuid.UUID) -> Benefit | None:
-        benefit = self.rows.get(id)
-        return None if benefit is None else copy.deepcopy(benefit)
-
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
         return self.find(
             lambda b: b.id == id and readable_by(subject, b.organization_id, self.members)

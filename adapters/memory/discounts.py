@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -38,10 +37,6 @@ class InMemoryDiscountRepository(MemoryRepository[Discount]):
 
     async def get(self, id: uuid.UUID) -> Discount | None:
         return await self.get_by_id(id)
-
-    async def get_including_deleted(self, id: uuid.UUID) -> Discount | None:
-        found = self.rows.get(id)
-        return None if found is None else copy.deepcopy(found)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
         return self.find(

@@ -50,7 +50,3 @@ class InMemoryFileRepository(MemoryRepository[File]):
             total_count=len(found),
             limit=pagination.limit,
         )
-
-    async def get_including_deleted(self, id: uuid.UUID) -> File | None:
-        file = self.rows.get(id)
-        return None if file is None else copy.deepcopy(file)

@@ -60,6 +60,10 @@ class MemoryRepository(Generic[E]):
     async def get_by_id(self, id: uuid.UUID) -> E | None:
         return self.find(lambda e: e.id == id)
 
+    async def get_including_deleted(self, id: uuid.UUID) -> E | None:
+        found = self.rows.get(id)
+        return None if found is None else copy.deepcopy(found)
+
     async def create(self, entity: E) -> E:
         self.rows[entity.id] = copy.deepcopy(entity)
         return entity

@@ -51,10 +51,6 @@ class BenefitService:
             )
         return strategy
 
-    @property
-    def types(self) -> list[str]:
-        return sorted(self.strategies)
-
     async def list(
         self,
         uow: UnitOfWork,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
-from adapters.sqlalchemy.tables import organizations, users
+from adapters.sqlalchemy.tables import organizations, outbox, users
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.errors import ValidationFailed
@@ -235,6 +235,7 @@ async def test_archiving_waits_for_a_price_being_added_and_then_sees_it(
         )
         await uow.meters.create(meter)
         await uow.commit()
+    priced: Product | None = None
     try:
         command = ProductCreate(
             name="Usage",
@@ -259,7 +260,7 @@ async def test_archiving_waits_for_a_price_being_added_and_then_sees_it(
 
         # The price first: the archiving waits for it, then sees it and refuses.
         async with uows.write() as uow:
-            await products.create(uow, subject, command)
+            priced = await products.create(uow, subject, command)
             archiving = asyncio.create_task(archive())
             await asyncio.sleep(0.3)
             assert not archiving.done()  # waits for the product's transaction
@@ -293,6 +294,11 @@ async def test_archiving_waits_for_a_price_being_added_and_then_sees_it(
     finally:
         assert subject.id is not None
         async with engine.begin() as connection:
+            if priced is not None:
+                # The product's job, committed to the outbox (no relay runs here).
+                await connection.execute(
+                    delete(outbox).where(outbox.c.arguments["product_id"].astext == str(priced.id))
+                )
             await connection.execute(
                 delete(organizations).where(organizations.c.id == organization.id)
             )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Uuid,
     bindparam,
     func,
     insert,
@@ -303,6 +304,16 @@ class SoftDeletionMixin(RepositoryBase[E]):
 
     def get_base_statement(self) -> Select[Any]:
         return super().get_base_statement().where(self.table.c.deleted_at.is_(None))
+
+    async def get_including_deleted(self, id: uuid.UUID) -> E | None:
+        """The row even when soft-deleted (records pointing at it still describe it)."""
+        statement = self.cached(
+            "by_id_including_deleted",
+            lambda: RepositoryBase.get_base_statement(self).where(
+                self.table.c.id == bindparam("id", type_=Uuid)
+            ),
+        )
+        return await self.get_one_or_none(statement, {"id": id})
 
 
 class SortingMixin(RepositoryBase[E], Generic[E, P]):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, any_, bindparam, delete, select, update
+from sqlalchemy import Select, String, Uuid, any_, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from adapters.sqlalchemy.kit.repository import (
@@ -76,13 +76,6 @@ class SqlAlchemyBenefitRepository(
         statement = self.cached(
             "by_id",
             lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid)),
-        )
-        return await self.get_one_or_none(statement, {"id": id})
-
-    async def get_including_deleted(self, id: uuid.UUID) -> Benefit | None:
-        statement = self.cached(
-            "by_id_with_deleted",
-            lambda: select(benefits).where(benefits.c.id == bindparam("id", type_=Uuid)),
         )
         return await self.get_one_or_none(statement, {"id": id})
 

@@ -88,11 +88,6 @@ class SqlAlchemyDiscountRepository(
         )
         return await self.get_one_or_none(statement, {"id": id})
 
-    async def get_including_deleted(self, id: uuid.UUID) -> Discount | None:
-        return await self.get_one_or_none(
-            RepositoryBase.get_base_statement(self).where(discounts.c.id == id)
-        )
-
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
         statement = self.cached(
             ("readable", subject.kind),

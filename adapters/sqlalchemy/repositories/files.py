@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Select, Uuid, bindparam, select
+from sqlalchemy import Select, Uuid, bindparam
 
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
@@ -76,6 +76,3 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
             "ids": list(ids or []),
         }
         return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
-
-    async def get_including_deleted(self, id: uuid.UUID) -> File | None:
-        return await self.get_one_or_none(select(files).where(files.c.id == id))
