@@ -46,6 +46,7 @@ class AmountType(StrEnum):
     seat_based = "seat_based"
     unit_based = "unit_based"
     metered_unit = "metered_unit"
+    metered_tiers = "metered_tiers"
 
 
 class TierType(StrEnum):
@@ -81,7 +82,7 @@ class Price(Entity):
 
     @property
     def is_metered(self) -> bool:
-        return self.amount_type is AmountType.metered_unit
+        return self.amount_type in (AmountType.metered_unit, AmountType.metered_tiers)
 
     def archive(self, at: datetime) -> None:
         if not self.is_archived:
@@ -228,6 +229,54 @@ class UnitTier:
     unit_amount: Decimal
 
 
+def validate_tiers(tiers: Sequence[UnitTier], *, unbounded_last: bool = False) -> None:
+    """1 to MAX_TIERS tiers with increasing bounds and valid rates; only the last may be
+    unbounded, and with `unbounded_last` it must be."""
+    if not 1 <= len(tiers) <= MAX_TIERS:
+        raise InvariantViolation("tiers.tiers", f"1 to {MAX_TIERS} tiers.")
+    previous = 0
+    for index, tier in enumerate(tiers):
+        _rate(f"tiers.tiers.{index}.unit_amount", tier.unit_amount)
+        last = index == len(tiers) - 1
+        if tier.bound is None:
+            if not last:
+                raise InvariantViolation(
+                    f"tiers.tiers.{index}.bound", "Only the last tier may be unbounded."
+                )
+        elif last and unbounded_last:
+            raise InvariantViolation(
+                f"tiers.tiers.{index}.bound",
+                "Usage has no ceiling: the last tier is unbounded (bound null).",
+            )
+        elif not previous < tier.bound <= MAX_UNITS:
+            raise InvariantViolation(
+                f"tiers.tiers.{index}.bound",
+                f"Bounds increase from one tier to the next, from 1 up to {MAX_UNITS}.",
+            )
+        else:
+            previous = tier.bound
+
+
+def tiered_amount(tier_type: TierType, tiers: Sequence[UnitTier], units: int) -> int:
+    """What `units` cost by these tiers, in cents (rounded half up once, on the total).
+
+    `units` must not pass the last tier's bound."""
+    if units <= 0:
+        return 0
+    if tier_type is TierType.volume:
+        tier = next(t for t in tiers if t.bound is None or units <= t.bound)
+        return _round_cents(tier.unit_amount * units)
+    total, start = Decimal(0), 0
+    for tier in tiers:
+        end = units if tier.bound is None else min(units, tier.bound)
+        if end > start:
+            total += tier.unit_amount * (end - start)
+        if tier.bound is None or units <= tier.bound:
+            break
+        start = tier.bound
+    return _round_cents(total)
+
+
 @dataclass(kw_only=True)
 class UnitBasedPrice(Price):
     """The buyer picks a quantity of units and pays for it up front, priced by tiers."""
@@ -241,24 +290,7 @@ class UnitBasedPrice(Price):
 
     def validate(self) -> None:
         super().validate()
-        if not 1 <= len(self.tiers) <= MAX_TIERS:
-            raise InvariantViolation("tiers.tiers", f"1 to {MAX_TIERS} tiers.")
-        previous = 0
-        for index, tier in enumerate(self.tiers):
-            _rate(f"tiers.tiers.{index}.unit_amount", tier.unit_amount)
-            last = index == len(self.tiers) - 1
-            if tier.bound is None:
-                if not last:
-                    raise InvariantViolation(
-                        f"tiers.tiers.{index}.bound", "Only the last tier may be unbounded."
-                    )
-            elif not previous < tier.bound <= MAX_UNITS:
-                raise InvariantViolation(
-                    f"tiers.tiers.{index}.bound",
-                    f"Bounds increase from one tier to the next, from 1 up to {MAX_UNITS}.",
-                )
-            else:
-                previous = tier.bound
+        validate_tiers(self.tiers)
         upper = self.maximum_units if self.maximum_units is not None else MAX_UNITS
         if not 1 <= self.minimum_units <= upper:
             raise InvariantViolation(
@@ -276,18 +308,7 @@ class UnitBasedPrice(Price):
             raise InvariantViolation(
                 "quantity", f"Between {self.minimum_units} and {upper} units can be bought."
             )
-        if self.tier_type is TierType.volume:
-            tier = next(t for t in self.tiers if t.bound is None or units <= t.bound)
-            return _round_cents(tier.unit_amount * units)
-        total, start = Decimal(0), 0
-        for tier in self.tiers:
-            end = units if tier.bound is None else min(units, tier.bound)
-            if end > start:
-                total += tier.unit_amount * (end - start)
-            if tier.bound is None or units <= tier.bound:
-                break
-            start = tier.bound
-        return _round_cents(total)
+        return tiered_amount(self.tier_type, self.tiers, units)
 
     def sort_amount(self) -> int | None:
         return self.amount_for(self.minimum_units) if self.tiers else None
@@ -303,21 +324,54 @@ def parse_unit_amount(value: str | float | Decimal) -> Decimal:
 
 
 @dataclass(kw_only=True)
-class MeteredUnitPrice(Price):
-    """Billed per unit of a meter at the end of each period, optionally capped."""
+class MeteredPrice(Price):
+    """Billed on a meter's usage at the end of each period, optionally capped."""
 
     meter_id: uuid.UUID
-    unit_amount: Decimal
     cap_amount: int | None = None
     # The meter's name and unit, as loaded with the price (shown with it).
     meter: MeterSummary | None = None
+
+    def validate(self) -> None:
+        super().validate()
+        if self.cap_amount is not None:
+            _amount("cap_amount", self.cap_amount)
+
+    def capped(self, amount: int) -> int:
+        return amount if self.cap_amount is None else min(amount, self.cap_amount)
+
+
+@dataclass(kw_only=True)
+class MeteredUnitPrice(MeteredPrice):
+    """The same rate for every unit used."""
+
+    unit_amount: Decimal
     amount_type: AmountType = AmountType.metered_unit
 
     def validate(self) -> None:
         super().validate()
         parse_unit_amount(self.unit_amount)
-        if self.cap_amount is not None:
-            _amount("cap_amount", self.cap_amount)
+
+    def amount_for(self, units: int) -> int:
+        """What `units` of usage cost in a period, in cents (rounded half up, then capped)."""
+        return self.capped(_round_cents(self.unit_amount * max(units, 0)))
+
+
+@dataclass(kw_only=True)
+class MeteredTiersPrice(MeteredPrice):
+    """Rates by tiers of usage; the last tier is unbounded."""
+
+    tier_type: TierType = TierType.graduated
+    tiers: list[UnitTier] = field(default_factory=list)
+    amount_type: AmountType = AmountType.metered_tiers
+
+    def validate(self) -> None:
+        super().validate()
+        validate_tiers(self.tiers, unbounded_last=True)
+
+    def amount_for(self, units: int) -> int:
+        """What `units` of usage cost in a period, in cents (rounded half up, then capped)."""
+        return self.capped(tiered_amount(self.tier_type, self.tiers, units))
 
 
 @dataclass(frozen=True)
@@ -346,7 +400,7 @@ def validate_price_set(prices: Sequence[Price], *, recurring: bool) -> None:
         raise InvariantViolation(
             "prices", "A product has at most one fixed, custom, seat-based or unit-based price."
         )
-    metered = [p for p in live if isinstance(p, MeteredUnitPrice)]
+    metered = [p for p in live if isinstance(p, MeteredPrice)]
     if metered and not recurring:
         raise InvariantViolation("prices", "Metered prices need a recurring product.")
     meters = [p.meter_id for p in metered]

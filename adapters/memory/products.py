@@ -15,7 +15,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
-from domain.product import MeteredUnitPrice, Price, Product
+from domain.product import MeteredPrice, Price, Product
 
 PRODUCT_MEDIAS = "product_medias"
 
@@ -73,7 +73,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         if product is not None:
             meters = self.store.table("meters")
             for price in product.prices:
-                if isinstance(price, MeteredUnitPrice):
+                if isinstance(price, MeteredPrice):
                     price.meter = meters[price.meter_id].summary
             benefits = self.store.table("benefits")
             product.benefits = [
@@ -114,7 +114,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
 
     async def prices_meter(self, meter_id: uuid.UUID) -> bool:
         return any(
-            isinstance(price, MeteredUnitPrice) and price.meter_id == meter_id
+            isinstance(price, MeteredPrice) and price.meter_id == meter_id
             for product in self.live()
             for price in product.live_prices
         )

@@ -117,9 +117,13 @@ class MeteredUnitPriceCreate(_PriceCreate):
 
 
 class MeteredTiersPriceCreate(_PriceCreate):
-    """Tiered usage prices: parsed so that the refusal names them, not supported yet."""
+    """Billed on a meter's usage at the end of each period by tiers (the last one unbounded),
+    up to `cap_amount` if set."""
 
     amount_type: Literal["metered_tiers"]
+    meter_id: uuid.UUID
+    tiers: TiersInput
+    cap_amount: int | None = None
 
 
 class ExistingPrice(Command):

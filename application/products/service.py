@@ -42,6 +42,8 @@ from domain.product import (
     CustomPrice,
     FixedPrice,
     KeepPrice,
+    MeteredPrice,
+    MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
     Product,
@@ -56,7 +58,6 @@ from domain.product import (
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"
 
-METERED_TIERS_LATER = "Tiered metered prices are not supported yet; use metered_unit."
 CUSTOM_FIELDS_LATER = "Custom fields are not supported yet; send an empty list."
 
 
@@ -73,10 +74,6 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         "tax_behavior": item.tax_behavior,
     }
     price: Price
-    if isinstance(item, MeteredTiersPriceCreate):
-        raise ValidationFailed.single(
-            ("body", "prices", index, "amount_type"), METERED_TIERS_LATER, item.amount_type
-        )
     if isinstance(item, FixedPriceCreate):
         price = FixedPrice(**common, amount=item.price_amount)
     elif isinstance(item, CustomPriceCreate):
@@ -91,6 +88,14 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
             **common,
             meter_id=item.meter_id,
             unit_amount=item.unit_amount,
+            cap_amount=item.cap_amount,
+        )
+    elif isinstance(item, MeteredTiersPriceCreate):
+        price = MeteredTiersPrice(
+            **common,
+            meter_id=item.meter_id,
+            tier_type=TierType(item.tiers.type),
+            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
             cap_amount=item.cap_amount,
         )
     elif isinstance(item, UnitBasedPriceCreate):
@@ -125,11 +130,11 @@ async def _attach_meters(
     wanted = [
         (item.meter_id, ("body", "prices", index, "meter_id"))
         for index, item in enumerate(requested)
-        if isinstance(item, MeteredUnitPrice)
+        if isinstance(item, MeteredPrice)
     ]
     meters = await usable_meters(uow, organization_id, wanted)
     for item in requested:
-        if isinstance(item, MeteredUnitPrice):
+        if isinstance(item, MeteredPrice):
             item.meter = meters[item.meter_id].summary
 
 

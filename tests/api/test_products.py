@@ -395,16 +395,8 @@ class TestCreate:
                 ["body", "prices", 0, "minimum_units"],
             ),
             (
-                {
-                    "prices": [
-                        {
-                            "amount_type": "metered_tiers",
-                            "meter_id": str(uuid.uuid4()),
-                            "tiers": {"type": "volume", "tiers": [{"unit_amount": "0.5"}]},
-                        }
-                    ]
-                },
-                ["body", "prices", 0, "amount_type"],
+                {"prices": [{"amount_type": "metered_volume", "meter_id": str(uuid.uuid4())}]},
+                ["body", "prices", 0],
             ),
             (
                 {"attached_custom_fields": [{"custom_field_id": "x"}]},
@@ -708,8 +700,8 @@ class TestUpdate:
             ({"prices": ["KEEP", FIXED]}, ["body", "prices"]),
             ({"prices": [{**FIXED, "price_amount": -1}]}, ["body", "prices", 0, "price_amount"]),
             (
-                {"prices": [{"amount_type": "metered_tiers", "meter_id": str(uuid.uuid4())}]},
-                ["body", "prices", 0, "amount_type"],
+                {"prices": [{"amount_type": "metered_volume", "meter_id": str(uuid.uuid4())}]},
+                ["body", "prices", 0],
             ),
             (
                 {"attached_custom_fields": [{"custom_field_id": "x"}]},
@@ -873,6 +865,15 @@ def _metered(meter_id: object, **fields: Any) -> dict[str, Any]:
     }
 
 
+def _tiered(meter_id: object, tiers: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    return {
+        "amount_type": "metered_tiers",
+        "meter_id": str(meter_id),
+        "tiers": {"type": "volume", "tiers": tiers},
+        **fields,
+    }
+
+
 class TestMeteredPrices:
     async def test_billed_per_unit_of_the_meter_shown_with_its_name_and_unit(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -901,6 +902,49 @@ class TestMeteredPrices:
         fetched = await client.get(f"/v1/products/{created['id']}", headers=headers)
         assert fetched.json() == created
         assert await _state(client, tenant) == [created]
+
+    async def test_billed_by_tiers_of_usage(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        meter = await seeder.meter(tenant, name="Requests")
+        tiers = {
+            "type": "graduated",
+            "tiers": [
+                {"bound": 1000, "unit_amount": "0"},
+                {"bound": 100000, "unit_amount": "0.05"},
+                {"bound": None, "unit_amount": 0.025},
+            ],
+        }
+        created = await _create(
+            client,
+            tenant,
+            subject_kind,
+            prices=[
+                {
+                    "amount_type": "metered_tiers",
+                    "meter_id": str(meter.id),
+                    "tiers": tiers,
+                    "cap_amount": 900_000,
+                }
+            ],
+        )
+        (price,) = created["prices"]
+        assert price["amount_type"] == "metered_tiers"
+        assert (price["meter_id"], price["meter"]["name"]) == (str(meter.id), "Requests")
+        assert price["cap_amount"] == 900_000
+        assert price["tiers"] == {
+            "type": "graduated",
+            "tiers": [
+                {"bound": 1000, "unit_amount": "0"},
+                {"bound": 100000, "unit_amount": "0.05"},
+                {"bound": None, "unit_amount": "0.025"},
+            ],
+        }
+        fetched = await client.get(
+            f"/v1/products/{created['id']}", headers=tenant.headers(subject_kind)
+        )
+        assert fetched.json() == created
 
     async def test_a_renamed_meter_shows_its_new_name(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -990,6 +1034,38 @@ class TestMeteredPrices:
             ({"prices": [_metered("not-a-uuid")]}, ["body", "prices", 0, "metered_unit"]),
             (
                 {"recurring_interval": None, "prices": [FIXED, _metered(meter.id)]},
+                ["body", "prices"],
+            ),
+            (
+                {"prices": [_tiered(meter.id, [{"bound": 10, "unit_amount": 1}])]},
+                ["body", "prices", 0, "tiers", "tiers", 0, "bound"],
+            ),
+            (
+                {
+                    "prices": [
+                        _tiered(
+                            meter.id,
+                            [{"bound": None, "unit_amount": 1}, {"bound": None, "unit_amount": 1}],
+                        )
+                    ]
+                },
+                ["body", "prices", 0, "tiers", "tiers", 0, "bound"],
+            ),
+            ({"prices": [_tiered(meter.id, [])]}, ["body", "prices", 0, "tiers", "tiers"]),
+            (
+                {"prices": [_tiered(meter.id, [{"unit_amount": "-1"}])]},
+                ["body", "prices", 0, "tiers", "tiers", 0, "unit_amount"],
+            ),
+            (
+                {"prices": [_tiered(meter.id, [{"unit_amount": 1}], cap_amount=-5)]},
+                ["body", "prices", 0, "cap_amount"],
+            ),
+            (
+                {"prices": [_tiered(archived.id, [{"unit_amount": 1}])]},
+                ["body", "prices", 0, "meter_id"],
+            ),
+            (
+                {"prices": [_metered(meter.id), _tiered(meter.id, [{"unit_amount": 1}])]},
                 ["body", "prices"],
             ),
         ]

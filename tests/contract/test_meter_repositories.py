@@ -41,7 +41,15 @@ from domain.meter import (
     MeterUnit,
 )
 from domain.organization import Organization
-from domain.product import FixedPrice, Interval, MeteredUnitPrice, Product
+from domain.product import (
+    FixedPrice,
+    Interval,
+    MeteredTiersPrice,
+    MeteredUnitPrice,
+    Product,
+    TierType,
+    UnitTier,
+)
 from tests.contract.conftest import Adapter, owned_organization
 
 PAGE = PaginationParams(page=1, limit=100)
@@ -179,6 +187,7 @@ async def test_metered_prices_carry_their_meter_as_it_is_now(adapter: Adapter) -
         organization, subject = await owned_organization(uow, adapter.clock)
         meter = await _meter(uow, adapter, organization, name="Tokens", unit=MeterUnit.token)
         unused = await _meter(uow, adapter, organization, name="Unused")
+        tiered_meter = await _meter(uow, adapter, organization, name="Seats used")
         product = Product(
             created_at=adapter.clock.now(),
             organization_id=organization.id,
@@ -195,10 +204,19 @@ async def test_metered_prices_carry_their_meter_as_it_is_now(adapter: Adapter) -
                 cap_amount=500,
                 meter=meter.summary,
             ),
+            MeteredTiersPrice(
+                product_id=product.id,
+                created_at=product.created_at + timedelta(microseconds=2),
+                meter_id=tiered_meter.id,
+                tier_type=TierType.volume,
+                tiers=[UnitTier(10, Decimal("0")), UnitTier(None, Decimal("12.5"))],
+                meter=tiered_meter.summary,
+            ),
         ]
         await uow.products.create(product)
         assert await uow.products.get_readable(subject, product.id) == product
         assert await uow.products.prices_meter(meter.id) is True
+        assert await uow.products.prices_meter(tiered_meter.id) is True
         assert await uow.products.prices_meter(unused.id) is False
 
         meter.name = "LLM tokens"

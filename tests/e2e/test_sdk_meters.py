@@ -9,6 +9,7 @@ from polar.v2026_10.outputs import (
     Filter,
     FilterClause,
     ProductPriceFixed,
+    ProductPriceMeteredTiers,
     ProductPriceMeteredUnit,
     PropertyAggregation,
 )
@@ -71,6 +72,29 @@ def test_polar_sdk_manages_meters_and_metered_prices(
             "token",
         )
         assert (metered.unit_amount, metered.cap_amount) == ("0.0004", 100_000)
+
+        tiered = polar.products.create(
+            name="API by volume",
+            recurring_interval="month",
+            prices=[
+                {
+                    "amount_type": "metered_tiers",
+                    "meter_id": meter.id,
+                    "tiers": {
+                        "type": "volume",
+                        "tiers": [{"bound": 1000, "unit_amount": 0}, {"unit_amount": "0.01"}],
+                    },
+                }
+            ],
+        )
+        (by_volume,) = tiered.prices
+        assert isinstance(by_volume, ProductPriceMeteredTiers)
+        assert [(t.bound, t.unit_amount) for t in by_volume.tiers.tiers] == [
+            (1000, "0"),
+            (None, "0.01"),
+        ]
+        # Its meter is freed by a price list without the metered price.
+        polar.products.update(tiered.id, prices=[{"amount_type": "fixed", "price_amount": 0}])
 
         # A meter billed by a live price stays unarchived.
         with pytest.raises(HTTPValidationError):

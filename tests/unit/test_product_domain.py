@@ -16,6 +16,7 @@ from domain.product import (
     FixedPrice,
     Interval,
     KeepPrice,
+    MeteredTiersPrice,
     MeteredUnitPrice,
     Product,
     SeatBasedPrice,
@@ -319,3 +320,80 @@ class TestUnitBasedPrice:
         assert unit_based(*flat, tier_type=TierType.graduated).amount_for(units) == unit_based(
             *flat
         ).amount_for(units)
+
+
+def metered_tiers(
+    *tiers: tuple[int | None, str],
+    tier_type: TierType = TierType.graduated,
+    cap: int | None = None,
+) -> MeteredTiersPrice:
+    return MeteredTiersPrice(
+        product_id=PRODUCT,
+        meter_id=uuid.uuid4(),
+        tier_type=tier_type,
+        tiers=[UnitTier(bound, Decimal(rate)) for bound, rate in tiers],
+        cap_amount=cap,
+    )
+
+
+class TestMeteredPrices:
+    def test_a_unit_rate_per_unit_used_rounded_then_capped(self) -> None:
+        price = metered(unit="0.004")
+        assert [price.amount_for(n) for n in (0, 1, 124, 125, 10_000)] == [0, 0, 0, 1, 40]
+        price.cap_amount = 30
+        assert price.amount_for(10_000) == 30
+        assert price.amount_for(-5) == 0  # no negative usage is billed
+
+    def test_tiers_of_usage_graduated_or_by_volume(self) -> None:
+        tiers = ((1000, "0"), (5000, "0.5"), (None, "0.25"))
+        graduated = metered_tiers(*tiers)
+        graduated.validate()
+        # 1000 free, 4000 at half a cent, 1000 at a quarter.
+        assert graduated.amount_for(6000) == 2000 + 250
+        assert graduated.amount_for(0) == 0
+        volume = metered_tiers(*tiers, tier_type=TierType.volume)
+        assert volume.amount_for(6000) == 1500  # every unit at the last tier's rate
+        assert volume.amount_for(900) == 0
+        capped = metered_tiers(*tiers, cap=1000)
+        assert capped.amount_for(6000) == 1000
+
+    def test_the_last_tier_of_usage_is_unbounded(self) -> None:
+        with pytest.raises(InvariantViolation) as error:
+            metered_tiers((100, "1")).validate()
+        assert _field(error) == "tiers.tiers.0.bound"
+        with pytest.raises(InvariantViolation) as error:
+            metered_tiers((None, "1"), (None, "2")).validate()
+        assert _field(error) == "tiers.tiers.0.bound"
+        with pytest.raises(InvariantViolation) as error:
+            metered_tiers((None, "1"), cap=-1).validate()
+        assert _field(error) == "cap_amount"
+        # A unit-based price (bought up front) may end bounded.
+        unit_based((100, "1")).validate()
+
+    def test_both_kinds_are_metered_once_per_meter_and_only_when_recurring(self) -> None:
+        tiered = metered_tiers((None, "1"))
+        assert tiered.is_metered
+        validate_price_set([fixed(), metered(), tiered], recurring=True)
+        same = metered(meter=tiered.meter_id)
+        with pytest.raises(InvariantViolation):
+            validate_price_set([tiered, same], recurring=True)
+        with pytest.raises(InvariantViolation):
+            validate_price_set([fixed(), tiered], recurring=False)
+
+    @given(
+        rates=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=5),
+        units=st.integers(min_value=0, max_value=500),
+        cap=st.none() | st.integers(min_value=0, max_value=100_000),
+    )
+    def test_cost_grows_with_usage_and_never_passes_the_cap(
+        self, rates: list[int], units: int, cap: int | None
+    ) -> None:
+        bounds: list[int | None] = [10 * (i + 1) for i in range(len(rates) - 1)] + [None]
+        tiers = [(b, str(r)) for b, r in zip(bounds, rates, strict=True)]
+        for tier_type in TierType:
+            price = metered_tiers(*tiers, tier_type=tier_type, cap=cap)
+            price.validate()
+            if tier_type is TierType.graduated:
+                assert price.amount_for(units + 1) >= price.amount_for(units)
+            if cap is not None:
+                assert price.amount_for(units) <= cap

@@ -55,6 +55,8 @@ from domain.product import (
     CustomPrice,
     FixedPrice,
     Interval,
+    MeteredPrice,
+    MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
     PriceSource,
@@ -108,6 +110,14 @@ _ARCHIVE_PRICE = (
 )
 
 
+def _tiers_document(tiers: Sequence[UnitTier]) -> list[dict[str, Any]]:
+    return [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in tiers]
+
+
+def _tiers_from(details: Mapping[str, Any]) -> list[UnitTier]:
+    return [UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]]
+
+
 def price_details(price: Price) -> dict[str, Any]:
     if isinstance(price, FixedPrice):
         return {"amount": price.amount}
@@ -132,13 +142,19 @@ def price_details(price: Price) -> dict[str, Any]:
     if isinstance(price, UnitBasedPrice):
         return {
             "tier_type": price.tier_type.value,
-            "tiers": [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in price.tiers],
+            "tiers": _tiers_document(price.tiers),
             "minimum_units": price.minimum_units,
             "unit_label": price.unit_label,
         }
+    # Metered prices: the meter is the `meter_id` column.
     if isinstance(price, MeteredUnitPrice):
-        # The meter is the `meter_id` column.
         return {"unit_amount": str(price.unit_amount), "cap_amount": price.cap_amount}
+    if isinstance(price, MeteredTiersPrice):
+        return {
+            "tier_type": price.tier_type.value,
+            "tiers": _tiers_document(price.tiers),
+            "cap_amount": price.cap_amount,
+        }
     raise TypeError(f"unknown price {type(price).__name__}")
 
 
@@ -155,7 +171,7 @@ def price_row(price: Price) -> dict[str, Any]:
         "source": price.source.value,
         "is_archived": price.is_archived,
         "sort_amount": price.sort_amount(),
-        "meter_id": price.meter_id if isinstance(price, MeteredUnitPrice) else None,
+        "meter_id": price.meter_id if isinstance(price, MeteredPrice) else None,
         "details": price_details(price),
     }
 
@@ -206,23 +222,27 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
         return UnitBasedPrice(
             **common,
             tier_type=TierType(details["tier_type"]),
-            tiers=[UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]],
+            tiers=_tiers_from(details),
             minimum_units=details["minimum_units"],
             unit_label=details["unit_label"],
         )
-    return MeteredUnitPrice(
+    metered: dict[str, Any] = {
         **common,
-        meter_id=row["meter_id"],
-        unit_amount=Decimal(details["unit_amount"]),
-        cap_amount=details["cap_amount"],
-        meter=MeterSummary(
+        "meter_id": row["meter_id"],
+        "cap_amount": details["cap_amount"],
+        "meter": MeterSummary(
             row["meter_id"],
             row["meter_name"],
             MeterUnit(row["meter_unit"]),
             row["meter_custom_label"],
             row["meter_custom_multiplier"],
         ),
-    )
+    }
+    if kind is AmountType.metered_tiers:
+        return MeteredTiersPrice(
+            **metered, tier_type=TierType(details["tier_type"]), tiers=_tiers_from(details)
+        )
+    return MeteredUnitPrice(**metered, unit_amount=Decimal(details["unit_amount"]))
 
 
 def _interval(value: str | None) -> Interval | None:

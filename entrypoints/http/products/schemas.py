@@ -1,13 +1,13 @@
 """Wire format of products (Polar's `Product`) and their prices (`ProductPriceFixed`,
 `ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`,
-`ProductPriceMeteredUnit`).
+`ProductPriceMeteredUnit`, `ProductPriceMeteredTiers`).
 
 Custom fields are not supported yet: an empty list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -19,11 +19,15 @@ from domain.file import File
 from domain.product import (
     CustomPrice,
     FixedPrice,
+    MeteredPrice,
+    MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
     Product,
     SeatBasedPrice,
+    TierType,
     UnitBasedPrice,
+    UnitTier,
 )
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
@@ -108,12 +112,21 @@ class ProductPriceMeteredUnit(_PriceBase):
     unit_amount: str
 
 
+class ProductPriceMeteredTiers(_PriceBase):
+    amount_type: Literal["metered_tiers"]
+    cap_amount: int | None
+    meter_id: UUID4
+    meter: ProductPriceMeter
+    tiers: Tiers
+
+
 ProductPriceSchema = Annotated[
     ProductPriceFixed
     | ProductPriceCustom
     | ProductPriceSeatBased
     | ProductPriceUnitBased
-    | ProductPriceMeteredUnit,
+    | ProductPriceMeteredUnit
+    | ProductPriceMeteredTiers,
     Field(discriminator="amount_type"),
 ]
 
@@ -157,6 +170,13 @@ def _decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _tiers_wire(tier_type: TierType, tiers: Sequence[UnitTier]) -> Wire:
+    return {
+        "type": tier_type.value,
+        "tiers": [{"bound": t.bound, "unit_amount": _decimal(t.unit_amount)} for t in tiers],
+    }
+
+
 def price_wire(p: Price) -> Wire:
     """A price's wire document, in its schema's field order."""
     wire: Wire = {
@@ -194,17 +214,14 @@ def price_wire(p: Price) -> Wire:
         }
     elif isinstance(p, UnitBasedPrice):
         wire["amount_type"] = "unit_based"
-        wire["tiers"] = {
-            "type": p.tier_type.value,
-            "tiers": [{"bound": t.bound, "unit_amount": _decimal(t.unit_amount)} for t in p.tiers],
-        }
+        wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
         wire["minimum_units"] = p.minimum_units
         wire["unit_label"] = p.unit_label
         wire["maximum_units"] = p.maximum_units
-    elif isinstance(p, MeteredUnitPrice):
+    elif isinstance(p, MeteredPrice):
         meter = p.meter
         assert meter is not None, "metered prices are loaded with their meter"
-        wire["amount_type"] = "metered_unit"
+        wire["amount_type"] = p.amount_type.value
         wire["cap_amount"] = p.cap_amount
         wire["meter_id"] = p.meter_id
         wire["meter"] = {
@@ -214,7 +231,11 @@ def price_wire(p: Price) -> Wire:
             "custom_label": meter.custom_label,
             "custom_multiplier": meter.custom_multiplier,
         }
-        wire["unit_amount"] = _decimal(p.unit_amount)
+        if isinstance(p, MeteredUnitPrice):
+            wire["unit_amount"] = _decimal(p.unit_amount)
+        else:
+            assert isinstance(p, MeteredTiersPrice)
+            wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
     else:
         raise TypeError(f"no wire format for {type(p).__name__}")
     return wire
