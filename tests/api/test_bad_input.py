@@ -189,6 +189,41 @@ class TestRouting:
         response = await client.get("/healthz", headers={"Authorization": "Bearer polar_oat_bogus"})
         assert response.status_code == 200
 
+    async def test_openapi_lists_the_query_parameters_of_list_routes(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        # List routes read their query string themselves (ListQuery) and describe it through
+        # openapi_extra: every parameter is there, with its schema inlined.
+        paths = (await client.get("/openapi.json")).json()["paths"]
+        parameters = {p["name"]: p for p in paths["/v1/products/"]["get"]["parameters"]}
+        assert list(parameters) == [
+            "page",
+            "limit",
+            "sorting",
+            "id",
+            "organization_id",
+            "query",
+            "is_archived",
+            "is_recurring",
+            "visibility",
+            "benefit_id",
+        ]
+        assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
+        assert parameters["limit"]["schema"]["minimum"] == 1
+        assert "-price_amount" in parameters["sorting"]["description"]
+        visibility = parameters["visibility"]["schema"]["anyOf"][0]
+        assert visibility["items"]["enum"] == ["draft", "private", "public"]
+        assert "$ref" not in str(parameters)
+        grants = paths["/v1/benefits/{id}/grants"]["get"]["parameters"]
+        assert [p["name"] for p in grants] == [
+            "id",
+            "page",
+            "limit",
+            "is_granted",
+            "customer_id",
+            "member_id",
+        ]
+
     async def test_openapi(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/openapi.json")
         assert response.status_code == 200

@@ -1,64 +1,84 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import UUID4
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import UUID4, Field
 
 from application.benefits.commands import BenefitCreate, BenefitUpdate
 from application.benefits.ports import BenefitFilters
 from application.benefits.service import BenefitService
 from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
 from application.kit.pagination import Page
-from application.kit.sorting import Sorting
 from entrypoints.http.benefits import auth
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.query import (
+    ListQuery,
+    OrganizationIds,
+    SortedListQuery,
+    list_query,
+    metadata_filters,
+    openapi_parameters,
+)
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/benefits", tags=["benefits"])
 
 Service = Annotated[BenefitService, provided(lambda c: c.benefit_service)]
-SortingQuery = Annotated[
-    list[Sorting[BenefitSortProperty]],
-    Depends(sorting_query(BenefitSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List benefits", response_model=ListResource[BenefitSchema])
+class BenefitListQuery(SortedListQuery):
+    sort_properties = BenefitSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    organization_id: OrganizationIds = None
+    type: Annotated[
+        list[str] | None, Field(description="Filter by benefit type.", max_length=20)
+    ] = None
+    id: Annotated[
+        list[UUID4] | None, Field(description="Filter by benefit ID.", max_length=100)
+    ] = None
+    exclude_id: Annotated[
+        list[UUID4] | None, Field(description="Exclude benefits with these IDs.", max_length=100)
+    ] = None
+    query: Annotated[str | None, Field(max_length=256, description="Filter by description.")] = None
+
+
+class GrantListQuery(ListQuery):
+    is_granted: Annotated[bool | None, Field(description="Filter by granted status.")] = None
+    customer_id: Annotated[
+        list[UUID4] | None, Field(description="Filter by customer.", max_length=100)
+    ] = None
+    member_id: Annotated[
+        list[UUID4] | None, Field(description="Filter by member.", max_length=100)
+    ] = None
+
+
+@router.get(
+    "/",
+    summary="List benefits",
+    response_model=ListResource[BenefitSchema],
+    openapi_extra=openapi_parameters(BenefitListQuery),
+)
 async def list_benefits(
     request: Request,
     subject: auth.BenefitsRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
-    type: Annotated[
-        list[str] | None, Query(description="Filter by benefit type.", max_length=20)
-    ] = None,
-    id: Annotated[
-        list[UUID4] | None, Query(description="Filter by benefit ID.", max_length=100)
-    ] = None,
-    exclude_id: Annotated[
-        list[UUID4] | None, Query(description="Exclude benefits with these IDs.", max_length=100)
-    ] = None,
-    query: Annotated[
-        str | None, Query(max_length=256, description="Filter by description.")
-    ] = None,
+    q: Annotated[BenefitListQuery, list_query(BenefitListQuery)],
 ) -> Response:
     filters = BenefitFilters(
-        ids=id or [],
-        exclude_ids=exclude_id or [],
-        organization_ids=organization_id or [],
-        types=type or [],
-        query=query or None,
+        ids=q.id or [],
+        exclude_ids=q.exclude_id or [],
+        organization_ids=q.organization_id or [],
+        types=q.type or [],
+        query=q.query or None,
         metadata=metadata_filters(request),
     )
-    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    page = await service.list(
+        uow, subject, filters=filters, pagination=q.pagination, sorting=q.sort()
+    )
     return page_response(page, benefit_wire)
 
 
@@ -106,20 +126,17 @@ async def delete_benefit(
     return Response(status_code=204)
 
 
-@router.get("/{id}/grants", summary="List the grants of a benefit")
+@router.get(
+    "/{id}/grants",
+    summary="List the grants of a benefit",
+    openapi_extra=openapi_parameters(GrantListQuery),
+)
 async def list_benefit_grants(
     id: UUID4,
     subject: auth.BenefitsRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
     service: Service,
-    is_granted: Annotated[bool | None, Query(description="Filter by granted status.")] = None,
-    customer_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by customer.", max_length=100)
-    ] = None,
-    member_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by member.", max_length=100)
-    ] = None,
+    q: Annotated[GrantListQuery, list_query(GrantListQuery)],
 ) -> ListResource[dict[str, Any]]:
-    page: Page[Any] = await service.grants(uow, subject, id, pagination=pagination)
+    page: Page[Any] = await service.grants(uow, subject, id, pagination=q.pagination)
     return ListResource.of(page, [])

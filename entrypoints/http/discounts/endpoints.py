@@ -1,49 +1,52 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
-from pydantic import UUID4
+from fastapi import APIRouter, Header
+from pydantic import UUID4, Field
 
 from application.discounts.commands import DiscountCreate, DiscountUpdate
 from application.discounts.service import DiscountService
 from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
-from application.kit.sorting import Sorting
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.discounts import auth
 from entrypoints.http.discounts.schemas import DiscountSchema, discount_schema
-from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.query import (
+    OrganizationIds,
+    SortedListQuery,
+    list_query,
+    openapi_parameters,
+)
 from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/discounts", tags=["discounts"])
 
 Service = Annotated[DiscountService, provided(lambda c: c.discount_service)]
-SortingQuery = Annotated[
-    list[Sorting[DiscountSortProperty]],
-    Depends(sorting_query(DiscountSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List discounts")
+class DiscountListQuery(SortedListQuery):
+    sort_properties = DiscountSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    organization_id: OrganizationIds = None
+    query: Annotated[str | None, Field(max_length=256, description="Filter by name or code.")] = (
+        None
+    )
+
+
+@router.get("/", summary="List discounts", openapi_extra=openapi_parameters(DiscountListQuery))
 async def list_discounts(
     subject: auth.DiscountsRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
-    query: Annotated[
-        str | None, Query(max_length=256, description="Filter by name or code.")
-    ] = None,
+    q: Annotated[DiscountListQuery, list_query(DiscountListQuery)],
 ) -> ListResource[DiscountSchema]:
     page = await service.list(
         uow,
         subject,
-        organization_ids=organization_id,
-        query=query,
-        pagination=pagination,
-        sorting=sorting,
+        organization_ids=q.organization_id,
+        query=q.query,
+        pagination=q.pagination,
+        sorting=q.sort(),
     )
     products = await service.restricted_products(uow, page.items)
     return ListResource.of(page, [discount_schema(d, products) for d in page.items])

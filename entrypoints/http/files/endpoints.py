@@ -1,8 +1,8 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
-from pydantic import UUID4
+from fastapi import APIRouter, Header
+from pydantic import UUID4, Field
 
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
 from application.files.service import FileUseCases
@@ -10,7 +10,12 @@ from domain.file import File
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
 from entrypoints.http.files import auth
 from entrypoints.http.files.schemas import FileRead, FileUpload, file_read
-from entrypoints.http.kit.query import PaginationQuery
+from entrypoints.http.kit.query import (
+    ListQuery,
+    OrganizationIds,
+    list_query,
+    openapi_parameters,
+)
 from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/files", tags=["files"])
@@ -22,21 +27,22 @@ def _read(service: FileUseCases, file: File) -> FileRead:
     return file_read(file, service.public_url(file))
 
 
-@router.get("/", summary="List files")
+class FileListQuery(ListQuery):
+    organization_id: OrganizationIds = None
+    ids: Annotated[list[UUID4] | None, Field(description="Filter by file ID.", max_length=100)] = (
+        None
+    )
+
+
+@router.get("/", summary="List files", openapi_extra=openapi_parameters(FileListQuery))
 async def list_files(
     subject: auth.FilesRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
-    ids: Annotated[
-        list[UUID4] | None, Query(description="Filter by file ID.", max_length=100)
-    ] = None,
+    q: Annotated[FileListQuery, list_query(FileListQuery)],
 ) -> ListResource[FileRead]:
     page = await service.list(
-        uow, subject, organization_ids=organization_id, ids=ids, pagination=pagination
+        uow, subject, organization_ids=q.organization_id, ids=q.ids, pagination=q.pagination
     )
     return ListResource.of(page, [_read(service, f) for f in page.items])
 

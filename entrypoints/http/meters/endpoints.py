@@ -1,16 +1,21 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import UUID4
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import UUID4, Field
 
-from application.kit.sorting import Sorting
 from application.meters.commands import MeterCreate, MeterUpdate
 from application.meters.ports import MeterFilters
 from application.meters.service import MeterService
 from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.query import (
+    OrganizationIds,
+    SortedListQuery,
+    list_query,
+    metadata_filters,
+    openapi_parameters,
+)
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.meters import auth
@@ -19,33 +24,39 @@ from entrypoints.http.meters.schemas import MeterSchema, meter_wire
 router = APIRouter(prefix="/meters", tags=["meters"])
 
 Service = Annotated[MeterService, provided(lambda c: c.meter_service)]
-SortingQuery = Annotated[
-    list[Sorting[MeterSortProperty]],
-    Depends(sorting_query(MeterSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List meters", response_model=ListResource[MeterSchema])
+class MeterListQuery(SortedListQuery):
+    sort_properties = MeterSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    organization_id: OrganizationIds = None
+    query: Annotated[str | None, Field(max_length=256, description="Filter by name.")] = None
+    is_archived: Annotated[bool | None, Field(description="Filter on archived meters.")] = None
+
+
+@router.get(
+    "/",
+    summary="List meters",
+    response_model=ListResource[MeterSchema],
+    openapi_extra=openapi_parameters(MeterListQuery),
+)
 async def list_meters(
     request: Request,
     subject: auth.MetersRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
-    query: Annotated[str | None, Query(max_length=256, description="Filter by name.")] = None,
-    is_archived: Annotated[bool | None, Query(description="Filter on archived meters.")] = None,
+    q: Annotated[MeterListQuery, list_query(MeterListQuery)],
 ) -> Response:
     filters = MeterFilters(
-        organization_ids=organization_id or [],
-        query=query or None,
-        is_archived=is_archived,
+        organization_ids=q.organization_id or [],
+        query=q.query or None,
+        is_archived=q.is_archived,
         metadata=metadata_filters(request),
     )
-    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    page = await service.list(
+        uow, subject, filters=filters, pagination=q.pagination, sorting=q.sort()
+    )
     return page_response(page, meter_wire)
 
 

@@ -1,15 +1,19 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header
 from pydantic import UUID4
 
-from application.kit.sorting import Sorting
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.query import (
+    OrganizationIds,
+    SortedListQuery,
+    list_query,
+    openapi_parameters,
+)
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organization_access_tokens import auth
 from entrypoints.http.organization_access_tokens.schemas import (
@@ -20,25 +24,28 @@ from entrypoints.http.organization_access_tokens.schemas import (
 router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
 
 Service = Annotated[AccessTokenService, provided(lambda c: c.token_service)]
-SortingQuery = Annotated[
-    list[Sorting[AccessTokenSortProperty]],
-    Depends(sorting_query(AccessTokenSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List organization access tokens")
+class TokenListQuery(SortedListQuery):
+    sort_properties = AccessTokenSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    organization_id: OrganizationIds = None
+
+
+@router.get(
+    "/",
+    summary="List organization access tokens",
+    openapi_extra=openapi_parameters(TokenListQuery),
+)
 async def list_tokens(
     subject: auth.TokensRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
+    q: Annotated[TokenListQuery, list_query(TokenListQuery)],
 ) -> ListResource[OrganizationAccessTokenSchema]:
     page = await service.list_organization_tokens(
-        uow, subject, organization_ids=organization_id, pagination=pagination, sorting=sorting
+        uow, subject, organization_ids=q.organization_id, pagination=q.pagination, sorting=q.sort()
     )
     return ListResource.of(page, [OrganizationAccessTokenSchema.from_entity(t) for t in page.items])
 

@@ -1,14 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import UUID4
+from fastapi import APIRouter, Response
+from pydantic import UUID4, Field
 
-from application.kit.sorting import Sorting
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, sorting_query
+from entrypoints.http.kit.query import SortedListQuery, list_query, openapi_parameters
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organizations import auth
@@ -17,22 +16,28 @@ from entrypoints.http.organizations.schemas import OrganizationSchema
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 Service = Annotated[OrganizationService, provided(lambda c: c.organization_service)]
-SortingQuery = Annotated[
-    list[Sorting[OrganizationSortProperty]],
-    Depends(sorting_query(OrganizationSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List organizations", response_model=ListResource[OrganizationSchema])
+class OrganizationListQuery(SortedListQuery):
+    sort_properties = OrganizationSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    slug: Annotated[str | None, Field(max_length=64, description="Filter by slug.")] = None
+
+
+@router.get(
+    "/",
+    summary="List organizations",
+    response_model=ListResource[OrganizationSchema],
+    openapi_extra=openapi_parameters(OrganizationListQuery),
+)
 async def list_organizations(
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
-    slug: Annotated[str | None, Query(max_length=64, description="Filter by slug.")] = None,
+    q: Annotated[OrganizationListQuery, list_query(OrganizationListQuery)],
 ) -> Response:
-    page = await service.list(uow, subject, slug=slug, pagination=pagination, sorting=sorting)
+    page = await service.list(uow, subject, slug=q.slug, pagination=q.pagination, sorting=q.sort())
     return page_response(page, OrganizationSchema.wire)
 
 

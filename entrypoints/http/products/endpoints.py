@@ -1,18 +1,23 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import UUID4
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import UUID4, Field
 
 from application.files.service import FileUseCases
-from application.kit.sorting import Sorting
 from application.products.commands import ProductBenefitsUpdate, ProductCreate, ProductUpdate
 from application.products.ports import ProductFilters
 from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery, metadata_filters, sorting_query
+from entrypoints.http.kit.query import (
+    OrganizationIds,
+    SortedListQuery,
+    list_query,
+    metadata_filters,
+    openapi_parameters,
+)
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.products import auth
@@ -23,51 +28,57 @@ router = APIRouter(prefix="/products", tags=["products"])
 Service = Annotated[ProductService, provided(lambda c: c.product_service)]
 # Product media answer with their public URL, which the file storage knows.
 Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
-SortingQuery = Annotated[
-    list[Sorting[ProductSortProperty]],
-    Depends(sorting_query(ProductSortProperty, DEFAULT_SORTING)),
-]
 
 
-@router.get("/", summary="List products", response_model=ListResource[ProductSchema])
+class ProductListQuery(SortedListQuery):
+    sort_properties = ProductSortProperty
+    default_sorting = DEFAULT_SORTING
+
+    id: Annotated[
+        list[UUID4] | None, Field(description="Filter by product ID.", max_length=100)
+    ] = None
+    organization_id: OrganizationIds = None
+    query: Annotated[str | None, Field(max_length=256, description="Filter by product name.")] = (
+        None
+    )
+    is_archived: Annotated[bool | None, Field(description="Filter on archived products.")] = None
+    is_recurring: Annotated[bool | None, Field(description="Filter on recurring products.")] = None
+    visibility: Annotated[
+        list[Visibility] | None, Field(description="Filter by visibility.", max_length=3)
+    ] = None
+    benefit_id: Annotated[
+        list[UUID4] | None,
+        Field(description="Filter products granting these benefits.", max_length=100),
+    ] = None
+
+
+@router.get(
+    "/",
+    summary="List products",
+    response_model=ListResource[ProductSchema],
+    openapi_extra=openapi_parameters(ProductListQuery),
+)
 async def list_products(
     request: Request,
     subject: auth.ProductsRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
-    sorting: SortingQuery,
     service: Service,
     files: Files,
-    id: Annotated[
-        list[UUID4] | None, Query(description="Filter by product ID.", max_length=100)
-    ] = None,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
-    query: Annotated[
-        str | None, Query(max_length=256, description="Filter by product name.")
-    ] = None,
-    is_archived: Annotated[bool | None, Query(description="Filter on archived products.")] = None,
-    is_recurring: Annotated[bool | None, Query(description="Filter on recurring products.")] = None,
-    visibility: Annotated[
-        list[Visibility] | None, Query(description="Filter by visibility.", max_length=3)
-    ] = None,
-    benefit_id: Annotated[
-        list[UUID4] | None,
-        Query(description="Filter products granting these benefits.", max_length=100),
-    ] = None,
+    q: Annotated[ProductListQuery, list_query(ProductListQuery)],
 ) -> Response:
     filters = ProductFilters(
-        ids=id or [],
-        organization_ids=organization_id or [],
-        query=query or None,
-        is_archived=is_archived,
-        is_recurring=is_recurring,
-        visibilities=visibility or [],
+        ids=q.id or [],
+        organization_ids=q.organization_id or [],
+        query=q.query or None,
+        is_archived=q.is_archived,
+        is_recurring=q.is_recurring,
+        visibilities=q.visibility or [],
         metadata=metadata_filters(request),
-        benefit_ids=benefit_id or [],
+        benefit_ids=q.benefit_id or [],
     )
-    page = await service.list(uow, subject, filters=filters, pagination=pagination, sorting=sorting)
+    page = await service.list(
+        uow, subject, filters=filters, pagination=q.pagination, sorting=q.sort()
+    )
     return page_response(page, lambda p: product_wire(p, files.public_url))
 
 

@@ -2,16 +2,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
-from pydantic import UUID4
+from pydantic import UUID4, Field
 
 from application.kit.errors import FieldError, ValidationFailed
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
 from application.webhooks.ports import DeliveryFilters
 from application.webhooks.service import WebhookService
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
-from entrypoints.http.kit.query import PaginationQuery
+from entrypoints.http.kit.query import (
+    ListQuery,
+    OrganizationIds,
+    list_query,
+    openapi_parameters,
+)
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.webhooks import auth
 from entrypoints.http.webhooks.schemas import (
@@ -26,18 +31,35 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 Service = Annotated[WebhookService, provided(lambda c: c.webhook_service)]
 
 
-@router.get("/endpoints", summary="List webhook endpoints")
+class EndpointListQuery(ListQuery):
+    organization_id: OrganizationIds = None
+
+
+class DeliveryListQuery(ListQuery):
+    endpoint_id: Annotated[
+        list[UUID4] | None, Field(description="Filter by webhook endpoint ID.", max_length=100)
+    ] = None
+    start_timestamp: datetime | None = None
+    end_timestamp: datetime | None = None
+    succeeded: bool | None = None
+    query: Annotated[str | None, Field(max_length=256)] = None
+    http_code_class: Literal["2xx", "3xx", "4xx", "5xx"] | None = None
+    event_type: Annotated[list[str] | None, Field(max_length=100)] = None
+
+
+@router.get(
+    "/endpoints",
+    summary="List webhook endpoints",
+    openapi_extra=openapi_parameters(EndpointListQuery),
+)
 async def list_webhook_endpoints(
     subject: auth.WebhooksRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
     service: Service,
-    organization_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
-    ] = None,
+    q: Annotated[EndpointListQuery, list_query(EndpointListQuery)],
 ) -> ListResource[WebhookEndpointSchema]:
     page = await service.list_endpoints(
-        uow, subject, organization_ids=organization_id, pagination=pagination
+        uow, subject, organization_ids=q.organization_id, pagination=q.pagination
     )
     return ListResource.of(page, [endpoint_schema(e) for e in page.items])
 
@@ -94,40 +116,35 @@ async def delete_webhook_endpoint(
     await uow.commit()
 
 
-@router.get("/deliveries", summary="List webhook deliveries")
+@router.get(
+    "/deliveries",
+    summary="List webhook deliveries",
+    openapi_extra=openapi_parameters(DeliveryListQuery),
+)
 async def list_webhook_deliveries(
     subject: auth.WebhooksRead,
     uow: ReadUnitOfWork,
-    pagination: PaginationQuery,
     service: Service,
-    endpoint_id: Annotated[
-        list[UUID4] | None, Query(description="Filter by webhook endpoint ID.", max_length=100)
-    ] = None,
-    start_timestamp: Annotated[datetime | None, Query()] = None,
-    end_timestamp: Annotated[datetime | None, Query()] = None,
-    succeeded: Annotated[bool | None, Query()] = None,
-    query: Annotated[str | None, Query(max_length=256)] = None,
-    http_code_class: Annotated[Literal["2xx", "3xx", "4xx", "5xx"] | None, Query()] = None,
-    event_type: Annotated[list[str] | None, Query(max_length=100)] = None,
+    q: Annotated[DeliveryListQuery, list_query(DeliveryListQuery)],
 ) -> ListResource[WebhookDeliverySchema]:
     known = service.known_event_types
     errors = [
         FieldError(("query", "event_type", i), f"Unknown event type {t!r}.", "enum", t)
-        for i, t in enumerate(event_type or [])
+        for i, t in enumerate(q.event_type or [])
         if t not in known
     ]
     if errors:
         raise ValidationFailed(errors)
     filters = DeliveryFilters(
-        endpoint_ids=endpoint_id,
-        start=start_timestamp,
-        end=end_timestamp,
-        succeeded=succeeded,
-        http_code_class=http_code_class,
-        event_types=event_type,
-        query=query or None,
+        endpoint_ids=q.endpoint_id,
+        start=q.start_timestamp,
+        end=q.end_timestamp,
+        succeeded=q.succeeded,
+        http_code_class=q.http_code_class,
+        event_types=q.event_type,
+        query=q.query or None,
     )
-    page = await service.list_deliveries(uow, subject, filters, pagination=pagination)
+    page = await service.list_deliveries(uow, subject, filters, pagination=q.pagination)
     return ListResource.of(page, [delivery_schema(d, e) for d, e in page.items])
 
 
