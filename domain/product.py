@@ -257,10 +257,11 @@ def validate_tiers(tiers: Sequence[UnitTier], *, unbounded_last: bool = False) -
             previous = tier.bound
 
 
-def tiered_amount(tier_type: TierType, tiers: Sequence[UnitTier], units: int) -> int:
+def tiered_amount(tier_type: TierType, tiers: Sequence[UnitTier], units: int | Decimal) -> int:
     """What `units` cost by these tiers, in cents (rounded half up once, on the total).
 
-    `units` must not pass the last tier's bound."""
+    `units` must not pass the last tier's bound; it may be fractional (usage summed or
+    averaged from event properties)."""
     if units <= 0:
         return 0
     if tier_type is TierType.volume:
@@ -352,8 +353,9 @@ class MeteredUnitPrice(MeteredPrice):
         super().validate()
         parse_unit_amount(self.unit_amount)
 
-    def amount_for(self, units: int) -> int:
-        """What `units` of usage cost in a period, in cents (rounded half up, then capped)."""
+    def amount_for(self, units: int | Decimal) -> int:
+        """What `units` of usage (possibly fractional) cost in a period, in cents (rounded half
+        up, then capped)."""
         return self.capped(_round_cents(self.unit_amount * max(units, 0)))
 
 
@@ -369,8 +371,9 @@ class MeteredTiersPrice(MeteredPrice):
         super().validate()
         validate_tiers(self.tiers, unbounded_last=True)
 
-    def amount_for(self, units: int) -> int:
-        """What `units` of usage cost in a period, in cents (rounded half up, then capped)."""
+    def amount_for(self, units: int | Decimal) -> int:
+        """What `units` of usage (possibly fractional) cost in a period, in cents (rounded half
+        up, then capped)."""
         return self.capped(tiered_amount(self.tier_type, self.tiers, units))
 
 

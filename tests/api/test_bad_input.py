@@ -168,6 +168,18 @@ class TestQueryAndPath:
         assert error["loc"] == ["query", "sorting", 0]
         assert "password" in error["msg"]
 
+    async def test_every_query_error_is_reported_at_once(
+        self, client: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
+        response = await client.get(
+            "/v1/products/",
+            params={"limit": 0, "sorting": ["name", "bogus"], "id": "x"},
+            headers=tenant.headers("organization"),
+        )
+        assert response.status_code == 422
+        locs = sorted(tuple(e["loc"]) for e in response.json()["detail"])
+        assert locs == [("query", "id", 0), ("query", "limit"), ("query", "sorting", 1)]
+
 
 class TestRouting:
     async def test_unknown_route_is_polar_shaped(self, client: httpx.AsyncClient) -> None:
@@ -214,6 +226,10 @@ class TestRouting:
         visibility = parameters["visibility"]["schema"]["anyOf"][0]
         assert visibility["items"]["enum"] == ["draft", "private", "public"]
         assert "$ref" not in str(parameters)
+        assert parameters["query"]["schema"]["description"] == "Filter by product name."
+        # The 422 is documented as on routes that declare their parameters to FastAPI.
+        for path in ("/v1/products/", "/v1/organizations/", "/v1/webhooks/deliveries"):
+            assert "422" in paths[path]["get"]["responses"], path
         grants = paths["/v1/benefits/{id}/grants"]["get"]["parameters"]
         assert [p["name"] for p in grants] == [
             "id",

@@ -357,6 +357,13 @@ class TestMeteredPrices:
         capped = metered_tiers(*tiers, cap=1000)
         assert capped.amount_for(6000) == 1000
 
+    def test_fractional_usage(self) -> None:
+        # Meters that sum or average a property measure fractions (e.g. 2.5 GB-hours).
+        assert metered(unit="10").amount_for(Decimal("2.55")) == 26  # 25.5 rounds half up
+        tiered = metered_tiers((1, "0"), (None, "100"), tier_type=TierType.graduated)
+        assert tiered.amount_for(Decimal("1.5")) == 50
+        assert tiered.amount_for(Decimal("0.5")) == 0
+
     def test_the_last_tier_of_usage_is_unbounded(self) -> None:
         with pytest.raises(InvariantViolation) as error:
             metered_tiers((100, "1")).validate()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origi
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import UUID4, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import UUID4, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from application.kit.errors import ValidationFailed
 from application.kit.pagination import PaginationParams
@@ -67,10 +67,12 @@ class SortedListQuery(ListQuery):
     default_sorting: ClassVar[Sequence[Sorting[Any]]]
 
     sorting: Annotated[list[str] | None, Field(max_length=10)] = None
+    # Parsed by `list_query` along with the fields, so that every error is reported at once.
+    _sort: list[Sorting[Any]] = PrivateAttr(default_factory=list)
 
     def sort(self) -> list[Sorting[Any]]:
-        """The sorting criteria; an unknown key is a ValidationFailed at ("query", "sorting", i)."""
-        return parse_sorting(self.sorting or [], self.sort_properties, self.default_sorting)
+        """The sorting criteria (the route's default when none was sent)."""
+        return self._sort
 
 
 # The filter most list routes share.
@@ -82,15 +84,24 @@ Q = TypeVar("Q", bound=ListQuery)
 
 
 def _is_list(annotation: Any) -> bool:
+    """Whether a field takes repeated keys (`?id=a&id=b`), as FastAPI reads sequences."""
     if get_origin(annotation) in (Union, UnionType):
         return any(_is_list(arg) for arg in get_args(annotation))
-    return get_origin(annotation) is list
+    return get_origin(annotation) in (list, set, frozenset, tuple, Sequence)
 
 
 def list_query(model: type[Q]) -> Any:
-    """`Depends` on `model` read from the request's query string (repeated keys for lists)."""
+    """`Depends` on `model` read from the request's query string (repeated keys for lists).
+
+    Every error is reported at once, an unknown sort key among them, at ("query", name, …).
+    """
+    for name, field in model.model_fields.items():
+        if field.alias is not None or field.validation_alias is not None:
+            # Values are read by field name; an alias would never be read.
+            raise TypeError(f"{model.__name__}.{name}: query fields take no alias")
     lists = frozenset(name for name, f in model.model_fields.items() if _is_list(f.annotation))
     names = tuple(model.model_fields)
+    sorted_query = issubclass(model, SortedListQuery)
 
     async def read(request: Request) -> Q:
         params = request.query_params
@@ -104,12 +115,30 @@ def list_query(model: type[Q]) -> Any:
                 value = params.get(name)
                 if value is not None:
                     data[name] = value
+        errors: list[dict[str, Any]] = []
+        query: Q | None = None
         try:
-            return model.model_validate(data)
+            query = model.model_validate(data)
         except ValidationError as error:
-            raise RequestValidationError(
-                [{**e, "loc": ("query", *e["loc"])} for e in error.errors()]
-            ) from None
+            errors = [{**e, "loc": ("query", *e["loc"])} for e in error.errors()]
+        if sorted_query:
+            try:
+                sorting = parse_sorting(
+                    data.get("sorting", ()),
+                    model.sort_properties,  # type: ignore[attr-defined]
+                    model.default_sorting,  # type: ignore[attr-defined]
+                )
+            except ValidationFailed as failed:
+                errors += [
+                    {"type": e.type, "loc": e.loc, "msg": e.msg, "input": e.input}
+                    for e in failed.errors
+                ]
+            else:
+                if query is not None:
+                    query._sort = sorting  # type: ignore[attr-defined]
+        if errors or query is None:
+            raise RequestValidationError(errors)
+        return query
 
     return Depends(read)
 
@@ -132,7 +161,7 @@ def openapi_parameters(model: type[ListQuery]) -> dict[str, Any]:
     parameters = []
     for name, property in schema["properties"].items():
         property = _inline(property, definitions)
-        description = property.pop("description", None)
+        description = property.get("description")
         if name == "sorting" and issubclass(model, SortedListQuery):
             allowed = ", ".join(f"{p.value}, -{p.value}" for p in model.sort_properties)
             description = f"Sorting criteria, applied in order. One of: {allowed}."
@@ -141,4 +170,11 @@ def openapi_parameters(model: type[ListQuery]) -> dict[str, Any]:
         if description:
             parameter["description"] = description
         parameters.append(parameter)
-    return {"parameters": parameters}
+    # FastAPI documents the 422 only on routes that declare parameters themselves.
+    invalid = {
+        "description": "Validation Error",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+        },
+    }
+    return {"parameters": parameters, "responses": {"422": invalid}}
