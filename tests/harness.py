@@ -33,6 +33,12 @@ from domain.meter import (
 from domain.organization import Organization
 
 
+def error_loc(response: Any) -> list[Any]:
+    """The location of a 422's first error (the response must be a 422)."""
+    assert response.status_code == 422, response.text
+    return list(response.json()["detail"][0]["loc"])
+
+
 class ShiftableClock:
     """Real time plus an offset the test moves forward (e.g. past a token's expiry)."""
 

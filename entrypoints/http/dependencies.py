@@ -1,10 +1,12 @@
 """Per-request dependencies: units of work and the authenticated subject."""
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 from dependency_injector import providers
 from fastapi import Depends, Request
+from pydantic import BaseModel
 
 from application.auth import AuthSubject, Scope, SubjectKind
 from application.kit.errors import NotPermitted, Unauthorized
@@ -14,6 +16,7 @@ from entrypoints.container import Container
 from entrypoints.http.middleware import enter_for_request
 
 T = TypeVar("T")
+B = TypeVar("B", bound=BaseModel)
 
 
 def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
@@ -28,6 +31,14 @@ def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
         return select(request.app.state.container)()
 
     return Depends(dependency)
+
+
+def with_header_organization(body: B, header: uuid.UUID | None) -> B:
+    """`body` naming the organization of the `Polar-Organization` header, when the body names
+    none (the client sends the header for user tokens)."""
+    if header is not None and getattr(body, "organization_id", None) is None:
+        return body.model_copy(update={"organization_id": header})
+    return body
 
 
 def _uow_factory(request: Request) -> UnitOfWorkFactory:

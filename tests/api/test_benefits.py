@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.file import FileService
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant
+from tests.harness import Seeder, Tenant, error_loc
 
 CUSTOM = {"type": "custom", "description": "Priority support", "properties": {"note": "Mail us"}}
 LICENSE_KEYS = {
@@ -89,11 +89,6 @@ async def _product(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     product: dict[str, Any] = response.json()
     return product
-
-
-def _error_loc(response: httpx.Response) -> list[Any]:
-    assert response.status_code == 422, response.text
-    return list(response.json()["detail"][0]["loc"])
 
 
 class TestAuthentication:
@@ -231,7 +226,7 @@ class TestCreate:
     ) -> None:
         tenant = await seeder.tenant()
         response = await client.post("/v1/benefits/", json=CUSTOM, headers=tenant.headers("user"))
-        assert _error_loc(response) == ["body", "organization_id"]
+        assert error_loc(response) == ["body", "organization_id"]
 
     async def test_another_tenants_organization(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -339,7 +334,7 @@ class TestCreate:
             json=tenant.body(subject_kind, body),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response) == loc
+        assert error_loc(response) == loc
         assert await _state(client, tenant) == []
 
     async def test_meter_credit_needs_a_live_meter_of_the_organization(
@@ -362,7 +357,7 @@ class TestCreate:
         response = await client.post(
             "/v1/benefits/", json=body(archived.id), headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(response) == ["body", "properties", "meter_id"]
+        assert error_loc(response) == ["body", "properties", "meter_id"]
         assert await _state(client, tenant) == []
 
     async def test_downloadables_file_rules(
@@ -388,7 +383,7 @@ class TestCreate:
                 json=tenant.body(subject_kind, body),
                 headers=tenant.headers(subject_kind),
             )
-            assert _error_loc(response) == loc, properties
+            assert error_loc(response) == loc, properties
         assert await _state(client, tenant) == []
         archived = await _create(
             client,
@@ -459,7 +454,7 @@ class TestRead:
         assert response.json()["pagination"] == {"total_count": 3, "max_page": 2}
         assert await ids(organization_id=str(other.organization.id)) == []
         response = await client.get("/v1/benefits/", params={"sorting": "name"}, headers=headers)
-        assert _error_loc(response) == ["query", "sorting", 0]
+        assert error_loc(response) == ["query", "sorting", 0]
 
     async def test_grants_are_empty_and_private(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -560,7 +555,7 @@ class TestUpdate:
             ({"type": "license_keys", "metadata": {"": "v"}}, ["body", "metadata", ""]),
         ]:
             response = await client.patch(path, json=body, headers=headers)
-            assert _error_loc(response) == loc, body
+            assert error_loc(response) == loc, body
         assert (await client.get(path, headers=headers)).json() == created
 
     async def test_another_tenants_benefit(
@@ -713,11 +708,11 @@ class TestProductBenefits:
         response = await client.post(
             path, json={"benefits": [mine["id"], mine["id"]]}, headers=headers
         )
-        assert _error_loc(response) == ["body", "benefits", 1]
+        assert error_loc(response) == ["body", "benefits", 1]
         response = await client.post(path, json={"benefits": ["nope"]}, headers=headers)
-        assert _error_loc(response) == ["body", "benefits", 0]
+        assert error_loc(response) == ["body", "benefits", 0]
         response = await client.post(path, json={}, headers=headers)
-        assert _error_loc(response) == ["body", "benefits"]
+        assert error_loc(response) == ["body", "benefits"]
         after = (await client.get(f"/v1/products/{product['id']}", headers=headers)).json()
         assert after == before
         # Another tenant's product: not found, even with its own organization's benefit.

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.membership import MemberRole
 from entrypoints.container import Container
-from tests.harness import Seeder, ShiftableClock, Tenant
+from tests.harness import Seeder, ShiftableClock, Tenant, error_loc
 
 PERCENTAGE = {"name": "Spring", "type": "percentage", "basis_points": 2500, "duration": "once"}
 FIXED = {
@@ -85,12 +85,6 @@ async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, An
     assert response.status_code == 200
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-def _error_loc(response: httpx.Response) -> list[Any]:
-    assert response.status_code == 422, response.text
-    errors = response.json()["detail"]
-    return list(errors[0]["loc"])
 
 
 class TestAuthentication:
@@ -250,7 +244,7 @@ class TestCreate:
         response = await client.post(
             "/v1/discounts/", json=PERCENTAGE, headers=tenant.headers("user")
         )
-        assert _error_loc(response) == ["body", "organization_id"]
+        assert error_loc(response) == ["body", "organization_id"]
         assert await _state(client, tenant) == []
 
     async def test_another_tenants_organization(
@@ -279,7 +273,7 @@ class TestCreate:
             json=tenant.body(subject_kind, {**PERCENTAGE, "code": "spring"}),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response) == ["body", "code"]
+        assert error_loc(response) == ["body", "code"]
         assert "already exists" in response.json()["detail"][0]["msg"]
         assert await _state(client, tenant) == before
         # Another organization may use the same code.
@@ -348,7 +342,7 @@ class TestCreate:
             json=tenant.body(subject_kind, payload),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == before
 
 
@@ -383,7 +377,7 @@ class TestGet:
         unknown = await client.get(f"/v1/discounts/{uuid.uuid4()}", headers=headers)
         assert unknown.status_code == 404
         malformed = await client.get("/v1/discounts/nope", headers=headers)
-        assert _error_loc(malformed) == ["path", "id"]
+        assert error_loc(malformed) == ["path", "id"]
 
 
 class TestList:
@@ -460,7 +454,7 @@ class TestList:
         assert [i["name"] for i in by_name.json()["items"]] == ["c", "b", "a"]
         for bad in ("discount_name", "amount", "-password"):
             response = await client.get("/v1/discounts/", params={"sorting": bad}, headers=headers)
-            assert _error_loc(response) == ["query", "sorting", 0]
+            assert error_loc(response) == ["query", "sorting", 0]
 
     async def test_pagination(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -482,7 +476,7 @@ class TestList:
         zero = await client.get(
             "/v1/discounts/", params={"page": 0}, headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(zero) == ["query", "page"]
+        assert error_loc(zero) == ["query", "page"]
 
 
 class TestUpdate:
@@ -581,7 +575,7 @@ class TestUpdate:
         response = await client.patch(
             f"/v1/discounts/{target['id']}", json=body, headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == before
 
     async def test_a_redeemed_discount_keeps_its_value(
@@ -608,7 +602,7 @@ class TestUpdate:
             (percentage["id"], {"basis_points": 100}, ["body", "basis_points"]),
         ]:
             response = await client.patch(f"/v1/discounts/{id}", json=body, headers=headers)
-            assert _error_loc(response) == loc
+            assert error_loc(response) == loc
             assert "already been redeemed" in response.json()["detail"][0]["msg"]
         assert await _state(client, tenant) == before
         renamed = await client.patch(

@@ -14,7 +14,7 @@ from polar.v2026_10.outputs import Meter as SdkMeter
 
 from application.auth import Scope
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant
+from tests.harness import Seeder, Tenant, error_loc
 
 FILTER = {
     "conjunction": "and",
@@ -63,11 +63,6 @@ async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, An
     deserialize(response.json(), ListResourceMeter)
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-def _error_loc(response: httpx.Response) -> list[Any]:
-    assert response.status_code == 422, response.text
-    return list(response.json()["detail"][0]["loc"])
 
 
 class TestAuthentication:
@@ -203,7 +198,7 @@ class TestCreate:
                 json=tenant.body(subject_kind, {**METER, "filter": clauses(wide)}),
                 headers=headers,
             )
-            assert _error_loc(response)[:4] == ["body", "filter", "clauses", 0]
+            assert error_loc(response)[:4] == ["body", "filter", "clauses", 0]
         assert await _state(client, tenant) == [widest]
 
     async def test_user_names_the_organization_in_the_header(
@@ -222,7 +217,7 @@ class TestCreate:
     ) -> None:
         tenant = await seeder.tenant()
         response = await client.post("/v1/meters/", json=METER, headers=tenant.headers("user"))
-        assert _error_loc(response) == ["body", "organization_id"]
+        assert error_loc(response) == ["body", "organization_id"]
 
     async def test_another_tenants_organization(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -366,7 +361,7 @@ class TestCreate:
             json=tenant.body(subject_kind, {**METER, **body}),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == [existing]
 
 
@@ -438,7 +433,7 @@ class TestList:
             response = await client.get("/v1/meters/", params={"sorting": sorting}, headers=headers)
             assert response.status_code == 200, sorting
         response = await client.get("/v1/meters/", params={"sorting": "unit"}, headers=headers)
-        assert _error_loc(response)[:2] == ["query", "sorting"]
+        assert error_loc(response)[:2] == ["query", "sorting"]
 
 
 class TestUpdate:
@@ -526,7 +521,7 @@ class TestUpdate:
         assert product.status_code == 201, product.text
         path = f"/v1/meters/{meter['id']}"
         refused = await client.patch(path, json={"is_archived": True}, headers=headers)
-        assert _error_loc(refused) == ["body", "is_archived"]
+        assert error_loc(refused) == ["body", "is_archived"]
         assert await _state(client, tenant) == [meter]
         # Archiving the product keeps its prices live: still refused.
         archived_product = await client.patch(
@@ -535,7 +530,7 @@ class TestUpdate:
         assert archived_product.status_code == 200, archived_product.text
         assert archived_product.json()["is_archived"] is True
         refused = await client.patch(path, json={"is_archived": True}, headers=headers)
-        assert _error_loc(refused) == ["body", "is_archived"]
+        assert error_loc(refused) == ["body", "is_archived"]
         free = product.json()["prices"][0]
         unpriced = await client.patch(
             f"/v1/products/{product.json()['id']}",
@@ -590,5 +585,5 @@ class TestUpdate:
         response = await client.patch(
             f"/v1/meters/{created['id']}", json=body, headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == [created]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.file import FileService
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant
+from tests.harness import Seeder, Tenant, error_loc
 
 FIXED = {"amount_type": "fixed", "price_amount": 1000}
 PRODUCT = {"name": "Pro", "recurring_interval": "month", "prices": [FIXED]}
@@ -63,11 +63,6 @@ async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, An
     deserialize(response.json(), ListResourceProduct)
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-def _error_loc(response: httpx.Response) -> list[Any]:
-    assert response.status_code == 422, response.text
-    return list(response.json()["detail"][0]["loc"])
 
 
 class TestAuthentication:
@@ -269,7 +264,7 @@ class TestCreate:
     ) -> None:
         tenant = await seeder.tenant()
         response = await client.post("/v1/products/", json=PRODUCT, headers=tenant.headers("user"))
-        assert _error_loc(response) == ["body", "organization_id"]
+        assert error_loc(response) == ["body", "organization_id"]
         assert await _state(client, tenant) == []
 
     async def test_another_tenants_organization(
@@ -425,7 +420,7 @@ class TestCreate:
             json=tenant.body(subject_kind, {**PRODUCT, **body}),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == before
 
     async def test_empty_media_and_custom_fields_are_accepted(
@@ -466,7 +461,7 @@ class TestGet:
         assert (
             await client.get(f"/v1/products/{uuid.uuid4()}", headers=headers)
         ).status_code == 404
-        assert _error_loc(await client.get("/v1/products/nope", headers=headers)) == ["path", "id"]
+        assert error_loc(await client.get("/v1/products/nope", headers=headers)) == ["path", "id"]
 
 
 class TestList:
@@ -534,7 +529,7 @@ class TestList:
         ]
         assert await ids({"metadata[paid]": "true"}) == [ebook["id"]]
         assert await ids([("id", pro["id"]), ("id", old["id"])]) == [old["id"], pro["id"]]
-        assert _error_loc(
+        assert error_loc(
             await client.get("/v1/products/", params={"visibility": "x"}, headers=headers)
         )[:2] == ["query", "visibility"]
 
@@ -567,7 +562,7 @@ class TestList:
         assert await names("-created_at") == ["a", "b"]
         assert await names("created_at") == ["b", "a"]
         response = await client.get("/v1/products/", params={"sorting": "amount"}, headers=headers)
-        assert _error_loc(response) == ["query", "sorting", 0]
+        assert error_loc(response) == ["query", "sorting", 0]
         assert cheap and custom
 
     async def test_pagination(
@@ -662,7 +657,7 @@ class TestUpdate:
         assert (new["price_amount"], new["is_archived"]) == (2500, False)
         # An archived price cannot be kept.
         refused = await client.patch(path, json={"prices": [{"id": old["id"]}]}, headers=headers)
-        assert _error_loc(refused) == ["body", "prices", 0, "id"]
+        assert error_loc(refused) == ["body", "prices", 0, "id"]
         fetched = await client.get(path, headers=headers)
         assert fetched.json() == body
 
@@ -731,7 +726,7 @@ class TestUpdate:
         response = await client.patch(
             f"/v1/products/{created['id']}", json=body, headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(response)[: len(loc)] == loc
+        assert error_loc(response)[: len(loc)] == loc
         assert await _state(client, tenant) == before
 
 
@@ -852,7 +847,7 @@ class TestMedia:
         ):
             body = tenant.body(subject_kind, {**PRODUCT, "medias": [str(m) for m in medias]})
             response = await client.post("/v1/products/", json=body, headers=headers)
-            assert _error_loc(response) == ["body", "medias", index]
+            assert error_loc(response) == ["body", "medias", index]
         assert await _state(client, tenant) == before
 
 
@@ -1075,7 +1070,7 @@ class TestMeteredPrices:
                 json=tenant.body(subject_kind, {**PRODUCT, **body}),
                 headers=tenant.headers(subject_kind),
             )
-            assert _error_loc(response)[: len(loc)] == loc, body
+            assert error_loc(response)[: len(loc)] == loc, body
         assert await _state(client, tenant) == []
 
     async def test_prices_are_listed_in_the_order_sent(

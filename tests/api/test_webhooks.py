@@ -34,7 +34,7 @@ from application.auth import Scope
 from application.webhooks.service import UrlGuard
 from domain.membership import MemberRole
 from entrypoints.container import Container
-from tests.harness import Seeder, Tenant
+from tests.harness import Seeder, Tenant, error_loc
 from tests.receiver import Receiver
 
 PUBLIC_URL = "https://93.184.216.34/webhooks"
@@ -102,11 +102,6 @@ async def _product(client: httpx.AsyncClient, tenant: Tenant, name: str = "Pro")
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
-
-
-def _error_loc(response: httpx.Response) -> list[Any]:
-    assert response.status_code == 422, response.text
-    return list(response.json()["detail"][0]["loc"])
 
 
 class TestAuthentication:
@@ -220,7 +215,7 @@ class TestEndpoints:
             assert response.status_code == 404
         assert await _state(client, other) == []
         missing = await client.post(ENDPOINTS, json=body, headers=tenant.headers("user"))
-        assert _error_loc(missing) == ["body", "organization_id"]
+        assert error_loc(missing) == ["body", "organization_id"]
 
     @pytest.mark.parametrize(
         ("body", "loc"),
@@ -257,7 +252,7 @@ class TestEndpoints:
             json=tenant.body(subject_kind, fields),
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(response) == loc
+        assert error_loc(response) == loc
         assert await _state(client, tenant) == []
 
     async def test_update_rotate_delete(
@@ -314,7 +309,7 @@ class TestEndpoints:
         response = await client.patch(
             f"{ENDPOINTS}/{created['id']}", json=body, headers=tenant.headers(subject_kind)
         )
-        assert _error_loc(response) == loc
+        assert error_loc(response) == loc
         assert await _state(client, tenant) == [created]
 
     async def test_another_tenants_endpoint_is_not_found(
@@ -349,9 +344,9 @@ class TestEndpoints:
         unknown = await client.get(f"{ENDPOINTS}/{uuid.uuid4()}", headers=headers)
         assert unknown.status_code == 404
         malformed = await client.get(f"{ENDPOINTS}/not-a-uuid", headers=headers)
-        assert _error_loc(malformed) == ["path", "id"]
+        assert error_loc(malformed) == ["path", "id"]
         redeliver = await client.post("/v1/webhooks/events/nope/redeliver", headers=headers)
-        assert _error_loc(redeliver) == ["path", "id"]
+        assert error_loc(redeliver) == ["path", "id"]
 
     async def test_pagination_and_filter(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
@@ -369,7 +364,7 @@ class TestEndpoints:
             ENDPOINTS, params={"organization_id": str(tenant.organization.id)}, headers=headers
         )
         assert by_org.json()["pagination"]["total_count"] == 3
-        assert _error_loc(await client.get(ENDPOINTS, params={"page": 0}, headers=headers)) == [
+        assert error_loc(await client.get(ENDPOINTS, params={"page": 0}, headers=headers)) == [
             "query",
             "page",
         ]
@@ -383,7 +378,7 @@ class TestEndpoints:
             json={"url": receiver.url, "format": "raw", "events": ["product.updated"]},
             headers=tenant.headers("organization"),
         )
-        assert _error_loc(response) == ["body", "url"]
+        assert error_loc(response) == ["body", "url"]
         assert "Loopback" in response.json()["detail"][0]["msg"]
 
 
@@ -466,13 +461,13 @@ class TestDeliveries:
             params={"event_type": ["product.updated", "nope"]},
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(bad) == ["query", "event_type", 1]
+        assert error_loc(bad) == ["query", "event_type", 1]
         bad_class = await client.get(
             "/v1/webhooks/deliveries",
             params={"http_code_class": "6xx"},
             headers=tenant.headers(subject_kind),
         )
-        assert _error_loc(bad_class) == ["query", "http_code_class"]
+        assert error_loc(bad_class) == ["query", "http_code_class"]
 
     async def test_redeliver(
         self,

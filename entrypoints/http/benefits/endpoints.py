@@ -11,7 +11,12 @@ from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
 from application.kit.pagination import Page
 from entrypoints.http.benefits import auth
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.kit.query import (
     ListQuery,
     OrganizationIds,
@@ -90,8 +95,7 @@ async def create_benefit(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     benefit = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(benefit_wire(benefit), status_code=201)

@@ -7,7 +7,12 @@ from pydantic import UUID4, Field
 from application.discounts.commands import DiscountCreate, DiscountUpdate
 from application.discounts.service import DiscountService
 from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.discounts import auth
 from entrypoints.http.discounts.schemas import DiscountSchema, discount_schema
 from entrypoints.http.kit.query import (
@@ -60,8 +65,7 @@ async def create_discount(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> DiscountSchema:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     discount = await service.create(uow, subject, body)
     products = await service.restricted_products(uow, [discount])
     await uow.commit()

@@ -7,7 +7,12 @@ from pydantic import UUID4, Field
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
 from application.files.service import FileUseCases
 from domain.file import File
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.files import auth
 from entrypoints.http.files.schemas import FileRead, FileUpload, file_read
 from entrypoints.http.kit.query import (
@@ -55,8 +60,7 @@ async def create_file(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> FileUpload:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     file, upload = await service.create(uow, subject, body)
     await uow.commit()
     return FileUpload.of(file, upload)

@@ -8,7 +8,12 @@ from application.meters.commands import MeterCreate, MeterUpdate
 from application.meters.ports import MeterFilters
 from application.meters.service import MeterService
 from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -68,8 +73,7 @@ async def create_meter(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     meter = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(meter_wire(meter), status_code=201)

@@ -7,7 +7,12 @@ from pydantic import UUID4
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -58,8 +63,7 @@ async def create_token(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> OrganizationAccessTokenCreateResponse:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     token, secret = await service.create_organization_token(uow, subject, body)
     await uow.commit()
     return OrganizationAccessTokenCreateResponse(

@@ -10,7 +10,12 @@ from application.products.ports import ProductFilters
 from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -91,8 +96,7 @@ async def create_product(
     files: Files,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     product = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(product_wire(product, files.public_url), status_code=201)

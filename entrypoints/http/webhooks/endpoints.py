@@ -10,7 +10,12 @@ from application.kit.errors import FieldError, ValidationFailed
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
 from application.webhooks.ports import DeliveryFilters
 from application.webhooks.service import WebhookService
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import (
+    ReadUnitOfWork,
+    WriteUnitOfWork,
+    provided,
+    with_header_organization,
+)
 from entrypoints.http.kit.query import (
     ListQuery,
     OrganizationIds,
@@ -72,8 +77,7 @@ async def create_webhook_endpoint(
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> WebhookEndpointSchema:
-    if body.organization_id is None and polar_organization is not None:
-        body = body.model_copy(update={"organization_id": polar_organization})
+    body = with_header_organization(body, polar_organization)
     endpoint = await service.create_endpoint(uow, subject, body)
     await uow.commit()
     return endpoint_schema(endpoint)
