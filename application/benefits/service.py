@@ -89,7 +89,11 @@ class BenefitService:
             uow, organization.id, command.properties
         )
         await uow.benefits.create(benefit)
-        uow.enqueue(BENEFIT_CREATED, benefit_id=str(benefit.id))
+        uow.enqueue(
+            BENEFIT_CREATED,
+            benefit_id=str(benefit.id),
+            organization_id=str(benefit.organization_id),
+        )
         return benefit
 
     async def update(
@@ -116,7 +120,11 @@ class BenefitService:
                 uow, benefit.organization_id, command.properties
             )
         await uow.benefits.update(benefit)
-        uow.enqueue(BENEFIT_UPDATED, benefit_id=str(benefit.id))
+        uow.enqueue(
+            BENEFIT_UPDATED,
+            benefit_id=str(benefit.id),
+            organization_id=str(benefit.organization_id),
+        )
         return benefit
 
     async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
@@ -132,8 +140,16 @@ class BenefitService:
         benefit.soft_delete(now)
         await uow.benefits.update(benefit)
         for product_id in await uow.benefits.detach(benefit.id, now):
-            uow.enqueue(PRODUCT_UPDATED, product_id=str(product_id))
-        uow.enqueue(BENEFIT_UPDATED, benefit_id=str(benefit.id))
+            uow.enqueue(
+                PRODUCT_UPDATED,
+                product_id=str(product_id),
+                organization_id=str(benefit.organization_id),
+            )
+        uow.enqueue(
+            BENEFIT_UPDATED,
+            benefit_id=str(benefit.id),
+            organization_id=str(benefit.organization_id),
+        )
 
     async def grants(
         self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, *, pagination: PaginationParams

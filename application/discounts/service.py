@@ -220,7 +220,11 @@ class DiscountService:
         await self._ensure_code_free(uow, discount)
         await self._ensure_own_products(uow, discount)
         await uow.discounts.create(discount)
-        uow.enqueue(DISCOUNT_CREATED, discount_id=str(discount.id))
+        uow.enqueue(
+            DISCOUNT_CREATED,
+            discount_id=str(discount.id),
+            organization_id=str(discount.organization_id),
+        )
         return discount
 
     async def update(
@@ -237,7 +241,11 @@ class DiscountService:
         if "product_ids" in changes:
             await self._ensure_own_products(uow, discount)
         await uow.discounts.update(discount)
-        uow.enqueue(DISCOUNT_UPDATED, discount_id=str(discount.id))
+        uow.enqueue(
+            DISCOUNT_UPDATED,
+            discount_id=str(discount.id),
+            organization_id=str(discount.organization_id),
+        )
         return discount
 
     async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
@@ -245,7 +253,11 @@ class DiscountService:
         discount = await self.get(uow, subject, id)
         discount.soft_delete(self.clock.now())
         await uow.discounts.update(discount)
-        uow.enqueue(DISCOUNT_DELETED, discount_id=str(discount.id))
+        uow.enqueue(
+            DISCOUNT_DELETED,
+            discount_id=str(discount.id),
+            organization_id=str(discount.organization_id),
+        )
 
     async def _ensure_own_products(self, uow: UnitOfWork, discount: Discount) -> None:
         """Every product a discount is restricted to is a live product of its organization; any

@@ -203,7 +203,11 @@ class ProductService:
         if medias:
             await uow.products.set_medias(product, [m.id for m in medias])
             product.medias = medias
-        uow.enqueue(PRODUCT_CREATED, product_id=str(product.id))
+        uow.enqueue(
+            PRODUCT_CREATED,
+            product_id=str(product.id),
+            organization_id=str(product.organization_id),
+        )
         return product
 
     async def update(
@@ -261,7 +265,11 @@ class ProductService:
                 await uow.products.set_medias(product, [m.id for m in medias])
                 product.medias = medias
         await uow.products.update(product)
-        uow.enqueue(PRODUCT_UPDATED, product_id=str(product.id))
+        uow.enqueue(
+            PRODUCT_UPDATED,
+            product_id=str(product.id),
+            organization_id=str(product.organization_id),
+        )
         return product
 
     async def set_benefits(
@@ -294,5 +302,9 @@ class ProductService:
             await uow.products.set_benefits(product, command.benefits)
             product.benefits = [found[benefit_id] for benefit_id in command.benefits]
             await uow.products.update(product)
-            uow.enqueue(PRODUCT_UPDATED, product_id=str(product.id))
+            uow.enqueue(
+                PRODUCT_UPDATED,
+                product_id=str(product.id),
+                organization_id=str(product.organization_id),
+            )
         return product

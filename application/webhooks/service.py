@@ -5,10 +5,11 @@ as with the rest of the catalogue.
 
 The path of an event:
 
-1. A use case enqueues its job (`product.updated`, product_id=…) through the unit of work: an
-   outbox row in the same transaction as the change.
-2. The job's task calls `WebhookService.fan_out`: the catalogue renders the resource as the REST
-   API shows it, and one webhook event per enabled endpoint subscribed to the type is stored,
+1. A use case enqueues its job (`product.updated`, product_id=…, organization_id=…) through the
+   unit of work: an outbox row in the same transaction as the change.
+2. The job's task calls `WebhookService.fan_out`: if the organization has endpoints subscribed
+   to the type, the catalogue renders the resource as the REST API shows it, and one webhook
+   event per enabled endpoint subscribed to the type is stored,
    with a `webhooks.deliver` job per endpoint, in one transaction. Event ids derive from the job
    id and the endpoint, so a job run twice stores nothing new.
 3. `WebhookDeliverer.deliver` sends the endpoint's sendable events oldest first (see
@@ -308,17 +309,34 @@ class WebhookService:
     # --- jobs -----------------------------------------------------------------------------------
 
     async def fan_out(
-        self, uow: UnitOfWork, event_type: str, resource_id: uuid.UUID, source_id: str | None
+        self,
+        uow: UnitOfWork,
+        event_type: str,
+        resource_id: uuid.UUID,
+        source_id: str | None,
+        organization_id: uuid.UUID | None = None,
     ) -> int:
         """One webhook event per enabled endpoint subscribed to `event_type`; returns how many
-        were stored now (0 for a job that already ran)."""
+        were stored now (0 for a job that already ran).
+
+        With `organization_id` (the jobs use cases enqueue carry it), the subscribed endpoints
+        are looked up first, and the resource is only loaded and rendered when there are some:
+        most writes of an organization without webhooks then cost the job one statement.
+        """
+        if organization_id is not None:
+            subscribed = await uow.webhook_endpoints.list_subscribed(organization_id, event_type)
+            if not subscribed:
+                return 0
         rendered = await self.catalogue.render(uow, event_type, resource_id)
         if rendered is None:
             log.info("%s for %s: the resource no longer exists", event_type, resource_id)
             return 0
-        endpoints = await uow.webhook_endpoints.list_subscribed(
-            rendered.organization_id, event_type
-        )
+        if organization_id is None or rendered.organization_id != organization_id:
+            # An older job without the organization (or, defensively, a resource that moved).
+            subscribed = await uow.webhook_endpoints.list_subscribed(
+                rendered.organization_id, event_type
+            )
+        endpoints = subscribed
         if not endpoints:
             return 0
         now = self.clock.now()

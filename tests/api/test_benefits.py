@@ -620,15 +620,17 @@ class TestDelete:
             ),
             {"b": doomed["id"], "p": product["id"]},
         )
-        jobs = sorted((name, sorted(arguments.values())) for name, arguments in rows.all())
+        jobs = sorted(
+            (name, arguments[f"{name.split('.')[0]}_id"]) for name, arguments in rows.all()
+        )
         # Created, then updated by the deletion; the product: created, given the benefits,
         # then losing one.
         assert jobs == [
-            ("benefit.created", [doomed["id"]]),
-            ("benefit.updated", [doomed["id"]]),
-            ("product.created", [product["id"]]),
-            ("product.updated", [product["id"]]),
-            ("product.updated", [product["id"]]),
+            ("benefit.created", doomed["id"]),
+            ("benefit.updated", doomed["id"]),
+            ("product.created", product["id"]),
+            ("product.updated", product["id"]),
+            ("product.updated", product["id"]),
         ]
 
     async def test_another_tenants_benefit(

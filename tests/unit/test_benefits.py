@@ -127,9 +127,11 @@ async def test_update_keeps_the_type_and_sends_an_event(harness: Harness) -> Non
         await uow.commit()
     assert updated.properties == {"note": "hi"}
     assert updated.modified_at == harness.clock.now()
+    # The organization goes with the job: the fan-out looks for endpoints before loading.
+    arguments = {"benefit_id": str(benefit.id), "organization_id": str(benefit.organization_id)}
     assert [(j.name, j.arguments) for j in harness.queue.sent] == [
-        (BENEFIT_CREATED, {"benefit_id": str(benefit.id)}),
-        (BENEFIT_UPDATED, {"benefit_id": str(benefit.id)}),
+        (BENEFIT_CREATED, arguments),
+        (BENEFIT_UPDATED, arguments),
     ]
 
 
@@ -170,9 +172,10 @@ async def test_delete_detaches_and_tells_each_product(harness: Harness) -> None:
     async with harness.uows.write() as uow:
         await service.delete(uow, tenant.itself, benefit.id)
         await uow.commit()
+    organization_id = str(benefit.organization_id)
     assert sorted((j.name, tuple(j.arguments.values())) for j in harness.queue.sent) == [
-        (BENEFIT_UPDATED, (str(benefit.id),)),
-        (PRODUCT_UPDATED, (str(product.id),)),
+        (BENEFIT_UPDATED, (str(benefit.id), organization_id)),
+        (PRODUCT_UPDATED, (str(product.id), organization_id)),
     ]
     async with harness.uows.read() as uow:
         reloaded = await products.get(uow, tenant.itself, product.id)

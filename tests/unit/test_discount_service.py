@@ -135,7 +135,10 @@ async def test_create_a_percentage_discount(
     assert discount.duration is DiscountDuration.repeating
     assert discount.metadata == {"campaign": "spring", "wave": 2, "paid": True, "ratio": 0.5}
     assert [(j.name, dict(j.arguments)) for j in harness.queue.sent] == [
-        (DISCOUNT_CREATED, {"discount_id": str(discount.id)})
+        (
+            DISCOUNT_CREATED,
+            {"discount_id": str(discount.id), "organization_id": str(tenant.organization.id)},
+        )
     ]
     assert await _get(harness, service, tenant.owner, discount.id) == discount
 
@@ -360,7 +363,10 @@ async def test_update_changes_only_what_is_sent(harness: Harness, service: Disco
     assert (updated.code, updated.max_redemptions, updated.metadata) == ("KEEP", 5, {"a": 1})
     assert updated.modified_at == harness.clock.now()
     assert [(j.name, dict(j.arguments)) for j in harness.queue.sent] == [
-        (DISCOUNT_UPDATED, {"discount_id": str(discount.id)})
+        (
+            DISCOUNT_UPDATED,
+            {"discount_id": str(discount.id), "organization_id": str(discount.organization_id)},
+        )
     ]
     cleared = await _update(
         harness, service, tenant.owner, discount.id, code=None, max_redemptions=None, metadata={}
@@ -488,7 +494,10 @@ async def test_delete_is_soft_and_sends_its_event(
         await service.delete(uow, tenant.owner, discount.id)
         await uow.commit()
     assert [j.name for j in harness.queue.sent] == [DISCOUNT_CREATED, DISCOUNT_DELETED]
-    assert harness.queue.sent[-1].arguments == {"discount_id": str(discount.id)}
+    assert harness.queue.sent[-1].arguments == {
+        "discount_id": str(discount.id),
+        "organization_id": str(discount.organization_id),
+    }
     with pytest.raises(ResourceNotFound):
         await _get(harness, service, tenant.owner, discount.id)
     assert await _list(harness, service, tenant.owner) == []

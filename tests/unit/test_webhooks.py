@@ -53,6 +53,7 @@ class FakeCatalogue:
 
     def __init__(self) -> None:
         self.resources: dict[uuid.UUID, tuple[uuid.UUID, dict[str, Any]]] = {}
+        self.renders = 0
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -61,6 +62,7 @@ class FakeCatalogue:
     async def render(
         self, uow: UnitOfWork, event_type: str, resource_id: uuid.UUID
     ) -> Rendered | None:
+        self.renders += 1
         found = self.resources.get(resource_id)
         return None if found is None else Rendered(found[0], found[1])
 
@@ -316,6 +318,26 @@ async def test_fan_out_once_per_subscribed_enabled_endpoint(harness: Harness, wo
         await uow.commit()
     assert again == 0 and len(await world.events()) == 1
     assert event.id == event_id_for("job-1", first.id)
+
+
+async def test_a_job_naming_its_organization_loads_nothing_without_endpoints(
+    harness: Harness, world: World
+) -> None:
+    quiet, listening = await harness.tenant(), await harness.tenant()
+    await world.endpoint(listening)
+    for tenant in (quiet, listening):
+        resource = uuid.uuid4()
+        world.catalogue.resources[resource] = (tenant.organization.id, {"id": str(resource)})
+        async with harness.uows.write() as uow:
+            stored = await world.service.fan_out(
+                uow, "product.updated", resource, f"job-{resource}", tenant.organization.id
+            )
+            await uow.commit()
+        assert stored == (1 if tenant is listening else 0)
+    # Only the listening organization's resource was loaded and rendered.
+    assert world.catalogue.renders == 1
+    (event,) = await world.events()
+    assert event.organization_id == listening.organization.id
 
 
 async def test_delivery_is_signed_and_recorded(harness: Harness, world: World) -> None:

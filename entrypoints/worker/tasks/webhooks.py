@@ -24,10 +24,16 @@ log = logging.getLogger("meridian.jobs.webhooks")
 def _register_fan_out(broker: AsyncBroker, container: Container, source: EventSource) -> None:
     async def fan_out(context: Context = TaskiqDepends(), **arguments: str) -> None:
         resource_id = arguments[source.argument]
+        # Jobs enqueued before organization_id was added to them lack it: looked up instead.
+        organization_id = arguments.get("organization_id")
         service = container.webhook_service()
         async with container.uow_factory().write() as uow:
             created = await service.fan_out(
-                uow, source.event_type, uuid.UUID(resource_id), context.message.task_id
+                uow,
+                source.event_type,
+                uuid.UUID(resource_id),
+                context.message.task_id,
+                None if organization_id is None else uuid.UUID(organization_id),
             )
             await uow.commit()
         log.info(
