@@ -6,7 +6,6 @@ product id → benefit ids in order (InMemoryProductRepository writes it).
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -72,10 +71,6 @@ class InMemoryBenefitRepository(MemoryRepository[Benefit]):
         return self.find(
             lambda b: b.id == id and readable_by(subject, b.organization_id, self.members)
         )
-
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Benefit]:
-        wanted = set(ids)
-        return [copy.deepcopy(b) for b in self.live() if b.id in wanted]
 
     async def list_readable(
         self,

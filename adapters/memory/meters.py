@@ -45,7 +45,7 @@ class InMemoryMeterRepository(MemoryRepository[Meter]):
 
     async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
         # One unit of work at a time holds the store: there is nothing to lock.
-        return [m for id in set(ids) if (m := await self.get_by_id(id)) is not None]
+        return await super().get_many(ids)
 
     async def lock_for_archiving(self, id: uuid.UUID) -> None:
         return None

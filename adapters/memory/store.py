@@ -60,6 +60,11 @@ class MemoryRepository(Generic[E]):
     async def get_by_id(self, id: uuid.UUID) -> E | None:
         return self.find(lambda e: e.id == id)
 
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[E]:
+        """The live rows among `ids`, in no particular order."""
+        wanted = set(ids)
+        return [copy.deepcopy(e) for e in self.live() if e.id in wanted]
+
     async def get_including_deleted(self, id: uuid.UUID) -> E | None:
         found = self.rows.get(id)
         return None if found is None else copy.deepcopy(found)

@@ -235,6 +235,10 @@ class FileRepository(Protocol):
         """The file even when soft-deleted (for the jobs that clean up after it)."""
         ...
 
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[File]:
+        """The live files among `ids`, whatever their organization, in no particular order."""
+        ...
+
     async def create(self, file: File) -> File: ...
 
     async def update(self, file: File, changes: dict[str, Any] | None = None) -> File:

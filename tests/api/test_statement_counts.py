@@ -129,3 +129,25 @@ async def test_listing_meters_is_one_statement(
     body, statements = await _list(client, connection, "/v1/meters/", tenant.headers("user"))
     assert len(body["items"]) == min(count, 10)
     assert len(statements) == 1, statements
+
+
+async def test_checking_a_products_media_is_one_statement_for_any_number_of_files(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder
+) -> None:
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    media = [await seeder.file(tenant, service=FileService.product_media) for _ in range(4)]
+    counts = []
+    for files in (media[:1], media):
+        body = {
+            "name": "Shown",
+            "prices": [{"amount_type": "fixed", "price_amount": 100}],
+            "medias": [str(f.id) for f in files],
+        }
+        with counting(connection) as statements:
+            response = await client.post("/v1/products/", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        assert len(response.json()["medias"]) == len(files)
+        counts.append(len([s for s in statements if "FROM files" in s]))
+    # The files are read in one statement, whether the product shows one image or four.
+    assert counts == [1, 1]

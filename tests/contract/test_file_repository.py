@@ -144,3 +144,17 @@ async def test_soft_deleted_files_are_invisible_but_found_by_jobs(adapter: Adapt
         assert found is not None
         assert found.is_deleted
         assert await uow.files.get_including_deleted(uuid.uuid4()) is None
+
+
+async def test_get_many_reads_live_files_of_any_organization(adapter: Adapter) -> None:
+    async with adapter.uows.write() as uow:
+        _, mine = await _tenant(uow, adapter)
+        _, theirs = await _tenant(uow, adapter)
+        first = await _file(uow, adapter, mine, "a.zip")
+        second = await _file(uow, adapter, theirs, "b.zip")
+        gone = await _file(uow, adapter, mine, "gone.zip")
+        gone.soft_delete(adapter.clock.now())
+        await uow.files.update(gone)
+        found = await uow.files.get_many([first.id, second.id, gone.id, uuid.uuid4()])
+        assert sorted(found, key=lambda f: f.name) == [first, second]
+        assert await uow.files.get_many([]) == []
