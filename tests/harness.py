@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from polar.base import deserialize
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.auth import MERCHANT_SCOPES, AuthSubject, Scope
@@ -37,6 +38,16 @@ def error_loc(response: Any) -> list[Any]:
     """The location of a 422's first error (the response must be a 422)."""
     assert response.status_code == 422, response.text
     return list(response.json()["detail"][0]["loc"])
+
+
+async def listed(client: Any, path: str, tenant: Tenant, model: Any = None) -> list[Any]:
+    """Every item (up to 100) the tenant's organization token lists at `path`, in full, checked
+    against the client's list `model` when given: compared before and after a refused request."""
+    response = await client.get(path, params={"limit": 100}, headers=tenant.headers("organization"))
+    assert response.status_code == 200, response.text
+    if model is not None:
+        deserialize(response.json(), model)
+    return list(response.json()["items"])
 
 
 class ShiftableClock:

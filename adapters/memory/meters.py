@@ -43,10 +43,6 @@ class InMemoryMeterRepository(MemoryRepository[Meter]):
             lambda m: m.id == id and readable_by(subject, m.organization_id, self.members)
         )
 
-    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
-        # One unit of work at a time holds the store: there is nothing to lock.
-        return await super().get_many(ids)
-
     async def lock_for_archiving(self, id: uuid.UUID) -> None:
         return None
 

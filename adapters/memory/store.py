@@ -60,8 +60,9 @@ class MemoryRepository(Generic[E]):
     async def get_by_id(self, id: uuid.UUID) -> E | None:
         return self.find(lambda e: e.id == id)
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[E]:
-        """The live rows among `ids`, in no particular order."""
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[E]:
+        """The live rows among `ids`, in no particular order. One unit of work at a time holds
+        the store, so `lock` has nothing to do."""
         wanted = set(ids)
         return [copy.deepcopy(e) for e in self.live() if e.id in wanted]
 

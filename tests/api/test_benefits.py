@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.file import FileService
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant, error_loc
+from tests.harness import Seeder, Tenant, error_loc, listed
 
 CUSTOM = {"type": "custom", "description": "Priority support", "properties": {"note": "Mail us"}}
 LICENSE_KEYS = {
@@ -67,13 +67,7 @@ async def _meter_credit(seeder: Seeder, tenant: Tenant) -> dict[str, Any]:
 
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
     """Every benefit of the tenant, in full: compared before and after a refused request."""
-    response = await client.get(
-        "/v1/benefits/", params={"limit": 100}, headers=tenant.headers("organization")
-    )
-    assert response.status_code == 200
-    deserialize(response.json(), ListResourceBenefit)
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return await listed(client, "/v1/benefits/", tenant, ListResourceBenefit)
 
 
 async def _product(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.membership import MemberRole
 from entrypoints.container import Container
-from tests.harness import Seeder, ShiftableClock, Tenant, error_loc
+from tests.harness import Seeder, ShiftableClock, Tenant, error_loc, listed
 
 PERCENTAGE = {"name": "Spring", "type": "percentage", "basis_points": 2500, "duration": "once"}
 FIXED = {
@@ -79,12 +79,7 @@ async def _create(
 
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
     """Every discount of the tenant, in full: compared before and after a refused request."""
-    response = await client.get(
-        "/v1/discounts/", params={"limit": 100}, headers=tenant.headers("organization")
-    )
-    assert response.status_code == 200
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return await listed(client, "/v1/discounts/", tenant)
 
 
 class TestAuthentication:

@@ -14,7 +14,7 @@ from polar.v2026_10.outputs import Meter as SdkMeter
 
 from application.auth import Scope
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant, error_loc
+from tests.harness import Seeder, Tenant, error_loc, listed
 
 FILTER = {
     "conjunction": "and",
@@ -56,13 +56,7 @@ async def _create(
 
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
     """Every meter of the tenant, in full: compared before and after a refused request."""
-    response = await client.get(
-        "/v1/meters/", params={"limit": 100}, headers=tenant.headers("organization")
-    )
-    assert response.status_code == 200
-    deserialize(response.json(), ListResourceMeter)
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return await listed(client, "/v1/meters/", tenant, ListResourceMeter)
 
 
 class TestAuthentication:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from application.auth import Scope
 from domain.file import FileService
 from domain.membership import MemberRole
-from tests.harness import Seeder, Tenant, error_loc
+from tests.harness import Seeder, Tenant, error_loc, listed
 
 FIXED = {"amount_type": "fixed", "price_amount": 1000}
 PRODUCT = {"name": "Pro", "recurring_interval": "month", "prices": [FIXED]}
@@ -56,13 +56,7 @@ async def _create(
 
 async def _state(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
     """Every product of the tenant, in full: compared before and after a refused request."""
-    response = await client.get(
-        "/v1/products/", params={"limit": 100}, headers=tenant.headers("organization")
-    )
-    assert response.status_code == 200
-    deserialize(response.json(), ListResourceProduct)
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return await listed(client, "/v1/products/", tenant, ListResourceProduct)
 
 
 class TestAuthentication:

@@ -21,12 +21,14 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -304,6 +306,21 @@ class SoftDeletionMixin(RepositoryBase[E]):
 
     def get_base_statement(self) -> Select[Any]:
         return super().get_base_statement().where(self.table.c.deleted_at.is_(None))
+
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[E]:
+        """The live rows among `ids`, in no particular order. `lock` holds them (FOR SHARE)
+        until the transaction ends, against concurrent exclusive locks on them."""
+        if not ids:
+            return []
+
+        def build() -> Select[Any]:
+            # One array parameter (= ANY): the statement is rendered once, not per list length.
+            statement = self.get_base_statement().where(
+                self.table.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+            )
+            return statement.with_for_update(read=True) if lock else statement
+
+        return await self.get_all(self.cached(("by_ids", lock), build), {"ids": list(ids)})
 
     async def get_including_deleted(self, id: uuid.UUID) -> E | None:
         """The row even when soft-deleted (records pointing at it still describe it)."""

@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, any_, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, String, Uuid, bindparam, delete, update
 
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
@@ -87,18 +86,6 @@ class SqlAlchemyBenefitRepository(
             ),
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
-
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Benefit]:
-        if not ids:
-            return []
-        statement = self.cached(
-            "by_ids",
-            # One array parameter (= ANY): the statement is rendered once, not per list length.
-            lambda: self.get_base_statement().where(
-                benefits.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
-            ),
-        )
-        return await self.get_all(statement, {"ids": list(ids)})
 
     async def list_readable(
         self,

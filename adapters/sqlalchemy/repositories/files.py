@@ -5,8 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Select, Uuid, any_, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, Uuid, bindparam
 
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
 from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
@@ -50,18 +49,6 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
             ),
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
-
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[File]:
-        if not ids:
-            return []
-        statement = self.cached(
-            "by_ids",
-            # One array parameter (= ANY): the statement is rendered once, not per list length.
-            lambda: self.get_base_statement().where(
-                files.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
-            ),
-        )
-        return await self.get_all(statement, {"ids": list(ids)})
 
     async def list_readable(
         self,

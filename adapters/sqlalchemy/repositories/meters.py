@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, String, Uuid, bindparam, select
 
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
@@ -84,18 +83,6 @@ class SqlAlchemyMeterRepository(
             lambda: self._readable(subject.kind).where(meters.c.id == bindparam("id", type_=Uuid)),
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
-
-    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Meter]:
-        if not ids:
-            return []
-
-        def build() -> Select[Any]:
-            statement = self.get_base_statement().where(
-                meters.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
-            )
-            return statement.with_for_update(read=True) if lock else statement
-
-        return await self.get_all(self.cached(("by_ids", lock), build), {"ids": list(ids)})
 
     async def lock_for_archiving(self, id: uuid.UUID) -> None:
         statement = self.cached(
