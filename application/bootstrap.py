@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.organizations.commands import OrganizationCreate
+from application.organizations.ports import OrganizationUnitOfWork
 from application.organizations.service import OrganizationService
 from application.ports import Clock
 from application.tokens.commands import OrganizationAccessTokenCreate
+from application.tokens.ports import TokenUnitOfWork
 from application.tokens.service import AccessTokenService
-from application.uow import UnitOfWork
+from application.users.ports import UserUnitOfWork
 from application.users.service import UserService
 from domain.membership import MemberRole, Membership
 from domain.organization import slugify
+
+
+class BootstrapUnitOfWork(UserUnitOfWork, OrganizationUnitOfWork, TokenUnitOfWork, Protocol):
+    """A user, an organization and tokens for both."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class BootstrapService:
         self.tokens = tokens
 
     async def bootstrap(
-        self, uow: UnitOfWork, *, email: str, organization_name: str
+        self, uow: BootstrapUnitOfWork, *, email: str, organization_name: str
     ) -> BootstrapResult:
         """Create or reuse the user and the organization (matched by slug); the user owns it.
 

@@ -1,27 +1,17 @@
-"""The unit of work: one transaction, its repositories, and the jobs it will send."""
+"""The unit of work: one transaction, its repositories, and the jobs it will send.
+
+This is the part every unit of work shares. Which repositories one holds is each module's
+business: its use cases name the ones they use in a narrow protocol next to its repository
+ports (`ProductUnitOfWork` in application/products/ports.py, say). The adapters' units of work
+build whatever repository the registered modules provide, when first asked for it.
+"""
 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
-from application.benefits.ports import BenefitRepository
-from application.discounts.ports import DiscountRepository
-from application.files.ports import FileRepository
-from application.meters.ports import MeterRepository
-from application.organizations.ports import MembershipRepository, OrganizationRepository
 from application.ports import JobArgument
-from application.products.ports import ProductRepository
-from application.tokens.ports import (
-    OrganizationAccessTokenRepository,
-    PersonalAccessTokenRepository,
-)
-from application.users.ports import UserRepository
-from application.webhooks.ports import (
-    WebhookDeliveryRepository,
-    WebhookEndpointRepository,
-    WebhookEventRepository,
-)
 
 
 class UnitOfWork(Protocol):
@@ -33,20 +23,6 @@ class UnitOfWork(Protocol):
     Enqueued jobs are written to an outbox in the same transaction and sent after the commit.
     """
 
-    users: UserRepository
-    organizations: OrganizationRepository
-    memberships: MembershipRepository
-    personal_access_tokens: PersonalAccessTokenRepository
-    organization_access_tokens: OrganizationAccessTokenRepository
-    discounts: DiscountRepository
-    files: FileRepository
-    products: ProductRepository
-    benefits: BenefitRepository
-    meters: MeterRepository
-    webhook_endpoints: WebhookEndpointRepository
-    webhook_events: WebhookEventRepository
-    webhook_deliveries: WebhookDeliveryRepository
-
     def enqueue(self, job_name: str, **arguments: JobArgument) -> None: ...
 
     async def commit(self) -> None: ...
@@ -55,10 +31,13 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def write(self) -> AbstractAsyncContextManager[UnitOfWork]:
+    """Opens units of work holding every registered repository: the caller names the narrow
+    protocol it uses (`async with uows.write() as uow:` then `uow: WebhookUnitOfWork`)."""
+
+    def write(self) -> AbstractAsyncContextManager[Any]:
         """A read-write unit of work on the primary database."""
         ...
 
-    def read(self) -> AbstractAsyncContextManager[UnitOfWork]:
+    def read(self) -> AbstractAsyncContextManager[Any]:
         """A read-only unit of work, on a replica when one is configured. `enqueue` is refused."""
         ...

@@ -10,8 +10,12 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from entrypoints.logging import configure_logging
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 log = logging.getLogger("meridian")
 
@@ -150,24 +154,21 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
-    from entrypoints.settings import Settings
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.settings import Adapters, Settings
 
-    configure_logging(Settings().log_level if args.verbose else "WARNING")
+    settings = Settings()
+    configure_logging(settings.log_level if args.verbose else "WARNING")
+    if settings.adapters is Adapters.memory:
+        print(
+            "meridian bootstrap: with MERIDIAN_ADAPTERS=memory, nothing outlives a process; "
+            "`meridian api` bootstraps itself and prints the tokens instead.",
+            file=sys.stderr,
+        )
+        return 2
 
-    async def body(container: object) -> dict[str, str]:
-        service = container.bootstrap_service()  # type: ignore[attr-defined]
-        async with container.uow_factory().write() as uow:  # type: ignore[attr-defined]
-            result = await service.bootstrap(
-                uow, email=args.email, organization_name=args.organization
-            )
-            await uow.commit()
-        return {
-            "user_id": str(result.user_id),
-            "organization_id": str(result.organization_id),
-            "organization_slug": result.organization_slug,
-            "personal_access_token": result.personal_access_token,
-            "organization_access_token": result.organization_access_token,
-        }
+    async def body(container: Container) -> dict[str, str]:
+        return await bootstrap(container, email=args.email, organization=args.organization)
 
     from application.kit.errors import ValidationFailed
 

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+import tempfile
+from collections.abc import Callable, Generator, Iterable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.benefits.custom import CustomBenefit
-from adapters.benefits.downloadables import DownloadablesBenefit
-from adapters.benefits.license_keys import LicenseKeysBenefit
-from adapters.benefits.meter_credit import MeterCreditBenefit
 from adapters.cache import TtlCredentialCache
 from adapters.clock import SystemClock
 from adapters.email.log import LoggingEmailSender
 from adapters.embedded.postgres import EmbeddedPostgres
-from adapters.http.webhooks import HttpxWebhookSender, SystemAddressResolver
 from adapters.localfs.storage import LocalObjectStorage
+from adapters.memory.store import MemoryStore
+from adapters.memory.uow import InMemoryUnitOfWorkFactory
 from adapters.s3.storage import S3ObjectStorage
 from adapters.security import HmacTokenHasher
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
@@ -27,28 +27,11 @@ from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from adapters.taskiq.broker import RetryPolicy, build_broker
 from adapters.taskiq.queue import TaskiqJobQueue
 from adapters.usage import BufferedTokenUsageRecorder
-from application.benefits.ports import BenefitStrategy
-from application.benefits.service import BenefitService
-from application.bootstrap import BootstrapService
-from application.discounts.service import DiscountService
 from application.files.ports import ObjectStorage
-from application.files.service import FileUseCases
-from application.meters.service import MeterService
-from application.organizations.service import OrganizationService
 from application.ports import Clock
-from application.products.service import ProductService
-from application.tokens.authentication import AuthenticationService
-from application.tokens.service import AccessTokenService
-from application.users.service import UserService
-from application.webhooks.service import (
-    DeliveryPolicy,
-    UrlGuard,
-    WebhookDeliverer,
-    WebhookService,
-)
-from domain.webhook import RetrySchedule
-from entrypoints.settings import Environment, Settings
-from entrypoints.webhook_events import build_catalogue
+from application.uow import UnitOfWorkFactory
+from entrypoints.modules import MODULES, Module
+from entrypoints.settings import Adapters, Settings
 
 log = logging.getLogger("meridian")
 
@@ -71,10 +54,22 @@ def _read_engine(url: str | None, pool_size: int) -> AsyncEngine | None:
 
 
 def should_migrate(settings: Settings) -> bool:
+    if settings.adapters is Adapters.memory:
+        return False
     return settings.embedded_database or settings.auto_migrate
 
 
-def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
+def _files_root(settings: Settings) -> Generator[Path, None, None]:
+    """Where the local storage keeps files: under the data dir, or with the memory adapters in
+    a temporary directory removed at shutdown (their records go with the process)."""
+    if settings.adapters is not Adapters.memory:
+        yield settings.data_dir / "files"
+        return
+    with tempfile.TemporaryDirectory(prefix="meridian-files-") as root:
+        yield Path(root)
+
+
+def _object_storage(settings: Settings, clock: Clock, files_root: Path) -> ObjectStorage:
     """S3 (or MinIO, R2…) when a bucket is configured; files under the data dir otherwise."""
     if settings.s3_bucket:
         return S3ObjectStorage(
@@ -88,41 +83,27 @@ def _object_storage(settings: Settings, clock: Clock) -> ObjectStorage:
             presign_endpoint_url=settings.s3_presign_endpoint_url,
         )
     return LocalObjectStorage(
-        root=settings.data_dir / "files",
+        root=files_root,
         base_url=settings.api_base_url,
         secret=settings.secret,
         clock=clock,
     )
 
 
-def _delivery_policy(settings: Settings) -> DeliveryPolicy:
-    return DeliveryPolicy(
-        schedule=RetrySchedule(
-            tuple(settings.webhook_retry_delays), jitter=settings.webhook_retry_jitter
-        ),
-        timeout=settings.webhook_timeout,
-        order_wait=settings.webhook_order_wait,
-        disable_after=settings.webhook_disable_after,
-        archive_after=timedelta(days=settings.webhook_archive_after_days),
-    )
+def _units_of_work(adapters: Adapters, **choices: Callable[[], UnitOfWorkFactory]) -> Any:
+    """The unit-of-work factory of the configured adapters (only that one is built)."""
+    return choices[adapters.value]()
 
 
-def _url_guard(settings: Settings, resolver: SystemAddressResolver) -> UrlGuard:
-    return UrlGuard(
-        resolver,
-        require_https=settings.env is Environment.production,
-        allow_loopback=settings.webhook_allow_loopback,
-    )
-
-
-# The benefit types this server offers: one strategy each (adapters/benefits/). A new type is a
-# new strategy and one line here.
-BENEFIT_STRATEGIES: tuple[BenefitStrategy, ...] = (
-    CustomBenefit(),
-    LicenseKeysBenefit(),
-    DownloadablesBenefit(),
-    MeterCreditBenefit(),
-)
+def repositories_for(modules: Iterable[Module], adapter: str) -> dict[str, type[Any]]:
+    """Every registered repository's class for `adapter`, by unit-of-work attribute."""
+    found: dict[str, type[Any]] = {}
+    for module in modules:
+        for name, repository in module.repositories.items():
+            if name in found:
+                raise ValueError(f"repository {name!r} is registered by two modules")
+            found[name] = getattr(repository, adapter)
+    return found
 
 
 class Container(containers.DeclarativeContainer):
@@ -158,69 +139,52 @@ class Container(containers.DeclarativeContainer):
     )
     job_queue = providers.Singleton(TaskiqJobQueue, broker=broker_bundle.provided.broker)
 
+    # The modules (entrypoints/modules/): their repositories make up the units of work.
+    modules = providers.Object(MODULES)
+    sqlalchemy_units_of_work = providers.Factory(
+        SqlAlchemyUnitOfWorkFactory,
+        source=connection_source,
+        clock=clock,
+        queue=job_queue,
+        repositories=providers.Callable(repositories_for, modules, "sqlalchemy"),
+    )
+    # With MERIDIAN_ADAPTERS=memory: everything the repositories hold, for the process's life.
+    memory_store = providers.Singleton(MemoryStore)
+    memory_units_of_work = providers.Factory(
+        InMemoryUnitOfWorkFactory,
+        store=memory_store,
+        clock=clock,
+        queue=job_queue,
+        repositories=providers.Callable(repositories_for, modules, "memory"),
+    )
     uow_factory = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, source=connection_source, clock=clock, queue=job_queue
+        _units_of_work,
+        settings.provided.adapters,
+        sqlalchemy=sqlalchemy_units_of_work.provider,
+        memory=memory_units_of_work.provider,
     )
     outbox_relay = providers.Singleton(
         OutboxRelay, source=connection_source, queue=job_queue, clock=clock
     )
-    object_storage = providers.Singleton(_object_storage, settings=settings, clock=clock)
-
-    user_service = providers.Singleton(UserService, clock=clock)
-    discount_service = providers.Singleton(DiscountService, clock=clock)
-    product_service = providers.Singleton(ProductService, clock=clock)
-    meter_service = providers.Singleton(MeterService, clock=clock)
-    benefit_strategies = providers.Object({s.type: s for s in BENEFIT_STRATEGIES})
-    benefit_service = providers.Singleton(
-        BenefitService, clock=clock, strategies=benefit_strategies
-    )
-    file_service = providers.Singleton(
-        FileUseCases,
-        clock=clock,
-        storage=object_storage,
-        max_size=settings.provided.file_max_size,
-        url_ttl=providers.Callable(lambda s: timedelta(seconds=s.file_url_ttl), settings),
-    )
-    organization_service = providers.Singleton(
-        OrganizationService, clock=clock, cache=credential_cache
-    )
-    token_service = providers.Singleton(
-        AccessTokenService, clock=clock, hasher=hasher, cache=credential_cache
-    )
-    authentication_service = providers.Singleton(
-        AuthenticationService, clock=clock, hasher=hasher, usage=token_usage, cache=credential_cache
-    )
-    bootstrap_service = providers.Singleton(
-        BootstrapService,
-        clock=clock,
-        users=user_service,
-        organizations=organization_service,
-        tokens=token_service,
+    files_root = providers.Resource(_files_root, settings=settings)
+    object_storage = providers.Singleton(
+        _object_storage, settings=settings, clock=clock, files_root=files_root
     )
 
-    webhook_catalogue = providers.Singleton(
-        build_catalogue, files=file_service, discounts=discount_service
-    )
-    address_resolver = providers.Singleton(SystemAddressResolver)
-    url_guard = providers.Singleton(_url_guard, settings=settings, resolver=address_resolver)
-    webhook_sender = providers.Singleton(
-        HttpxWebhookSender, timeout=settings.provided.webhook_timeout
-    )
     email_sender = providers.Singleton(LoggingEmailSender)
-    delivery_policy = providers.Singleton(_delivery_policy, settings=settings)
-    webhook_service = providers.Singleton(
-        WebhookService,
-        clock=clock,
-        catalogue=webhook_catalogue,
-        guard=url_guard,
-        email=email_sender,
-        policy=delivery_policy,
-    )
-    webhook_deliverer = providers.Singleton(
-        WebhookDeliverer,
-        uows=uow_factory,
-        clock=clock,
-        sender=webhook_sender,
-        guard=url_guard,
-        policy=delivery_policy,
-    )
+
+    # Every module's services are set on this class below (see `_install`).
+
+
+def _install(container: type[Container], modules: Iterable[Module]) -> None:
+    """Add each module's service providers to the container class, in the modules' order."""
+    for module in modules:
+        if module.services is None:
+            continue
+        for name, provider in module.services(container).items():
+            if name in container.providers:
+                raise ValueError(f"module {module.name!r} redefines the provider {name!r}")
+            setattr(container, name, provider)
+
+
+_install(Container, MODULES)

@@ -6,11 +6,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from adapters.taskiq.broker import HEARTBEAT_JOB
 from application.ports import Job
 from application.tokens.authentication import flush_token_usage
-from entrypoints.container import Container
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 log = logging.getLogger("meridian.periodic")
 
@@ -72,34 +75,7 @@ def token_usage_job(container: Container) -> PeriodicJob:
 
 async def persist_token_usage(container: Container) -> int:
     async with container.uow_factory().write() as uow:
-        count = await flush_token_usage(uow, container.token_usage())
-        await uow.commit()
-    return count
-
-
-def webhook_jobs(container: Container) -> list[PeriodicJob]:
-    """Queue due webhook events (retries, work a dead worker dropped); archive old payloads."""
-    settings = container.settings()
-
-    async def sweep() -> None:
-        await sweep_webhooks(container)
-
-    async def archive() -> None:
-        service = container.webhook_service()
-        async with container.uow_factory().write() as uow:
-            await service.archive(uow)
-            await uow.commit()
-
-    return [
-        PeriodicJob("webhooks.sweep", settings.webhook_sweep_interval, sweep),
-        PeriodicJob("webhooks.archive", 3600.0, archive),
-    ]
-
-
-async def sweep_webhooks(container: Container) -> int:
-    service = container.webhook_service()
-    async with container.uow_factory().write() as uow:
-        count = await service.dispatch_due(uow)
+        count: int = await flush_token_usage(uow, container.token_usage())
         await uow.commit()
     return count
 

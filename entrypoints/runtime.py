@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -10,15 +11,17 @@ from redis.exceptions import RedisError
 from taskiq import AsyncBroker, InMemoryBroker
 
 from adapters.sqlalchemy.migrate import upgrade
+from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container, should_migrate
 from entrypoints.periodic import (
+    PeriodicJob,
     PeriodicRunner,
     outbox_jobs,
     persist_token_usage,
     queue_heartbeat_job,
     token_usage_job,
-    webhook_jobs,
 )
+from entrypoints.settings import Adapters, Settings
 from entrypoints.worker.tasks import register_all
 
 log = logging.getLogger("meridian")
@@ -41,17 +44,41 @@ class Runtime:
                 await upgrade(connection)
         register_all(bundle.broker, self.container)
         await self._start_broker(bundle.broker)
+        self.periodic = PeriodicRunner(self._periodic_jobs(settings, bundle.in_process))
+        self.periodic.start()
+        self.started = True
+        if self.role == "api" and settings.adapters is Adapters.memory:
+            await self._bootstrap_in_memory(settings)
+
+    async def _bootstrap_in_memory(self, settings: Settings) -> None:
+        """No other process can reach this one's memory to run `meridian bootstrap`: create the
+        first user and organization here, and print their tokens as it would (on stdout)."""
+        tokens = await bootstrap(
+            self.container,
+            email=settings.bootstrap_email,
+            organization=settings.bootstrap_organization,
+        )
+        print(json.dumps(tokens), flush=True)
+        log.info(
+            "bootstrapped %s (owner %s): the tokens are on stdout",
+            tokens["organization_slug"],
+            settings.bootstrap_email,
+        )
+
+    def _periodic_jobs(self, settings: Settings, in_process: bool) -> list[PeriodicJob]:
         jobs = []
         if self.role == "api":
             jobs.append(token_usage_job(self.container))
-        if (self.role == "api" and bundle.in_process) or self.role == "scheduler":
-            jobs.extend(outbox_jobs(self.container))
-            jobs.extend(webhook_jobs(self.container))
+        if (self.role == "api" and in_process) or self.role == "scheduler":
+            # Memory units of work send their jobs as they commit: no outbox to relay.
+            if settings.adapters is Adapters.sqlalchemy:
+                jobs.extend(outbox_jobs(self.container))
+            for module in self.container.modules():
+                if module.periodic is not None:
+                    jobs.extend(module.periodic(self.container))
         if self.role == "scheduler":
             jobs.append(queue_heartbeat_job(self.container))
-        self.periodic = PeriodicRunner(jobs)
-        self.periodic.start()
-        self.started = True
+        return jobs
 
     async def _start_broker(self, broker: AsyncBroker) -> None:
         """Connect to the queue. The API starts without it (jobs wait in the outbox and the relay
@@ -71,11 +98,13 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
-    def _describe(self, settings: object, in_process: bool) -> None:
-        from entrypoints.settings import Settings
-
-        assert isinstance(settings, Settings)
-        if settings.embedded_database:
+    def _describe(self, settings: Settings, in_process: bool) -> None:
+        if settings.adapters is Adapters.memory:
+            log.info(
+                "database: none, everything is kept in this process's memory and lost when it "
+                "stops (MERIDIAN_ADAPTERS=memory)"
+            )
+        elif settings.embedded_database:
             log.info(
                 "database: embedded PostgreSQL under %s (set MERIDIAN_DATABASE_URL=postgresql://… "
                 "to use your own server)",
@@ -95,6 +124,11 @@ class Runtime:
                 "storage: S3 bucket %s at %s",
                 settings.s3_bucket,
                 settings.s3_endpoint_url or f"AWS {settings.s3_region}",
+            )
+        elif settings.adapters is Adapters.memory:
+            log.info(
+                "storage: files in a temporary directory removed at exit, served at %s/storage/",
+                settings.api_base_url,
             )
         else:
             log.info(
@@ -118,10 +152,11 @@ class Runtime:
             except Exception:
                 log.warning("could not persist token usage at shutdown", exc_info=True)
         await bundle.broker.shutdown()
-        read_engine = self.container.read_engine()
-        if read_engine is not None:
-            await read_engine.dispose()
-        await self.container.write_engine().dispose()
+        if self.container.settings().adapters is Adapters.sqlalchemy:
+            read_engine = self.container.read_engine()
+            if read_engine is not None:
+                await read_engine.dispose()
+            await self.container.write_engine().dispose()
         self.container.shutdown_resources()
 
 

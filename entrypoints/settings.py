@@ -19,6 +19,14 @@ class Environment(StrEnum):
     production = "production"
 
 
+class Adapters(StrEnum):
+    """Where the repositories keep their data."""
+
+    sqlalchemy = "sqlalchemy"
+    # Everything in the API process's memory, lost on exit: client tests and demos.
+    memory = "memory"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MERIDIAN_", env_file=".env", extra="ignore")
 
@@ -26,6 +34,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+
+    adapters: Adapters = Adapters.sqlalchemy
+    # With the memory adapters, the API creates this user and organization at start-up and
+    # prints their tokens (no other process can reach its memory to run `meridian bootstrap`).
+    bootstrap_email: str = "admin@example.com"
+    bootstrap_organization: str = "Acme"
 
     # Unset: an embedded PostgreSQL under data_dir, started and migrated by the API.
     database_url: str | None = None
@@ -93,8 +107,10 @@ class Settings(BaseSettings):
     webhook_allow_loopback: bool = False
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
+    def _refuse_unsafe_settings(self) -> Settings:
         if self.env is Environment.production:
+            if self.adapters is Adapters.memory:
+                raise ValueError("MERIDIAN_ADAPTERS=memory keeps nothing: not for production.")
             if self.secret == DEVELOPMENT_SECRET or len(self.secret) < 32:
                 raise ValueError(
                     "MERIDIAN_SECRET must be set to a random value of at least 32 characters "
@@ -104,11 +120,16 @@ class Settings(BaseSettings):
                 raise ValueError("MERIDIAN_DATABASE_URL is required in production.")
             if self.webhook_allow_loopback:
                 raise ValueError("MERIDIAN_WEBHOOK_ALLOW_LOOPBACK is for development only.")
+        if self.adapters is Adapters.memory and self.redis_url:
+            raise ValueError(
+                "MERIDIAN_ADAPTERS=memory runs jobs in the API process: no worker can reach its "
+                "memory, so unset MERIDIAN_REDIS_URL."
+            )
         return self
 
     @property
     def embedded_database(self) -> bool:
-        return self.database_url is None
+        return self.adapters is Adapters.sqlalchemy and self.database_url is None
 
     @property
     def api_base_url(self) -> str:

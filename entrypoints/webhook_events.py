@@ -1,10 +1,11 @@
 """The webhook catalogue: which domain jobs become webhook events, and how each is shown.
 
-Each source module registers its event types here with one call: the job's id argument, how
-to load the resource from a unit of work, and how the REST API renders it (the same wire
-document or pydantic schema its routes answer with, as JSON). The worker turns every registered type into
-a fan-out task (entrypoints/worker/tasks/webhooks.py), so a module adding events adds a
-`register(...)` line below and nothing in the webhook module.
+Each module registers its event types from its declaration (`Module.events`, in
+entrypoints/modules/): the job's id argument, how to load the resource from a unit of work, and
+how the REST API renders it (the same wire document or pydantic schema its routes answer with,
+as JSON). The worker turns every registered type into a fan-out task
+(entrypoints/worker/tasks/webhooks.py), so a module adding events changes nothing in the
+webhook module.
 """
 
 from __future__ import annotations
@@ -12,32 +13,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from pydantic import BaseModel
 
-from application.benefits.service import BENEFIT_CREATED, BENEFIT_UPDATED
-from application.discounts.service import (
-    DISCOUNT_CREATED,
-    DISCOUNT_DELETED,
-    DISCOUNT_UPDATED,
-    DiscountService,
-)
-from application.files.service import FileUseCases
-from application.organizations.service import ORGANIZATION_UPDATED
-from application.products.service import PRODUCT_CREATED, PRODUCT_UPDATED
-from application.uow import UnitOfWork
 from application.webhooks.ports import Rendered
-from domain.discount import Discount
-from domain.product import Product
-from entrypoints.http.benefits.schemas import benefit_wire
-from entrypoints.http.discounts.schemas import discount_schema
 from entrypoints.http.kit.responses import Wire, dumps
-from entrypoints.http.organizations.schemas import OrganizationSchema
-from entrypoints.http.products.schemas import product_wire
 
-Loader = Callable[[UnitOfWork, uuid.UUID], Awaitable[Any]]
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+    from entrypoints.modules.base import Module
+
+Loader = Callable[[Any, uuid.UUID], Awaitable[Any]]
 # A pydantic schema, or a wire document (entrypoints/http/kit/responses.py).
 Renderer = Callable[[Any], BaseModel | Wire]
 
@@ -95,9 +83,7 @@ class Catalogue:
     def event_types(self) -> frozenset[str]:
         return frozenset(self.sources)
 
-    async def render(
-        self, uow: UnitOfWork, event_type: str, resource_id: uuid.UUID
-    ) -> Rendered | None:
+    async def render(self, uow: Any, event_type: str, resource_id: uuid.UUID) -> Rendered | None:
         source = self.sources[event_type]
         resource = await source.load(uow, resource_id)
         if resource is None:
@@ -106,47 +92,10 @@ class Catalogue:
         return Rendered(organization_id=source.organization_of(resource), data=data)
 
 
-def build_catalogue(files: FileUseCases, discounts: DiscountService) -> Catalogue:
+def build_catalogue(modules: Iterable[Module], container: Container) -> Catalogue:
+    """The catalogue of every module's event sources (see `Module.events`)."""
     catalogue = Catalogue()
-    catalogue.register(
-        [ORGANIZATION_UPDATED],
-        argument="organization_id",
-        load=lambda uow, id: uow.organizations.get(id),
-        render=OrganizationSchema.wire,
-        organization_of=lambda organization: organization.id,
-    )
-
-    def render_product(product: Product) -> Wire:
-        return product_wire(product, files.public_url)
-
-    catalogue.register(
-        [PRODUCT_CREATED, PRODUCT_UPDATED],
-        argument="product_id",
-        load=lambda uow, id: uow.products.get(id),
-        render=render_product,
-    )
-
-    async def discount_and_products(
-        uow: UnitOfWork, id: uuid.UUID
-    ) -> tuple[Discount, dict[uuid.UUID, Product]] | None:
-        # A deleted discount is still shown (the `discount.deleted` event carries it).
-        discount = await uow.discounts.get_including_deleted(id)
-        if discount is None:
-            return None
-        return discount, await discounts.restricted_products(uow, [discount])
-
-    catalogue.register(
-        [DISCOUNT_CREATED, DISCOUNT_UPDATED, DISCOUNT_DELETED],
-        argument="discount_id",
-        load=discount_and_products,
-        render=lambda pair: discount_schema(*pair),
-        organization_of=lambda pair: pair[0].organization_id,
-    )
-    catalogue.register(
-        [BENEFIT_CREATED, BENEFIT_UPDATED],
-        argument="benefit_id",
-        # A deleted benefit is still shown: its deletion is a `benefit.updated` (is_deleted).
-        load=lambda uow, id: uow.benefits.get_including_deleted(id),
-        render=benefit_wire,
-    )
+    for module in modules:
+        if module.events is not None:
+            module.events(catalogue, container)
     return catalogue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,7 +79,20 @@ class Tenant:
     organization: Organization
     personal_token: str
     organization_token: str
+    organization_token_id: uuid.UUID
     email: str
+
+    @property
+    def owner(self) -> AuthSubject:
+        """The owner, as a subject with every merchant scope."""
+        return AuthSubject.user(self.user_id, MERCHANT_SCOPES)
+
+    @property
+    def itself(self) -> AuthSubject:
+        """The organization's own token, as a subject with every merchant scope."""
+        return AuthSubject.organization(
+            self.organization.id, MERCHANT_SCOPES, self.organization_token_id
+        )
 
     def headers(self, kind: str) -> dict[str, str]:
         token = self.personal_token if kind == "user" else self.organization_token
@@ -93,20 +106,56 @@ class Tenant:
         return body
 
 
-@dataclass
+@dataclass(frozen=True)
+class Member:
+    """Another user of a tenant's organization, with a personal token."""
+
+    user_id: uuid.UUID
+    token: str
+    scopes: frozenset[Scope]
+
+    @property
+    def subject(self) -> AuthSubject:
+        return AuthSubject.user(self.user_id, self.scopes)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
 class Seeder:
-    uows: UnitOfWorkFactory
-    users: UserService
-    organizations: OrganizationService
-    tokens: AccessTokenService
-    counter: list[int] = field(default_factory=lambda: [0])
+    """Tenants and what they own, created through the real use cases: one builder for every
+    test layer (the memory container of tests/unit, the PostgreSQL one of tests/api)."""
+
+    def __init__(
+        self,
+        uows: UnitOfWorkFactory,
+        users: UserService,
+        organizations: OrganizationService,
+        tokens: AccessTokenService,
+    ) -> None:
+        self.uows = uows
+        self.users = users
+        self.organizations = organizations
+        self.tokens = tokens
+        self.counter = 0
+
+    @classmethod
+    def of(cls, container: Any) -> Seeder:
+        return cls(
+            container.uow_factory(),
+            container.user_service(),
+            container.organization_service(),
+            container.token_service(),
+        )
 
     def _next(self) -> int:
-        self.counter[0] += 1
-        return self.counter[0]
+        self.counter += 1
+        return self.counter
 
     async def tenant(
         self,
+        slug: str | None = None,
         *,
         name: str | None = None,
         scopes: Iterable[Scope] = MERCHANT_SCOPES,
@@ -115,6 +164,7 @@ class Seeder:
         n = self._next()
         email = f"owner{n}-{uuid.uuid4().hex[:6]}@example.com"
         name = name or f"Tenant {n} {uuid.uuid4().hex[:6]}"
+        slug = slug or f"tenant-{uuid.uuid4().hex[:10]}"
         scopes = list(scopes)
         async with self.uows.write() as uow:
             user, _ = await self.users.get_or_create(uow, email)
@@ -123,9 +173,9 @@ class Seeder:
             )
             subject = AuthSubject.user(user.id, MERCHANT_SCOPES)
             organization = await self.organizations.create(
-                uow, subject, OrganizationCreate(name=name, slug=f"tenant-{uuid.uuid4().hex[:10]}")
+                uow, subject, OrganizationCreate(name=name, slug=slug)
             )
-            _, oat = await self.tokens.create_organization_token(
+            record, oat = await self.tokens.create_organization_token(
                 uow,
                 subject,
                 OrganizationAccessTokenCreate(
@@ -136,17 +186,21 @@ class Seeder:
                 ),
             )
             await uow.commit()
-        return Tenant(user.id, organization, pat, oat, email)
+        return Tenant(user.id, organization, pat, oat, record.id, email)
 
     async def member(
-        self, tenant: Tenant, role: MemberRole, scopes: Iterable[Scope] = MERCHANT_SCOPES
-    ) -> str:
-        """A second user of the tenant's organization with `role`; returns their personal token."""
-        n = self._next()
+        self,
+        tenant: Tenant,
+        role: MemberRole,
+        *,
+        scopes: Iterable[Scope] = MERCHANT_SCOPES,
+        email: str | None = None,
+    ) -> Member:
+        """A second user of the tenant's organization with `role`."""
+        email = email or f"member{self._next()}-{uuid.uuid4().hex[:6]}@example.com"
+        scopes = frozenset(scopes)
         async with self.uows.write() as uow:
-            user, _ = await self.users.get_or_create(
-                uow, f"member{n}-{uuid.uuid4().hex[:6]}@example.com"
-            )
+            user, _ = await self.users.get_or_create(uow, email)
             await uow.memberships.create(
                 Membership(user_id=user.id, organization_id=tenant.organization.id, role=role)
             )
@@ -154,7 +208,15 @@ class Seeder:
                 uow, user.id, comment="test", scopes=list(scopes)
             )
             await uow.commit()
-        return pat
+        return Member(user.id, pat, scopes)
+
+    async def outsider(self) -> AuthSubject:
+        """A user belonging to no organization."""
+        email = f"outsider{self._next()}-{uuid.uuid4().hex[:6]}@example.com"
+        async with self.uows.write() as uow:
+            user, _ = await self.users.get_or_create(uow, email)
+            await uow.commit()
+        return AuthSubject.user(user.id, MERCHANT_SCOPES)
 
     async def file(
         self,

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
+from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
-from application.uow import UnitOfWork
 
 LOC = ("body", "properties")
 
@@ -22,7 +22,7 @@ class CustomBenefit:
     type = "custom"
 
     async def validate_properties(
-        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+        self, uow: BenefitUnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(CustomProperties, properties, LOC)
         return {"note": parsed.note}

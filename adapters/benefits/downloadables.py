@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from application.benefits.ports import BenefitUnitOfWork
 from application.files.usage import usable_files
 from application.kit.errors import FieldError, ValidationFailed
 from application.kit.inputs import Command, parse_input
-from application.uow import UnitOfWork
 from domain.file import FileService
 
 LOC = ("body", "properties")
@@ -34,7 +34,7 @@ class DownloadablesBenefit:
     type = "downloadables"
 
     async def validate_properties(
-        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+        self, uow: BenefitUnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(DownloadablesProperties, properties, LOC)
         await usable_files(

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
-from application.uow import UnitOfWork
 
 LOC = ("body", "properties")
 MAX_ACTIVATIONS = 50
@@ -45,7 +45,7 @@ class LicenseKeysBenefit:
     type = "license_keys"
 
     async def validate_properties(
-        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+        self, uow: BenefitUnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(LicenseKeysProperties, properties, LOC)
         return {

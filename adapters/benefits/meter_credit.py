@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
 from application.meters.usage import usable_meters
-from application.uow import UnitOfWork
 from domain.product import MAX_UNITS
 
 LOC = ("body", "properties")
@@ -30,7 +30,7 @@ class MeterCreditBenefit:
     type = "meter_credit"
 
     async def validate_properties(
-        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+        self, uow: BenefitUnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         parsed = parse_input(MeterCreditProperties, properties, LOC)
         await usable_meters(uow, organization_id, [(parsed.meter_id, (*LOC, "meter_id"))])

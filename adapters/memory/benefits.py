@@ -11,30 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
-from adapters.memory.store import MemoryRepository
+from adapters.memory.store import PRODUCT_BENEFITS, MemoryRepository, metadata_matches
 from application.auth import AuthSubject
 from application.benefits.ports import BenefitFilters
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.benefit import Benefit
-
-PRODUCT_BENEFITS = "product_benefits"
-
-
-def metadata_text(value: Any) -> str:
-    """A metadata value as PostgreSQL's `->>` renders it (how query filters compare it)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def metadata_matches(metadata: dict[str, Any], filters: Any) -> bool:
-    return all(
-        key in metadata and metadata_text(metadata[key]) in values
-        for key, values in filters.items()
-    )
 
 
 def _matches(benefit: Benefit, filters: BenefitFilters) -> bool:
@@ -60,17 +43,11 @@ class InMemoryBenefitRepository(MemoryRepository[Benefit]):
         BenefitSortProperty.user_order: lambda b: b.created_at,
     }
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get(self, id: uuid.UUID) -> Benefit | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
-        return self.find(
-            lambda b: b.id == id and readable_by(subject, b.organization_id, self.members)
-        )
+        return self.find(lambda b: b.id == id and self.readable(subject, b.organization_id))
 
     async def list_readable(
         self,
@@ -83,13 +60,13 @@ class InMemoryBenefitRepository(MemoryRepository[Benefit]):
         items = [
             b
             for b in self.live()
-            if readable_by(subject, b.organization_id, self.members) and _matches(b, filters)
+            if self.readable(subject, b.organization_id) and _matches(b, filters)
         ]
         return self.paginate(items, pagination, sorting, self.sort_keys)
 
     async def detach(self, benefit_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
-        links = self.store.table(PRODUCT_BENEFITS)
-        products = self.store.table("products")
+        links = self.view.table(PRODUCT_BENEFITS)
+        products = self.view.table("products")
         detached = []
         for product_id, benefit_ids in links.items():
             if benefit_id in benefit_ids:

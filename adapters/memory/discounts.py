@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
 from adapters.memory.store import MemoryRepository
 from application.auth import AuthSubject
 from application.discounts.service import CODE_TAKEN
@@ -31,17 +30,11 @@ class InMemoryDiscountRepository(MemoryRepository[Discount]):
         DiscountSortProperty.ends_at: lambda d: d.ends_at,
     }
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get(self, id: uuid.UUID) -> Discount | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
-        return self.find(
-            lambda d: d.id == id and readable_by(subject, d.organization_id, self.members)
-        )
+        return self.find(lambda d: d.id == id and self.readable(subject, d.organization_id))
 
     async def list_readable(
         self,
@@ -55,7 +48,7 @@ class InMemoryDiscountRepository(MemoryRepository[Discount]):
         items = [
             d
             for d in self.live()
-            if readable_by(subject, d.organization_id, self.members)
+            if self.readable(subject, d.organization_id)
             and (not organization_ids or d.organization_id in organization_ids)
             and (query is None or _contains(d.name, query) or _contains(d.code, query))
         ]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
 from adapters.memory.store import MemoryRepository
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
@@ -17,14 +15,8 @@ from domain.file import File
 class InMemoryFileRepository(MemoryRepository[File]):
     table_name = "files"
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> File | None:
-        return self.find(
-            lambda f: f.id == id and readable_by(subject, f.organization_id, self.members)
-        )
+        return self.find(lambda f: f.id == id and self.readable(subject, f.organization_id))
 
     async def list_readable(
         self,
@@ -37,7 +29,7 @@ class InMemoryFileRepository(MemoryRepository[File]):
         found = [
             f
             for f in self.live()
-            if readable_by(subject, f.organization_id, self.members)
+            if self.readable(subject, f.organization_id)
             and (not organization_ids or f.organization_id in organization_ids)
             and (not ids or f.id in ids)
         ]

@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.memory.benefits import metadata_matches
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
-from adapters.memory.store import MemoryRepository
+from adapters.memory.store import MemoryRepository, metadata_matches
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -34,14 +32,8 @@ class InMemoryMeterRepository(MemoryRepository[Meter]):
         MeterSortProperty.name: lambda m: m.name,
     }
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Meter | None:
-        return self.find(
-            lambda m: m.id == id and readable_by(subject, m.organization_id, self.members)
-        )
+        return self.find(lambda m: m.id == id and self.readable(subject, m.organization_id))
 
     async def lock_for_archiving(self, id: uuid.UUID) -> None:
         return None
@@ -57,6 +49,6 @@ class InMemoryMeterRepository(MemoryRepository[Meter]):
         items = [
             m
             for m in self.live()
-            if readable_by(subject, m.organization_id, self.members) and _matches(m, filters)
+            if self.readable(subject, m.organization_id) and _matches(m, filters)
         ]
         return self.paginate(items, pagination, sorting, self.sort_keys)

@@ -7,17 +7,18 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.memory.benefits import PRODUCT_BENEFITS, metadata_matches
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
-from adapters.memory.store import MemoryRepository
+from adapters.memory.store import (
+    PRODUCT_BENEFITS,
+    PRODUCT_MEDIAS,
+    MemoryRepository,
+    metadata_matches,
+)
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from domain.product import MeteredPrice, Price, Product
-
-PRODUCT_MEDIAS = "product_medias"
 
 
 def _static(product: Product) -> list[Price]:
@@ -59,47 +60,41 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         ProductSortProperty.price_amount_type: _price_amount_type,
     }
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     @property
     def links(self) -> dict[uuid.UUID, list[uuid.UUID]]:
-        return self.store.table(PRODUCT_BENEFITS)
+        return self.view.table(PRODUCT_BENEFITS)
 
     def _with_benefits(self, product: Product | None) -> Product | None:
         """Attach the live benefits the product grants, its live media, in order, and the
         meters of its metered prices as they are now."""
         if product is not None:
-            meters = self.store.table("meters")
+            meters = self.view.table("meters")
             for price in product.prices:
                 if isinstance(price, MeteredPrice):
                     price.meter = meters[price.meter_id].summary
-            benefits = self.store.table("benefits")
+            benefits = self.view.table("benefits")
             product.benefits = [
                 copy.deepcopy(benefits[b])
                 for b in self.links.get(product.id, [])
                 if benefits[b].deleted_at is None
             ]
-            files = self.store.table("files")
+            files = self.view.table("files")
             product.medias = [
                 copy.deepcopy(files[f])
-                for f in self.store.table(PRODUCT_MEDIAS).get(product.id, [])
+                for f in self.view.table(PRODUCT_MEDIAS).get(product.id, [])
                 if files[f].deleted_at is None
             ]
         return product
 
     async def set_medias(self, product: Product, file_ids: Sequence[uuid.UUID]) -> None:
-        self.store.table(PRODUCT_MEDIAS)[product.id] = list(file_ids)
+        self.view.table(PRODUCT_MEDIAS)[product.id] = list(file_ids)
 
     async def get(self, id: uuid.UUID) -> Product | None:
         return self._with_benefits(await self.get_by_id(id))
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
         return self._with_benefits(
-            self.find(
-                lambda p: p.id == id and readable_by(subject, p.organization_id, self.members)
-            )
+            self.find(lambda p: p.id == id and self.readable(subject, p.organization_id))
         )
 
     async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
@@ -136,7 +131,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         items = [
             p
             for p in self.live()
-            if readable_by(subject, p.organization_id, self.members)
+            if self.readable(subject, p.organization_id)
             and _matches(p, filters)
             and (not filters.benefit_ids or self._grants_any(p, filters.benefit_ids))
         ]

@@ -48,19 +48,6 @@ class InMemoryMembershipRepository(MemoryRepository[Membership]):
         found = [m for m in self.live() if m.organization_id == organization_id]
         return [copy.deepcopy(m) for m in sorted(found, key=lambda m: (m.created_at, m.id.int))]
 
-    def organization_ids_of(self, user_id: uuid.UUID) -> set[uuid.UUID]:
-        return {m.organization_id for m in self.live() if m.user_id == user_id}
-
-
-def readable_by(
-    subject: AuthSubject, organization_id: uuid.UUID, members: InMemoryMembershipRepository
-) -> bool:
-    if subject.is_organization:
-        return organization_id == subject.id
-    if subject.is_user:
-        return organization_id in members.organization_ids_of(subject.require_id())
-    return False
-
 
 class InMemoryOrganizationRepository(MemoryRepository[Organization]):
     table_name = "organizations"
@@ -72,15 +59,11 @@ class InMemoryOrganizationRepository(MemoryRepository[Organization]):
         OrganizationSortProperty.days_in_status: lambda o: o.status_changed_at,
     }
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get(self, id: uuid.UUID) -> Organization | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Organization | None:
-        return self.find(lambda o: o.id == id and readable_by(subject, o.id, self.members))
+        return self.find(lambda o: o.id == id and self.readable(subject, o.id))
 
     async def list_readable(
         self,
@@ -93,7 +76,7 @@ class InMemoryOrganizationRepository(MemoryRepository[Organization]):
         items = [
             o
             for o in self.live()
-            if readable_by(subject, o.id, self.members) and (slug is None or o.slug == slug)
+            if self.readable(subject, o.id) and (slug is None or o.slug == slug)
         ]
         return self.paginate(items, pagination, sorting, self.sort_keys)
 
@@ -121,16 +104,12 @@ class _TokenUsage:
 class InMemoryPersonalAccessTokenRepository(_TokenUsage, MemoryRepository[PersonalAccessToken]):
     table_name = "personal_access_tokens"
 
-    def __init__(self, store: Any, clock: Any, users: InMemoryUserRepository) -> None:
-        super().__init__(store, clock)
-        self.users = users
-
     async def get_usable_by_digest(self, digest: str, now: datetime) -> PersonalAccessToken | None:
         return self.find(
             lambda t: (
                 t.token_digest == digest
                 and t.is_usable(now)
-                and any(u.id == t.user_id for u in self.users.live())
+                and t.user_id in self.live_ids("users")
             )
         )
 
@@ -146,17 +125,6 @@ class InMemoryOrganizationAccessTokenRepository(
         AccessTokenSortProperty.organization_id: lambda t: t.organization_id.int,
     }
 
-    def __init__(
-        self,
-        store: Any,
-        clock: Any,
-        organizations: InMemoryOrganizationRepository,
-        members: InMemoryMembershipRepository,
-    ) -> None:
-        super().__init__(store, clock)
-        self.organizations = organizations
-        self.members = members
-
     async def get_usable_by_digest(
         self, digest: str, now: datetime
     ) -> OrganizationAccessToken | None:
@@ -164,16 +132,14 @@ class InMemoryOrganizationAccessTokenRepository(
             lambda t: (
                 t.token_digest == digest
                 and t.is_usable(now)
-                and any(o.id == t.organization_id for o in self.organizations.live())
+                and t.organization_id in self.live_ids("organizations")
             )
         )
 
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID
     ) -> OrganizationAccessToken | None:
-        return self.find(
-            lambda t: t.id == id and readable_by(subject, t.organization_id, self.members)
-        )
+        return self.find(lambda t: t.id == id and self.readable(subject, t.organization_id))
 
     async def list_readable(
         self,
@@ -186,7 +152,7 @@ class InMemoryOrganizationAccessTokenRepository(
         items = [
             t
             for t in self.live()
-            if readable_by(subject, t.organization_id, self.members)
+            if self.readable(subject, t.organization_id)
             and (not organization_ids or t.organization_id in organization_ids)
         ]
         return self.paginate(items, pagination, sorting, self.sort_keys)

@@ -1,4 +1,6 @@
-"""Generic in-memory repository behaviour: soft deletion, sorting, pagination."""
+"""The memory adapters' storage: committed tables, one view per unit of work, and the
+repository behaviour every memory repository shares (soft deletion, sorting, pagination,
+tenancy, metadata filters)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.ports import Clock, Job
@@ -17,22 +20,87 @@ from domain.base import Entity
 E = TypeVar("E", bound=Entity)
 P = TypeVar("P", bound=StrEnum)
 
+Table = dict[Any, Any]
+
+# Link tables shared by several repositories: product id → ids in order.
+PRODUCT_BENEFITS = "product_benefits"
+PRODUCT_MEDIAS = "product_medias"
+
 
 @dataclass
 class MemoryStore:
-    """Everything the memory adapters hold, keyed by table name then id."""
+    """What has been committed, keyed by table name then row key.
 
-    tables: dict[str, dict[uuid.UUID, Any]] = field(default_factory=dict)
+    Committed rows are never changed in place: a unit of work changes its own copies (see
+    `MemoryView`), and publishing replaces rows with copies of them.
+    """
+
+    tables: dict[str, Table] = field(default_factory=dict)
     outbox: list[Job] = field(default_factory=list)
 
-    def table(self, name: str) -> dict[uuid.UUID, Any]:
+    def table(self, name: str) -> Table:
         return self.tables.setdefault(name, {})
 
-    def snapshot(self) -> tuple[dict[str, dict[uuid.UUID, Any]], list[Job]]:
-        return copy.deepcopy(self.tables), list(self.outbox)
 
-    def restore(self, snapshot: tuple[dict[str, dict[uuid.UUID, Any]], list[Job]]) -> None:
-        self.tables, self.outbox = snapshot
+_ABSENT = object()
+
+
+class MemoryView:
+    """One unit of work's tables: each copied from the store when first used, published to
+    the store row by row on commit.
+
+    Publishing writes only the rows this view changed, added or removed, so two units of work
+    that changed different rows of a table both keep their changes (a row both changed keeps
+    the last commit's). A view that is never published leaves the store as it was: that is
+    what a rollback, or a read-only unit of work, amounts to.
+    """
+
+    __slots__ = ("_originals", "_tables", "store")
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._tables: dict[str, Table] = {}
+        # The committed rows each copied table started from (the store's own objects).
+        self._originals: dict[str, Table] = {}
+
+    def table(self, name: str) -> Table:
+        table = self._tables.get(name)
+        if table is None:
+            committed = self.store.table(name)
+            self._originals[name] = dict(committed)
+            table = self._tables[name] = copy.deepcopy(committed)
+        return table
+
+    def publish(self) -> None:
+        """Write this view's changes to the store; later reads start from the store again."""
+        for name, table in self._tables.items():
+            original = self._originals[name]
+            committed = self.store.table(name)
+            for key, row in table.items():
+                if original.get(key, _ABSENT) != row:
+                    committed[key] = copy.deepcopy(row)
+            for key in original.keys() - table.keys():
+                committed.pop(key, None)
+        self.discard()
+
+    def discard(self) -> None:
+        self._tables.clear()
+        self._originals.clear()
+
+
+def metadata_text(value: Any) -> str:
+    """A metadata value as PostgreSQL's `->>` renders it (how query filters compare it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def metadata_matches(metadata: Mapping[str, Any], filters: Mapping[str, Sequence[str]]) -> bool:
+    """Whether `metadata` passes `?metadata[key]=value` filters (any value of each key)."""
+    return all(
+        key in metadata and metadata_text(metadata[key]) in values
+        for key, values in filters.items()
+    )
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -43,16 +111,34 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 class MemoryRepository(Generic[E]):
     table_name: str
 
-    def __init__(self, store: MemoryStore, clock: Clock) -> None:
-        self.store = store
+    def __init__(self, view: MemoryView, clock: Clock) -> None:
+        self.view = view
         self.clock = clock
 
     @property
     def rows(self) -> dict[uuid.UUID, E]:
-        return self.store.table(self.table_name)
+        return self.view.table(self.table_name)
 
     def live(self) -> Iterable[E]:
         return (e for e in self.rows.values() if e.deleted_at is None)
+
+    def live_ids(self, table_name: str) -> set[uuid.UUID]:
+        """The ids of another table's live rows."""
+        return {e.id for e in self.view.table(table_name).values() if e.deleted_at is None}
+
+    def readable(self, subject: AuthSubject, organization_id: uuid.UUID) -> bool:
+        """Whether `subject` may read what `organization_id` owns: a user reads what the
+        organizations they are a member of own, an organization reads its own."""
+        if subject.is_organization:
+            return organization_id == subject.id
+        if subject.is_user:
+            user_id = subject.require_id()
+            return any(
+                m.user_id == user_id and m.organization_id == organization_id
+                for m in self.view.table("memberships").values()
+                if m.deleted_at is None
+            )
+        return False
 
     def find(self, predicate: Callable[[E], bool]) -> E | None:
         return next((copy.deepcopy(e) for e in self.live() if predicate(e)), None)

@@ -6,9 +6,7 @@ import copy
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from adapters.memory.repositories import InMemoryMembershipRepository, readable_by
 from adapters.memory.store import MemoryRepository
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
@@ -19,17 +17,11 @@ from domain.webhook import EventStatus, WebhookDelivery, WebhookEndpoint, Webhoo
 class InMemoryWebhookEndpointRepository(MemoryRepository[WebhookEndpoint]):
     table_name = "webhook_endpoints"
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get(self, id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEndpoint | None:
-        return self.find(
-            lambda e: e.id == id and readable_by(subject, e.organization_id, self.members)
-        )
+        return self.find(lambda e: e.id == id and self.readable(subject, e.organization_id))
 
     async def list_readable(
         self,
@@ -42,7 +34,7 @@ class InMemoryWebhookEndpointRepository(MemoryRepository[WebhookEndpoint]):
             (
                 e
                 for e in self.live()
-                if readable_by(subject, e.organization_id, self.members)
+                if self.readable(subject, e.organization_id)
                 and (not organization_ids or e.organization_id in organization_ids)
             ),
             key=lambda e: (-e.created_at.timestamp(), e.id.int),
@@ -68,17 +60,11 @@ def _order(event: WebhookEvent) -> tuple[datetime, int]:
 class InMemoryWebhookEventRepository(MemoryRepository[WebhookEvent]):
     table_name = "webhook_events"
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     async def get(self, id: uuid.UUID) -> WebhookEvent | None:
         return await self.get_by_id(id)
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEvent | None:
-        return self.find(
-            lambda e: e.id == id and readable_by(subject, e.organization_id, self.members)
-        )
+        return self.find(lambda e: e.id == id and self.readable(subject, e.organization_id))
 
     async def add_new(self, events: Sequence[WebhookEvent]) -> list[WebhookEvent]:
         created = []
@@ -156,10 +142,6 @@ class InMemoryWebhookEventRepository(MemoryRepository[WebhookEvent]):
 class InMemoryWebhookDeliveryRepository(MemoryRepository[WebhookDelivery]):
     table_name = "webhook_deliveries"
 
-    def __init__(self, store: Any, clock: Any, members: InMemoryMembershipRepository) -> None:
-        super().__init__(store, clock)
-        self.members = members
-
     def _matches(self, d: WebhookDelivery, e: WebhookEvent, f: DeliveryFilters) -> bool:
         if f.endpoint_ids and d.endpoint_id not in f.endpoint_ids:
             return False
@@ -184,11 +166,11 @@ class InMemoryWebhookDeliveryRepository(MemoryRepository[WebhookDelivery]):
     async def list_readable(
         self, subject: AuthSubject, filters: DeliveryFilters, *, pagination: PaginationParams
     ) -> Page[tuple[WebhookDelivery, WebhookEvent]]:
-        events = self.store.table("webhook_events")
+        events = self.view.table("webhook_events")
         items = [
             (d, events[d.event_id])
             for d in self.live()
-            if readable_by(subject, d.organization_id, self.members)
+            if self.readable(subject, d.organization_id)
             and self._matches(d, events[d.event_id], filters)
         ]
         items.sort(key=lambda pair: (-pair[0].created_at.timestamp(), pair[0].id.int))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
@@ -11,25 +12,6 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from adapters.sqlalchemy.engine import ConnectionSource
-from adapters.sqlalchemy.repositories.benefits import SqlAlchemyBenefitRepository
-from adapters.sqlalchemy.repositories.discounts import SqlAlchemyDiscountRepository
-from adapters.sqlalchemy.repositories.files import SqlAlchemyFileRepository
-from adapters.sqlalchemy.repositories.meters import SqlAlchemyMeterRepository
-from adapters.sqlalchemy.repositories.organizations import (
-    SqlAlchemyMembershipRepository,
-    SqlAlchemyOrganizationRepository,
-)
-from adapters.sqlalchemy.repositories.products import SqlAlchemyProductRepository
-from adapters.sqlalchemy.repositories.tokens import (
-    SqlAlchemyOrganizationAccessTokenRepository,
-    SqlAlchemyPersonalAccessTokenRepository,
-)
-from adapters.sqlalchemy.repositories.users import SqlAlchemyUserRepository
-from adapters.sqlalchemy.repositories.webhooks import (
-    SqlAlchemyWebhookDeliveryRepository,
-    SqlAlchemyWebhookEndpointRepository,
-    SqlAlchemyWebhookEventRepository,
-)
 from adapters.sqlalchemy.tables import outbox
 from application.ports import Clock, Job, JobArgument, JobQueue
 
@@ -69,36 +51,45 @@ async def dispatch(
         log.warning("could not mark %d outbox rows as sent", len(sent), exc_info=True)
 
 
+# How a repository is built for a unit of work: SQL repositories take its connection, the
+# clock, and whether cached reads may go straight to the driver (see DirectRead).
+SqlRepositoryFactory = Callable[..., Any]
+
+
 class SqlAlchemyUnitOfWork:
+    """Repositories sharing one connection and transaction.
+
+    A repository is built when the unit of work is first asked for it (`uow.products`), from
+    the factories the modules registered: a request pays only for the repositories it uses.
+    """
+
     def __init__(
-        self, connection: AsyncConnection, clock: Clock, queue: JobQueue, *, read_only: bool
+        self,
+        connection: AsyncConnection,
+        clock: Clock,
+        queue: JobQueue,
+        repositories: Mapping[str, SqlRepositoryFactory],
+        *,
+        read_only: bool,
     ) -> None:
         self.connection = connection
         self.clock = clock
         self.queue = queue
         self.read_only = read_only
+        self._repositories = repositories
         self._transaction: AsyncTransaction | None = None
         self._jobs: list[Job] = []
         self.committed = False
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes not set yet: a repository's first use.
+        factory = self._repositories.get(name)
+        if factory is None:
+            raise AttributeError(f"no repository named {name!r} is registered")
         # A read-only unit of work reads cached statements directly through the driver.
-        shared: dict[str, Any] = {
-            "connection": connection,
-            "clock": clock,
-            "direct_reads": read_only,
-        }
-        self.users = SqlAlchemyUserRepository(**shared)
-        self.organizations = SqlAlchemyOrganizationRepository(**shared)
-        self.memberships = SqlAlchemyMembershipRepository(**shared)
-        self.personal_access_tokens = SqlAlchemyPersonalAccessTokenRepository(**shared)
-        self.organization_access_tokens = SqlAlchemyOrganizationAccessTokenRepository(**shared)
-        self.discounts = SqlAlchemyDiscountRepository(**shared)
-        self.files = SqlAlchemyFileRepository(**shared)
-        self.products = SqlAlchemyProductRepository(**shared)
-        self.benefits = SqlAlchemyBenefitRepository(**shared)
-        self.meters = SqlAlchemyMeterRepository(**shared)
-        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(**shared)
-        self.webhook_events = SqlAlchemyWebhookEventRepository(**shared)
-        self.webhook_deliveries = SqlAlchemyWebhookDeliveryRepository(**shared)
+        repository = factory(self.connection, self.clock, direct_reads=self.read_only)
+        setattr(self, name, repository)
+        return repository
 
     async def begin(self) -> None:
         # A read-only unit of work relies on autobegin, and its connection's return to the pool
@@ -169,7 +160,11 @@ class _UnitOfWorkScope:
         self._connection = connection_scope
         try:
             uow = SqlAlchemyUnitOfWork(
-                connection, factory.clock, factory.queue, read_only=not self._write
+                connection,
+                factory.clock,
+                factory.queue,
+                factory.repositories,
+                read_only=not self._write,
             )
             await uow.begin()
         except BaseException as error:
@@ -192,10 +187,18 @@ class _UnitOfWorkScope:
 
 
 class SqlAlchemyUnitOfWorkFactory:
-    def __init__(self, source: ConnectionSource, clock: Clock, queue: JobQueue) -> None:
+    def __init__(
+        self,
+        source: ConnectionSource,
+        clock: Clock,
+        queue: JobQueue,
+        *,
+        repositories: Mapping[str, SqlRepositoryFactory],
+    ) -> None:
         self.source = source
         self.clock = clock
         self.queue = queue
+        self.repositories = repositories
 
     def write(self) -> Any:
         return _UnitOfWorkScope(self, write=True)

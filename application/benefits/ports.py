@@ -1,8 +1,9 @@
 """Ports of the benefits module: where benefits are stored, and what each type of benefit knows.
 
-A benefit type is a `BenefitStrategy` registered in the container. The use cases know no type:
-they ask the registry for the strategy of the type a request names. Adding a type is one new
-adapter (adapters/benefits/) and one line in the container.
+A benefit type is a `BenefitStrategy` registered by the benefits module. The use cases know no
+type: they ask the registry for the strategy of the type a request names. Adding a type is one
+new adapter (adapters/benefits/) and one line in `BENEFIT_STRATEGIES`
+(entrypoints/modules/benefits.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from application.auth import AuthSubject
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.organizations.ports import TenancyUnitOfWork
 from domain.benefit import Benefit
 
-if TYPE_CHECKING:  # the unit of work itself names BenefitRepository
-    from application.uow import UnitOfWork
+if TYPE_CHECKING:
+    from application.files.ports import FileRepository
+    from application.meters.ports import MeterRepository
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class BenefitStrategy(Protocol):
     def type(self) -> str: ...
 
     async def validate_properties(
-        self, uow: UnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
+        self, uow: BenefitUnitOfWork, organization_id: uuid.UUID, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
         """The properties to store, complete and in the wire format's shape, from what a client
         sent for a benefit of `organization_id`.
@@ -95,3 +98,10 @@ class BenefitStrategy(Protocol):
 
 
 BenefitStrategies = Mapping[str, BenefitStrategy]
+
+
+class BenefitUnitOfWork(TenancyUnitOfWork, Protocol):
+    benefits: BenefitRepository
+    # What benefit types point at (downloadables' files, meter credits' meters).
+    files: FileRepository
+    meters: MeterRepository

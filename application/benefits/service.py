@@ -13,7 +13,12 @@ from typing import Any
 
 from application.auth import AuthSubject
 from application.benefits.commands import BenefitCreate, BenefitUpdate
-from application.benefits.ports import BenefitFilters, BenefitStrategies, BenefitStrategy
+from application.benefits.ports import (
+    BenefitFilters,
+    BenefitStrategies,
+    BenefitStrategy,
+    BenefitUnitOfWork,
+)
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
 from application.kit.metadata import check_metadata
@@ -22,7 +27,6 @@ from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.ports import Clock
 from application.products.service import PRODUCT_UPDATED
-from application.uow import UnitOfWork
 from domain.benefit import Benefit, BenefitVisibility
 from domain.errors import InvariantViolation
 
@@ -53,7 +57,7 @@ class BenefitService:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: BenefitUnitOfWork,
         subject: AuthSubject,
         *,
         filters: BenefitFilters,
@@ -64,14 +68,14 @@ class BenefitService:
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Benefit:
+    async def get(self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Benefit:
         benefit = await uow.benefits.get_readable(subject, id)
         if benefit is None:
             raise ResourceNotFound("Benefit not found.")
         return benefit
 
     async def create(
-        self, uow: UnitOfWork, subject: AuthSubject, command: BenefitCreate
+        self, uow: BenefitUnitOfWork, subject: AuthSubject, command: BenefitCreate
     ) -> Benefit:
         strategy = self.strategy(command.type)
         organization = await target_organization(uow, subject, command.organization_id)
@@ -97,7 +101,7 @@ class BenefitService:
         return benefit
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: BenefitUpdate
+        self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: BenefitUpdate
     ) -> Benefit:
         benefit = await self.get(uow, subject, id)
         if command.type != benefit.type:
@@ -127,7 +131,7 @@ class BenefitService:
         )
         return benefit
 
-    async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+    async def delete(self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
         """Soft-delete the benefit and detach it from every product granting it.
 
         Receivers learn of it through `benefit.updated` (the benefit now reads `is_deleted`) and
@@ -152,7 +156,12 @@ class BenefitService:
         )
 
     async def grants(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, *, pagination: PaginationParams
+        self,
+        uow: BenefitUnitOfWork,
+        subject: AuthSubject,
+        id: uuid.UUID,
+        *,
+        pagination: PaginationParams,
     ) -> Page[Any]:
         """The grants of a readable benefit. Benefits are granted to customers when they buy
         (checkouts and subscriptions, not built yet): until then no benefit has any grant."""

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from application.auth import AuthSubject
 from application.discounts.sorting import DiscountSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.organizations.ports import TenancyUnitOfWork
 from domain.discount import Discount
+
+if TYPE_CHECKING:
+    from application.products.ports import ProductRepository
 
 
 class DiscountRepository(Protocol):
@@ -50,3 +54,9 @@ class DiscountRepository(Protocol):
     async def update(self, discount: Discount, changes: dict[str, Any] | None = None) -> Discount:
         """Apply `changes` (attribute → value), stamp `modified_at`, persist the whole entity."""
         ...
+
+
+class DiscountUnitOfWork(TenancyUnitOfWork, Protocol):
+    discounts: DiscountRepository
+    # A discount restricted to products names them.
+    products: ProductRepository

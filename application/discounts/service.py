@@ -13,6 +13,7 @@ from typing import Any
 
 from application.auth import AuthSubject
 from application.discounts.commands import DiscountCreate, DiscountUpdate
+from application.discounts.ports import DiscountUnitOfWork
 from application.discounts.sorting import DiscountSortProperty
 from application.kit.errors import ResourceNotFound, ValidationFailed
 from application.kit.metadata import check_metadata
@@ -20,7 +21,6 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.ports import Clock
-from application.uow import UnitOfWork
 from domain.discount import Discount, DiscountType
 from domain.errors import InvariantViolation
 from domain.product import Product
@@ -161,7 +161,7 @@ class DiscountService:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: DiscountUnitOfWork,
         subject: AuthSubject,
         *,
         organization_ids: Sequence[uuid.UUID] | None = None,
@@ -178,21 +178,21 @@ class DiscountService:
         )
 
     async def restricted_products(
-        self, uow: UnitOfWork, discounts: Sequence[Discount]
+        self, uow: DiscountUnitOfWork, discounts: Sequence[Discount]
     ) -> dict[uuid.UUID, Product]:
         """The live products the discounts are restricted to, by id, read in one statement
         (products deleted since are left out)."""
         ids = {product_id for d in discounts for product_id in d.product_ids}
         return {p.id: p for p in await uow.products.get_summaries(sorted(ids))}
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Discount:
+    async def get(self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Discount:
         discount = await uow.discounts.get_readable(subject, id)
         if discount is None:
             raise ResourceNotFound("Discount not found.")
         return discount
 
     async def create(
-        self, uow: UnitOfWork, subject: AuthSubject, command: DiscountCreate
+        self, uow: DiscountUnitOfWork, subject: AuthSubject, command: DiscountCreate
     ) -> Discount:
         organization = await target_organization(uow, subject, command.organization_id)
         discount_type = _type_of(command)
@@ -228,7 +228,7 @@ class DiscountService:
         return discount
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: DiscountUpdate
+        self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: DiscountUpdate
     ) -> Discount:
         discount = await self.get(uow, subject, id)
         changes = _update_changes(command, discount)
@@ -248,7 +248,7 @@ class DiscountService:
         )
         return discount
 
-    async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+    async def delete(self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
         """Soft-delete: orders that used the discount keep pointing at it; its code is free."""
         discount = await self.get(uow, subject, id)
         discount.soft_delete(self.clock.now())
@@ -259,7 +259,7 @@ class DiscountService:
             organization_id=str(discount.organization_id),
         )
 
-    async def _ensure_own_products(self, uow: UnitOfWork, discount: Discount) -> None:
+    async def _ensure_own_products(self, uow: DiscountUnitOfWork, discount: Discount) -> None:
         """Every product a discount is restricted to is a live product of its organization; any
         other id (unknown, or another tenant's) is not found."""
         if not discount.product_ids:
@@ -273,7 +273,7 @@ class DiscountService:
             if product_id not in own:
                 raise ResourceNotFound(f"Product {product_id} not found.")
 
-    async def _ensure_code_free(self, uow: UnitOfWork, discount: Discount) -> None:
+    async def _ensure_code_free(self, uow: DiscountUnitOfWork, discount: Discount) -> None:
         if discount.code is None:
             return
         holder = await uow.discounts.get_by_code(discount.organization_id, discount.code)

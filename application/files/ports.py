@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
+from application.organizations.ports import TenancyUnitOfWork
 from domain.file import MAX_PART_SIZE as MAX_PART_SIZE
 from domain.file import MAX_PARTS as MAX_PARTS
 from domain.file import MIN_PART_SIZE as MIN_PART_SIZE
@@ -244,3 +245,7 @@ class FileRepository(Protocol):
     async def update(self, file: File, changes: dict[str, Any] | None = None) -> File:
         """Apply `changes`, stamp `modified_at`, persist the whole entity."""
         ...
+
+
+class FileUnitOfWork(TenancyUnitOfWork, Protocol):
+    files: FileRepository

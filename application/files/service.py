@@ -14,6 +14,7 @@ from application.files.commands import FileCreate, FilePatch, FileUploadComplete
 from application.files.ports import (
     PUBLIC_PREFIX,
     CompletedPart,
+    FileUnitOfWork,
     MultipartUpload,
     ObjectStorage,
     PartRange,
@@ -25,7 +26,6 @@ from application.kit.errors import ResourceNotFound, ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.tenancy import target_organization
 from application.ports import Clock
-from application.uow import UnitOfWork
 from domain.errors import InvariantViolation
 from domain.file import (
     File,
@@ -78,7 +78,7 @@ class FileUseCases:
         self.url_ttl = url_ttl
 
     async def create(
-        self, uow: UnitOfWork, subject: AuthSubject, command: FileCreate
+        self, uow: FileUnitOfWork, subject: AuthSubject, command: FileCreate
     ) -> tuple[File, MultipartUpload]:
         """Record a pending file and open its multipart upload: one presigned URL per part."""
         organization = await target_organization(uow, subject, command.organization_id)
@@ -149,7 +149,7 @@ class FileUseCases:
         return file, upload
 
     async def complete(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: FileUploadCompleted
+        self, uow: FileUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: FileUploadCompleted
     ) -> Completion:
         """Complete the upload with the parts' ETags and verify the stored bytes against the
         declared size and checksum. Completing an uploaded file again returns it unchanged."""
@@ -189,7 +189,7 @@ class FileUseCases:
         await uow.files.update(file)
         return Completion(file)
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> File:
+    async def get(self, uow: FileUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> File:
         file = await uow.files.get_readable(subject, id)
         if file is None:
             raise ResourceNotFound("File not found.")
@@ -197,7 +197,7 @@ class FileUseCases:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: FileUnitOfWork,
         subject: AuthSubject,
         *,
         organization_ids: Sequence[uuid.UUID] | None = None,
@@ -209,7 +209,7 @@ class FileUseCases:
         )
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: FilePatch
+        self, uow: FileUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: FilePatch
     ) -> File:
         file = await self.get(uow, subject, id)
         changes: dict[str, object] = {}
@@ -224,14 +224,14 @@ class FileUseCases:
             return file
         return await uow.files.update(file, changes)
 
-    async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+    async def delete(self, uow: FileUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
         """Soft-delete; the `file.deleted` job removes the stored object."""
         file = await self.get(uow, subject, id)
         file.soft_delete(self.clock.now())
         await uow.files.update(file)
         uow.enqueue(FILE_DELETED, file_id=str(file.id))
 
-    async def on_deleted(self, uow: UnitOfWork, file_id: uuid.UUID) -> bool:
+    async def on_deleted(self, uow: FileUnitOfWork, file_id: uuid.UUID) -> bool:
         """Job: remove a deleted file's object (and its upload, if never completed).
 
         Safe to run twice; does nothing for a file that is not deleted. True when it removed.

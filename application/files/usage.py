@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Protocol
 
+from application.files.ports import FileRepository
 from application.kit.errors import FieldError, ResourceNotFound, ValidationFailed
-from application.uow import UnitOfWork
 from domain.file import File, FileService
 
 
+class _Reads(Protocol):
+    files: FileRepository
+
+
 async def usable_files(
-    uow: UnitOfWork,
+    uow: _Reads,
     organization_id: uuid.UUID,
     file_ids: Sequence[uuid.UUID],
     *,

@@ -6,13 +6,13 @@ import uuid
 
 from application.auth import AuthSubject
 from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
-from application.uow import UnitOfWork
+from application.organizations.ports import TenancyUnitOfWork
 from domain.membership import Membership
 from domain.organization import Organization
 
 
 async def target_organization(
-    uow: UnitOfWork, subject: AuthSubject, organization_id: uuid.UUID | None
+    uow: TenancyUnitOfWork, subject: AuthSubject, organization_id: uuid.UUID | None
 ) -> Organization:
     """The organization a user or organization subject writes to.
 
@@ -35,7 +35,7 @@ async def target_organization(
 
 
 async def require_manager(
-    uow: UnitOfWork, subject: AuthSubject, organization: Organization
+    uow: TenancyUnitOfWork, subject: AuthSubject, organization: Organization
 ) -> None:
     """A user must be an owner or an admin to manage the organization; its own token may."""
     if subject.is_organization:
@@ -46,7 +46,7 @@ async def require_manager(
 
 
 async def membership_of(
-    uow: UnitOfWork, subject: AuthSubject, organization: Organization
+    uow: TenancyUnitOfWork, subject: AuthSubject, organization: Organization
 ) -> Membership | None:
     if not subject.is_user:
         return None

@@ -3,13 +3,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.meters.sorting import MeterSortProperty
+from application.organizations.ports import TenancyUnitOfWork
 from domain.meter import Meter
+
+if TYPE_CHECKING:
+    from application.products.ports import ProductRepository
 
 
 @dataclass(frozen=True)
@@ -59,3 +63,9 @@ class MeterRepository(Protocol):
     async def update(self, meter: Meter) -> Meter:
         """Stamp `modified_at` and persist the whole meter."""
         ...
+
+
+class MeterUnitOfWork(TenancyUnitOfWork, Protocol):
+    meters: MeterRepository
+    # A meter that live prices bill cannot be archived.
+    products: ProductRepository

@@ -23,10 +23,9 @@ from application.meters.commands import (
     MeterCreate,
     MeterUpdate,
 )
-from application.meters.ports import MeterFilters
+from application.meters.ports import MeterFilters, MeterUnitOfWork
 from application.meters.sorting import MeterSortProperty
 from application.ports import Clock
-from application.uow import UnitOfWork
 from domain.errors import InvariantViolation
 from domain.meter import (
     Aggregation,
@@ -67,7 +66,7 @@ class MeterService:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: MeterUnitOfWork,
         subject: AuthSubject,
         *,
         filters: MeterFilters,
@@ -78,13 +77,15 @@ class MeterService:
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Meter:
+    async def get(self, uow: MeterUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Meter:
         meter = await uow.meters.get_readable(subject, id)
         if meter is None:
             raise ResourceNotFound("Meter not found.")
         return meter
 
-    async def create(self, uow: UnitOfWork, subject: AuthSubject, command: MeterCreate) -> Meter:
+    async def create(
+        self, uow: MeterUnitOfWork, subject: AuthSubject, command: MeterCreate
+    ) -> Meter:
         organization = await target_organization(uow, subject, command.organization_id)
         check_metadata(command.metadata)
         meter = Meter(
@@ -106,7 +107,7 @@ class MeterService:
         return meter
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: MeterUpdate
+        self, uow: MeterUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: MeterUpdate
     ) -> Meter:
         meter = await self.get(uow, subject, id)
         sent = command.model_fields_set

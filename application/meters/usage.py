@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Protocol
 
 from application.kit.errors import FieldError, ResourceNotFound, ValidationFailed
-from application.uow import UnitOfWork
+from application.meters.ports import MeterRepository
 from domain.meter import Meter
 
 
+class _Reads(Protocol):
+    meters: MeterRepository
+
+
 async def usable_meters(
-    uow: UnitOfWork,
+    uow: _Reads,
     organization_id: uuid.UUID,
     wanted: Sequence[tuple[uuid.UUID, tuple[str | int, ...]]],
 ) -> dict[uuid.UUID, Meter]:

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.sorting import OrganizationSortProperty
+from application.uow import UnitOfWork
 from domain.membership import Membership
 from domain.organization import Organization
+
+if TYPE_CHECKING:  # tokens' ports build on TenancyUnitOfWork below
+    from application.tokens.ports import OrganizationAccessTokenRepository
 
 
 class OrganizationRepository(Protocol):
@@ -51,3 +55,16 @@ class MembershipRepository(Protocol):
     async def update(self, membership: Membership) -> Membership: ...
 
     async def list_for_organization(self, organization_id: uuid.UUID) -> Sequence[Membership]: ...
+
+
+class TenancyUnitOfWork(UnitOfWork, Protocol):
+    """What choosing the organization a write applies to reads (application/kit/tenancy.py):
+    every module writing an organization's data includes it."""
+
+    organizations: OrganizationRepository
+    memberships: MembershipRepository
+
+
+class OrganizationUnitOfWork(TenancyUnitOfWork, Protocol):
+    # A deleted organization's access tokens are revoked.
+    organization_access_tokens: OrganizationAccessTokenRepository

@@ -11,9 +11,9 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import membership_of, require_manager
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
+from application.organizations.ports import OrganizationUnitOfWork
 from application.organizations.sorting import OrganizationSortProperty
 from application.ports import Clock, CredentialCache
-from application.uow import UnitOfWork
 from domain.errors import InvariantViolation
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization, validate_name, validate_slug
@@ -33,7 +33,7 @@ class OrganizationService:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: OrganizationUnitOfWork,
         subject: AuthSubject,
         *,
         slug: str | None = None,
@@ -44,14 +44,16 @@ class OrganizationService:
             subject, slug=slug, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Organization:
+    async def get(
+        self, uow: OrganizationUnitOfWork, subject: AuthSubject, id: uuid.UUID
+    ) -> Organization:
         organization = await uow.organizations.get_readable(subject, id)
         if organization is None:
             raise ResourceNotFound("Organization not found.")
         return organization
 
     async def create(
-        self, uow: UnitOfWork, subject: AuthSubject, command: OrganizationCreate
+        self, uow: OrganizationUnitOfWork, subject: AuthSubject, command: OrganizationCreate
     ) -> Organization:
         """Create an organization; the user creating it becomes its owner."""
         if not subject.is_user:
@@ -76,7 +78,11 @@ class OrganizationService:
         return organization
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: OrganizationUpdate
+        self,
+        uow: OrganizationUnitOfWork,
+        subject: AuthSubject,
+        id: uuid.UUID,
+        command: OrganizationUpdate,
     ) -> Organization:
         organization = await self.get(uow, subject, id)
         await require_manager(uow, subject, organization)
@@ -90,7 +96,9 @@ class OrganizationService:
         uow.enqueue(ORGANIZATION_UPDATED, organization_id=str(organization.id))
         return organization
 
-    async def delete(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+    async def delete(
+        self, uow: OrganizationUnitOfWork, subject: AuthSubject, id: uuid.UUID
+    ) -> None:
         """Soft-delete; its access tokens are revoked by the `organization.deleted` job."""
         organization = await self.get(uow, subject, id)
         membership = await membership_of(uow, subject, organization)
@@ -102,13 +110,13 @@ class OrganizationService:
             self.cache.forget_organization(organization.id)
         uow.enqueue(ORGANIZATION_DELETED, organization_id=str(organization.id))
 
-    async def on_deleted(self, uow: UnitOfWork, organization_id: uuid.UUID) -> int:
+    async def on_deleted(self, uow: OrganizationUnitOfWork, organization_id: uuid.UUID) -> int:
         """Job: revoke every access token of a deleted organization. Safe to run twice."""
         return await uow.organization_access_tokens.revoke_all_for_organization(
             organization_id, self.clock.now()
         )
 
-    async def _ensure_slug_free(self, uow: UnitOfWork, slug: str) -> None:
+    async def _ensure_slug_free(self, uow: OrganizationUnitOfWork, slug: str) -> None:
         try:
             validate_slug(slug)
         except InvariantViolation as error:

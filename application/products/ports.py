@@ -3,13 +3,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.organizations.ports import TenancyUnitOfWork
 from application.products.sorting import ProductSortProperty
 from domain.product import Product, Visibility
+
+if TYPE_CHECKING:
+    from application.benefits.ports import BenefitRepository
+    from application.files.ports import FileRepository
+    from application.meters.ports import MeterRepository
 
 
 @dataclass(frozen=True)
@@ -80,3 +86,12 @@ class ProductRepository(Protocol):
         """Stamp `modified_at`, persist the product, insert its new prices and persist the
         archiving of existing ones (prices are otherwise immutable)."""
         ...
+
+
+class ProductUnitOfWork(TenancyUnitOfWork, Protocol):
+    products: ProductRepository
+    # What products point at: the benefits they grant, the meters their prices bill, the
+    # files they show.
+    benefits: BenefitRepository
+    meters: MeterRepository
+    files: FileRepository

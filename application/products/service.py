@@ -32,9 +32,8 @@ from application.products.commands import (
     SeatBasedPriceCreate,
     UnitBasedPriceCreate,
 )
-from application.products.ports import ProductFilters
+from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.sorting import ProductSortProperty
-from application.uow import UnitOfWork
 from domain.benefit import validate_benefit_list
 from domain.errors import InvariantViolation
 from domain.file import FileService
@@ -123,7 +122,7 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
 
 
 async def _attach_meters(
-    uow: UnitOfWork, organization_id: uuid.UUID, requested: Sequence[KeepPrice | Price]
+    uow: ProductUnitOfWork, organization_id: uuid.UUID, requested: Sequence[KeepPrice | Price]
 ) -> None:
     """Check the meters the new metered prices bill (the organization's, not archived) and
     attach each to its price, so that the answer names it."""
@@ -144,7 +143,7 @@ class ProductService:
 
     async def list(
         self,
-        uow: UnitOfWork,
+        uow: ProductUnitOfWork,
         subject: AuthSubject,
         *,
         filters: ProductFilters,
@@ -155,14 +154,14 @@ class ProductService:
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Product:
+    async def get(self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Product:
         product = await uow.products.get_readable(subject, id)
         if product is None:
             raise ResourceNotFound("Product not found.")
         return product
 
     async def create(
-        self, uow: UnitOfWork, subject: AuthSubject, command: ProductCreate
+        self, uow: ProductUnitOfWork, subject: AuthSubject, command: ProductCreate
     ) -> Product:
         organization = await target_organization(uow, subject, command.organization_id)
         _refuse_later_features(command)
@@ -211,7 +210,7 @@ class ProductService:
         return product
 
     async def update(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate
+        self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate
     ) -> Product:
         product = await self.get(uow, subject, id)
         _refuse_later_features(command)
@@ -273,7 +272,11 @@ class ProductService:
         return product
 
     async def set_benefits(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductBenefitsUpdate
+        self,
+        uow: ProductUnitOfWork,
+        subject: AuthSubject,
+        id: uuid.UUID,
+        command: ProductBenefitsUpdate,
     ) -> Product:
         """Replace the benefits the product grants. Each must be a live benefit of the
         product's organization: any other id (unknown, deleted, another tenant's) is not

@@ -13,7 +13,7 @@ from application.ports import (
     TokenHasher,
     TokenUsageRecorder,
 )
-from application.uow import UnitOfWork
+from application.tokens.ports import TokenUnitOfWork
 from domain.access_token import TokenKind, needs_usage_record
 
 
@@ -48,7 +48,7 @@ class AuthenticationService:
             return None
         return self._used(credential, now)
 
-    async def authenticate(self, uow: UnitOfWork, token: str | None) -> AuthSubject:
+    async def authenticate(self, uow: TokenUnitOfWork, token: str | None) -> AuthSubject:
         """Anonymous without a token; Unauthorized for a token that is unknown, expired or revoked.
 
         `last_used_at` goes to the usage recorder, which persists it off the request path.
@@ -80,7 +80,7 @@ class AuthenticationService:
         return credential.subject
 
     async def _lookup(
-        self, uow: UnitOfWork, kind: TokenKind, digest: str, now: datetime
+        self, uow: TokenUnitOfWork, kind: TokenKind, digest: str, now: datetime
     ) -> tuple[CachedCredential, datetime | None]:
         if kind is TokenKind.personal:
             pat = await uow.personal_access_tokens.get_usable_by_digest(digest, now)
@@ -100,7 +100,7 @@ class AuthenticationService:
         return credential, oat.expires_at
 
 
-async def flush_token_usage(uow: UnitOfWork, usage: TokenUsageRecorder) -> int:
+async def flush_token_usage(uow: TokenUnitOfWork, usage: TokenUsageRecorder) -> int:
     """Persist the buffered `last_used_at` values; returns how many tokens were touched."""
     pending = usage.drain()
     personal = pending.get(TokenKind.personal.value, {})

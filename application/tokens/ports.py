@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.organizations.ports import TenancyUnitOfWork
 from application.tokens.sorting import AccessTokenSortProperty
 from domain.access_token import OrganizationAccessToken, PersonalAccessToken
 
@@ -55,3 +56,8 @@ class OrganizationAccessTokenRepository(Protocol):
         ...
 
     async def record_usage(self, usages: dict[uuid.UUID, datetime]) -> None: ...
+
+
+class TokenUnitOfWork(TenancyUnitOfWork, Protocol):
+    personal_access_tokens: PersonalAccessTokenRepository
+    organization_access_tokens: OrganizationAccessTokenRepository

@@ -13,8 +13,8 @@ from application.kit.sorting import Sorting
 from application.kit.tenancy import require_manager, target_organization
 from application.ports import Clock, CredentialCache, TokenHasher
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
+from application.tokens.ports import TokenUnitOfWork
 from application.tokens.sorting import AccessTokenSortProperty
-from application.uow import UnitOfWork
 from domain.access_token import OrganizationAccessToken, PersonalAccessToken, TokenKind
 from domain.scopes import Scope, missing_for_delegation
 
@@ -40,7 +40,7 @@ class AccessTokenService:
 
     async def create_personal(
         self,
-        uow: UnitOfWork,
+        uow: TokenUnitOfWork,
         user_id: uuid.UUID,
         *,
         comment: str,
@@ -62,7 +62,7 @@ class AccessTokenService:
         return token, secret
 
     async def create_organization_token(
-        self, uow: UnitOfWork, subject: AuthSubject, command: OrganizationAccessTokenCreate
+        self, uow: TokenUnitOfWork, subject: AuthSubject, command: OrganizationAccessTokenCreate
     ) -> tuple[OrganizationAccessToken, str]:
         organization = await target_organization(uow, subject, command.organization_id)
         await require_manager(uow, subject, organization)
@@ -82,7 +82,7 @@ class AccessTokenService:
 
     async def list_organization_tokens(
         self,
-        uow: UnitOfWork,
+        uow: TokenUnitOfWork,
         subject: AuthSubject,
         *,
         organization_ids: Sequence[uuid.UUID] | None,
@@ -95,7 +95,7 @@ class AccessTokenService:
 
     async def update_organization_token(
         self,
-        uow: UnitOfWork,
+        uow: TokenUnitOfWork,
         subject: AuthSubject,
         id: uuid.UUID,
         command: OrganizationAccessTokenUpdate,
@@ -110,7 +110,7 @@ class AccessTokenService:
         return await uow.organization_access_tokens.update(token, changes)
 
     async def revoke_organization_token(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+        self, uow: TokenUnitOfWork, subject: AuthSubject, id: uuid.UUID
     ) -> None:
         token = await self._get_manageable(uow, subject, id)
         token.revoke(self.clock.now())
@@ -123,7 +123,7 @@ class AccessTokenService:
             self.cache.forget_token(token_id)
 
     async def _get_manageable(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+        self, uow: TokenUnitOfWork, subject: AuthSubject, id: uuid.UUID
     ) -> OrganizationAccessToken:
         token = await uow.organization_access_tokens.get_readable(subject, id)
         if token is None:

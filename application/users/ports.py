@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
+from application.uow import UnitOfWork
 from domain.user import User
 
 
@@ -14,3 +15,7 @@ class UserRepository(Protocol):
         ...
 
     async def create(self, user: User) -> User: ...
+
+
+class UserUnitOfWork(UnitOfWork, Protocol):
+    users: UserRepository

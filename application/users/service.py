@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from application.kit.errors import ValidationFailed
 from application.ports import Clock
-from application.uow import UnitOfWork
+from application.users.ports import UserUnitOfWork
 from domain.errors import InvariantViolation
 from domain.user import User, normalize_email
 
@@ -11,7 +11,7 @@ class UserService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    async def get_or_create(self, uow: UnitOfWork, email: str) -> tuple[User, bool]:
+    async def get_or_create(self, uow: UserUnitOfWork, email: str) -> tuple[User, bool]:
         """The live user with this email, or a new one; the flag says whether it was created."""
         try:
             email = normalize_email(email)

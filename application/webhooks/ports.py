@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
+from application.organizations.ports import TenancyUnitOfWork
 from domain.webhook import AttemptOutcome, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 if TYPE_CHECKING:
     from application.uow import UnitOfWork
+    from application.users.ports import UserRepository
 
 
 class WebhookEndpointRepository(Protocol):
@@ -152,3 +154,11 @@ class WebhookCatalogue(Protocol):
     ) -> Rendered | None:
         """The resource in its REST API shape; None when it no longer exists."""
         ...
+
+
+class WebhookUnitOfWork(TenancyUnitOfWork, Protocol):
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_events: WebhookEventRepository
+    webhook_deliveries: WebhookDeliveryRepository
+    # A disabled endpoint's organization owners are told by email.
+    users: UserRepository

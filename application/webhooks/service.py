@@ -36,7 +36,7 @@ from application.kit.errors import ResourceNotFound, ResourceUnavailable, Valida
 from application.kit.pagination import Page, PaginationParams
 from application.kit.tenancy import target_organization
 from application.ports import Clock
-from application.uow import UnitOfWork, UnitOfWorkFactory
+from application.uow import UnitOfWorkFactory
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
 from application.webhooks.ports import (
     AddressResolver,
@@ -44,6 +44,7 @@ from application.webhooks.ports import (
     EmailSender,
     WebhookCatalogue,
     WebhookSender,
+    WebhookUnitOfWork,
 )
 from domain.errors import InvariantViolation
 from domain.membership import MemberRole
@@ -200,7 +201,7 @@ class WebhookService:
 
     async def list_endpoints(
         self,
-        uow: UnitOfWork,
+        uow: WebhookUnitOfWork,
         subject: AuthSubject,
         *,
         organization_ids: Sequence[uuid.UUID] | None = None,
@@ -211,7 +212,7 @@ class WebhookService:
         )
 
     async def get_endpoint(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+        self, uow: WebhookUnitOfWork, subject: AuthSubject, id: uuid.UUID
     ) -> WebhookEndpoint:
         endpoint = await uow.webhook_endpoints.get_readable(subject, id)
         if endpoint is None:
@@ -219,7 +220,7 @@ class WebhookService:
         return endpoint
 
     async def create_endpoint(
-        self, uow: UnitOfWork, subject: AuthSubject, command: WebhookEndpointCreate
+        self, uow: WebhookUnitOfWork, subject: AuthSubject, command: WebhookEndpointCreate
     ) -> WebhookEndpoint:
         organization = await target_organization(uow, subject, command.organization_id)
         events = self._events(command.events)
@@ -238,7 +239,11 @@ class WebhookService:
         return endpoint
 
     async def update_endpoint(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID, command: WebhookEndpointUpdate
+        self,
+        uow: WebhookUnitOfWork,
+        subject: AuthSubject,
+        id: uuid.UUID,
+        command: WebhookEndpointUpdate,
     ) -> WebhookEndpoint:
         endpoint = await self.get_endpoint(uow, subject, id)
         if command.events is not None:
@@ -259,13 +264,15 @@ class WebhookService:
         return await uow.webhook_endpoints.update(endpoint)
 
     async def rotate_secret(
-        self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID
+        self, uow: WebhookUnitOfWork, subject: AuthSubject, id: uuid.UUID
     ) -> WebhookEndpoint:
         endpoint = await self.get_endpoint(uow, subject, id)
         endpoint.rotate_secret()
         return await uow.webhook_endpoints.update(endpoint)
 
-    async def delete_endpoint(self, uow: UnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+    async def delete_endpoint(
+        self, uow: WebhookUnitOfWork, subject: AuthSubject, id: uuid.UUID
+    ) -> None:
         """Soft-delete; its pending events are skipped when their turn comes."""
         endpoint = await self.get_endpoint(uow, subject, id)
         endpoint.soft_delete(self.clock.now())
@@ -286,7 +293,7 @@ class WebhookService:
 
     async def list_deliveries(
         self,
-        uow: UnitOfWork,
+        uow: WebhookUnitOfWork,
         subject: AuthSubject,
         filters: DeliveryFilters,
         *,
@@ -294,7 +301,9 @@ class WebhookService:
     ) -> Page[tuple[WebhookDelivery, WebhookEvent]]:
         return await uow.webhook_deliveries.list_readable(subject, filters, pagination=pagination)
 
-    async def redeliver(self, uow: UnitOfWork, subject: AuthSubject, event_id: uuid.UUID) -> None:
+    async def redeliver(
+        self, uow: WebhookUnitOfWork, subject: AuthSubject, event_id: uuid.UUID
+    ) -> None:
         """Send the event again now (202: the attempt happens in the worker)."""
         event = await uow.webhook_events.get_readable(subject, event_id)
         if event is None:
@@ -310,7 +319,7 @@ class WebhookService:
 
     async def fan_out(
         self,
-        uow: UnitOfWork,
+        uow: WebhookUnitOfWork,
         event_type: str,
         resource_id: uuid.UUID,
         source_id: str | None,
@@ -365,7 +374,7 @@ class WebhookService:
                 uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
         return len(created)
 
-    async def dispatch_due(self, uow: UnitOfWork, limit: int = 500) -> int:
+    async def dispatch_due(self, uow: WebhookUnitOfWork, limit: int = 500) -> int:
         """Sweeper: queue a delivery job for every endpoint with due events that no job is
         handling (retries that came due, work a killed worker dropped)."""
         now = self.clock.now()
@@ -374,11 +383,11 @@ class WebhookService:
             uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
         return len(endpoint_ids)
 
-    async def archive(self, uow: UnitOfWork) -> int:
+    async def archive(self, uow: WebhookUnitOfWork) -> int:
         """Drop payloads older than the archive age (90 days by default)."""
         return await uow.webhook_events.archive_before(self.clock.now() - self.policy.archive_after)
 
-    async def notify_disabled(self, uow: UnitOfWork, endpoint_id: uuid.UUID) -> list[str]:
+    async def notify_disabled(self, uow: WebhookUnitOfWork, endpoint_id: uuid.UUID) -> list[str]:
         """Tell the organization's owners that an endpoint was disabled; returns who was told."""
         endpoint = await uow.webhook_endpoints.get(endpoint_id)
         if endpoint is None or endpoint.enabled:
@@ -451,7 +460,7 @@ class WebhookDeliverer:
         return attempts
 
     async def _claim(
-        self, uow: UnitOfWork, endpoint_id: uuid.UUID, endpoint: WebhookEndpoint | None
+        self, uow: WebhookUnitOfWork, endpoint_id: uuid.UUID, endpoint: WebhookEndpoint | None
     ) -> tuple[WebhookEvent, WebhookEndpoint] | None:
         """The next event to send and its endpoint; events of a disabled or deleted endpoint
         are skipped. `endpoint`, when given, was read in this transaction already."""
@@ -493,7 +502,7 @@ class WebhookDeliverer:
         return outcome
 
     async def _record(
-        self, uow: UnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
+        self, uow: WebhookUnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
     ) -> WebhookEndpoint | None:
         """Store one attempt's outcome; returns the endpoint as it now is (None if gone)."""
         event = await uow.webhook_events.get(event_id)
@@ -533,7 +542,7 @@ class WebhookDeliverer:
 
     async def _count(
         self,
-        uow: UnitOfWork,
+        uow: WebhookUnitOfWork,
         endpoint: WebhookEndpoint,
         event: WebhookEvent,
         outcome: AttemptOutcome,

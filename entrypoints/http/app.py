@@ -10,16 +10,8 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import health, storage
-from entrypoints.http.benefits import endpoints as benefits
-from entrypoints.http.discounts import endpoints as discounts
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.files import endpoints as files
-from entrypoints.http.meters import endpoints as meters
 from entrypoints.http.middleware import BodySizeLimit, RequestScopes
-from entrypoints.http.organization_access_tokens import endpoints as organization_access_tokens
-from entrypoints.http.organizations import endpoints as organizations
-from entrypoints.http.products import endpoints as products
-from entrypoints.http.webhooks import endpoints as webhooks
 from entrypoints.runtime import Runtime
 
 
@@ -57,21 +49,14 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     app.state.container = container
     install_error_handlers(app)
 
-    # Each module's router straight on the app: every level of included routers is matched
+    # Each module's routers straight on the app: every level of included routers is matched
     # again on every request.
-    for module in (
-        organizations,
-        organization_access_tokens,
-        discounts,
-        files,
-        products,
-        benefits,
-        meters,
-        webhooks,
-    ):
-        app.include_router(module.router, prefix="/v1")
+    for module in container.modules():
+        for router in module.routers:
+            app.include_router(router, prefix="/v1")
+        for router in module.public_routers:
+            app.include_router(router)
     app.include_router(health.router)
-    app.include_router(storage.router)
 
     app.add_middleware(RequestScopes)
     # Part uploads bound their bodies themselves (to the part's signed size).

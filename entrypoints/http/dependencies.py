@@ -1,22 +1,29 @@
 """Per-request dependencies: units of work and the authenticated subject."""
 
+from __future__ import annotations
+
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from dependency_injector import providers
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from application.auth import AuthSubject, Scope, SubjectKind
 from application.kit.errors import NotPermitted, Unauthorized
 from application.tokens.authentication import AuthenticationService
-from application.uow import UnitOfWork, UnitOfWorkFactory
-from entrypoints.container import Container
+from application.uow import UnitOfWorkFactory
 from entrypoints.http.middleware import enter_for_request
+
+if TYPE_CHECKING:
+    from dependency_injector import providers
+
+    from entrypoints.container import Container
 
 T = TypeVar("T")
 B = TypeVar("B", bound=BaseModel)
+# The narrow unit of work a route's use cases take (`ProductUnitOfWork`…).
+U = TypeVar("U")
 
 
 def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
@@ -53,23 +60,45 @@ _READ_UOW = "meridian.read_uow"
 # Plain async dependencies, not ones with `yield`: the RequestScopes middleware closes the unit
 # of work (returning its connection) once the response is sent, as FastAPI would have, for a
 # fraction of the cost. Other per-request resources should follow the same pattern.
-async def _read_uow(request: Request) -> UnitOfWork:
+async def _read_uow(request: Request) -> Any:
     """The request's read unit of work, opened on first use (one per request)."""
-    uow: UnitOfWork | None = request.scope.get(_READ_UOW)
+    uow = request.scope.get(_READ_UOW)
     if uow is None:
         uow = await enter_for_request(request.scope, _uow_factory(request).read())
         request.scope[_READ_UOW] = uow
     return uow
 
 
-async def _write_uow(request: Request) -> UnitOfWork:
+async def _write_uow(request: Request) -> Any:
     # The route commits before it returns; leaving without a commit rolls back.
-    uow: UnitOfWork = await enter_for_request(request.scope, _uow_factory(request).write())
-    return uow
+    return await enter_for_request(request.scope, _uow_factory(request).write())
 
 
-ReadUnitOfWork = Annotated[UnitOfWork, Depends(_read_uow)]
-WriteUnitOfWork = Annotated[UnitOfWork, Depends(_write_uow)]
+# `uow: ReadUnitOfWork[ProductUnitOfWork]`: a route's unit of work, typed as the narrow protocol
+# its use cases take (the adapters' units of work hold every registered repository).
+ReadUnitOfWork = Annotated[U, Depends(_read_uow)]
+WriteUnitOfWork = Annotated[U, Depends(_write_uow)]
+
+# Requests that read: their routes take the request's read unit of work, which authentication
+# may open first and leave to them.
+_READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def _look_up(
+    request: Request, authentication: AuthenticationService, token: str | None
+) -> AuthSubject:
+    """Authenticate a credential the cache does not hold, never holding a connection the
+    route's own unit of work will need.
+
+    A read request looks it up on its read unit of work, which the route then uses. Any other
+    request looks it up on a read unit of work of its own and returns the connection at once:
+    held until the response, it would sit idle while the route waited for a write connection,
+    and a burst of writes could take every pooled connection that way and wait forever.
+    """
+    if request.method in _READING_METHODS:
+        return await authentication.authenticate(await _read_uow(request), token)
+    async with _uow_factory(request).read() as uow:
+        return await authentication.authenticate(uow, token)
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -96,14 +125,11 @@ class Authenticator:
 
     async def __call__(self, request: Request) -> AuthSubject:
         # One dependency node, with no sub-dependencies: each costs framework work per request.
-        # A cached credential needs no unit of work; only a lookup opens the request's read one
-        # (which the route then shares), so a write route with a cached token takes one
-        # connection rather than two.
         authentication: AuthenticationService = request.app.state.container.authentication_service()
         token = _bearer_token(request)
         subject = authentication.authenticate_cached(token)
         if subject is None:
-            subject = await authentication.authenticate(await _read_uow(request), token)
+            subject = await _look_up(request, authentication, token)
         if subject.is_anonymous:
             if SubjectKind.anonymous in self.allowed_subjects:
                 return subject

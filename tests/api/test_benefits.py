@@ -125,7 +125,7 @@ class TestAuthentication:
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.benefits_read])
-        writer = await seeder.member(tenant, MemberRole.member)  # every scope
+        writer = (await seeder.member(tenant, MemberRole.member)).token  # every scope
         response = await client.post(
             "/v1/benefits/",
             json={**CUSTOM, "organization_id": str(tenant.organization.id)},

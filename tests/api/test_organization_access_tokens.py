@@ -102,7 +102,7 @@ class TestCreate:
 
     async def test_member_cannot_create(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
-        member = await seeder.member(tenant, MemberRole.member)
+        member = (await seeder.member(tenant, MemberRole.member)).token
         response = await _create(
             client, _bearer(member), organization_id=str(tenant.organization.id)
         )

@@ -284,7 +284,7 @@ class TestUpdateOrganization:
         self, client: httpx.AsyncClient, seeder: Seeder
     ) -> None:
         tenant = await seeder.tenant()
-        member = await seeder.member(tenant, MemberRole.member)
+        member = (await seeder.member(tenant, MemberRole.member)).token
         response = await client.patch(
             f"/v1/organizations/{tenant.organization.id}",
             json={"name": "Nope"},
@@ -338,7 +338,7 @@ class TestDeleteOrganization:
 
     async def test_admin_cannot_delete(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
-        admin = await seeder.member(tenant, MemberRole.admin)
+        admin = (await seeder.member(tenant, MemberRole.admin)).token
         response = await client.delete(
             f"/v1/organizations/{tenant.organization.id}",
             headers={"Authorization": f"Bearer {admin}"},

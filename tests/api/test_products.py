@@ -94,7 +94,7 @@ class TestAuthentication:
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.products_read])
-        writer = await seeder.member(tenant, MemberRole.member)  # every scope
+        writer = (await seeder.member(tenant, MemberRole.member)).token  # every scope
         response = await client.post(
             "/v1/products/",
             json={**PRODUCT, "organization_id": str(tenant.organization.id)},

@@ -141,7 +141,7 @@ class TestAuthentication:
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
         tenant = await seeder.tenant(scopes=[Scope.webhooks_read])
-        writer = await seeder.member(tenant, MemberRole.member)
+        writer = (await seeder.member(tenant, MemberRole.member)).token
         response = await client.post(
             ENDPOINTS,
             json={

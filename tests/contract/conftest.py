@@ -9,13 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.memory.store import MemoryStore
 from adapters.memory.uow import InMemoryUnitOfWorkFactory
+from adapters.sqlalchemy.engine import ConnectionSource
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
-from application.ports import Clock
+from application.ports import Clock, JobQueue
 from application.uow import UnitOfWork, UnitOfWorkFactory
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization
 from domain.user import User
+from entrypoints.container import repositories_for
+from entrypoints.modules import MODULES
 from tests.harness import SharedConnectionSource
 
 
@@ -27,6 +30,14 @@ class Adapter:
     queue: RecordingJobQueue
 
 
+def sql_units_of_work(
+    source: ConnectionSource, clock: Clock, queue: JobQueue
+) -> SqlAlchemyUnitOfWorkFactory:
+    """SQLAlchemy units of work holding every registered module's repositories."""
+    repositories = repositories_for(MODULES, "sqlalchemy")
+    return SqlAlchemyUnitOfWorkFactory(source, clock, queue, repositories=repositories)
+
+
 @pytest.fixture(params=["memory", "sqlalchemy"])
 def adapter(request: pytest.FixtureRequest) -> Adapter:
     """The same contract, run against each repository adapter.
@@ -35,12 +46,12 @@ def adapter(request: pytest.FixtureRequest) -> Adapter:
     """
     clock = FrozenClock()
     queue = RecordingJobQueue()
+    repositories = repositories_for(MODULES, request.param)
     if request.param == "memory":
-        return Adapter(
-            "memory", InMemoryUnitOfWorkFactory(MemoryStore(), clock, queue), clock, queue
-        )
+        uows = InMemoryUnitOfWorkFactory(MemoryStore(), clock, queue, repositories=repositories)
+        return Adapter("memory", uows, clock, queue)
     connection: AsyncConnection = request.getfixturevalue("connection")
-    uows = SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue)
+    uows = sql_units_of_work(SharedConnectionSource(connection), clock, queue)
     return Adapter("sqlalchemy", uows, clock, queue)
 
 

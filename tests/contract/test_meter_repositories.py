@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.tables import organizations, outbox, users
-from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.errors import ValidationFailed
 from application.kit.pagination import PaginationParams
@@ -50,7 +49,7 @@ from domain.product import (
     TierType,
     UnitTier,
 )
-from tests.contract.conftest import Adapter, owned_organization
+from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
 
 PAGE = PaginationParams(page=1, limit=100)
 NESTED = Filter(
@@ -241,7 +240,7 @@ async def test_archiving_waits_for_a_price_being_added_and_then_sees_it(
     created with a price on the meter while the meter is archived, in both orders. Without the
     locks both checks pass and an archived meter ends up billed by a live price."""
     clock = FrozenClock()
-    uows = SqlAlchemyUnitOfWorkFactory(EngineConnectionSource(engine), clock, RecordingJobQueue())
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, RecordingJobQueue())
     products, meters = ProductService(clock), MeterService(clock)
     async with uows.write() as uow:
         organization, subject = await owned_organization(uow, clock)

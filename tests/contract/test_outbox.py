@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.outbox import OutboxRelay
 from adapters.sqlalchemy.tables import outbox
-from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
+from tests.contract.conftest import sql_units_of_work
 from tests.harness import SharedConnectionSource
 
 
 async def test_queue_outage_loses_nothing(connection: AsyncConnection) -> None:
     clock, queue = FrozenClock(), RecordingJobQueue()
     source = SharedConnectionSource(connection)
-    uows = SqlAlchemyUnitOfWorkFactory(source, clock, queue)
+    uows = sql_units_of_work(source, clock, queue)
     relay = OutboxRelay(source, queue, clock, grace=timedelta(seconds=10))
 
     queue.failing = True
@@ -48,7 +48,7 @@ async def test_queue_outage_loses_nothing(connection: AsyncConnection) -> None:
 
 async def test_dispatched_jobs_are_marked(connection: AsyncConnection) -> None:
     clock, queue = FrozenClock(), RecordingJobQueue()
-    uows = SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue)
+    uows = sql_units_of_work(SharedConnectionSource(connection), clock, queue)
     async with uows.write() as uow:
         uow.enqueue("organization.deleted", organization_id="a")
         uow.enqueue("organization.deleted", organization_id="b")

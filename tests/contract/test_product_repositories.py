@@ -47,7 +47,7 @@ from domain.product import (
     UnitTier,
     Visibility,
 )
-from tests.contract.conftest import Adapter, owned_organization
+from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
 
 
 def _page(page: int = 1, limit: int = 100) -> PaginationParams:
@@ -293,13 +293,12 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
     """Products, then all their prices, all their benefits, all their media: never one query
     per product."""
     from adapters.memory.fakes import FrozenClock, RecordingJobQueue
-    from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
     from tests.harness import SharedConnectionSource
 
     clock = FrozenClock()
     adapter = Adapter(
         "sqlalchemy",
-        SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, RecordingJobQueue()),
+        sql_units_of_work(SharedConnectionSource(connection), clock, RecordingJobQueue()),
         clock,
         RecordingJobQueue(),
     )
@@ -340,7 +339,6 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
     from adapters.memory.fakes import FrozenClock, RecordingJobQueue
     from adapters.sqlalchemy.repositories.organizations import SqlAlchemyOrganizationRepository
     from adapters.sqlalchemy.repositories.products import SqlAlchemyProductRepository
-    from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
     from application.organizations.sorting import OrganizationSortProperty
     from tests.harness import SharedConnectionSource
 
@@ -348,7 +346,7 @@ async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnecti
     queue = RecordingJobQueue()
     adapter = Adapter(
         "sqlalchemy",
-        SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue),
+        sql_units_of_work(SharedConnectionSource(connection), clock, queue),
         clock,
         queue,
     )

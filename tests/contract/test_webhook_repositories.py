@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.tables import organizations, users
-from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.pagination import PaginationParams
 from application.uow import UnitOfWork
@@ -29,7 +28,7 @@ from domain.webhook import (
     WebhookFormat,
     generate_secret,
 )
-from tests.contract.conftest import Adapter, owned_organization
+from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
 
 ALL = PaginationParams(page=1, limit=100)
 LEASE = timedelta(seconds=30)
@@ -269,7 +268,7 @@ async def test_delivery_log_filters_and_tenancy(adapter: Adapter) -> None:
 async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> None:
     """Real concurrent transactions on PostgreSQL (committed, then cleaned up)."""
     clock = FrozenClock()
-    uows = SqlAlchemyUnitOfWorkFactory(EngineConnectionSource(engine), clock, RecordingJobQueue())
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, RecordingJobQueue())
     async with uows.write() as uow:
         organization, subject = await owned_organization(uow, clock)
         endpoints = [await _endpoint(uow, clock, organization) for _ in range(3)]

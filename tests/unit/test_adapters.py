@@ -10,13 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.memory.fakes import FrozenClock, RecordingJobQueue
-from adapters.memory.store import MemoryStore
-from adapters.memory.uow import InMemoryUnitOfWorkFactory
 from adapters.security import HmacTokenHasher
 from adapters.taskiq.broker import RetryPolicy
 from adapters.usage import BufferedTokenUsageRecorder
 from domain.access_token import TokenKind
+from domain.user import User
+from tests.unit.conftest import Harness
 
 # --- token hashing ------------------------------------------------------------------------------
 
@@ -108,10 +107,45 @@ def test_usage_buffer_keeps_the_latest_use_per_token_and_drains_once() -> None:
 # --- memory unit of work ------------------------------------------------------------------------
 
 
-async def test_a_read_unit_of_work_refuses_jobs_and_commits() -> None:
-    factory = InMemoryUnitOfWorkFactory(MemoryStore(), FrozenClock(), RecordingJobQueue())
-    async with factory.read() as uow:
+async def test_a_read_unit_of_work_refuses_jobs_and_commits(harness: Harness) -> None:
+    async with harness.uows.read() as uow:
         with pytest.raises(RuntimeError):
             uow.enqueue("anything")
         with pytest.raises(RuntimeError):
             await uow.commit()
+
+
+# --- memory views: what a unit of work changes, it publishes on commit, and only that ----------
+
+
+async def test_memory_units_of_work_publish_only_the_rows_they_changed(harness: Harness) -> None:
+    first, second = User(email="first@example.com"), User(email="second@example.com")
+    async with harness.uows.write() as one, harness.uows.write() as two:
+        await one.users.create(first)
+        await two.users.create(second)
+        # Neither sees what the other has not committed.
+        assert await two.users.get(first.id) is None
+        await two.commit()
+        await one.commit()
+    assert set(harness.store.tables["users"]) == {first.id, second.id}
+
+
+async def test_a_memory_read_unit_of_work_never_writes_back(harness: Harness) -> None:
+    user = User(email="reader@example.com")
+    async with harness.uows.read() as uow:
+        await uow.users.create(user)
+        assert await uow.users.get(user.id) == user
+    assert user.id not in harness.store.table("users")
+
+
+async def test_memory_rows_change_in_a_copy_until_commit(harness: Harness) -> None:
+    user = User(email="before@example.com")
+    async with harness.uows.write() as uow:
+        await uow.users.create(user)
+        await uow.commit()
+    async with harness.uows.write() as uow:
+        stored = await uow.users.get(user.id)
+        await uow.users.update(stored, {"email": "after@example.com"})
+        assert harness.store.tables["users"][user.id].email == "before@example.com"
+        await uow.commit()
+    assert harness.store.tables["users"][user.id].email == "after@example.com"

@@ -11,11 +11,8 @@ from adapters.cache import TtlCredentialCache
 from adapters.memory.fakes import FrozenClock
 from application.auth import AuthSubject, Scope
 from application.kit.errors import Unauthorized
-from application.organizations.service import OrganizationService
 from application.ports import CachedCredential
-from application.tokens.authentication import AuthenticationService
-from application.tokens.service import AccessTokenService
-from tests.unit.conftest import Harness
+from tests.unit.conftest import Harness, memory_container
 
 
 def _credential(organization_id: uuid.UUID | None = None) -> CachedCredential:
@@ -72,15 +69,9 @@ class TestTtlCredentialCache:
 
 
 @pytest.fixture
-def cached(harness: Harness) -> Harness:
-    """The harness with every service sharing one credential cache, as the container wires it."""
-    cache = TtlCredentialCache(timedelta(seconds=5))
-    harness.organizations = OrganizationService(harness.clock, cache)
-    harness.tokens = AccessTokenService(harness.clock, harness.hasher, cache)
-    harness.authentication = AuthenticationService(
-        harness.clock, harness.hasher, harness.usage, cache
-    )
-    return harness
+def cached() -> Harness:
+    """The harness with credentials cached for 5 s, every service sharing the one cache."""
+    return Harness(memory_container(auth_cache_ttl=5))
 
 
 class TestAuthenticationWithCache:
@@ -152,6 +143,9 @@ class TestAuthenticationWithoutUnitOfWork:
         assert cached.usage.drain() == {}  # Within the recording resolution: nothing new.
 
 
-def test_without_a_cache_every_token_needs_a_lookup(harness: Harness) -> None:
-    assert harness.authentication.cache is None
-    assert harness.authentication.authenticate_cached("polar_oat_x") is None
+async def test_with_the_cache_off_every_token_needs_a_lookup(harness: Harness) -> None:
+    # The unit harness runs with MERIDIAN_AUTH_CACHE_TTL=0.
+    tenant = await harness.tenant()
+    async with harness.uows.read() as uow:
+        await harness.authentication.authenticate(uow, tenant.organization_token)
+    assert harness.authentication.authenticate_cached(tenant.organization_token) is None

@@ -292,7 +292,7 @@ async def test_an_organization_token_cannot_write_to_another_organization(
 
 async def test_any_member_may_manage_discounts(harness: Harness, service: DiscountService) -> None:
     tenant = await harness.tenant()
-    member = await harness.member(tenant, MemberRole.member)
+    member = (await harness.member(tenant, MemberRole.member)).subject
     discount = await _create(harness, service, member, organization_id=str(tenant.organization.id))
     renamed = await _update(harness, service, member, discount.id, name="By a member")
     assert renamed.name == "By a member"

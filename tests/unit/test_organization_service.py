@@ -145,7 +145,7 @@ async def test_a_user_sees_only_organizations_they_belong_to(harness: Harness) -
 async def test_a_user_in_two_organizations_sees_both(harness: Harness) -> None:
     acme = await harness.tenant("acme")
     globex = await harness.tenant("globex")
-    member = await harness.member(globex, MemberRole.member)
+    member = (await harness.member(globex, MemberRole.member)).subject
     third = await _create(harness, member, "initech")
     await harness.tenant("umbrella")
 
@@ -206,7 +206,9 @@ async def test_owners_and_admins_update_the_organization(
     harness: Harness, role: MemberRole
 ) -> None:
     tenant = await harness.tenant()
-    subject = tenant.owner if role is MemberRole.owner else await harness.member(tenant, role)
+    subject = (
+        tenant.owner if role is MemberRole.owner else (await harness.member(tenant, role)).subject
+    )
     harness.clock.advance(timedelta(minutes=5))
 
     updated = await _rename(harness, subject, tenant, "Renamed")
@@ -235,7 +237,7 @@ async def test_the_organization_itself_may_update_its_settings(harness: Harness)
 @pytest.mark.parametrize("role", [MemberRole.member, MemberRole.finance])
 async def test_members_and_finance_cannot_update(harness: Harness, role: MemberRole) -> None:
     tenant = await harness.tenant()
-    subject = await harness.member(tenant, role)
+    subject = (await harness.member(tenant, role)).subject
     with pytest.raises(NotPermitted):
         await _rename(harness, subject, tenant, "Hijacked")
     assert (
@@ -301,7 +303,7 @@ async def test_explicit_rollback_undoes_the_delete_and_drops_the_job(harness: Ha
 @pytest.mark.parametrize("role", [MemberRole.admin, MemberRole.member, MemberRole.finance])
 async def test_only_an_owner_may_delete(harness: Harness, role: MemberRole) -> None:
     tenant = await harness.tenant()
-    subject = await harness.member(tenant, role)
+    subject = (await harness.member(tenant, role)).subject
     async with harness.uows.write() as uow:
         with pytest.raises(NotPermitted):
             await harness.organizations.delete(uow, subject, tenant.organization.id)

@@ -140,7 +140,7 @@ async def test_members_without_management_rights_cannot_issue_tokens(
     harness: Harness, role: MemberRole
 ) -> None:
     tenant = await harness.tenant()
-    member = await harness.member(tenant, role)
+    member = (await harness.member(tenant, role)).subject
     with pytest.raises(NotPermitted):
         await _create(harness, member, tenant.organization.id, [Scope.orders_read])
     assert len(_live_tokens_of(harness, tenant)) == 1
@@ -148,7 +148,7 @@ async def test_members_without_management_rights_cannot_issue_tokens(
 
 async def test_an_admin_may_issue_tokens(harness: Harness) -> None:
     tenant = await harness.tenant()
-    admin = await harness.member(tenant, MemberRole.admin)
+    admin = (await harness.member(tenant, MemberRole.admin)).subject
     await _create(harness, admin, tenant.organization.id, [Scope.orders_read])
     assert len(_live_tokens_of(harness, tenant)) == 2
 
@@ -240,7 +240,7 @@ async def test_another_tenant_cannot_update_or_revoke_a_token(harness: Harness) 
 
 async def test_a_plain_member_cannot_revoke_a_token(harness: Harness) -> None:
     tenant = await harness.tenant()
-    member = await harness.member(tenant, MemberRole.member)
+    member = (await harness.member(tenant, MemberRole.member)).subject
     async with harness.uows.write() as uow:
         with pytest.raises(NotPermitted):
             await harness.tokens.revoke_organization_token(

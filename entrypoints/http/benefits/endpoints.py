@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import UUID4, Field
 
 from application.benefits.commands import BenefitCreate, BenefitUpdate
-from application.benefits.ports import BenefitFilters
+from application.benefits.ports import BenefitFilters, BenefitUnitOfWork
 from application.benefits.service import BenefitService
 from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
 from application.kit.pagination import Page
@@ -69,7 +69,7 @@ class GrantListQuery(ListQuery):
 async def list_benefits(
     request: Request,
     subject: auth.BenefitsRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[BenefitUnitOfWork],
     service: Service,
     q: Annotated[BenefitListQuery, list_query(BenefitListQuery)],
 ) -> Response:
@@ -91,7 +91,7 @@ async def list_benefits(
 async def create_benefit(
     body: BenefitCreate,
     subject: auth.BenefitsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[BenefitUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
@@ -103,7 +103,7 @@ async def create_benefit(
 
 @router.get("/{id}", summary="Get a benefit", response_model=BenefitSchema)
 async def get_benefit(
-    id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork[BenefitUnitOfWork], service: Service
 ) -> Response:
     return json_response(benefit_wire(await service.get(uow, subject, id)))
 
@@ -113,7 +113,7 @@ async def update_benefit(
     id: UUID4,
     body: BenefitUpdate,
     subject: auth.BenefitsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[BenefitUnitOfWork],
     service: Service,
 ) -> Response:
     benefit = await service.update(uow, subject, id, body)
@@ -123,7 +123,10 @@ async def update_benefit(
 
 @router.delete("/{id}", status_code=204, summary="Delete a benefit")
 async def delete_benefit(
-    id: UUID4, subject: auth.BenefitsWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.BenefitsWrite,
+    uow: WriteUnitOfWork[BenefitUnitOfWork],
+    service: Service,
 ) -> Response:
     await service.delete(uow, subject, id)
     await uow.commit()
@@ -138,7 +141,7 @@ async def delete_benefit(
 async def list_benefit_grants(
     id: UUID4,
     subject: auth.BenefitsRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[BenefitUnitOfWork],
     service: Service,
     q: Annotated[GrantListQuery, list_query(GrantListQuery)],
 ) -> ListResource[dict[str, Any]]:

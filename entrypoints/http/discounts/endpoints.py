@@ -5,6 +5,7 @@ from fastapi import APIRouter, Header
 from pydantic import UUID4, Field
 
 from application.discounts.commands import DiscountCreate, DiscountUpdate
+from application.discounts.ports import DiscountUnitOfWork
 from application.discounts.service import DiscountService
 from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
 from entrypoints.http.dependencies import (
@@ -41,7 +42,7 @@ class DiscountListQuery(SortedListQuery):
 @router.get("/", summary="List discounts", openapi_extra=openapi_parameters(DiscountListQuery))
 async def list_discounts(
     subject: auth.DiscountsRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[DiscountUnitOfWork],
     service: Service,
     q: Annotated[DiscountListQuery, list_query(DiscountListQuery)],
 ) -> ListResource[DiscountSchema]:
@@ -61,7 +62,7 @@ async def list_discounts(
 async def create_discount(
     body: DiscountCreate,
     subject: auth.DiscountsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[DiscountUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> DiscountSchema:
@@ -74,7 +75,10 @@ async def create_discount(
 
 @router.get("/{id}", summary="Get a discount")
 async def get_discount(
-    id: UUID4, subject: auth.DiscountsRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.DiscountsRead,
+    uow: ReadUnitOfWork[DiscountUnitOfWork],
+    service: Service,
 ) -> DiscountSchema:
     discount = await service.get(uow, subject, id)
     return discount_schema(discount, await service.restricted_products(uow, [discount]))
@@ -85,7 +89,7 @@ async def update_discount(
     id: UUID4,
     body: DiscountUpdate,
     subject: auth.DiscountsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[DiscountUnitOfWork],
     service: Service,
 ) -> DiscountSchema:
     discount = await service.update(uow, subject, id, body)
@@ -96,7 +100,10 @@ async def update_discount(
 
 @router.delete("/{id}", status_code=204, summary="Delete a discount")
 async def delete_discount(
-    id: UUID4, subject: auth.DiscountsWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.DiscountsWrite,
+    uow: WriteUnitOfWork[DiscountUnitOfWork],
+    service: Service,
 ) -> None:
     await service.delete(uow, subject, id)
     await uow.commit()

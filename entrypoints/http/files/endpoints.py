@@ -5,6 +5,7 @@ from fastapi import APIRouter, Header
 from pydantic import UUID4, Field
 
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
+from application.files.ports import FileUnitOfWork
 from application.files.service import FileUseCases
 from domain.file import File
 from entrypoints.http.dependencies import (
@@ -42,7 +43,7 @@ class FileListQuery(ListQuery):
 @router.get("/", summary="List files", openapi_extra=openapi_parameters(FileListQuery))
 async def list_files(
     subject: auth.FilesRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[FileUnitOfWork],
     service: Service,
     q: Annotated[FileListQuery, list_query(FileListQuery)],
 ) -> ListResource[FileRead]:
@@ -56,7 +57,7 @@ async def list_files(
 async def create_file(
     body: FileCreate,
     subject: auth.FilesWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[FileUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> FileUpload:
@@ -71,7 +72,7 @@ async def complete_upload(
     id: UUID4,
     body: FileUploadCompleted,
     subject: auth.FilesWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[FileUnitOfWork],
     service: Service,
 ) -> FileRead:
     completion = await service.complete(uow, subject, id, body)
@@ -83,7 +84,11 @@ async def complete_upload(
 
 @router.patch("/{id}", summary="Update a file")
 async def update_file(
-    id: UUID4, body: FilePatch, subject: auth.FilesWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    body: FilePatch,
+    subject: auth.FilesWrite,
+    uow: WriteUnitOfWork[FileUnitOfWork],
+    service: Service,
 ) -> FileRead:
     file = await service.update(uow, subject, id, body)
     await uow.commit()
@@ -92,7 +97,7 @@ async def update_file(
 
 @router.delete("/{id}", status_code=204, summary="Delete a file")
 async def delete_file(
-    id: UUID4, subject: auth.FilesWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4, subject: auth.FilesWrite, uow: WriteUnitOfWork[FileUnitOfWork], service: Service
 ) -> None:
     await service.delete(uow, subject, id)
     await uow.commit()

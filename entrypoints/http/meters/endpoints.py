@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import UUID4, Field
 
 from application.meters.commands import MeterCreate, MeterUpdate
-from application.meters.ports import MeterFilters
+from application.meters.ports import MeterFilters, MeterUnitOfWork
 from application.meters.service import MeterService
 from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
 from entrypoints.http.dependencies import (
@@ -49,7 +49,7 @@ class MeterListQuery(SortedListQuery):
 async def list_meters(
     request: Request,
     subject: auth.MetersRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[MeterUnitOfWork],
     service: Service,
     q: Annotated[MeterListQuery, list_query(MeterListQuery)],
 ) -> Response:
@@ -69,7 +69,7 @@ async def list_meters(
 async def create_meter(
     body: MeterCreate,
     subject: auth.MetersWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[MeterUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
@@ -81,7 +81,7 @@ async def create_meter(
 
 @router.get("/{id}", summary="Get a meter", response_model=MeterSchema)
 async def get_meter(
-    id: UUID4, subject: auth.MetersRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4, subject: auth.MetersRead, uow: ReadUnitOfWork[MeterUnitOfWork], service: Service
 ) -> Response:
     return json_response(meter_wire(await service.get(uow, subject, id)))
 
@@ -91,7 +91,7 @@ async def update_meter(
     id: UUID4,
     body: MeterUpdate,
     subject: auth.MetersWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[MeterUnitOfWork],
     service: Service,
 ) -> Response:
     meter = await service.update(uow, subject, id, body)

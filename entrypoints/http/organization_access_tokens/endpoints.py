@@ -5,6 +5,7 @@ from fastapi import APIRouter, Header
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
+from application.tokens.ports import TokenUnitOfWork
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
 from entrypoints.http.dependencies import (
@@ -45,7 +46,7 @@ class TokenListQuery(SortedListQuery):
 )
 async def list_tokens(
     subject: auth.TokensRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[TokenUnitOfWork],
     service: Service,
     q: Annotated[TokenListQuery, list_query(TokenListQuery)],
 ) -> ListResource[OrganizationAccessTokenSchema]:
@@ -59,7 +60,7 @@ async def list_tokens(
 async def create_token(
     body: OrganizationAccessTokenCreate,
     subject: auth.TokensWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[TokenUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> OrganizationAccessTokenCreateResponse:
@@ -76,7 +77,7 @@ async def update_token(
     id: UUID4,
     body: OrganizationAccessTokenUpdate,
     subject: auth.TokensWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[TokenUnitOfWork],
     service: Service,
 ) -> OrganizationAccessTokenSchema:
     token = await service.update_organization_token(uow, subject, id, body)
@@ -86,7 +87,7 @@ async def update_token(
 
 @router.delete("/{id}", status_code=204, summary="Revoke an organization access token")
 async def delete_token(
-    id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork[TokenUnitOfWork], service: Service
 ) -> None:
     await service.revoke_organization_token(uow, subject, id)
     await uow.commit()

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 from pydantic import UUID4, Field
 
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
+from application.organizations.ports import OrganizationUnitOfWork
 from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
 from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
@@ -33,7 +34,7 @@ class OrganizationListQuery(SortedListQuery):
 )
 async def list_organizations(
     subject: auth.OrganizationsRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[OrganizationUnitOfWork],
     service: Service,
     q: Annotated[OrganizationListQuery, list_query(OrganizationListQuery)],
 ) -> Response:
@@ -47,7 +48,7 @@ async def list_organizations(
 async def create_organization(
     body: OrganizationCreate,
     subject: auth.OrganizationsCreate,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[OrganizationUnitOfWork],
     service: Service,
 ) -> Response:
     organization = await service.create(uow, subject, body)
@@ -57,7 +58,10 @@ async def create_organization(
 
 @router.get("/{id}", summary="Get an organization", response_model=OrganizationSchema)
 async def get_organization(
-    id: UUID4, subject: auth.OrganizationsRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.OrganizationsRead,
+    uow: ReadUnitOfWork[OrganizationUnitOfWork],
+    service: Service,
 ) -> Response:
     return json_response(OrganizationSchema.wire(await service.get(uow, subject, id)))
 
@@ -67,7 +71,7 @@ async def update_organization(
     id: UUID4,
     body: OrganizationUpdate,
     subject: auth.OrganizationsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[OrganizationUnitOfWork],
     service: Service,
 ) -> Response:
     organization = await service.update(uow, subject, id, body)
@@ -77,7 +81,10 @@ async def update_organization(
 
 @router.delete("/{id}", status_code=204, summary="Delete an organization")
 async def delete_organization(
-    id: UUID4, subject: auth.OrganizationsDelete, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.OrganizationsDelete,
+    uow: WriteUnitOfWork[OrganizationUnitOfWork],
+    service: Service,
 ) -> None:
     await service.delete(uow, subject, id)
     await uow.commit()

@@ -6,7 +6,7 @@ from pydantic import UUID4, Field
 
 from application.files.service import FileUseCases
 from application.products.commands import ProductBenefitsUpdate, ProductCreate, ProductUpdate
-from application.products.ports import ProductFilters
+from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
@@ -66,7 +66,7 @@ class ProductListQuery(SortedListQuery):
 async def list_products(
     request: Request,
     subject: auth.ProductsRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[ProductUnitOfWork],
     service: Service,
     files: Files,
     q: Annotated[ProductListQuery, list_query(ProductListQuery)],
@@ -91,7 +91,7 @@ async def list_products(
 async def create_product(
     body: ProductCreate,
     subject: auth.ProductsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[ProductUnitOfWork],
     service: Service,
     files: Files,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
@@ -104,7 +104,11 @@ async def create_product(
 
 @router.get("/{id}", summary="Get a product", response_model=ProductSchema)
 async def get_product(
-    id: UUID4, subject: auth.ProductsRead, uow: ReadUnitOfWork, service: Service, files: Files
+    id: UUID4,
+    subject: auth.ProductsRead,
+    uow: ReadUnitOfWork[ProductUnitOfWork],
+    service: Service,
+    files: Files,
 ) -> Response:
     return json_response(product_wire(await service.get(uow, subject, id), files.public_url))
 
@@ -114,7 +118,7 @@ async def update_product(
     id: UUID4,
     body: ProductUpdate,
     subject: auth.ProductsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[ProductUnitOfWork],
     service: Service,
     files: Files,
 ) -> Response:
@@ -130,7 +134,7 @@ async def update_product_benefits(
     id: UUID4,
     body: ProductBenefitsUpdate,
     subject: auth.ProductsWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[ProductUnitOfWork],
     service: Service,
     files: Files,
 ) -> Response:

@@ -8,7 +8,7 @@ from pydantic import UUID4, Field
 
 from application.kit.errors import FieldError, ValidationFailed
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
-from application.webhooks.ports import DeliveryFilters
+from application.webhooks.ports import DeliveryFilters, WebhookUnitOfWork
 from application.webhooks.service import WebhookService
 from entrypoints.http.dependencies import (
     ReadUnitOfWork,
@@ -59,7 +59,7 @@ class DeliveryListQuery(ListQuery):
 )
 async def list_webhook_endpoints(
     subject: auth.WebhooksRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[WebhookUnitOfWork],
     service: Service,
     q: Annotated[EndpointListQuery, list_query(EndpointListQuery)],
 ) -> ListResource[WebhookEndpointSchema]:
@@ -73,7 +73,7 @@ async def list_webhook_endpoints(
 async def create_webhook_endpoint(
     body: WebhookEndpointCreate,
     subject: auth.WebhooksWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[WebhookUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> WebhookEndpointSchema:
@@ -85,7 +85,7 @@ async def create_webhook_endpoint(
 
 @router.get("/endpoints/{id}", summary="Get a webhook endpoint")
 async def get_webhook_endpoint(
-    id: UUID4, subject: auth.WebhooksRead, uow: ReadUnitOfWork, service: Service
+    id: UUID4, subject: auth.WebhooksRead, uow: ReadUnitOfWork[WebhookUnitOfWork], service: Service
 ) -> WebhookEndpointSchema:
     return endpoint_schema(await service.get_endpoint(uow, subject, id))
 
@@ -95,7 +95,7 @@ async def update_webhook_endpoint(
     id: UUID4,
     body: WebhookEndpointUpdate,
     subject: auth.WebhooksWrite,
-    uow: WriteUnitOfWork,
+    uow: WriteUnitOfWork[WebhookUnitOfWork],
     service: Service,
 ) -> WebhookEndpointSchema:
     endpoint = await service.update_endpoint(uow, subject, id, body)
@@ -105,7 +105,10 @@ async def update_webhook_endpoint(
 
 @router.patch("/endpoints/{id}/secret", summary="Regenerate a webhook endpoint secret")
 async def reset_webhook_endpoint_secret(
-    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.WebhooksWrite,
+    uow: WriteUnitOfWork[WebhookUnitOfWork],
+    service: Service,
 ) -> WebhookEndpointSchema:
     endpoint = await service.rotate_secret(uow, subject, id)
     await uow.commit()
@@ -114,7 +117,10 @@ async def reset_webhook_endpoint_secret(
 
 @router.delete("/endpoints/{id}", status_code=204, summary="Delete a webhook endpoint")
 async def delete_webhook_endpoint(
-    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.WebhooksWrite,
+    uow: WriteUnitOfWork[WebhookUnitOfWork],
+    service: Service,
 ) -> None:
     await service.delete_endpoint(uow, subject, id)
     await uow.commit()
@@ -127,7 +133,7 @@ async def delete_webhook_endpoint(
 )
 async def list_webhook_deliveries(
     subject: auth.WebhooksRead,
-    uow: ReadUnitOfWork,
+    uow: ReadUnitOfWork[WebhookUnitOfWork],
     service: Service,
     q: Annotated[DeliveryListQuery, list_query(DeliveryListQuery)],
 ) -> ListResource[WebhookDeliverySchema]:
@@ -154,7 +160,10 @@ async def list_webhook_deliveries(
 
 @router.post("/events/{id}/redeliver", status_code=202, summary="Redeliver a webhook event")
 async def redeliver_webhook_event(
-    id: UUID4, subject: auth.WebhooksWrite, uow: WriteUnitOfWork, service: Service
+    id: UUID4,
+    subject: auth.WebhooksWrite,
+    uow: WriteUnitOfWork[WebhookUnitOfWork],
+    service: Service,
 ) -> JSONResponse:
     await service.redeliver(uow, subject, id)
     await uow.commit()

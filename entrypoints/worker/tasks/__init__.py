@@ -1,20 +1,22 @@
-"""Task registration. Each module registers its tasks on the broker built at start-up."""
+"""Task registration: each module declares its tasks on the broker built at start-up."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker
 
 from adapters.taskiq.broker import HEARTBEAT_JOB, Priority
-from entrypoints.container import Container
-from entrypoints.worker.tasks import files as file_tasks
-from entrypoints.worker.tasks import organizations, webhooks
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 
 def register_all(broker: AsyncBroker, container: Container) -> None:
-    organizations.register(broker, container)
-    file_tasks.register(broker, container)
-    # Also the event jobs of every module in the webhook catalogue (product.*, discount.*…).
-    webhooks.register(broker, container)
+    """Every module's tasks (`Module.tasks`), and the queue's own heartbeat."""
+    for module in container.modules():
+        if module.tasks is not None:
+            module.tasks(broker, container)
 
     @broker.task(task_name=HEARTBEAT_JOB, priority=Priority.low.value, timeout=10)
     async def heartbeat() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker
 
 from adapters.taskiq.broker import Priority
 from application.files.service import FILE_DELETED
-from entrypoints.container import Container
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 
 def register(broker: AsyncBroker, container: Container) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker
 
 from adapters.taskiq.broker import Priority
 from application.organizations.service import ORGANIZATION_DELETED
-from entrypoints.container import Container
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 log = logging.getLogger("meridian.jobs.organizations")
 

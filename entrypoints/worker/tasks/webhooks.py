@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from taskiq import AsyncBroker, Context, TaskiqDepends
 
 from adapters.taskiq.broker import Priority
 from application.webhooks.service import WEBHOOK_DELIVER, WEBHOOK_ENDPOINT_DISABLED
-from entrypoints.container import Container
 from entrypoints.webhook_events import EventSource
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
 
 log = logging.getLogger("meridian.jobs.webhooks")
 

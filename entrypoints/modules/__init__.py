@@ -1,0 +1,35 @@
+"""The modules this server runs. The app, the worker, the units of work and the container all
+read this one list: adding a module is its own files plus one line here.
+
+Order matters where a module's services use another's (tokens' bootstrap uses users and
+organizations; webhooks' catalogue asks every module for its event sources).
+"""
+
+from __future__ import annotations
+
+from entrypoints.modules import (
+    benefits,
+    discounts,
+    files,
+    meters,
+    organizations,
+    products,
+    tokens,
+    users,
+    webhooks,
+)
+from entrypoints.modules.base import Module, Repository
+
+MODULES: tuple[Module, ...] = (
+    users.module,
+    organizations.module,
+    tokens.module,
+    discounts.module,
+    files.module,
+    products.module,
+    benefits.module,
+    meters.module,
+    webhooks.module,
+)
+
+__all__ = ["MODULES", "Module", "Repository"]
