@@ -49,8 +49,8 @@ def _database_url(settings: Settings) -> Generator[str, None, None]:
         embedded.stop()
 
 
-def _read_engine(url: str | None, pool_size: int) -> AsyncEngine | None:
-    return create_engine(url, pool_size=pool_size) if url else None
+def _read_engine(url: str | None, pool_size: int, pool_timeout: float) -> AsyncEngine | None:
+    return create_engine(url, pool_size=pool_size, pool_timeout=pool_timeout) if url else None
 
 
 def should_migrate(settings: Settings) -> bool:
@@ -120,12 +120,16 @@ class Container(containers.DeclarativeContainer):
     database_url = providers.Resource(_database_url, settings=settings)
     # Engines are disposed of by the runtime at shutdown (disposal is asynchronous).
     write_engine = providers.Singleton(
-        create_engine, url=database_url, pool_size=settings.provided.database_pool_size
+        create_engine,
+        url=database_url,
+        pool_size=settings.provided.database_pool_size,
+        pool_timeout=settings.provided.database_pool_timeout,
     )
     read_engine = providers.Singleton(
         _read_engine,
         url=settings.provided.database_read_url,
         pool_size=settings.provided.database_pool_size,
+        pool_timeout=settings.provided.database_pool_timeout,
     )
     connection_source = providers.Singleton(EngineConnectionSource, write_engine, read_engine)
 

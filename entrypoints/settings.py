@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     database_read_url: str | None = None
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Seconds a unit of work waits for a pooled connection before the request answers 503.
+    database_pool_timeout: float = Field(default=5.0, gt=0, le=60)
     # Unset: jobs run in the API process. Set: jobs go to Redis Streams for `meridian worker`.
     redis_url: str | None = None
     # Stream (and schedule key prefix) in Redis; separate deployments sharing a Redis differ here.

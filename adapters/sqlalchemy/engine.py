@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
@@ -34,7 +35,9 @@ def json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, pool_timeout: float = 5.0, echo: bool = False
+) -> AsyncEngine:
     """An engine holding up to 2 × `pool_size` connections.
 
     They are all regular pool members rather than `pool_size` plus as many "overflow"
@@ -48,7 +51,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_size=2 * pool_size,
         max_overflow=0,
         pool_pre_ping=False,
-        pool_timeout=5,
+        pool_timeout=pool_timeout,
         echo=echo,
         json_deserializer=json_loads,
         connect_args={"timeout": 5, "server_settings": {"application_name": "meridian"}},
@@ -75,9 +78,14 @@ class EngineConnectionSource:
         return (self.write_engine if write else self.read_engine).connect()
 
 
+def is_pool_exhausted(error: BaseException) -> bool:
+    """Whether no pooled connection came free within the pool's timeout."""
+    return isinstance(error, PoolTimeout)
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Whether an exception means the database could not be reached (as opposed to a bug)."""
-    if isinstance(error, OperationalError | InterfaceError):
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.sqlalchemy.engine import is_unavailable
+from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable
 from application.kit.errors import (
     ApplicationError,
     BadRequest,
@@ -117,12 +117,12 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     if is_unavailable(exc):
         log.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
-        return error_response(
-            503,
-            "ServiceUnavailable",
-            "The database is unavailable. Try again shortly.",
-            {"Retry-After": "5"},
+        detail = (
+            "The server is busy: no database connection came free in time. Try again shortly."
+            if is_pool_exhausted(exc)
+            else "The database is unavailable. Try again shortly."
         )
+        return error_response(503, "ServiceUnavailable", detail, {"Retry-After": "5"})
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "InternalServerError", "An unexpected error occurred.")
 

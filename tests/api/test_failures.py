@@ -3,13 +3,16 @@ without a stack trace."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
 
+from adapters.memory.fakes import RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
@@ -17,6 +20,7 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Environment, Settings
 from tests import services
 from tests.api.conftest import TEST_SECRET
+from tests.harness import Seeder
 
 
 @pytest.fixture
@@ -115,3 +119,73 @@ async def test_reads_go_to_the_read_replica(database_url: str) -> None:
         read_engine = container.read_engine()
         assert read_engine is not None
         await read_engine.dispose()
+
+
+# --- a burst of writes with tokens to look up, on a small pool -----------------------------------
+
+# Two pooled connections per engine, as `create_engine(pool_size=1)` opens (see its docstring).
+SMALL_POOL = 1
+
+
+@pytest.fixture
+async def small_pool(database_url: str) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
+    """An app on its own engine of two connections, committing for real, looking every token
+    up (no credential cache), its jobs recorded rather than run."""
+    container = Container()
+    container.settings.override(
+        providers.Object(
+            Settings(
+                env=Environment.test,
+                database_url=database_url,
+                secret=TEST_SECRET,
+                auth_cache_ttl=0,
+                database_pool_size=SMALL_POOL,
+                database_pool_timeout=2,
+            )
+        )
+    )
+    container.job_queue.override(providers.Object(RecordingJobQueue()))
+    app = create_app(container, manage_runtime=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
+        yield container, client
+    await container.write_engine().dispose()
+
+
+async def test_more_concurrent_writes_than_pooled_connections_all_succeed(
+    small_pool: tuple[Container, httpx.AsyncClient],
+) -> None:
+    # Before: authentication held a read connection for the whole request and the write
+    # needed a second one, so with every connection held by a request waiting for another,
+    # the writes waited out the pool timeout and failed.
+    container, client = small_pool
+    seeder = Seeder.of(container)
+    tenant, other = await seeder.tenant(), await seeder.tenant()
+    headers = tenant.headers("organization")
+
+    async def create(n: int) -> httpx.Response:
+        body = {"name": f"Burst {n}", "prices": [{"amount_type": "fixed", "price_amount": 500}]}
+        return await client.post("/v1/products/", json=body, headers=headers)
+
+    async def read_other() -> httpx.Response:
+        return await client.get("/v1/products/", headers=other.headers("organization"))
+
+    responses = await asyncio.gather(*(create(n) for n in range(12)), read_other())
+    assert [r.status_code for r in responses] == [201] * 12 + [200]
+    listed = await client.get("/v1/products/", params={"limit": 100}, headers=headers)
+    assert listed.json()["pagination"]["total_count"] == 12
+
+
+async def test_a_pool_timeout_is_503_with_retry_after(
+    small_pool: tuple[Container, httpx.AsyncClient],
+) -> None:
+    container, client = small_pool
+    tenant = await Seeder.of(container).tenant()
+    engine = container.write_engine()
+    async with AsyncExitStack() as held:
+        for _ in range(2 * SMALL_POOL):
+            await held.enter_async_context(engine.connect())
+        response = await client.get("/v1/products/", headers=tenant.headers("organization"))
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json()["error"] == "ServiceUnavailable"
