@@ -23,7 +23,7 @@ log = logging.getLogger("meridian")
 def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from entrypoints.settings import Settings
+    from entrypoints.settings import Adapters, Settings
 
     # The app (built by uvicorn from the environment) must know the address it serves on: the
     # storage URLs it hands out default to it (see MERIDIAN_BASE_URL).
@@ -33,6 +33,12 @@ def _api(args: argparse.Namespace) -> int:
         os.environ["MERIDIAN_PORT"] = str(args.port)
     settings = Settings()
     configure_logging(settings.log_level)
+    if settings.adapters is Adapters.memory:
+        # Said first, before the server's own lines.
+        log.warning(
+            "MERIDIAN_ADAPTERS=memory: no database; everything this API stores is lost when it "
+            "stops. The first user's tokens are printed on stdout once it has started."
+        )
     uvicorn.run(
         "entrypoints.http.app:create_app",
         factory=True,

@@ -42,11 +42,29 @@ def base_env(e2e_database: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def running(base_env: dict[str, str]) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
-    """A real API process, and the tokens of a bootstrapped organization."""
+OWNER, ORGANIZATION = "owner@example.com", "SDK Org"
+
+
+@pytest.fixture(params=["sqlalchemy", "memory"])
+def running(request: pytest.FixtureRequest) -> Iterator[tuple[ApiProcess, dict[str, str]]]:
+    """A real API process, and the tokens of a bootstrapped organization: on PostgreSQL (then
+    `meridian bootstrap` makes them), and on the memory adapters (the API prints them)."""
+    if request.param == "memory":
+        env = {
+            "MERIDIAN_ENV": "development",
+            "MERIDIAN_ADAPTERS": "memory",
+            "MERIDIAN_BOOTSTRAP_EMAIL": OWNER,
+            "MERIDIAN_BOOTSTRAP_ORGANIZATION": ORGANIZATION,
+        }
+        api = ApiProcess(env).start()
+        try:
+            yield api, api.bootstrapped()
+        finally:
+            api.stop()
+        return
+    base_env: dict[str, str] = request.getfixturevalue("base_env")
     api = ApiProcess(base_env).start()
     try:
-        yield api, bootstrap(base_env, "owner@example.com", "SDK Org")
+        yield api, bootstrap(base_env, OWNER, ORGANIZATION)
     finally:
         api.stop()

@@ -99,6 +99,14 @@ class ApiProcess(Process):
         self.kill()
         raise AssertionError(f"API did not answer within {timeout}s:\n{self.output()[-4000:]}")
 
+    def bootstrapped(self) -> dict[str, str]:
+        """The tokens an API on the memory adapters printed at start-up (one JSON line)."""
+        for line in self.output().splitlines():
+            if line.startswith("{"):
+                tokens: dict[str, str] = json.loads(line)
+                return tokens
+        raise AssertionError(f"no bootstrap JSON printed:\n{self.output()[-3000:]}")
+
 
 def bootstrap(env: dict[str, str], email: str, organization: str) -> dict[str, str]:
     result = subprocess.run(

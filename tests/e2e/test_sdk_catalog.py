@@ -18,7 +18,7 @@ from polar.v2026_10.outputs import (
     ProductPriceFixed,
 )
 
-from tests.e2e.processes import ApiProcess, bootstrap
+from tests.e2e.processes import ApiProcess
 from tests.e2e.test_files_sdk import _b64, _parts, _send
 
 pytestmark = pytest.mark.e2e
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.e2e
 def test_polar_sdk_describes_a_whole_catalogue(
     running: tuple[ApiProcess, dict[str, str]],
 ) -> None:
-    api, _ = running
-    # A fresh organization of its own, so that lists hold exactly what this test made.
-    tokens = bootstrap(api.env, "catalogue@example.com", "Catalogue Co")
+    # The organization is new (a fresh database, or a fresh process's memory): its lists hold
+    # exactly what this test makes.
+    api, tokens = running
     with (
         Polar(tokens["organization_access_token"], base_url=api.base_url, timeout=30) as polar,
         httpx.Client(timeout=30) as http,
