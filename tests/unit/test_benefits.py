@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from adapters.benefits.custom import CustomBenefit
-from adapters.benefits.license_keys import LicenseKeysBenefit
 from application.benefits.commands import BenefitCreate, BenefitUpdate
 from application.benefits.ports import BenefitStrategy
 from application.benefits.service import BENEFIT_CREATED, BENEFIT_UPDATED, BenefitService
@@ -65,8 +63,11 @@ class ShoutStrategy:
 
 
 def _service(harness: Harness, *strategies: BenefitStrategy) -> BenefitService:
-    chosen = strategies or (CustomBenefit(), LicenseKeysBenefit())
-    return BenefitService(harness.clock, {s.type: s for s in chosen})
+    """The app's benefit service, or one offering only `strategies`."""
+    if not strategies:
+        service: BenefitService = harness.container.benefit_service()
+        return service
+    return BenefitService(harness.clock, {s.type: s for s in strategies})
 
 
 def _create(**fields: Any) -> BenefitCreate:
@@ -154,7 +155,7 @@ async def test_another_tenant_sees_nothing(harness: Harness) -> None:
 async def test_delete_detaches_and_tells_each_product(harness: Harness) -> None:
     tenant = await harness.tenant()
     service = _service(harness)
-    products = ProductService(harness.clock)
+    products: ProductService = harness.container.product_service()
     async with harness.uows.write() as uow:
         benefit = await service.create(uow, tenant.itself, _create())
         product = await products.create(

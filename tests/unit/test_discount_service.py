@@ -30,7 +30,8 @@ ALL = PaginationParams(page=1, limit=100)
 
 @pytest.fixture
 def service(harness: Harness) -> DiscountService:
-    return DiscountService(harness.clock)
+    service: DiscountService = harness.container.discount_service()
+    return service
 
 
 def _body(**fields: Any) -> DiscountCreate:

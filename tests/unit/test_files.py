@@ -27,7 +27,7 @@ from domain.file import (
     sha256_hex_of,
     validate_parts,
 )
-from tests.unit.conftest import Harness, Tenant
+from tests.unit.conftest import Harness, Tenant, memory_container
 
 MIB = 1024 * 1024
 
@@ -134,13 +134,21 @@ class TestDomain:
 
 
 @pytest.fixture
-def storage(harness: Harness) -> InMemoryObjectStorage:
-    return InMemoryObjectStorage(harness.clock)
+def harness() -> Harness:
+    """The unit harness, with files up to 20 MiB."""
+    return Harness(memory_container(file_max_size=20 * MIB))
 
 
 @pytest.fixture
-def files(harness: Harness, storage: InMemoryObjectStorage) -> FileUseCases:
-    return FileUseCases(harness.clock, storage, max_size=20 * MIB)
+def storage(harness: Harness) -> InMemoryObjectStorage:
+    storage: InMemoryObjectStorage = harness.container.object_storage()
+    return storage
+
+
+@pytest.fixture
+def files(harness: Harness) -> FileUseCases:
+    files: FileUseCases = harness.container.file_service()
+    return files
 
 
 def _create(data: bytes, **values: Any) -> DownloadableFileCreate:
