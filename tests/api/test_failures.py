@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 import pytest
@@ -23,15 +24,21 @@ from tests.api.conftest import TEST_SECRET
 from tests.harness import Seeder
 
 
+def _container(**settings: Any) -> Container:
+    """A container of its own (not the suite's shared-connection one), on these settings."""
+    container = Container()
+    container.settings.override(
+        providers.Object(Settings(env=Environment.test, secret=TEST_SECRET, **settings))
+    )
+    return container
+
+
 @pytest.fixture
 async def down_client() -> AsyncIterator[httpx.AsyncClient]:
     """An app whose database is a closed port."""
     port = services.free_port()
     url = f"postgresql://postgres@127.0.0.1:{port}/meridian"
-    container = Container()
-    container.settings.override(
-        providers.Object(Settings(env=Environment.test, database_url=url, secret=TEST_SECRET))
-    )
+    container = _container(database_url=url)
     engine = create_engine(url, pool_size=1)
     container.write_engine.override(providers.Object(engine))
     container.connection_source.override(providers.Object(EngineConnectionSource(engine)))
@@ -91,17 +98,7 @@ async def test_reads_go_to_the_read_replica(database_url: str) -> None:
     down fails reads with 503 while the primary stays healthy."""
     port = services.free_port()
     replica = f"postgresql://postgres@127.0.0.1:{port}/replica"
-    container = Container()
-    container.settings.override(
-        providers.Object(
-            Settings(
-                env=Environment.test,
-                database_url=database_url,
-                database_read_url=replica,
-                secret=TEST_SECRET,
-            )
-        )
-    )
+    container = _container(database_url=database_url, database_read_url=replica)
     container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
     app = create_app(container, manage_runtime=False)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -131,18 +128,11 @@ SMALL_POOL = 1
 async def small_pool(database_url: str) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
     """An app on its own engine of two connections, committing for real, looking every token
     up (no credential cache), its jobs recorded rather than run."""
-    container = Container()
-    container.settings.override(
-        providers.Object(
-            Settings(
-                env=Environment.test,
-                database_url=database_url,
-                secret=TEST_SECRET,
-                auth_cache_ttl=0,
-                database_pool_size=SMALL_POOL,
-                database_pool_timeout=2,
-            )
-        )
+    container = _container(
+        database_url=database_url,
+        auth_cache_ttl=0,
+        database_pool_size=SMALL_POOL,
+        database_pool_timeout=2,
     )
     container.job_queue.override(providers.Object(RecordingJobQueue()))
     app = create_app(container, manage_runtime=False)
