@@ -1,7 +1,7 @@
 """The generic repository: statements in, entities out.
 
 Concrete repositories describe their table and how a row becomes an entity; this base gives
-them the seed's verbs (`get_one`, `get_one_or_none`, `get_all`, `paginate`, `create`,
+them the seed's verbs (`get_one_or_none`, `get_all`, `paginate`, `create`,
 `update`). Mixins add soft deletion and sorting. Use cases never see a statement.
 """
 
@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import fields
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
     Select,
-    String,
     Table,
     Uuid,
     any_,
@@ -34,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.ports import Clock
@@ -155,10 +154,6 @@ class RepositoryBase(Generic[E]):
         # Set by read-only units of work (see DirectRead).
         self.direct_reads = direct_reads
 
-    @classmethod
-    def from_connection(cls, connection: AsyncConnection, clock: Clock) -> Self:
-        return cls(connection, clock)
-
     # Row <-> entity. The default maps columns to same-named dataclass fields.
 
     def to_entity(self, row: Mapping[Any, Any]) -> E:
@@ -208,12 +203,6 @@ class RepositoryBase(Generic[E]):
                     return rows
         result = await self.connection.execute(statement, params)
         return result.mappings().all()  # type: ignore[return-value]
-
-    async def get_one(self, statement: Select[Any]) -> E:
-        result = await self.get_one_or_none(statement)
-        if result is None:
-            raise ResourceNotFound()
-        return result
 
     async def get_one_or_none(
         self, statement: Select[Any], params: Mapping[str, Any] | None = None
@@ -346,26 +335,3 @@ class SortingMixin(RepositoryBase[E], Generic[E, P]):
         # The id breaks ties so that pages never overlap or skip rows.
         clauses.append(self.table.c.id.asc())
         return statement.order_by(*clauses)
-
-
-def where_metadata(statement: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
-    """Keep rows whose metadata matches `count` `?metadata[key]=value` filters, bound as
-    `metadata_key_{i}` and `metadata_values_{i}` (see `metadata_params`)."""
-    for index in range(count):
-        value = func.jsonb_extract_path_text(
-            column, bindparam(f"metadata_key_{index}", type_=String)
-        )
-        statement = statement.where(
-            value.in_(bindparam(f"metadata_values_{index}", expanding=True))
-        )
-    return statement
-
-
-def metadata_params(filters: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """The parameters of `where_metadata`, in the filters' order: a key matches any of its
-    values, each compared with the stored value's text form."""
-    params: dict[str, Any] = {}
-    for index, (name, values) in enumerate(filters.items()):
-        params[f"metadata_key_{index}"] = name
-        params[f"metadata_values_{index}"] = list(values)
-    return params

@@ -9,39 +9,22 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, delete, update
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.mappers import benefit_entity
 from adapters.sqlalchemy.tables import benefits, product_benefits, products
 from application.auth import AuthSubject, SubjectKind
 from application.benefits.ports import BenefitFilters
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
-from domain.benefit import Benefit, BenefitVisibility
-
-
-def benefit_entity(row: Mapping[Any, Any]) -> Benefit:
-    return Benefit(
-        id=row["id"],
-        created_at=row["created_at"],
-        modified_at=row["modified_at"],
-        deleted_at=row["deleted_at"],
-        organization_id=row["organization_id"],
-        type=row["type"],
-        description=row["description"],
-        visibility=BenefitVisibility(row["visibility"]),
-        selectable=row["selectable"],
-        deletable=row["deletable"],
-        metadata=dict(row["metadata"]),
-        properties=dict(row["properties"]),
-    )
+from domain.benefit import Benefit
 
 
 class SqlAlchemyBenefitRepository(

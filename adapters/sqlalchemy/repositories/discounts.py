@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, func, or_
 
+from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
     SoftDeletionMixin,
     SortingMixin,
     register_unique_field,
 )
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import discounts
 from application.auth import AuthSubject, SubjectKind
 from application.discounts.service import CODE_TAKEN
@@ -22,12 +22,6 @@ from application.kit.sorting import Sorting
 from domain.discount import Discount, DiscountDuration, DiscountType
 
 register_unique_field("uq_discounts_organization_id_code_live", "code", CODE_TAKEN)
-
-
-def like_pattern(query: str) -> str:
-    """A LIKE pattern matching `query` anywhere, its `%`, `_` and `\\` taken literally."""
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class SqlAlchemyDiscountRepository(

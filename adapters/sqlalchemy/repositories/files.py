@@ -2,27 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam
 
+from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.mappers import file_entity
 from adapters.sqlalchemy.tables.files import files
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
-from domain.file import File, FileService, UploadState
-
-_FILE_FIELDS = frozenset(f.name for f in fields(File))
-
-
-def file_entity(row: Mapping[Any, Any]) -> File:
-    """A file from a row of `files` (extra columns, as in a join, are ignored)."""
-    file = File(**{k: v for k, v in row.items() if k in _FILE_FIELDS})
-    file.service = FileService(row["service"])
-    file.upload_state = UploadState(row["upload_state"])
-    return file
+from domain.file import File
 
 
 class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):

@@ -8,15 +8,14 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, select
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.tables import meters
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams

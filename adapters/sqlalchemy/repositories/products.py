@@ -24,17 +24,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.benefits import benefit_entity
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.files import file_entity
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.mappers import benefit_entity, file_entity
 from adapters.sqlalchemy.tables import (
     benefits,
     files,

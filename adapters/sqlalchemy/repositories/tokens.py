@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Table, Uuid, bindparam, or_, update
 
+from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import (
     organization_access_tokens,
     organizations,

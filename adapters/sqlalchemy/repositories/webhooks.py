@@ -29,9 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import webhook_deliveries, webhook_endpoints, webhook_events
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
