@@ -159,7 +159,11 @@ class Container(containers.DeclarativeContainer):
     job_queue = providers.Singleton(TaskiqJobQueue, broker=broker_bundle.provided.broker)
 
     uow_factory = providers.Singleton(
-        SqlAlchemyUnitOfWorkFactory, source=connection_source, clock=clock, queue=job_queue
+        SqlAlchemyUnitOfWorkFactory,
+        source=connection_source,
+        clock=clock,
+        queue=job_queue,
+        direct_reads=settings.provided.direct_reads,
     )
     outbox_relay = providers.Singleton(
         OutboxRelay, source=connection_source, queue=job_queue, clock=clock

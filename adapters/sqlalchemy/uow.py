@@ -71,7 +71,13 @@ async def dispatch(
 
 class SqlAlchemyUnitOfWork:
     def __init__(
-        self, connection: AsyncConnection, clock: Clock, queue: JobQueue, *, read_only: bool
+        self,
+        connection: AsyncConnection,
+        clock: Clock,
+        queue: JobQueue,
+        *,
+        read_only: bool,
+        direct_reads: bool = True,
     ) -> None:
         self.connection = connection
         self.clock = clock
@@ -80,11 +86,12 @@ class SqlAlchemyUnitOfWork:
         self._transaction: AsyncTransaction | None = None
         self._jobs: list[Job] = []
         self.committed = False
-        # A read-only unit of work reads cached statements directly through the driver.
+        # A read-only unit of work reads cached statements directly through the driver (unless
+        # the factory was told not to: MERIDIAN_DIRECT_READS).
         shared: dict[str, Any] = {
             "connection": connection,
             "clock": clock,
-            "direct_reads": read_only,
+            "direct_reads": read_only and direct_reads,
         }
         self.users = SqlAlchemyUserRepository(**shared)
         self.organizations = SqlAlchemyOrganizationRepository(**shared)
@@ -169,7 +176,11 @@ class _UnitOfWorkScope:
         self._connection = connection_scope
         try:
             uow = SqlAlchemyUnitOfWork(
-                connection, factory.clock, factory.queue, read_only=not self._write
+                connection,
+                factory.clock,
+                factory.queue,
+                read_only=not self._write,
+                direct_reads=factory.direct_reads,
             )
             await uow.begin()
         except BaseException as error:
@@ -192,10 +203,13 @@ class _UnitOfWorkScope:
 
 
 class SqlAlchemyUnitOfWorkFactory:
-    def __init__(self, source: ConnectionSource, clock: Clock, queue: JobQueue) -> None:
+    def __init__(
+        self, source: ConnectionSource, clock: Clock, queue: JobQueue, *, direct_reads: bool = True
+    ) -> None:
         self.source = source
         self.clock = clock
         self.queue = queue
+        self.direct_reads = direct_reads
 
     def write(self) -> Any:
         return _UnitOfWorkScope(self, write=True)

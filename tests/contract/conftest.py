@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.memory.store import MemoryStore
 from adapters.memory.uow import InMemoryUnitOfWorkFactory
+from adapters.sqlalchemy.kit.repository import RepositoryBase
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.ports import Clock
@@ -27,11 +29,12 @@ class Adapter:
     queue: RecordingJobQueue
 
 
-@pytest.fixture(params=["memory", "sqlalchemy"])
-def adapter(request: pytest.FixtureRequest) -> Adapter:
-    """The same contract, run against each repository adapter.
+@pytest.fixture(params=["memory", "sqlalchemy", "sqlalchemy-no-direct"])
+def adapter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Adapter:
+    """The same contract, run against each repository adapter: memory, SQLAlchemy with direct
+    reads (see adapters/sqlalchemy/kit/direct.py) and SQLAlchemy without them.
 
-    A plain (sync) fixture, so that only the SQLAlchemy case asks for a database connection.
+    A plain (sync) fixture, so that only the SQLAlchemy cases ask for a database connection.
     """
     clock = FrozenClock()
     queue = RecordingJobQueue()
@@ -40,8 +43,31 @@ def adapter(request: pytest.FixtureRequest) -> Adapter:
             "memory", InMemoryUnitOfWorkFactory(MemoryStore(), clock, queue), clock, queue
         )
     connection: AsyncConnection = request.getfixturevalue("connection")
-    uows = SqlAlchemyUnitOfWorkFactory(SharedConnectionSource(connection), clock, queue)
-    return Adapter("sqlalchemy", uows, clock, queue)
+    direct = request.param == "sqlalchemy"
+    if direct:
+        _read_directly_everywhere(monkeypatch)
+    source = SharedConnectionSource(connection)
+    uows = SqlAlchemyUnitOfWorkFactory(source, clock, queue, direct_reads=direct)
+    return Adapter(request.param, uows, clock, queue)
+
+
+def _read_directly_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every repository reads directly, in write units of work too.
+
+    The contract mostly reads inside write units of work, which never read directly in
+    production: their transaction begins lazily, with the first statement SQLAlchemy runs,
+    and a direct read before it would run outside the transaction. The test's connection is
+    already inside one, so here direct reads see just what SQLAlchemy's would, and the
+    contract checks them on every cached read.
+    """
+    init = RepositoryBase.__init__
+
+    def reading_directly(
+        self: RepositoryBase[Any], connection: AsyncConnection, clock: Clock, **_: Any
+    ) -> None:
+        init(self, connection, clock, direct_reads=True)
+
+    monkeypatch.setattr(RepositoryBase, "__init__", reading_directly)
 
 
 async def owned_organization(uow: UnitOfWork, clock: Clock) -> tuple[Organization, AuthSubject]:

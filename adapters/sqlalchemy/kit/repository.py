@@ -28,11 +28,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.compiler import SQLCompiler
 
+from adapters.sqlalchemy.kit.direct import DirectRead, compile_direct
 from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -68,78 +67,6 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
 # stay theirs): compiled for direct reads on first use, None when not eligible.
 _UNCOMPILED = "uncompiled"
 _DIRECT_READS: dict[int, DirectRead | str | None] = {}
-
-
-class DirectRead:
-    """A cached SELECT compiled once, run on the driver's connection without SQLAlchemy's
-    execution layer.
-
-    SQLAlchemy stays the statement builder and compiler; what is skipped per call is its
-    execution context, result wrapping and the greenlet hop, which cost more than the
-    database's own work for a small indexed read. The parameters and rows are processed with
-    the same bind and result processors SQLAlchemy would apply, and engine listeners of
-    `before_cursor_execute` / `after_cursor_execute` still see each statement (with no cursor
-    or execution context). Used by read-only units of work only: their connections are in
-    autocommit, so there is no pending transaction that SQLAlchemy would have begun first.
-    """
-
-    __slots__ = ("bind_processors", "compiled", "positions", "result_processors", "sql")
-
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
-        self.compiled = compiled
-        self.sql = compiled.string
-        self.positions = list(compiled.positiontup or [])
-        processors = compiled._bind_processors
-        self.bind_processors = [
-            (index, processors[name])
-            for index, name in enumerate(self.positions)
-            if name in processors
-        ]
-        self.result_processors = [
-            (column.keyname, processor)
-            for column in compiled._result_columns
-            if (processor := column.type._cached_result_processor(dialect, None)) is not None
-        ]
-
-    @classmethod
-    def compile(cls, statement: Executable, dialect: Dialect) -> DirectRead | None:
-        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-        if not isinstance(compiled, SQLCompiler) or not compiled.positional:
-            return None
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            return None  # IN-list expansion happens per call: leave it to SQLAlchemy.
-        return cls(compiled, dialect)
-
-    async def fetch(
-        self, connection: AsyncConnection, params: Mapping[str, Any] | None
-    ) -> Sequence[Mapping[str, Any]] | None:
-        """The rows, or None if the driver failed (see `RepositoryBase.rows`)."""
-        values = self.compiled.construct_params(params)
-        arguments = [values[name] for name in self.positions]
-        for index, process in self.bind_processors:
-            arguments[index] = process(arguments[index])  # type: ignore[operator]
-        sync = connection.sync_connection
-        assert sync is not None
-        driver = sync.connection.driver_connection
-        listened = sync._has_events or sync.engine._has_events
-        if listened:
-            sync.dispatch.before_cursor_execute(sync, None, self.sql, arguments, None, False)
-        try:
-            records = await driver.fetch(self.sql, *arguments)  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - answered by running the statement through SQLAlchemy
-            # The caller runs the read again through SQLAlchemy, which raises its own wrapped
-            # errors (those the API maps, such as "database unavailable") and invalidates the
-            # pooled connection if the database went away. Only reads take this path.
-            return None
-        if listened:
-            sync.dispatch.after_cursor_execute(sync, None, self.sql, arguments, None, False)
-        if not self.result_processors:
-            return records  # type: ignore[no-any-return]
-        rows = [dict(record.items()) for record in records]
-        for row in rows:
-            for key, process in self.result_processors:
-                row[key] = process(row[key])
-        return rows
 
 
 class RepositoryBase(Generic[E]):
@@ -195,7 +122,7 @@ class RepositoryBase(Generic[E]):
         if self.direct_reads:
             direct = _DIRECT_READS.get(id(statement))
             if direct is _UNCOMPILED:
-                direct = DirectRead.compile(statement, self.connection.dialect)
+                direct = compile_direct(statement, self.connection.dialect)
                 _DIRECT_READS[id(statement)] = direct
             if isinstance(direct, DirectRead):
                 rows = await direct.fetch(self.connection, params)
