@@ -1,8 +1,9 @@
 """The generic repository: statements in, entities out.
 
 Concrete repositories describe their table and how a row becomes an entity; this base gives
-them the seed's verbs (`get_one_or_none`, `get_all`, `paginate`, `create`,
-`update`). Mixins add soft deletion and sorting. Use cases never see a statement.
+them the seed's verbs (`get_one_or_none`, `get_all`, `paginate`, `create`, `update`) and the
+statement cache (`cached`, see kit/statements.py). Mixins add soft deletion and sorting. Use
+cases never see a statement.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.kit.direct import DirectRead, compile_direct
+from adapters.sqlalchemy.kit.direct import compile_direct
+from adapters.sqlalchemy.kit.statements import STATEMENTS, UNCOMPILED, Cached
 from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -63,10 +65,18 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
     return None
 
 
-# Statements built by `RepositoryBase.cached` (kept for the life of the process, so their ids
-# stay theirs): compiled for direct reads on first use, None when not eligible.
-_UNCOMPILED = "uncompiled"
-_DIRECT_READS: dict[int, DirectRead | str | None] = {}
+def _paged(statement: Select[Any]) -> Select[Any]:
+    """A page of `statement`'s rows, each carrying the total count as a window column."""
+    total = func.count().over().label("_total_count")
+    return (
+        statement.add_columns(total)
+        .limit(bindparam("_limit", type_=Integer))
+        .offset(bindparam("_offset", type_=Integer))
+    )
+
+
+def _counted(statement: Select[Any]) -> Select[Any]:
+    return select(func.count()).select_from(statement.order_by(None).subquery())
 
 
 class RepositoryBase(Generic[E]):
@@ -78,7 +88,7 @@ class RepositoryBase(Generic[E]):
     ) -> None:
         self.connection = connection
         self.clock = clock
-        # Set by read-only units of work (see DirectRead).
+        # Set by read-only units of work (see kit/direct.py).
         self.direct_reads = direct_reads
 
     # Row <-> entity. The default maps columns to same-named dataclass fields.
@@ -95,50 +105,55 @@ class RepositoryBase(Generic[E]):
     def get_base_statement(self) -> Select[Any]:
         return select(self.table)
 
-    def cached(self, key: Hashable, build: Callable[[], S]) -> S:
-        """A statement built once per shape (`key`) and run with bound parameters.
+    def cached(self, build: Callable[..., S], *shape: Hashable) -> Cached[S]:
+        """The statement `build(*shape)`, built once per shape and run with bound parameters.
 
         On the hot path, building a statement and computing its cache key costs more than
-        running a small query; a statement reused as-is skips both.
+        running a small query; a statement reused as-is skips both. `shape` is everything the
+        statement's text depends on (never the values bound per call), and `build` reads
+        nothing else but the repository: see `kit.statements` for how that is held.
         """
-        cache: dict[Hashable, Any] | None = type(self).__dict__.get("_statements")
-        if cache is None:
-            cache = {}
-            type.__setattr__(type(self), "_statements", cache)
-        statement = cache.get(key)
-        if statement is None:
-            statement = cache[key] = build()
-            _DIRECT_READS[id(statement)] = _UNCOMPILED
-        return statement
+        return STATEMENTS.get(self, build, shape)
 
     async def rows(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self, statement: Cached[Any] | Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Mapping[str, Any]]:
         """The rows of a SELECT, as mappings from column names to values.
 
-        A statement built by `cached` is read directly through the driver when the unit of
-        work only reads (see DirectRead); anything else goes through SQLAlchemy.
+        A statement from `cached` is read directly through the driver when the unit of work
+        only reads (see kit/direct.py); anything else goes through SQLAlchemy.
         """
-        if self.direct_reads:
-            direct = _DIRECT_READS.get(id(statement))
-            if direct is _UNCOMPILED:
-                direct = compile_direct(statement, self.connection.dialect)
-                _DIRECT_READS[id(statement)] = direct
-            if isinstance(direct, DirectRead):
-                rows = await direct.fetch(self.connection, params)
-                if rows is not None:
-                    return rows
-        result = await self.connection.execute(statement, params)
+        if isinstance(statement, Cached):
+            if self.direct_reads:
+                direct = statement.direct
+                if direct is UNCOMPILED:
+                    direct = statement.direct = compile_direct(
+                        statement.statement, self.connection.dialect
+                    )
+                if direct is not None:
+                    rows = await direct.fetch(self.connection, params)
+                    if rows is not None:
+                        return rows
+            executable: Executable = statement.statement
+        else:
+            executable = statement
+        result = await self.connection.execute(executable, params)
         return result.mappings().all()  # type: ignore[return-value]
 
+    async def execute(
+        self, statement: Cached[Any], params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> Any:
+        """Run a cached statement through SQLAlchemy (writes, and reads in a transaction)."""
+        return await self.connection.execute(statement.statement, params)
+
     async def get_one_or_none(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Cached[Select[Any]] | Select[Any], params: Mapping[str, Any] | None = None
     ) -> E | None:
         rows = await self.rows(statement, params)
         return self.to_entity(rows[0]) if rows else None
 
     async def get_all(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Cached[Select[Any]] | Select[Any], params: Mapping[str, Any] | None = None
     ) -> list[E]:
         return [self.to_entity(row) for row in await self.rows(statement, params)]
 
@@ -147,40 +162,22 @@ class RepositoryBase(Generic[E]):
 
     async def paginate(
         self,
-        statement: Select[Any],
+        statement: Cached[Select[Any]],
         pagination: PaginationParams,
-        params: Mapping[str, Any] | None = None,
-        *,
-        cache_key: Hashable | None = None,
+        params: Mapping[str, Any],
     ) -> Page[E]:
         """One query: the page's rows, each carrying the total count as a window column.
 
-        With `cache_key`, the paged statement is built once for that shape (see `cached`).
+        The paged (and, past the last page, counted) forms of `statement` are built once and
+        kept with it in the cache.
         """
-
-        def paged() -> Select[Any]:
-            total = func.count().over().label("_total_count")
-            return (
-                statement.add_columns(total)
-                .limit(bindparam("_limit", type_=Integer))
-                .offset(bindparam("_offset", type_=Integer))
-            )
-
-        def counted() -> Select[Any]:
-            return select(func.count()).select_from(statement.order_by(None).subquery())
-
-        if cache_key is None:
-            paged_statement, count_statement = paged(), counted()
-        else:
-            paged_statement = self.cached(("paged", cache_key), paged)
-            count_statement = self.cached(("counted", cache_key), counted)
-        values = {**(params or {}), "_limit": pagination.limit, "_offset": pagination.offset}
-        rows = await self.rows(paged_statement, values)
+        values = {**params, "_limit": pagination.limit, "_offset": pagination.offset}
+        rows = await self.rows(statement.derived(_paged), values)
         if rows:
             count = int(rows[0]["_total_count"])
         elif pagination.page > 1:
             # Past the last page the window has no row to ride on: count separately.
-            result = await self.connection.execute(count_statement, params)
+            result = await self.execute(statement.derived(_counted), params)
             count = int(result.scalar_one())
         else:
             count = 0
@@ -193,9 +190,9 @@ class RepositoryBase(Generic[E]):
     # then a cache key over them), while a reused statement is compiled once per set of columns.
 
     async def create(self, entity: E) -> E:
-        statement = self.cached("insert", lambda: insert(self.table))
+        statement = self.cached(lambda: insert(self.table))
         try:
-            await self.connection.execute(statement, self.to_row(entity))
+            await self.execute(statement, self.to_row(entity))
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -207,11 +204,10 @@ class RepositoryBase(Generic[E]):
         row = self.to_row(entity)
         row[_ENTITY_ID] = row.pop("id")
         statement = self.cached(
-            "update",
-            lambda: update(self.table).where(self.table.c.id == bindparam(_ENTITY_ID)),
+            lambda: update(self.table).where(self.table.c.id == bindparam(_ENTITY_ID))
         )
         try:
-            await self.connection.execute(statement, row)
+            await self.execute(statement, row)
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -229,22 +225,21 @@ class SoftDeletionMixin(RepositoryBase[E]):
         if not ids:
             return []
 
-        def build() -> Select[Any]:
+        def build(lock: bool) -> Select[Any]:
             # One array parameter (= ANY): the statement is rendered once, not per list length.
             statement = self.get_base_statement().where(
                 self.table.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
             )
             return statement.with_for_update(read=True) if lock else statement
 
-        return await self.get_all(self.cached(("by_ids", lock), build), {"ids": list(ids)})
+        return await self.get_all(self.cached(build, lock), {"ids": list(ids)})
 
     async def get_including_deleted(self, id: uuid.UUID) -> E | None:
         """The row even when soft-deleted (records pointing at it still describe it)."""
         statement = self.cached(
-            "by_id_including_deleted",
             lambda: RepositoryBase.get_base_statement(self).where(
                 self.table.c.id == bindparam("id", type_=Uuid)
-            ),
+            )
         )
         return await self.get_one_or_none(statement, {"id": id})
 

@@ -56,17 +56,14 @@ class SqlAlchemyBenefitRepository(
 
     async def get(self, id: uuid.UUID) -> Benefit | None:
         statement = self.cached(
-            "by_id",
-            lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid)),
+            lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid))
         )
         return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
-                benefits.c.id == bindparam("id", type_=Uuid)
-            ),
+            lambda kind: self._readable(kind).where(benefits.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -78,8 +75,37 @@ class SqlAlchemyBenefitRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[BenefitSortProperty]],
     ) -> Page[Benefit]:
-        key = (
-            "list",
+        def build(
+            kind: SubjectKind,
+            by_ids: bool,
+            excluding_ids: bool,
+            by_organization: bool,
+            by_type: bool,
+            by_query: bool,
+            metadata_filters: int,
+            sorting: tuple[Sorting[BenefitSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_ids:
+                statement = statement.where(benefits.c.id.in_(bindparam("ids", expanding=True)))
+            if excluding_ids:
+                statement = statement.where(
+                    benefits.c.id.not_in(bindparam("exclude_ids", expanding=True))
+                )
+            if by_organization:
+                statement = statement.where(
+                    benefits.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if by_type:
+                statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
+            if by_query:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
+            statement = where_metadata(statement, benefits.c.metadata, metadata_filters)
+            return self.apply_sorting(statement, sorting)
+
+        statement = self.cached(
+            build,
             subject.kind,
             bool(filters.ids),
             bool(filters.exclude_ids),
@@ -90,26 +116,6 @@ class SqlAlchemyBenefitRepository(
             tuple(sorting),
         )
 
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if filters.ids:
-                statement = statement.where(benefits.c.id.in_(bindparam("ids", expanding=True)))
-            if filters.exclude_ids:
-                statement = statement.where(
-                    benefits.c.id.not_in(bindparam("exclude_ids", expanding=True))
-                )
-            if filters.organization_ids:
-                statement = statement.where(
-                    benefits.c.organization_id.in_(bindparam("organization_ids", expanding=True))
-                )
-            if filters.types:
-                statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
-            if filters.query is not None:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
-            statement = where_metadata(statement, benefits.c.metadata, len(filters.metadata))
-            return self.apply_sorting(statement, sorting)
-
         params: dict[str, Any] = {
             **subject_params(subject),
             "ids": list(filters.ids),
@@ -119,7 +125,7 @@ class SqlAlchemyBenefitRepository(
             "query": None if filters.query is None else like_pattern(filters.query),
             **metadata_params(filters.metadata),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def detach(self, benefit_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
         result = await self.connection.execute(

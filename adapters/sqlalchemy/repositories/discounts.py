@@ -77,17 +77,14 @@ class SqlAlchemyDiscountRepository(
 
     async def get(self, id: uuid.UUID) -> Discount | None:
         statement = self.cached(
-            "by_id",
-            lambda: self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid)),
+            lambda: self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid))
         )
         return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
-                discounts.c.id == bindparam("id", type_=Uuid)
-            ),
+            lambda kind: self._readable(kind).where(discounts.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -100,15 +97,18 @@ class SqlAlchemyDiscountRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[DiscountSortProperty]],
     ) -> Page[Discount]:
-        key = ("list", subject.kind, bool(organization_ids), query is not None, tuple(sorting))
-
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if organization_ids:
+        def build(
+            kind: SubjectKind,
+            by_organization: bool,
+            by_query: bool,
+            sorting: tuple[Sorting[DiscountSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_organization:
                 statement = statement.where(
                     discounts.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
-            if query is not None:
+            if by_query:
                 pattern = bindparam("query", type_=String)
                 statement = statement.where(
                     or_(
@@ -118,16 +118,18 @@ class SqlAlchemyDiscountRepository(
                 )
             return self.apply_sorting(statement, sorting)
 
+        statement = self.cached(
+            build, subject.kind, bool(organization_ids), query is not None, tuple(sorting)
+        )
         params = {
             **subject_params(subject),
             "organization_ids": list(organization_ids or []),
             "query": None if query is None else like_pattern(query),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def get_by_code(self, organization_id: uuid.UUID, code: str) -> Discount | None:
         statement = self.cached(
-            "by_code",
             lambda: self.get_base_statement().where(
                 discounts.c.organization_id == bindparam("organization_id", type_=Uuid),
                 func.lower(discounts.c.code) == func.lower(bindparam("code")),

@@ -33,10 +33,10 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> File | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self.get_readable_statement(subject.kind).where(
+            lambda kind: self.get_readable_statement(kind).where(
                 files.c.id == bindparam("id", type_=Uuid)
             ),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -48,21 +48,21 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
         ids: Sequence[uuid.UUID] | None = None,
         pagination: PaginationParams,
     ) -> Page[File]:
-        key = ("list", subject.kind, bool(organization_ids), bool(ids))
-
-        def build() -> Select[Any]:
-            statement = self.get_readable_statement(subject.kind)
-            if organization_ids:
+        def build(kind: SubjectKind, by_organization: bool, by_ids: bool) -> Select[Any]:
+            statement = self.get_readable_statement(kind)
+            if by_organization:
                 statement = statement.where(
                     files.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
-            if ids:
+            if by_ids:
                 statement = statement.where(files.c.id.in_(bindparam("ids", expanding=True)))
             return statement.order_by(files.c.created_at.desc(), files.c.id.asc())
+
+        statement = self.cached(build, subject.kind, bool(organization_ids), bool(ids))
 
         params = {
             **subject_params(subject),
             "organization_ids": list(organization_ids or []),
             "ids": list(ids or []),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)

@@ -101,10 +101,10 @@ class SqlAlchemyOrganizationRepository(
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Organization | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self.get_readable_statement(subject.kind).where(
+            lambda kind: self.get_readable_statement(kind).where(
                 organizations.c.id == bindparam("id", type_=Uuid)
             ),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -116,16 +116,17 @@ class SqlAlchemyOrganizationRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[OrganizationSortProperty]],
     ) -> Page[Organization]:
-        key = ("list", subject.kind, slug is not None, tuple(sorting))
-
-        def build() -> Select[Any]:
-            statement = self.get_readable_statement(subject.kind)
-            if slug is not None:
+        def build(
+            kind: SubjectKind, by_slug: bool, sorting: tuple[Sorting[OrganizationSortProperty], ...]
+        ) -> Select[Any]:
+            statement = self.get_readable_statement(kind)
+            if by_slug:
                 statement = statement.where(organizations.c.slug == bindparam("slug"))
             return self.apply_sorting(statement, sorting)
 
+        statement = self.cached(build, subject.kind, slug is not None, tuple(sorting))
         params = {**subject_params(subject), "slug": slug}
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         return await self.get_one_or_none(
