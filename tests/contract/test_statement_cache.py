@@ -45,8 +45,8 @@ def small_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[StatementCache]:
 async def _organizations(
     connection: AsyncConnection, clock: FrozenClock
 ) -> tuple[AuthSubject, list[Organization]]:
-    """Four organizations of one user whose orders differ by every sorting of created_at, slug
-    and name: names and creation days each pair up, slugs are all different."""
+    """Four organizations of one user. Names and creation days each come in pairs, so that a
+    second criterion decides between rows the first one ties; slugs all differ."""
     uows = SqlAlchemyUnitOfWorkFactory(
         SharedConnectionSource(connection), clock, RecordingJobQueue()
     )
