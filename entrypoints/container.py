@@ -151,6 +151,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         queue=job_queue,
         repositories=providers.Callable(repositories_for, modules, "sqlalchemy"),
+        direct_reads=settings.provided.direct_reads,
     )
     # With MERIDIAN_ADAPTERS=memory: everything the repositories hold, for the process's life.
     memory_store = providers.Singleton(MemoryStore)

@@ -8,8 +8,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.kit.statements import STATEMENTS
 from adapters.sqlalchemy.migrate import upgrade
 from tests import services
+
+# Every statement cache hit in the suite rebuilds its statement and compares it with the cached
+# one, so that a shape missing something its build reads fails a test (kit/statements.py).
+STATEMENTS.check = True
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -71,11 +71,13 @@ class SqlAlchemyUnitOfWork:
         repositories: Mapping[str, SqlRepositoryFactory],
         *,
         read_only: bool,
+        direct_reads: bool = True,
     ) -> None:
         self.connection = connection
         self.clock = clock
         self.queue = queue
         self.read_only = read_only
+        self._direct_reads = read_only and direct_reads
         self._repositories = repositories
         self._transaction: AsyncTransaction | None = None
         self._jobs: list[Job] = []
@@ -86,8 +88,9 @@ class SqlAlchemyUnitOfWork:
         factory = self._repositories.get(name)
         if factory is None:
             raise AttributeError(f"no repository named {name!r} is registered")
-        # A read-only unit of work reads cached statements directly through the driver.
-        repository = factory(self.connection, self.clock, direct_reads=self.read_only)
+        # A read-only unit of work reads cached statements directly through the driver (unless
+        # the factory was told not to: MERIDIAN_DIRECT_READS).
+        repository = factory(self.connection, self.clock, direct_reads=self._direct_reads)
         setattr(self, name, repository)
         return repository
 
@@ -165,6 +168,7 @@ class _UnitOfWorkScope:
                 factory.queue,
                 factory.repositories,
                 read_only=not self._write,
+                direct_reads=factory.direct_reads,
             )
             await uow.begin()
         except BaseException as error:
@@ -194,11 +198,13 @@ class SqlAlchemyUnitOfWorkFactory:
         queue: JobQueue,
         *,
         repositories: Mapping[str, SqlRepositoryFactory],
+        direct_reads: bool = True,
     ) -> None:
         self.source = source
         self.clock = clock
         self.queue = queue
         self.repositories = repositories
+        self.direct_reads = direct_reads
 
     def write(self) -> Any:
         return _UnitOfWorkScope(self, write=True)

@@ -19,14 +19,22 @@ class Sorting(Generic[P]):
 def parse_sorting(
     values: Iterable[str], properties: type[P], default: Sequence[Sorting[P]]
 ) -> list[Sorting[P]]:
-    """Parse `?sorting=-created_at&sorting=name`; an unknown key is a validation error."""
+    """Parse `?sorting=-created_at&sorting=name`.
+
+    An unknown key is a validation error, and so is a property named twice (`name` and
+    `-name`): the later criterion could never order anything, and refusing it keeps one
+    sorting per order (repositories cache a statement per sorting).
+    """
+    values = list(values)
     result: list[Sorting[P]] = []
     errors: list[FieldError] = []
+    seen: set[P] = set()
+    repeated: list[P] = []
     for index, raw in enumerate(values):
         descending = raw.startswith("-")
         key = raw[1:] if descending else raw
         try:
-            result.append(Sorting(properties(key), descending))
+            criterion = Sorting(properties(key), descending)
         except ValueError:
             allowed = ", ".join(p.value for p in properties)
             errors.append(
@@ -37,6 +45,23 @@ def parse_sorting(
                     input=raw,
                 )
             )
+            continue
+        if criterion.property in seen:
+            if criterion.property not in repeated:
+                repeated.append(criterion.property)
+            continue
+        seen.add(criterion.property)
+        result.append(criterion)
+    if repeated:
+        names = ", ".join(repr(p.value) for p in repeated)
+        errors.append(
+            FieldError(
+                loc=("query", "sorting"),
+                msg=f"Each sort property may be given once; given more than once: {names}.",
+                type="value_error",
+                input=values,
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     return result or list(default)

@@ -168,6 +168,20 @@ class TestQueryAndPath:
         assert error["loc"] == ["query", "sorting", 0]
         assert "password" in error["msg"]
 
+    @pytest.mark.parametrize("sorting", [["name", "-name"], ["name", "name"]])
+    async def test_a_sort_property_given_twice_is_refused(
+        self, client: httpx.AsyncClient, tenant: Tenant, sorting: list[str]
+    ) -> None:
+        response = await client.get(
+            "/v1/products/", params={"sorting": sorting}, headers=tenant.headers("organization")
+        )
+        assert response.status_code == 422
+        [error] = response.json()["detail"]
+        assert error["loc"] == ["query", "sorting"]
+        assert error["type"] == "value_error"
+        assert error["input"] == sorting
+        assert "'name'" in error["msg"]
+
     async def test_every_query_error_is_reported_at_once(
         self, client: httpx.AsyncClient, tenant: Tenant
     ) -> None:

@@ -3,6 +3,7 @@ validation (422 naming the field, nothing changed), price updates and the event 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from polar.v2026_10.outputs import Product as SdkProduct
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.kit.statements import STATEMENTS
 from application.auth import Scope
 from domain.file import FileService
 from domain.membership import MemberRole
@@ -576,6 +578,35 @@ class TestList:
             assert body["pagination"] == {"total_count": 5, "max_page": 3}
             seen += [p["name"] for p in body["items"]]
         assert seen == ["p0", "p1", "p2", "p3", "p4"]
+
+
+async def test_sortings_beyond_the_statement_cache_bound_are_evicted(
+    client: httpx.AsyncClient, seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `?sorting=` is a statement shape of its own. Past the cache's bound (8 here, for
+    the test) the least recently used shapes go, and every answer is still in its own order."""
+    monkeypatch.setattr(STATEMENTS, "size", 8)
+    STATEMENTS.clear()
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    for name in ("b", "c", "a"):
+        await _create(client, tenant, "organization", name=name)
+    properties = ["created_at", "name", "price_amount", "price_amount_type"]
+    sortings = [
+        [f"{sign}{p}" for sign, p in zip(signs, chosen, strict=True)]
+        for length in (1, 2)
+        for chosen in itertools.permutations(properties, length)
+        for signs in itertools.product(("", "-"), repeat=length)
+    ]
+    assert len(sortings) == 56
+    for sorting in sortings:
+        response = await client.get("/v1/products/", params={"sorting": sorting}, headers=headers)
+        assert response.status_code == 200, response.text
+        names = [p["name"] for p in response.json()["items"]]
+        if sorting[0] in ("name", "-name"):
+            assert names == sorted(names, reverse=sorting[0] == "-name"), sorting
+        assert len(STATEMENTS) <= 8
+    STATEMENTS.clear()
 
 
 class TestUpdate:

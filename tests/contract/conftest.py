@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,6 +11,7 @@ from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.memory.store import MemoryStore
 from adapters.memory.uow import InMemoryUnitOfWorkFactory
 from adapters.sqlalchemy.engine import ConnectionSource
+from adapters.sqlalchemy.kit.repository import RepositoryBase
 from adapters.sqlalchemy.uow import SqlAlchemyUnitOfWorkFactory
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.ports import Clock, JobQueue
@@ -31,28 +33,54 @@ class Adapter:
 
 
 def sql_units_of_work(
-    source: ConnectionSource, clock: Clock, queue: JobQueue
+    source: ConnectionSource, clock: Clock, queue: JobQueue, *, direct_reads: bool = True
 ) -> SqlAlchemyUnitOfWorkFactory:
     """SQLAlchemy units of work holding every registered module's repositories."""
     repositories = repositories_for(MODULES, "sqlalchemy")
-    return SqlAlchemyUnitOfWorkFactory(source, clock, queue, repositories=repositories)
+    return SqlAlchemyUnitOfWorkFactory(
+        source, clock, queue, repositories=repositories, direct_reads=direct_reads
+    )
 
 
-@pytest.fixture(params=["memory", "sqlalchemy"])
-def adapter(request: pytest.FixtureRequest) -> Adapter:
-    """The same contract, run against each repository adapter.
+@pytest.fixture(params=["memory", "sqlalchemy", "sqlalchemy-no-direct"])
+def adapter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Adapter:
+    """The same contract, run against each repository adapter: memory, SQLAlchemy with direct
+    reads (see adapters/sqlalchemy/kit/direct.py) and SQLAlchemy without them.
 
-    A plain (sync) fixture, so that only the SQLAlchemy case asks for a database connection.
+    A plain (sync) fixture, so that only the SQLAlchemy cases ask for a database connection.
     """
     clock = FrozenClock()
     queue = RecordingJobQueue()
-    repositories = repositories_for(MODULES, request.param)
     if request.param == "memory":
+        repositories = repositories_for(MODULES, "memory")
         uows = InMemoryUnitOfWorkFactory(MemoryStore(), clock, queue, repositories=repositories)
         return Adapter("memory", uows, clock, queue)
     connection: AsyncConnection = request.getfixturevalue("connection")
-    uows = sql_units_of_work(SharedConnectionSource(connection), clock, queue)
-    return Adapter("sqlalchemy", uows, clock, queue)
+    direct = request.param == "sqlalchemy"
+    if direct:
+        _read_directly_everywhere(monkeypatch)
+    source = SharedConnectionSource(connection)
+    uows = sql_units_of_work(source, clock, queue, direct_reads=direct)
+    return Adapter(request.param, uows, clock, queue)
+
+
+def _read_directly_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every repository reads directly, in write units of work too.
+
+    The contract mostly reads inside write units of work, which never read directly in
+    production: their transaction begins lazily, with the first statement SQLAlchemy runs,
+    and a direct read before it would run outside the transaction. The test's connection is
+    already inside one, so here direct reads see just what SQLAlchemy's would, and the
+    contract checks them on every cached read.
+    """
+    init = RepositoryBase.__init__
+
+    def reading_directly(
+        self: RepositoryBase[Any], connection: AsyncConnection, clock: Clock, **_: Any
+    ) -> None:
+        init(self, connection, clock, direct_reads=True)
+
+    monkeypatch.setattr(RepositoryBase, "__init__", reading_directly)
 
 
 async def owned_organization(uow: UnitOfWork, clock: Clock) -> tuple[Organization, AuthSubject]:

@@ -94,6 +94,21 @@ def test_unknown_sort_keys_are_reported_with_their_position() -> None:
     assert "created_at, name" in errors[0].msg
 
 
+def test_a_property_sorted_twice_is_refused_once_whatever_its_directions() -> None:
+    with pytest.raises(ValidationFailed) as info:
+        parse_sorting(["name", "-created_at", "-name", "name", "created_at"], Prop, DEFAULT)
+    [error] = info.value.errors
+    assert error.loc == ("query", "sorting")
+    assert error.input == ["name", "-created_at", "-name", "name", "created_at"]
+    assert "'name', 'created_at'" in error.msg
+
+
+def test_a_repeated_property_is_reported_with_unknown_keys() -> None:
+    with pytest.raises(ValidationFailed) as info:
+        parse_sorting(["name", "bogus", "name"], Prop, DEFAULT)
+    assert [e.loc for e in info.value.errors] == [("query", "sorting", 1), ("query", "sorting")]
+
+
 # --- metadata -----------------------------------------------------------------------------------
 
 LOC = ("body", "metadata")

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dependency_injector import providers
 from pydantic import ValidationError
 
+from entrypoints.container import Container
 from entrypoints.settings import DEVELOPMENT_SECRET, Environment, Settings
 
 
@@ -50,3 +52,16 @@ def test_docker_compose_sets_only_known_settings() -> None:
     names = {f"MERIDIAN_{name.upper()}" for name in Settings.model_fields}
     assert set(environment) <= names, set(environment) - names
     assert "MERIDIAN_S3_BUCKET" in environment
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, True), ("false", False)])
+def test_direct_reads_setting_reaches_the_units_of_work(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: bool
+) -> None:
+    if value is not None:
+        monkeypatch.setenv("MERIDIAN_DIRECT_READS", value)
+    container = Container()
+    container.settings.override(providers.Object(Settings(_env_file=None)))  # type: ignore[call-arg]
+    container.connection_source.override(providers.Object(object()))
+    container.job_queue.override(providers.Object(object()))
+    assert container.uow_factory().direct_reads is expected

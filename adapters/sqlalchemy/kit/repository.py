@@ -1,8 +1,9 @@
 """The generic repository: statements in, entities out.
 
 Concrete repositories describe their table and how a row becomes an entity; this base gives
-them the seed's verbs (`get_one`, `get_one_or_none`, `get_all`, `paginate`, `create`,
-`update`). Mixins add soft deletion and sorting. Use cases never see a statement.
+them the seed's verbs (`get_one_or_none`, `get_all`, `paginate`, `create`, `update`) and the
+statement cache (`cached`, see kit/statements.py). Mixins add soft deletion and sorting. Use
+cases never see a statement.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import fields
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
     Select,
-    String,
     Table,
     Uuid,
     any_,
@@ -29,12 +29,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.compiler import SQLCompiler
 
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from adapters.sqlalchemy.kit.direct import compile_direct
+from adapters.sqlalchemy.kit.statements import STATEMENTS, UNCOMPILED, Cached
+from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.ports import Clock
@@ -65,82 +65,18 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
     return None
 
 
-# Statements built by `RepositoryBase.cached` (kept for the life of the process, so their ids
-# stay theirs): compiled for direct reads on first use, None when not eligible.
-_UNCOMPILED = "uncompiled"
-_DIRECT_READS: dict[int, DirectRead | str | None] = {}
+def _paged(statement: Select[Any]) -> Select[Any]:
+    """A page of `statement`'s rows, each carrying the total count as a window column."""
+    total = func.count().over().label("_total_count")
+    return (
+        statement.add_columns(total)
+        .limit(bindparam("_limit", type_=Integer))
+        .offset(bindparam("_offset", type_=Integer))
+    )
 
 
-class DirectRead:
-    """A cached SELECT compiled once, run on the driver's connection without SQLAlchemy's
-    execution layer.
-
-    SQLAlchemy stays the statement builder and compiler; what is skipped per call is its
-    execution context, result wrapping and the greenlet hop, which cost more than the
-    database's own work for a small indexed read. The parameters and rows are processed with
-    the same bind and result processors SQLAlchemy would apply, and engine listeners of
-    `before_cursor_execute` / `after_cursor_execute` still see each statement (with no cursor
-    or execution context). Used by read-only units of work only: their connections are in
-    autocommit, so there is no pending transaction that SQLAlchemy would have begun first.
-    """
-
-    __slots__ = ("bind_processors", "compiled", "positions", "result_processors", "sql")
-
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
-        self.compiled = compiled
-        self.sql = compiled.string
-        self.positions = list(compiled.positiontup or [])
-        processors = compiled._bind_processors
-        self.bind_processors = [
-            (index, processors[name])
-            for index, name in enumerate(self.positions)
-            if name in processors
-        ]
-        self.result_processors = [
-            (column.keyname, processor)
-            for column in compiled._result_columns
-            if (processor := column.type._cached_result_processor(dialect, None)) is not None
-        ]
-
-    @classmethod
-    def compile(cls, statement: Executable, dialect: Dialect) -> DirectRead | None:
-        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-        if not isinstance(compiled, SQLCompiler) or not compiled.positional:
-            return None
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            return None  # IN-list expansion happens per call: leave it to SQLAlchemy.
-        return cls(compiled, dialect)
-
-    async def fetch(
-        self, connection: AsyncConnection, params: Mapping[str, Any] | None
-    ) -> Sequence[Mapping[str, Any]] | None:
-        """The rows, or None if the driver failed (see `RepositoryBase.rows`)."""
-        values = self.compiled.construct_params(params)
-        arguments = [values[name] for name in self.positions]
-        for index, process in self.bind_processors:
-            arguments[index] = process(arguments[index])  # type: ignore[operator]
-        sync = connection.sync_connection
-        assert sync is not None
-        driver = sync.connection.driver_connection
-        listened = sync._has_events or sync.engine._has_events
-        if listened:
-            sync.dispatch.before_cursor_execute(sync, None, self.sql, arguments, None, False)
-        try:
-            records = await driver.fetch(self.sql, *arguments)  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - answered by running the statement through SQLAlchemy
-            # The caller runs the read again through SQLAlchemy, which raises its own wrapped
-            # errors (those the API maps, such as "database unavailable") and invalidates the
-            # pooled connection if the database went away. Only reads take this path.
-            return None
-        if listened:
-            sync.dispatch.after_cursor_execute(sync, None, self.sql, arguments, None, False)
-        if not self.result_processors:
-            return records  # type: ignore[no-any-return]
-        rows = [dict(record.items()) for record in records]
-        for row in rows:
-            for key, process in self.result_processors:
-                row[key] = process(row[key])
-        return rows
+def _counted(statement: Select[Any]) -> Select[Any]:
+    return select(func.count()).select_from(statement.order_by(None).subquery())
 
 
 class RepositoryBase(Generic[E]):
@@ -152,12 +88,8 @@ class RepositoryBase(Generic[E]):
     ) -> None:
         self.connection = connection
         self.clock = clock
-        # Set by read-only units of work (see DirectRead).
+        # Set by read-only units of work (see kit/direct.py).
         self.direct_reads = direct_reads
-
-    @classmethod
-    def from_connection(cls, connection: AsyncConnection, clock: Clock) -> Self:
-        return cls(connection, clock)
 
     # Row <-> entity. The default maps columns to same-named dataclass fields.
 
@@ -173,56 +105,55 @@ class RepositoryBase(Generic[E]):
     def get_base_statement(self) -> Select[Any]:
         return select(self.table)
 
-    def cached(self, key: Hashable, build: Callable[[], S]) -> S:
-        """A statement built once per shape (`key`) and run with bound parameters.
+    def cached(self, build: Callable[..., S], *shape: Hashable) -> Cached[S]:
+        """The statement `build(*shape)`, built once per shape and run with bound parameters.
 
         On the hot path, building a statement and computing its cache key costs more than
-        running a small query; a statement reused as-is skips both.
+        running a small query; a statement reused as-is skips both. `shape` is everything the
+        statement's text depends on (never the values bound per call), and `build` reads
+        nothing else but the repository: see `kit.statements` for how that is held.
         """
-        cache: dict[Hashable, Any] | None = type(self).__dict__.get("_statements")
-        if cache is None:
-            cache = {}
-            type.__setattr__(type(self), "_statements", cache)
-        statement = cache.get(key)
-        if statement is None:
-            statement = cache[key] = build()
-            _DIRECT_READS[id(statement)] = _UNCOMPILED
-        return statement
+        return STATEMENTS.get(self, build, shape)
 
     async def rows(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self, statement: Cached[Any] | Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Mapping[str, Any]]:
         """The rows of a SELECT, as mappings from column names to values.
 
-        A statement built by `cached` is read directly through the driver when the unit of
-        work only reads (see DirectRead); anything else goes through SQLAlchemy.
+        A statement from `cached` is read directly through the driver when the unit of work
+        only reads (see kit/direct.py); anything else goes through SQLAlchemy.
         """
-        if self.direct_reads:
-            direct = _DIRECT_READS.get(id(statement))
-            if direct is _UNCOMPILED:
-                direct = DirectRead.compile(statement, self.connection.dialect)
-                _DIRECT_READS[id(statement)] = direct
-            if isinstance(direct, DirectRead):
-                rows = await direct.fetch(self.connection, params)
-                if rows is not None:
-                    return rows
-        result = await self.connection.execute(statement, params)
+        if isinstance(statement, Cached):
+            if self.direct_reads:
+                direct = statement.direct
+                if direct is UNCOMPILED:
+                    direct = statement.direct = compile_direct(
+                        statement.statement, self.connection.dialect
+                    )
+                if direct is not None:
+                    rows = await direct.fetch(self.connection, params)
+                    if rows is not None:
+                        return rows
+            executable: Executable = statement.statement
+        else:
+            executable = statement
+        result = await self.connection.execute(executable, params)
         return result.mappings().all()  # type: ignore[return-value]
 
-    async def get_one(self, statement: Select[Any]) -> E:
-        result = await self.get_one_or_none(statement)
-        if result is None:
-            raise ResourceNotFound()
-        return result
+    async def execute(
+        self, statement: Cached[Any], params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> Any:
+        """Run a cached statement through SQLAlchemy (writes, and reads in a transaction)."""
+        return await self.connection.execute(statement.statement, params)
 
     async def get_one_or_none(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Cached[Select[Any]] | Select[Any], params: Mapping[str, Any] | None = None
     ) -> E | None:
         rows = await self.rows(statement, params)
         return self.to_entity(rows[0]) if rows else None
 
     async def get_all(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Cached[Select[Any]] | Select[Any], params: Mapping[str, Any] | None = None
     ) -> list[E]:
         return [self.to_entity(row) for row in await self.rows(statement, params)]
 
@@ -231,40 +162,22 @@ class RepositoryBase(Generic[E]):
 
     async def paginate(
         self,
-        statement: Select[Any],
+        statement: Cached[Select[Any]],
         pagination: PaginationParams,
-        params: Mapping[str, Any] | None = None,
-        *,
-        cache_key: Hashable | None = None,
+        params: Mapping[str, Any],
     ) -> Page[E]:
         """One query: the page's rows, each carrying the total count as a window column.
 
-        With `cache_key`, the paged statement is built once for that shape (see `cached`).
+        The paged (and, past the last page, counted) forms of `statement` are built once and
+        kept with it in the cache.
         """
-
-        def paged() -> Select[Any]:
-            total = func.count().over().label("_total_count")
-            return (
-                statement.add_columns(total)
-                .limit(bindparam("_limit", type_=Integer))
-                .offset(bindparam("_offset", type_=Integer))
-            )
-
-        def counted() -> Select[Any]:
-            return select(func.count()).select_from(statement.order_by(None).subquery())
-
-        if cache_key is None:
-            paged_statement, count_statement = paged(), counted()
-        else:
-            paged_statement = self.cached(("paged", cache_key), paged)
-            count_statement = self.cached(("counted", cache_key), counted)
-        values = {**(params or {}), "_limit": pagination.limit, "_offset": pagination.offset}
-        rows = await self.rows(paged_statement, values)
+        values = {**params, "_limit": pagination.limit, "_offset": pagination.offset}
+        rows = await self.rows(statement.derived(_paged), values)
         if rows:
             count = int(rows[0]["_total_count"])
         elif pagination.page > 1:
             # Past the last page the window has no row to ride on: count separately.
-            result = await self.connection.execute(count_statement, params)
+            result = await self.execute(statement.derived(_counted), params)
             count = int(result.scalar_one())
         else:
             count = 0
@@ -277,9 +190,9 @@ class RepositoryBase(Generic[E]):
     # then a cache key over them), while a reused statement is compiled once per set of columns.
 
     async def create(self, entity: E) -> E:
-        statement = self.cached("insert", lambda: insert(self.table))
+        statement = self.cached(lambda: insert(self.table))
         try:
-            await self.connection.execute(statement, self.to_row(entity))
+            await self.execute(statement, self.to_row(entity))
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -291,11 +204,10 @@ class RepositoryBase(Generic[E]):
         row = self.to_row(entity)
         row[_ENTITY_ID] = row.pop("id")
         statement = self.cached(
-            "update",
-            lambda: update(self.table).where(self.table.c.id == bindparam(_ENTITY_ID)),
+            lambda: update(self.table).where(self.table.c.id == bindparam(_ENTITY_ID))
         )
         try:
-            await self.connection.execute(statement, row)
+            await self.execute(statement, row)
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -313,22 +225,21 @@ class SoftDeletionMixin(RepositoryBase[E]):
         if not ids:
             return []
 
-        def build() -> Select[Any]:
+        def build(lock: bool) -> Select[Any]:
             # One array parameter (= ANY): the statement is rendered once, not per list length.
             statement = self.get_base_statement().where(
                 self.table.c.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
             )
             return statement.with_for_update(read=True) if lock else statement
 
-        return await self.get_all(self.cached(("by_ids", lock), build), {"ids": list(ids)})
+        return await self.get_all(self.cached(build, lock), {"ids": list(ids)})
 
     async def get_including_deleted(self, id: uuid.UUID) -> E | None:
         """The row even when soft-deleted (records pointing at it still describe it)."""
         statement = self.cached(
-            "by_id_including_deleted",
             lambda: RepositoryBase.get_base_statement(self).where(
                 self.table.c.id == bindparam("id", type_=Uuid)
-            ),
+            )
         )
         return await self.get_one_or_none(statement, {"id": id})
 
@@ -346,26 +257,3 @@ class SortingMixin(RepositoryBase[E], Generic[E, P]):
         # The id breaks ties so that pages never overlap or skip rows.
         clauses.append(self.table.c.id.asc())
         return statement.order_by(*clauses)
-
-
-def where_metadata(statement: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
-    """Keep rows whose metadata matches `count` `?metadata[key]=value` filters, bound as
-    `metadata_key_{i}` and `metadata_values_{i}` (see `metadata_params`)."""
-    for index in range(count):
-        value = func.jsonb_extract_path_text(
-            column, bindparam(f"metadata_key_{index}", type_=String)
-        )
-        statement = statement.where(
-            value.in_(bindparam(f"metadata_values_{index}", expanding=True))
-        )
-    return statement
-
-
-def metadata_params(filters: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-    """The parameters of `where_metadata`, in the filters' order: a key matches any of its
-    values, each compared with the stored value's text form."""
-    params: dict[str, Any] = {}
-    for index, (name, values) in enumerate(filters.items()):
-        params[f"metadata_key_{index}"] = name
-        params[f"metadata_values_{index}"] = list(values)
-    return params

@@ -9,39 +9,22 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, delete, update
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.mappers import benefit_entity
 from adapters.sqlalchemy.tables import benefits, product_benefits, products
 from application.auth import AuthSubject, SubjectKind
 from application.benefits.ports import BenefitFilters
 from application.benefits.sorting import BenefitSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
-from domain.benefit import Benefit, BenefitVisibility
-
-
-def benefit_entity(row: Mapping[Any, Any]) -> Benefit:
-    return Benefit(
-        id=row["id"],
-        created_at=row["created_at"],
-        modified_at=row["modified_at"],
-        deleted_at=row["deleted_at"],
-        organization_id=row["organization_id"],
-        type=row["type"],
-        description=row["description"],
-        visibility=BenefitVisibility(row["visibility"]),
-        selectable=row["selectable"],
-        deletable=row["deletable"],
-        metadata=dict(row["metadata"]),
-        properties=dict(row["properties"]),
-    )
+from domain.benefit import Benefit
 
 
 class SqlAlchemyBenefitRepository(
@@ -73,17 +56,14 @@ class SqlAlchemyBenefitRepository(
 
     async def get(self, id: uuid.UUID) -> Benefit | None:
         statement = self.cached(
-            "by_id",
-            lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid)),
+            lambda: self.get_base_statement().where(benefits.c.id == bindparam("id", type_=Uuid))
         )
         return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
-                benefits.c.id == bindparam("id", type_=Uuid)
-            ),
+            lambda kind: self._readable(kind).where(benefits.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -95,8 +75,37 @@ class SqlAlchemyBenefitRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[BenefitSortProperty]],
     ) -> Page[Benefit]:
-        key = (
-            "list",
+        def build(
+            kind: SubjectKind,
+            by_ids: bool,
+            excluding_ids: bool,
+            by_organization: bool,
+            by_type: bool,
+            by_query: bool,
+            metadata_filters: int,
+            sorting: tuple[Sorting[BenefitSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_ids:
+                statement = statement.where(benefits.c.id.in_(bindparam("ids", expanding=True)))
+            if excluding_ids:
+                statement = statement.where(
+                    benefits.c.id.not_in(bindparam("exclude_ids", expanding=True))
+                )
+            if by_organization:
+                statement = statement.where(
+                    benefits.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if by_type:
+                statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
+            if by_query:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
+            statement = where_metadata(statement, benefits.c.metadata, metadata_filters)
+            return self.apply_sorting(statement, sorting)
+
+        statement = self.cached(
+            build,
             subject.kind,
             bool(filters.ids),
             bool(filters.exclude_ids),
@@ -107,26 +116,6 @@ class SqlAlchemyBenefitRepository(
             tuple(sorting),
         )
 
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if filters.ids:
-                statement = statement.where(benefits.c.id.in_(bindparam("ids", expanding=True)))
-            if filters.exclude_ids:
-                statement = statement.where(
-                    benefits.c.id.not_in(bindparam("exclude_ids", expanding=True))
-                )
-            if filters.organization_ids:
-                statement = statement.where(
-                    benefits.c.organization_id.in_(bindparam("organization_ids", expanding=True))
-                )
-            if filters.types:
-                statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
-            if filters.query is not None:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
-            statement = where_metadata(statement, benefits.c.metadata, len(filters.metadata))
-            return self.apply_sorting(statement, sorting)
-
         params: dict[str, Any] = {
             **subject_params(subject),
             "ids": list(filters.ids),
@@ -136,7 +125,7 @@ class SqlAlchemyBenefitRepository(
             "query": None if filters.query is None else like_pattern(filters.query),
             **metadata_params(filters.metadata),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def detach(self, benefit_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
         result = await self.connection.execute(

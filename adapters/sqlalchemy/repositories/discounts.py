@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, func, or_
 
+from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
     SoftDeletionMixin,
     SortingMixin,
     register_unique_field,
 )
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import discounts
 from application.auth import AuthSubject, SubjectKind
 from application.discounts.service import CODE_TAKEN
@@ -22,12 +22,6 @@ from application.kit.sorting import Sorting
 from domain.discount import Discount, DiscountDuration, DiscountType
 
 register_unique_field("uq_discounts_organization_id_code_live", "code", CODE_TAKEN)
-
-
-def like_pattern(query: str) -> str:
-    """A LIKE pattern matching `query` anywhere, its `%`, `_` and `\\` taken literally."""
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class SqlAlchemyDiscountRepository(
@@ -83,17 +77,14 @@ class SqlAlchemyDiscountRepository(
 
     async def get(self, id: uuid.UUID) -> Discount | None:
         statement = self.cached(
-            "by_id",
-            lambda: self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid)),
+            lambda: self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid))
         )
         return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
-                discounts.c.id == bindparam("id", type_=Uuid)
-            ),
+            lambda kind: self._readable(kind).where(discounts.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -106,15 +97,18 @@ class SqlAlchemyDiscountRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[DiscountSortProperty]],
     ) -> Page[Discount]:
-        key = ("list", subject.kind, bool(organization_ids), query is not None, tuple(sorting))
-
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if organization_ids:
+        def build(
+            kind: SubjectKind,
+            by_organization: bool,
+            by_query: bool,
+            sorting: tuple[Sorting[DiscountSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_organization:
                 statement = statement.where(
                     discounts.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
-            if query is not None:
+            if by_query:
                 pattern = bindparam("query", type_=String)
                 statement = statement.where(
                     or_(
@@ -124,16 +118,18 @@ class SqlAlchemyDiscountRepository(
                 )
             return self.apply_sorting(statement, sorting)
 
+        statement = self.cached(
+            build, subject.kind, bool(organization_ids), query is not None, tuple(sorting)
+        )
         params = {
             **subject_params(subject),
             "organization_ids": list(organization_ids or []),
             "query": None if query is None else like_pattern(query),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def get_by_code(self, organization_id: uuid.UUID, code: str) -> Discount | None:
         statement = self.cached(
-            "by_code",
             lambda: self.get_base_statement().where(
                 discounts.c.organization_id == bindparam("organization_id", type_=Uuid),
                 func.lower(discounts.c.code) == func.lower(bindparam("code")),

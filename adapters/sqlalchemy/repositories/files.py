@@ -2,27 +2,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam
 
+from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.mappers import file_entity
 from adapters.sqlalchemy.tables.files import files
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
-from domain.file import File, FileService, UploadState
-
-_FILE_FIELDS = frozenset(f.name for f in fields(File))
-
-
-def file_entity(row: Mapping[Any, Any]) -> File:
-    """A file from a row of `files` (extra columns, as in a join, are ignored)."""
-    file = File(**{k: v for k, v in row.items() if k in _FILE_FIELDS})
-    file.service = FileService(row["service"])
-    file.upload_state = UploadState(row["upload_state"])
-    return file
+from domain.file import File
 
 
 class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
@@ -43,10 +33,10 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> File | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self.get_readable_statement(subject.kind).where(
+            lambda kind: self.get_readable_statement(kind).where(
                 files.c.id == bindparam("id", type_=Uuid)
             ),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -58,21 +48,21 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
         ids: Sequence[uuid.UUID] | None = None,
         pagination: PaginationParams,
     ) -> Page[File]:
-        key = ("list", subject.kind, bool(organization_ids), bool(ids))
-
-        def build() -> Select[Any]:
-            statement = self.get_readable_statement(subject.kind)
-            if organization_ids:
+        def build(kind: SubjectKind, by_organization: bool, by_ids: bool) -> Select[Any]:
+            statement = self.get_readable_statement(kind)
+            if by_organization:
                 statement = statement.where(
                     files.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
-            if ids:
+            if by_ids:
                 statement = statement.where(files.c.id.in_(bindparam("ids", expanding=True)))
             return statement.order_by(files.c.created_at.desc(), files.c.id.asc())
+
+        statement = self.cached(build, subject.kind, bool(organization_ids), bool(ids))
 
         params = {
             **subject_params(subject),
             "organization_ids": list(organization_ids or []),
             "ids": list(ids or []),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)

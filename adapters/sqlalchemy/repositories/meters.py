@@ -8,15 +8,14 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, select
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.tables import meters
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
@@ -79,21 +78,20 @@ class SqlAlchemyMeterRepository(
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Meter | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(meters.c.id == bindparam("id", type_=Uuid)),
+            lambda kind: self._readable(kind).where(meters.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
     async def lock_for_archiving(self, id: uuid.UUID) -> None:
         statement = self.cached(
-            "lock",
             lambda: (
                 select(meters.c.id)
                 .where(meters.c.id == bindparam("id", type_=Uuid))
                 .with_for_update()
-            ),
+            )
         )
-        await self.connection.execute(statement, {"id": id})
+        await self.execute(statement, {"id": id})
 
     async def list_readable(
         self,
@@ -103,8 +101,32 @@ class SqlAlchemyMeterRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[MeterSortProperty]],
     ) -> Page[Meter]:
-        key = (
-            "list",
+        def build(
+            kind: SubjectKind,
+            by_organization: bool,
+            by_query: bool,
+            is_archived: bool | None,
+            metadata_filters: int,
+            sorting: tuple[Sorting[MeterSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_organization:
+                statement = statement.where(
+                    meters.c.organization_id.in_(bindparam("organization_ids", expanding=True))
+                )
+            if by_query:
+                pattern = bindparam("query", type_=String)
+                statement = statement.where(meters.c.name.ilike(pattern, escape="\\"))
+            if is_archived is not None:
+                archived = meters.c.archived_at
+                statement = statement.where(
+                    archived.is_not(None) if is_archived else archived.is_(None)
+                )
+            statement = where_metadata(statement, meters.c.metadata, metadata_filters)
+            return self.apply_sorting(statement, sorting)
+
+        statement = self.cached(
+            build,
             subject.kind,
             bool(filters.organization_ids),
             filters.query is not None,
@@ -113,27 +135,10 @@ class SqlAlchemyMeterRepository(
             tuple(sorting),
         )
 
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if filters.organization_ids:
-                statement = statement.where(
-                    meters.c.organization_id.in_(bindparam("organization_ids", expanding=True))
-                )
-            if filters.query is not None:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(meters.c.name.ilike(pattern, escape="\\"))
-            if filters.is_archived is not None:
-                archived = meters.c.archived_at
-                statement = statement.where(
-                    archived.is_not(None) if filters.is_archived else archived.is_(None)
-                )
-            statement = where_metadata(statement, meters.c.metadata, len(filters.metadata))
-            return self.apply_sorting(statement, sorting)
-
         params: dict[str, Any] = {
             **subject_params(subject),
             "organization_ids": list(filters.organization_ids),
             "query": None if filters.query is None else like_pattern(filters.query),
             **metadata_params(filters.metadata),
         }
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)

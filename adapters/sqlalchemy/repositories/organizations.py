@@ -4,8 +4,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Uuid, bindparam, false, select
+from sqlalchemy import Select, Uuid, bindparam
 
+from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
     SoftDeletionMixin,
@@ -33,30 +34,6 @@ from domain.organization import (
 register_unique_field(
     "uq_organizations_slug_live", "slug", "An organization with this slug already exists."
 )
-
-
-# Readable statements take the subject's id as the bound parameter `subject_id`, so that one
-# statement per subject kind serves every request (see RepositoryBase.cached).
-SUBJECT_ID = "subject_id"
-
-
-def subject_params(subject: AuthSubject) -> dict[str, Any]:
-    return {SUBJECT_ID: subject.id}
-
-
-def where_readable(statement: Select[Any], column: Any, kind: SubjectKind) -> Select[Any]:
-    """Restrict `statement` to rows whose organization column a subject of `kind` may read:
-    a user reads the organizations they are a member of, an organization reads itself."""
-    subject_id = bindparam(SUBJECT_ID, type_=Uuid)
-    if kind is SubjectKind.user:
-        member_of = select(memberships.c.organization_id).where(
-            memberships.c.user_id == subject_id, memberships.c.deleted_at.is_(None)
-        )
-        return statement.where(column.in_(member_of))
-    if kind is SubjectKind.organization:
-        return statement.where(column == subject_id)
-    # Anonymous and customer subjects read no merchant data.
-    return statement.where(false())
 
 
 class SqlAlchemyOrganizationRepository(
@@ -124,10 +101,10 @@ class SqlAlchemyOrganizationRepository(
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Organization | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self.get_readable_statement(subject.kind).where(
+            lambda kind: self.get_readable_statement(kind).where(
                 organizations.c.id == bindparam("id", type_=Uuid)
             ),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -139,16 +116,17 @@ class SqlAlchemyOrganizationRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[OrganizationSortProperty]],
     ) -> Page[Organization]:
-        key = ("list", subject.kind, slug is not None, tuple(sorting))
-
-        def build() -> Select[Any]:
-            statement = self.get_readable_statement(subject.kind)
-            if slug is not None:
+        def build(
+            kind: SubjectKind, by_slug: bool, sorting: tuple[Sorting[OrganizationSortProperty], ...]
+        ) -> Select[Any]:
+            statement = self.get_readable_statement(kind)
+            if by_slug:
                 statement = statement.where(organizations.c.slug == bindparam("slug"))
             return self.apply_sorting(statement, sorting)
 
+        statement = self.cached(build, subject.kind, slug is not None, tuple(sorting))
         params = {**subject_params(subject), "slug": slug}
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         return await self.get_one_or_none(

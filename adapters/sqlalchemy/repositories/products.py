@@ -24,17 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from adapters.sqlalchemy.kit.repository import (
-    RepositoryBase,
-    SoftDeletionMixin,
-    SortingMixin,
+from adapters.sqlalchemy.kit.filters import (
+    like_pattern,
     metadata_params,
+    subject_params,
     where_metadata,
+    where_readable,
 )
-from adapters.sqlalchemy.repositories.benefits import benefit_entity
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.files import file_entity
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
+from adapters.sqlalchemy.kit.statements import Cached
+from adapters.sqlalchemy.mappers import benefit_entity, file_entity
 from adapters.sqlalchemy.tables import (
     benefits,
     files,
@@ -98,6 +97,25 @@ _PRICE_AMOUNT_TYPE = (
 # expanding IN would be rendered again for every page size.
 _PRODUCT_IDS = bindparam("product_ids", type_=ARRAY(Uuid))
 T = TypeVar("T")
+
+# What a product links to, by link table: the linked table and the link's column pointing at it.
+_LINKS: dict[Table, tuple[Table, ColumnElement[Any]]] = {
+    product_benefits: (benefits, product_benefits.c.benefit_id),
+    product_medias: (files, product_medias.c.file_id),
+}
+
+
+def _linked_statement(link: Table) -> Select[Any]:
+    """The live rows linked to the products of `product_ids` through `link`, each with the
+    product it is linked to, in the link's order."""
+    table, target = _LINKS[link]
+    return (
+        select(table, link.c.product_id.label("_linked_to"))
+        .join(link, target == table.c.id)
+        .where(link.c.product_id == any_(_PRODUCT_IDS), table.c.deleted_at.is_(None))
+        .order_by(link.c.product_id, link.c.position)
+    )
+
 
 # Archive prices (executemany); rows archived before keep their time. One static statement.
 _ARCHIVE_PRICE = (
@@ -305,25 +323,12 @@ class SqlAlchemyProductRepository(
         }
 
     async def _linked(
-        self,
-        table: Table,
-        link: Table,
-        target: ColumnElement[Any],
-        to_entity: Callable[[Mapping[str, Any]], T],
-        ids: list[uuid.UUID],
+        self, link: Table, to_entity: Callable[[Mapping[str, Any]], T], ids: list[uuid.UUID]
     ) -> dict[uuid.UUID, list[T]]:
-        """The live rows of `table` linked to each product of `ids` through `link` (whose
-        `target` column points at `table`), in the link's order, in one statement."""
-        statement = self.cached(
-            ("linked", link.name),
-            lambda: (
-                select(table, link.c.product_id.label("_linked_to"))
-                .join(link, target == table.c.id)
-                .where(link.c.product_id == any_(_PRODUCT_IDS), table.c.deleted_at.is_(None))
-                .order_by(link.c.product_id, link.c.position)
-            ),
-        )
+        """The live rows linked to each product of `ids` through `link` (see `_LINKS`), in the
+        link's order, in one statement."""
         by_product: dict[uuid.UUID, list[T]] = {id: [] for id in ids}
+        statement = self.cached(_linked_statement, link)
         for row in await self.rows(statement, {"product_ids": ids}):
             by_product[row["_linked_to"]].append(to_entity(row))
         return by_product
@@ -333,18 +338,13 @@ class SqlAlchemyProductRepository(
         if not items:
             return []
         ids = [p.id for p in items]
-        granted = await self._linked(
-            benefits, product_benefits, product_benefits.c.benefit_id, benefit_entity, ids
-        )
-        shown = await self._linked(
-            files, product_medias, product_medias.c.file_id, file_entity, ids
-        )
+        granted = await self._linked(product_benefits, benefit_entity, ids)
+        shown = await self._linked(product_medias, file_entity, ids)
         statement = self.cached(
-            "prices",
             lambda: _PRICES_WITH_METER.where(
                 product_prices.c.product_id == any_(_PRODUCT_IDS),
                 product_prices.c.deleted_at.is_(None),
-            ).order_by(product_prices.c.created_at, product_prices.c.id),
+            ).order_by(product_prices.c.created_at, product_prices.c.id)
         )
         priced: dict[uuid.UUID, list[Price]] = {id: [] for id in ids}
         for row in await self.rows(statement, {"product_ids": ids}):
@@ -358,7 +358,9 @@ class SqlAlchemyProductRepository(
     def _readable(self, kind: SubjectKind) -> Select[Any]:
         return where_readable(self.get_base_statement(), products.c.organization_id, kind)
 
-    async def _one(self, statement: Select[Any], params: Mapping[str, Any]) -> Product | None:
+    async def _one(
+        self, statement: Cached[Select[Any]], params: Mapping[str, Any]
+    ) -> Product | None:
         product = await self.get_one_or_none(statement, params)
         if product is None:
             return None
@@ -367,8 +369,7 @@ class SqlAlchemyProductRepository(
 
     async def get(self, id: uuid.UUID) -> Product | None:
         statement = self.cached(
-            "by_id",
-            lambda: self.get_base_statement().where(products.c.id == bindparam("id", type_=Uuid)),
+            lambda: self.get_base_statement().where(products.c.id == bindparam("id", type_=Uuid))
         )
         return await self._one(statement, {"id": id})
 
@@ -376,17 +377,14 @@ class SqlAlchemyProductRepository(
         if not ids:
             return []
         statement = self.cached(
-            "summaries",
-            lambda: self.get_base_statement().where(products.c.id == any_(_PRODUCT_IDS)),
+            lambda: self.get_base_statement().where(products.c.id == any_(_PRODUCT_IDS))
         )
         return await self.get_all(statement, {"product_ids": list(ids)})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
-                products.c.id == bindparam("id", type_=Uuid)
-            ),
+            lambda kind: self._readable(kind).where(products.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self._one(statement, {**subject_params(subject), "id": id})
 
@@ -398,40 +396,36 @@ class SqlAlchemyProductRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[ProductSortProperty]],
     ) -> Page[Product]:
-        metadata_keys = list(filters.metadata)
-        key = (
-            "list",
-            subject.kind,
-            bool(filters.ids),
-            bool(filters.organization_ids),
-            filters.query is not None,
-            filters.is_archived is not None,
-            filters.is_recurring,
-            bool(filters.visibilities),
-            bool(filters.benefit_ids),
-            len(metadata_keys),
-            tuple(sorting),
-        )
-
-        def build() -> Select[Any]:
-            statement = self._readable(subject.kind)
-            if filters.ids:
+        def build(
+            kind: SubjectKind,
+            by_ids: bool,
+            by_organization: bool,
+            by_query: bool,
+            by_archived: bool,
+            is_recurring: bool | None,
+            by_visibility: bool,
+            by_benefit: bool,
+            metadata_filters: int,
+            sorting: tuple[Sorting[ProductSortProperty], ...],
+        ) -> Select[Any]:
+            statement = self._readable(kind)
+            if by_ids:
                 statement = statement.where(products.c.id.in_(bindparam("ids", expanding=True)))
-            if filters.organization_ids:
+            if by_organization:
                 statement = statement.where(
                     products.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
-            if filters.query is not None:
+            if by_query:
                 pattern = bindparam("query", type_=String)
                 statement = statement.where(products.c.name.ilike(pattern, escape="\\"))
-            if filters.is_archived is not None:
+            if by_archived:
                 statement = statement.where(products.c.is_archived == bindparam("is_archived"))
-            if filters.is_recurring is not None:
+            if is_recurring is not None:
                 interval = products.c.recurring_interval
                 statement = statement.where(
-                    interval.is_not(None) if filters.is_recurring else interval.is_(None)
+                    interval.is_not(None) if is_recurring else interval.is_(None)
                 )
-            if filters.benefit_ids:
+            if by_benefit:
                 granting = (
                     select(product_benefits.c.product_id)
                     .where(
@@ -440,12 +434,26 @@ class SqlAlchemyProductRepository(
                     .scalar_subquery()
                 )
                 statement = statement.where(products.c.id.in_(granting))
-            if filters.visibilities:
+            if by_visibility:
                 statement = statement.where(
                     products.c.visibility.in_(bindparam("visibilities", expanding=True))
                 )
-            statement = where_metadata(statement, products.c.metadata, len(metadata_keys))
+            statement = where_metadata(statement, products.c.metadata, metadata_filters)
             return self.apply_sorting(statement, sorting)
+
+        statement = self.cached(
+            build,
+            subject.kind,
+            bool(filters.ids),
+            bool(filters.organization_ids),
+            filters.query is not None,
+            filters.is_archived is not None,
+            filters.is_recurring,
+            bool(filters.visibilities),
+            bool(filters.benefit_ids),
+            len(filters.metadata),
+            tuple(sorting),
+        )
 
         params: dict[str, Any] = {
             **subject_params(subject),
@@ -457,7 +465,7 @@ class SqlAlchemyProductRepository(
             "benefit_ids": list(filters.benefit_ids),
         }
         params.update(metadata_params(filters.metadata))
-        page = await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        page = await self.paginate(statement, pagination, params)
         await self._with_related(page.items)
         return page
 
@@ -497,7 +505,6 @@ class SqlAlchemyProductRepository(
 
     async def prices_meter(self, meter_id: uuid.UUID) -> bool:
         statement = self.cached(
-            "prices_meter",
             lambda: (
                 select(product_prices.c.id)
                 .join(products, products.c.id == product_prices.c.product_id)
@@ -508,19 +515,18 @@ class SqlAlchemyProductRepository(
                     products.c.deleted_at.is_(None),
                 )
                 .limit(1)
-            ),
+            )
         )
         return bool(await self.rows(statement, {"meter_id": meter_id}))
 
     async def update(self, entity: Product, changes: dict[str, Any] | None = None) -> Product:
         await super().update(entity, changes)
         statement = self.cached(
-            "price_ids",
             lambda: select(product_prices.c.id).where(
                 product_prices.c.product_id == bindparam("product_id", type_=Uuid)
-            ),
+            )
         )
-        result = await self.connection.execute(statement, {"product_id": entity.id})
+        result = await self.execute(statement, {"product_id": entity.id})
         existing = set(result.scalars())
         new = [price_row(p) for p in entity.prices if p.id not in existing]
         if new:

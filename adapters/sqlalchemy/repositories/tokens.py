@@ -5,10 +5,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Table, Uuid, bindparam, or_, update
+from sqlalchemy import Select, Table, Uuid, bindparam, or_, update
 
+from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import (
     organization_access_tokens,
     organizations,
@@ -67,16 +67,16 @@ class SqlAlchemyPersonalAccessTokenRepository(
         return self._scopes_out(super().to_row(entity), entity)
 
     async def get_usable_by_digest(self, digest: str, now: datetime) -> PersonalAccessToken | None:
-        t = personal_access_tokens
-        statement = self.cached(
-            "usable",
-            lambda: (
+        def build() -> Select[Any]:
+            t = personal_access_tokens
+            return (
                 self.get_base_statement()
                 .join(users, users.c.id == t.c.user_id)
                 .where(t.c.token_digest == bindparam("digest"), users.c.deleted_at.is_(None))
                 .where(or_(t.c.expires_at.is_(None), t.c.expires_at > bindparam("now")))
-            ),
-        )
+            )
+
+        statement = self.cached(build)
         return await self.get_one_or_none(statement, {"digest": digest, "now": now})
 
     async def record_usage(self, usages: dict[uuid.UUID, datetime]) -> None:
@@ -112,28 +112,28 @@ class SqlAlchemyOrganizationAccessTokenRepository(
     async def get_usable_by_digest(
         self, digest: str, now: datetime
     ) -> OrganizationAccessToken | None:
-        t = organization_access_tokens
-        statement = self.cached(
-            "usable",
-            lambda: (
+        def build() -> Select[Any]:
+            t = organization_access_tokens
+            return (
                 self.get_base_statement()
                 .join(organizations, organizations.c.id == t.c.organization_id)
                 .where(
                     t.c.token_digest == bindparam("digest"), organizations.c.deleted_at.is_(None)
                 )
                 .where(or_(t.c.expires_at.is_(None), t.c.expires_at > bindparam("now")))
-            ),
-        )
+            )
+
+        statement = self.cached(build)
         return await self.get_one_or_none(statement, {"digest": digest, "now": now})
 
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID
     ) -> OrganizationAccessToken | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: self._readable(subject.kind).where(
+            lambda kind: self._readable(kind).where(
                 organization_access_tokens.c.id == bindparam("id", type_=Uuid)
             ),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -145,11 +145,13 @@ class SqlAlchemyOrganizationAccessTokenRepository(
         pagination: PaginationParams,
         sorting: Sequence[Sorting[AccessTokenSortProperty]],
     ) -> Page[OrganizationAccessToken]:
-        key = ("list", subject.kind, bool(organization_ids), tuple(sorting))
-
-        def build() -> Any:
-            statement = self._readable(subject.kind)
-            if organization_ids:
+        def build(
+            kind: SubjectKind,
+            by_organization: bool,
+            sorting: tuple[Sorting[AccessTokenSortProperty], ...],
+        ) -> Any:
+            statement = self._readable(kind)
+            if by_organization:
                 statement = statement.where(
                     organization_access_tokens.c.organization_id.in_(
                         bindparam("organization_ids", expanding=True)
@@ -157,8 +159,9 @@ class SqlAlchemyOrganizationAccessTokenRepository(
                 )
             return self.apply_sorting(statement, sorting)
 
+        statement = self.cached(build, subject.kind, bool(organization_ids), tuple(sorting))
         params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def revoke_all_for_organization(self, organization_id: uuid.UUID, at: datetime) -> int:
         t = organization_access_tokens

@@ -29,11 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
-from adapters.sqlalchemy.repositories.discounts import like_pattern
-from adapters.sqlalchemy.repositories.organizations import subject_params, where_readable
 from adapters.sqlalchemy.tables import webhook_deliveries, webhook_endpoints, webhook_events
-from application.auth import AuthSubject
+from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.webhooks.ports import DeliveryFilters
 from domain.webhook import (
@@ -90,20 +89,20 @@ class SqlAlchemyWebhookEndpointRepository(
         return row
 
     async def get(self, id: uuid.UUID, *, lock: bool = False) -> WebhookEndpoint | None:
-        def build() -> Select[Any]:
+        def build(lock: bool) -> Select[Any]:
             statement = self.get_base_statement().where(
                 webhook_endpoints.c.id == bindparam("id", type_=Uuid)
             )
             return statement.with_for_update() if lock else statement
 
-        return await self.get_one_or_none(self.cached(("by_id", lock), build), {"id": id})
+        return await self.get_one_or_none(self.cached(build, lock), {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEndpoint | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: where_readable(
-                self.get_base_statement(), webhook_endpoints.c.organization_id, subject.kind
+            lambda kind: where_readable(
+                self.get_base_statement(), webhook_endpoints.c.organization_id, kind
             ).where(webhook_endpoints.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 
@@ -114,13 +113,11 @@ class SqlAlchemyWebhookEndpointRepository(
         organization_ids: Sequence[uuid.UUID] | None = None,
         pagination: PaginationParams,
     ) -> Page[WebhookEndpoint]:
-        key = ("list", subject.kind, bool(organization_ids))
-
-        def build() -> Select[Any]:
+        def build(kind: SubjectKind, by_organization: bool) -> Select[Any]:
             statement = where_readable(
-                self.get_base_statement(), webhook_endpoints.c.organization_id, subject.kind
+                self.get_base_statement(), webhook_endpoints.c.organization_id, kind
             )
-            if organization_ids:
+            if by_organization:
                 statement = statement.where(
                     webhook_endpoints.c.organization_id.in_(
                         bindparam("organization_ids", expanding=True)
@@ -130,14 +127,14 @@ class SqlAlchemyWebhookEndpointRepository(
                 webhook_endpoints.c.created_at.desc(), webhook_endpoints.c.id.asc()
             )
 
+        statement = self.cached(build, subject.kind, bool(organization_ids))
         params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}
-        return await self.paginate(self.cached(key, build), pagination, params, cache_key=key)
+        return await self.paginate(statement, pagination, params)
 
     async def list_subscribed(
         self, organization_id: uuid.UUID, event_type: str
     ) -> Sequence[WebhookEndpoint]:
         statement = self.cached(
-            "subscribed",
             lambda: (
                 self.get_base_statement()
                 .where(
@@ -146,7 +143,7 @@ class SqlAlchemyWebhookEndpointRepository(
                     bindparam("event_type", type_=String) == any_(webhook_endpoints.c.events),
                 )
                 .order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
-            ),
+            )
         )
         return await self.get_all(
             statement, {"organization_id": organization_id, "event_type": event_type}
@@ -239,19 +236,18 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
 
     async def get(self, id: uuid.UUID) -> WebhookEvent | None:
         statement = self.cached(
-            "by_id",
             lambda: self.get_base_statement().where(
                 webhook_events.c.id == bindparam("id", type_=Uuid)
-            ),
+            )
         )
         return await self.get_one_or_none(statement, {"id": id})
 
     async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> WebhookEvent | None:
         statement = self.cached(
-            ("readable", subject.kind),
-            lambda: where_readable(
-                self.get_base_statement(), webhook_events.c.organization_id, subject.kind
+            lambda kind: where_readable(
+                self.get_base_statement(), webhook_events.c.organization_id, kind
             ).where(webhook_events.c.id == bindparam("id", type_=Uuid)),
+            subject.kind,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 

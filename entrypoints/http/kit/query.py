@@ -164,7 +164,10 @@ def openapi_parameters(model: type[ListQuery]) -> dict[str, Any]:
         description = property.get("description")
         if name == "sorting" and issubclass(model, SortedListQuery):
             allowed = ", ".join(f"{p.value}, -{p.value}" for p in model.sort_properties)
-            description = f"Sorting criteria, applied in order. One of: {allowed}."
+            description = (
+                "Sorting criteria, applied in order, each property at most once. "
+                f"One of: {allowed}."
+            )
         parameter: dict[str, Any] = {"name": name, "in": "query", "required": False}
         parameter["schema"] = property
         if description:

@@ -1,0 +1,68 @@
+"""Clauses the repositories share: tenant isolation, text search and metadata filters.
+
+Each clause binds its values as named parameters, so that a statement built with it serves
+every request of its shape (see `kit.statements`); the matching `*_params` function gives the
+values to bind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, false, func, select
+
+from adapters.sqlalchemy.tables import memberships
+from application.auth import AuthSubject, SubjectKind
+
+# Readable statements take the subject's id as the bound parameter `subject_id`, so that one
+# statement per subject kind serves every request.
+SUBJECT_ID = "subject_id"
+
+
+def subject_params(subject: AuthSubject) -> dict[str, Any]:
+    return {SUBJECT_ID: subject.id}
+
+
+def where_readable(statement: Select[Any], column: Any, kind: SubjectKind) -> Select[Any]:
+    """Restrict `statement` to rows whose organization column a subject of `kind` may read:
+    a user reads the organizations they are a member of, an organization reads itself."""
+    subject_id = bindparam(SUBJECT_ID, type_=Uuid)
+    if kind is SubjectKind.user:
+        member_of = select(memberships.c.organization_id).where(
+            memberships.c.user_id == subject_id, memberships.c.deleted_at.is_(None)
+        )
+        return statement.where(column.in_(member_of))
+    if kind is SubjectKind.organization:
+        return statement.where(column == subject_id)
+    # Anonymous and customer subjects read no merchant data.
+    return statement.where(false())
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern matching `query` anywhere, its `%`, `_` and `\\` taken literally."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def where_metadata(statement: Select[Any], column: ColumnElement[Any], count: int) -> Select[Any]:
+    """Keep rows whose metadata matches `count` `?metadata[key]=value` filters, bound as
+    `metadata_key_{i}` and `metadata_values_{i}` (see `metadata_params`)."""
+    for index in range(count):
+        value = func.jsonb_extract_path_text(
+            column, bindparam(f"metadata_key_{index}", type_=String)
+        )
+        statement = statement.where(
+            value.in_(bindparam(f"metadata_values_{index}", expanding=True))
+        )
+    return statement
+
+
+def metadata_params(filters: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """The parameters of `where_metadata`, in the filters' order: a key matches any of its
+    values, each compared with the stored value's text form."""
+    params: dict[str, Any] = {}
+    for index, (name, values) in enumerate(filters.items()):
+        params[f"metadata_key_{index}"] = name
+        params[f"metadata_values_{index}"] = list(values)
+    return params
