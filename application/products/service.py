@@ -12,7 +12,7 @@ from typing import Any
 
 from application.auth import AuthSubject
 from application.files.usage import usable_files
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -35,7 +35,6 @@ from application.products.commands import (
 from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.sorting import ProductSortProperty
 from domain.benefit import validate_benefit_list
-from domain.errors import InvariantViolation
 from domain.file import FileService
 from domain.product import (
     CustomPrice,
@@ -114,10 +113,8 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         price = SeatBasedPrice(
             **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
         )
-    try:
+    with invariants_as_validation(("body", "prices", index)):
         price.validate()
-    except InvariantViolation as error:
-        raise ValidationFailed.from_invariant(error, ("body", "prices", index)) from error
     return price
 
 
@@ -186,10 +183,8 @@ class ProductService:
         for index, price in enumerate(prices):
             price.created_at = creation_time(now, index)
         product.prices = prices
-        try:
+        with invariants_as_validation():
             product.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         await _attach_meters(uow, organization.id, prices)
         medias = await usable_files(
             uow,
@@ -239,15 +234,11 @@ class ProductService:
                 else _new_price(index, item, product.id)
                 for index, item in enumerate(command.prices)
             ]
-            try:
+            with invariants_as_validation():
                 product.replace_prices(requested, now)
-            except InvariantViolation as error:
-                raise ValidationFailed.from_invariant(error) from error
             await _attach_meters(uow, product.organization_id, requested)
-        try:
+        with invariants_as_validation():
             product.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         if command.is_archived is True and not product.is_archived:
             product.archive(now)
         elif command.is_archived is False and product.is_archived:
@@ -282,10 +273,8 @@ class ProductService:
         product's organization: any other id (unknown, deleted, another tenant's) is not
         found."""
         product = await self.get(uow, subject, id)
-        try:
+        with invariants_as_validation():
             validate_benefit_list(command.benefits)
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         found = {
             b.id: b
             for b in await uow.benefits.get_many(command.benefits)

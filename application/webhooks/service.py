@@ -32,7 +32,12 @@ from datetime import timedelta
 from typing import Any
 
 from application.auth import AuthSubject
-from application.kit.errors import ResourceNotFound, ResourceUnavailable, ValidationFailed
+from application.kit.errors import (
+    ResourceNotFound,
+    ResourceUnavailable,
+    ValidationFailed,
+    invariants_as_validation,
+)
 from application.kit.pagination import Page, PaginationParams
 from application.kit.tenancy import target_organization
 from application.ports import Clock
@@ -279,10 +284,9 @@ class WebhookService:
         await uow.webhook_endpoints.update(endpoint)
 
     def _events(self, events: Sequence[str]) -> list[str]:
-        try:
-            return validate_events(events, self.known_event_types)
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
+        with invariants_as_validation():
+            valid = validate_events(events, self.known_event_types)
+        return valid
 
     async def _check_url(self, url: str) -> None:
         reason = await self.guard.refusal(url)
