@@ -36,7 +36,7 @@ from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.sorting import ProductSortProperty
 from domain.benefit import validate_benefit_list
 from domain.file import FileService
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
     KeepPrice,
@@ -44,7 +44,6 @@ from domain.product import (
     MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
-    Product,
     SeatBasedPrice,
     SeatTier,
     TierType,
@@ -52,6 +51,7 @@ from domain.product import (
     UnitTier,
     creation_time,
 )
+from domain.product import Product
 
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"

@@ -49,24 +49,22 @@ from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from domain.meter import MeterSummary, MeterUnit
-from domain.product import (
+from domain.price import (
     AmountType,
     CustomPrice,
     FixedPrice,
-    Interval,
     MeteredPrice,
     MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
     PriceSource,
-    Product,
     SeatBasedPrice,
     SeatTier,
     TierType,
     UnitBasedPrice,
     UnitTier,
-    Visibility,
 )
+from domain.product import Interval, Product, Visibility
 
 _STATIC = [
     AmountType.fixed.value,

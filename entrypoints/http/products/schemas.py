@@ -16,19 +16,19 @@ from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
 from domain.file import File
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
     MeteredPrice,
     MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
-    Product,
     SeatBasedPrice,
     TierType,
     UnitBasedPrice,
     UnitTier,
 )
+from domain.product import Product
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
 from entrypoints.http.kit.responses import Wire
