@@ -7,7 +7,7 @@ organization's own token) holding `products:write` may create and change them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.auth import AuthSubject
@@ -15,6 +15,7 @@ from application.files.usage import usable_files
 from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
+from application.kit.registry import Registry
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.meters.usage import usable_meters
@@ -30,6 +31,7 @@ from application.products.commands import (
     ProductCreate,
     ProductUpdate,
     SeatBasedPriceCreate,
+    TiersInput,
     UnitBasedPriceCreate,
 )
 from application.products.ports import ProductFilters, ProductUnitOfWork
@@ -64,6 +66,12 @@ def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
         raise ValidationFailed.single(("body", "attached_custom_fields"), CUSTOM_FIELDS_LATER)
 
 
+# How each price input becomes its price, given the fields every price has.
+NEW_PRICES: Registry[type[PriceInput], Callable[[Any, dict[str, Any]], Price]] = Registry(
+    "price input"
+)
+
+
 def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
     """A new price from its input, checked on its own (errors located at its index)."""
     common: dict[str, Any] = {
@@ -71,51 +79,65 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         "currency": item.price_currency,
         "tax_behavior": item.tax_behavior,
     }
-    price: Price
-    if isinstance(item, FixedPriceCreate):
-        price = FixedPrice(**common, amount=item.price_amount)
-    elif isinstance(item, CustomPriceCreate):
-        price = CustomPrice(
-            **common,
-            minimum_amount=item.minimum_amount,
-            maximum_amount=item.maximum_amount,
-            preset_amount=item.preset_amount,
-        )
-    elif isinstance(item, MeteredUnitPriceCreate):
-        price = MeteredUnitPrice(
-            **common,
-            meter_id=item.meter_id,
-            unit_amount=item.unit_amount,
-            cap_amount=item.cap_amount,
-        )
-    elif isinstance(item, MeteredTiersPriceCreate):
-        price = MeteredTiersPrice(
-            **common,
-            meter_id=item.meter_id,
-            tier_type=TierType(item.tiers.type),
-            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
-            cap_amount=item.cap_amount,
-        )
-    elif isinstance(item, UnitBasedPriceCreate):
-        price = UnitBasedPrice(
-            **common,
-            tier_type=TierType(item.tiers.type),
-            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
-            minimum_units=1 if item.minimum_units is None else item.minimum_units,
-            unit_label=item.unit_label,
-        )
-    else:
-        assert isinstance(item, SeatBasedPriceCreate)
-        tiers = [
-            SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers
-        ]
-        tier_type = item.seat_tiers.seat_tier_type
-        price = SeatBasedPrice(
-            **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
-        )
+    price = NEW_PRICES[type(item)](item, common)
     with invariants_as_validation(("body", "prices", index)):
         price.validate()
     return price
+
+
+@NEW_PRICES.register(FixedPriceCreate)
+def _fixed(item: FixedPriceCreate, common: dict[str, Any]) -> Price:
+    return FixedPrice(**common, amount=item.price_amount)
+
+
+@NEW_PRICES.register(CustomPriceCreate)
+def _custom(item: CustomPriceCreate, common: dict[str, Any]) -> Price:
+    return CustomPrice(
+        **common,
+        minimum_amount=item.minimum_amount,
+        maximum_amount=item.maximum_amount,
+        preset_amount=item.preset_amount,
+    )
+
+
+@NEW_PRICES.register(SeatBasedPriceCreate)
+def _seat_based(item: SeatBasedPriceCreate, common: dict[str, Any]) -> Price:
+    tiers = [SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers]
+    tier_type = item.seat_tiers.seat_tier_type
+    return SeatBasedPrice(
+        **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
+    )
+
+
+def _unit_tiers(tiers: TiersInput) -> dict[str, Any]:
+    return {
+        "tier_type": TierType(tiers.type),
+        "tiers": [UnitTier(t.bound, t.unit_amount) for t in tiers.tiers],
+    }
+
+
+@NEW_PRICES.register(UnitBasedPriceCreate)
+def _unit_based(item: UnitBasedPriceCreate, common: dict[str, Any]) -> Price:
+    return UnitBasedPrice(
+        **common,
+        **_unit_tiers(item.tiers),
+        minimum_units=1 if item.minimum_units is None else item.minimum_units,
+        unit_label=item.unit_label,
+    )
+
+
+@NEW_PRICES.register(MeteredUnitPriceCreate)
+def _metered_unit(item: MeteredUnitPriceCreate, common: dict[str, Any]) -> Price:
+    return MeteredUnitPrice(
+        **common, meter_id=item.meter_id, unit_amount=item.unit_amount, cap_amount=item.cap_amount
+    )
+
+
+@NEW_PRICES.register(MeteredTiersPriceCreate)
+def _metered_tiers(item: MeteredTiersPriceCreate, common: dict[str, Any]) -> Price:
+    return MeteredTiersPrice(
+        **common, meter_id=item.meter_id, **_unit_tiers(item.tiers), cap_amount=item.cap_amount
+    )
 
 
 async def _attach_meters(

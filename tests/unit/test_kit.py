@@ -12,6 +12,7 @@ from application.kit.errors import ValidationFailed, invariants_as_validation
 from application.kit.inputs import Command
 from application.kit.metadata import metadata_errors
 from application.kit.pagination import Page, PaginationParams
+from application.kit.registry import Registry
 from application.kit.sorting import Sorting, parse_sorting
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from domain.errors import InvariantViolation
@@ -267,3 +268,17 @@ def test_invariants_as_validation_locates_what_the_block_breaks(
 def test_invariants_as_validation_lets_other_errors_through() -> None:
     with pytest.raises(KeyError), invariants_as_validation():
         raise KeyError("x")
+
+
+# --- registries ---------------------------------------------------------------------------------
+
+
+def test_a_registry_holds_what_was_registered_once() -> None:
+    registry: Registry[str, int] = Registry("number")
+    assert registry.register("one")(1) == 1
+    assert registry["one"] == 1
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register("one")(2)
+    with pytest.raises(LookupError, match="No number is registered for 'two'"):
+        registry["two"]
+    assert registry.get("two") is None

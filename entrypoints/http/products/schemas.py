@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
+from application.kit.registry import Registry
 from domain.file import File
 from domain.price import (
     CustomPrice,
@@ -177,6 +178,10 @@ def _tiers_wire(tier_type: TierType, tiers: Sequence[UnitTier]) -> Wire:
     }
 
 
+# Each price type's own fields, after the ones every price has and its `amount_type`.
+PRICE_WIRES: Registry[type[Price], Callable[[Any, Wire], None]] = Registry("price wire format")
+
+
 def price_wire(p: Price) -> Wire:
     """A price's wire document, in its schema's field order."""
     wire: Wire = {
@@ -188,57 +193,69 @@ def price_wire(p: Price) -> Wire:
         "tax_behavior": p.tax_behavior,
         "is_archived": p.is_archived,
         "product_id": p.product_id,
+        "amount_type": p.amount_type.value,
     }
-    if isinstance(p, FixedPrice):
-        wire["amount_type"] = "fixed"
-        wire["price_amount"] = p.amount
-    elif isinstance(p, CustomPrice):
-        wire["amount_type"] = "custom"
-        wire["minimum_amount"] = p.minimum_amount
-        wire["maximum_amount"] = p.maximum_amount
-        wire["preset_amount"] = p.preset_amount
-    elif isinstance(p, SeatBasedPrice):
-        wire["amount_type"] = "seat_based"
-        wire["seat_tiers"] = {
-            "seat_tier_type": None if p.seat_tier_type is None else p.seat_tier_type.value,
-            "tiers": [
-                {
-                    "min_seats": t.min_seats,
-                    "max_seats": t.max_seats,
-                    "price_per_seat": t.price_per_seat,
-                }
-                for t in p.tiers
-            ],
-            "minimum_seats": p.minimum_seats,
-            "maximum_seats": p.maximum_seats,
-        }
-    elif isinstance(p, UnitBasedPrice):
-        wire["amount_type"] = "unit_based"
-        wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
-        wire["minimum_units"] = p.minimum_units
-        wire["unit_label"] = p.unit_label
-        wire["maximum_units"] = p.maximum_units
-    elif isinstance(p, MeteredPrice):
-        meter = p.meter
-        assert meter is not None, "metered prices are loaded with their meter"
-        wire["amount_type"] = p.amount_type.value
-        wire["cap_amount"] = p.cap_amount
-        wire["meter_id"] = p.meter_id
-        wire["meter"] = {
-            "id": meter.id,
-            "name": meter.name,
-            "unit": meter.unit.value,
-            "custom_label": meter.custom_label,
-            "custom_multiplier": meter.custom_multiplier,
-        }
-        if isinstance(p, MeteredUnitPrice):
-            wire["unit_amount"] = _decimal(p.unit_amount)
-        else:
-            assert isinstance(p, MeteredTiersPrice)
-            wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
-    else:
-        raise TypeError(f"no wire format for {type(p).__name__}")
+    PRICE_WIRES[type(p)](p, wire)
     return wire
+
+
+@PRICE_WIRES.register(FixedPrice)
+def _fixed(p: FixedPrice, wire: Wire) -> None:
+    wire["price_amount"] = p.amount
+
+
+@PRICE_WIRES.register(CustomPrice)
+def _custom(p: CustomPrice, wire: Wire) -> None:
+    wire["minimum_amount"] = p.minimum_amount
+    wire["maximum_amount"] = p.maximum_amount
+    wire["preset_amount"] = p.preset_amount
+
+
+@PRICE_WIRES.register(SeatBasedPrice)
+def _seat_based(p: SeatBasedPrice, wire: Wire) -> None:
+    wire["seat_tiers"] = {
+        "seat_tier_type": None if p.seat_tier_type is None else p.seat_tier_type.value,
+        "tiers": [
+            {"min_seats": t.min_seats, "max_seats": t.max_seats, "price_per_seat": t.price_per_seat}
+            for t in p.tiers
+        ],
+        "minimum_seats": p.minimum_seats,
+        "maximum_seats": p.maximum_seats,
+    }
+
+
+@PRICE_WIRES.register(UnitBasedPrice)
+def _unit_based(p: UnitBasedPrice, wire: Wire) -> None:
+    wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
+    wire["minimum_units"] = p.minimum_units
+    wire["unit_label"] = p.unit_label
+    wire["maximum_units"] = p.maximum_units
+
+
+def _metered(p: MeteredPrice, wire: Wire) -> None:
+    meter = p.meter
+    assert meter is not None, "metered prices are loaded with their meter"
+    wire["cap_amount"] = p.cap_amount
+    wire["meter_id"] = p.meter_id
+    wire["meter"] = {
+        "id": meter.id,
+        "name": meter.name,
+        "unit": meter.unit.value,
+        "custom_label": meter.custom_label,
+        "custom_multiplier": meter.custom_multiplier,
+    }
+
+
+@PRICE_WIRES.register(MeteredUnitPrice)
+def _metered_unit(p: MeteredUnitPrice, wire: Wire) -> None:
+    _metered(p, wire)
+    wire["unit_amount"] = _decimal(p.unit_amount)
+
+
+@PRICE_WIRES.register(MeteredTiersPrice)
+def _metered_tiers(p: MeteredTiersPrice, wire: Wire) -> None:
+    _metered(p, wire)
+    wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
 
 
 def product_wire(p: Product, media_url: MediaUrl) -> Wire:
