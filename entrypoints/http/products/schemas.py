@@ -32,7 +32,7 @@ from domain.price import (
 from domain.product import Product
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
-from entrypoints.http.kit.responses import Wire
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -159,7 +159,7 @@ class ProductSchema(Schema):
 MediaUrl = Callable[[File], str | None]
 
 
-def media_wire(file: File, media_url: MediaUrl) -> Wire:
+def _media_wire(file: File, media_url: MediaUrl) -> Wire:
     url = media_url(file)
     assert url is not None, "product media are public files"
     return public_file_wire(file, url)
@@ -182,6 +182,7 @@ def _tiers_wire(tier_type: TierType, tiers: Sequence[UnitTier]) -> Wire:
 PRICE_WIRES: Registry[type[Price], Callable[[Any, Wire], None]] = Registry("price wire format")
 
 
+@wire_format(ProductPriceSchema)
 def price_wire(p: Price) -> Wire:
     """A price's wire document, in its schema's field order."""
     wire: Wire = {
@@ -258,9 +259,8 @@ def _metered_tiers(p: MeteredTiersPrice, wire: Wire) -> None:
     wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
 
 
-def product_wire(p: Product, media_url: MediaUrl) -> Wire:
-    """A product's wire document, in ProductSchema's field order; `media_url` gives a media
-    file's public URL (FileUseCases.public_url)."""
+def product_fields(p: Product) -> Wire:
+    """A product's own fields (not its prices, benefits or media), in ProductSchema's order."""
     return {
         "id": p.id,
         "created_at": p.created_at,
@@ -278,10 +278,18 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
         "is_archived": p.is_archived,
         "organization_id": p.organization_id,
         "metadata": p.metadata,
-        # No orders exist yet, so nothing holds a product back from deletion.
-        "is_deletable": True,
-        "prices": [price_wire(price) for price in p.prices],
-        "benefits": [benefit_wire(b) for b in p.benefits],
-        "medias": [media_wire(m, media_url) for m in p.medias],
-        "attached_custom_fields": [],
     }
+
+
+@wire_format(ProductSchema)
+def product_wire(p: Product, media_url: MediaUrl) -> Wire:
+    """A product's wire document, in ProductSchema's field order; `media_url` gives a media
+    file's public URL (FileUseCases.public_url)."""
+    wire = product_fields(p)
+    # No orders exist yet, so nothing holds a product back from deletion.
+    wire["is_deletable"] = True
+    wire["prices"] = [price_wire(price) for price in p.prices]
+    wire["benefits"] = [benefit_wire(b) for b in p.benefits]
+    wire["medias"] = [_media_wire(m, media_url) for m in p.medias]
+    wire["attached_custom_fields"] = []
+    return wire
