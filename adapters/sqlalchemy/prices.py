@@ -81,43 +81,43 @@ def price_entity(row: Mapping[Any, Any]) -> Price:
     return PRICE_DETAILS[row["amount_type"]].read(common, row["details"], row)
 
 
-def _tiers_document(tiers: Sequence[UnitTier]) -> list[dict[str, Any]]:
-    return [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in tiers]
+def _tiers_document(tier_type: TierType, tiers: Sequence[UnitTier]) -> dict[str, Any]:
+    """Unit tiers as stored (rates as text, every decimal place kept)."""
+    return {
+        "tier_type": tier_type.value,
+        "tiers": [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in tiers],
+    }
 
 
-def _tiers_from(details: Mapping[str, Any]) -> list[UnitTier]:
-    return [UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]]
+def _tiers_from(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The `tier_type` and `tiers` of a price, from what `_tiers_document` stored."""
+    return {
+        "tier_type": TierType(details["tier_type"]),
+        "tiers": [UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]],
+    }
 
 
-@PRICE_DETAILS.register(AmountType.fixed)
-class _Fixed(PriceDetails):
-    @staticmethod
-    def write(price: FixedPrice) -> dict[str, Any]:
-        return {"amount": price.amount}
+def _stored_as_named(cls: type[Price], *names: str) -> type[PriceDetails]:
+    """The storage of a price type whose details are its fields `names`, under their names."""
 
-    @staticmethod
-    def read(common: dict[str, Any], details: Mapping[str, Any], row: Mapping[Any, Any]) -> Price:
-        return FixedPrice(**common, amount=details["amount"])
+    class Named(PriceDetails):
+        @staticmethod
+        def write(price: Any) -> dict[str, Any]:
+            return {name: getattr(price, name) for name in names}
+
+        @staticmethod
+        def read(
+            common: dict[str, Any], details: Mapping[str, Any], row: Mapping[Any, Any]
+        ) -> Price:
+            return cls(**common, **{name: details[name] for name in names})
+
+    return Named
 
 
-@PRICE_DETAILS.register(AmountType.custom)
-class _Custom(PriceDetails):
-    @staticmethod
-    def write(price: CustomPrice) -> dict[str, Any]:
-        return {
-            "minimum_amount": price.minimum_amount,
-            "maximum_amount": price.maximum_amount,
-            "preset_amount": price.preset_amount,
-        }
-
-    @staticmethod
-    def read(common: dict[str, Any], details: Mapping[str, Any], row: Mapping[Any, Any]) -> Price:
-        return CustomPrice(
-            **common,
-            minimum_amount=details["minimum_amount"],
-            maximum_amount=details["maximum_amount"],
-            preset_amount=details["preset_amount"],
-        )
+PRICE_DETAILS.register(AmountType.fixed)(_stored_as_named(FixedPrice, "amount"))
+PRICE_DETAILS.register(AmountType.custom)(
+    _stored_as_named(CustomPrice, "minimum_amount", "maximum_amount", "preset_amount")
+)
 
 
 @PRICE_DETAILS.register(AmountType.seat_based)
@@ -152,8 +152,7 @@ class _UnitBased(PriceDetails):
     @staticmethod
     def write(price: UnitBasedPrice) -> dict[str, Any]:
         return {
-            "tier_type": price.tier_type.value,
-            "tiers": _tiers_document(price.tiers),
+            **_tiers_document(price.tier_type, price.tiers),
             "minimum_units": price.minimum_units,
             "unit_label": price.unit_label,
         }
@@ -162,8 +161,7 @@ class _UnitBased(PriceDetails):
     def read(common: dict[str, Any], details: Mapping[str, Any], row: Mapping[Any, Any]) -> Price:
         return UnitBasedPrice(
             **common,
-            tier_type=TierType(details["tier_type"]),
-            tiers=_tiers_from(details),
+            **_tiers_from(details),
             minimum_units=details["minimum_units"],
             unit_label=details["unit_label"],
         )
@@ -204,16 +202,8 @@ class _MeteredUnit(PriceDetails):
 class _MeteredTiers(PriceDetails):
     @staticmethod
     def write(price: MeteredTiersPrice) -> dict[str, Any]:
-        return {
-            "tier_type": price.tier_type.value,
-            "tiers": _tiers_document(price.tiers),
-            "cap_amount": price.cap_amount,
-        }
+        return {**_tiers_document(price.tier_type, price.tiers), "cap_amount": price.cap_amount}
 
     @staticmethod
     def read(common: dict[str, Any], details: Mapping[str, Any], row: Mapping[Any, Any]) -> Price:
-        return MeteredTiersPrice(
-            **_metered(common, details, row),
-            tier_type=TierType(details["tier_type"]),
-            tiers=_tiers_from(details),
-        )
+        return MeteredTiersPrice(**_metered(common, details, row), **_tiers_from(details))
