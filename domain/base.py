@@ -30,6 +30,3 @@ class Entity:
         # Deleting twice keeps the first deletion time: the operation is idempotent.
         if self.deleted_at is None:
             self.deleted_at = at
-
-    def touch(self, at: datetime) -> None:
-        self.modified_at = at

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from application.webhooks.service import DEFAULT_RETRY_DELAYS
+from application.webhooks.delivery import DEFAULT_RETRY_DELAYS
 
 DEVELOPMENT_SECRET = "meridian-development-secret-do-not-use-in-production"  # noqa: S105 - refused outside development
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
 from application.meters.usage import usable_meters
-from domain.product import MAX_UNITS
+from domain.price import MAX_UNITS
 
 LOC = ("body", "properties")
 

@@ -18,7 +18,8 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
-from domain.product import MeteredPrice, Price, Product
+from domain.price import MeteredPrice, Price
+from domain.product import Product
 
 
 def _static(product: Product) -> list[Price]:

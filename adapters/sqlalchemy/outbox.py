@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from adapters.sqlalchemy.engine import ConnectionSource
 from adapters.sqlalchemy.tables import outbox
@@ -96,10 +96,3 @@ class OutboxRelay:
             )
             await transaction.commit()
             return int(result.rowcount)
-
-    async def pending_count(self) -> int:
-        async with self.source.connect(write=False) as connection:
-            result = await connection.execute(
-                select(func.count()).select_from(outbox).where(outbox.c.dispatched_at.is_(None))
-            )
-            return int(result.scalar_one())

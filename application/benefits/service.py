@@ -20,7 +20,12 @@ from application.benefits.ports import (
     BenefitUnitOfWork,
 )
 from application.benefits.sorting import BenefitSortProperty
-from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
+from application.kit.errors import (
+    NotPermitted,
+    ResourceNotFound,
+    ValidationFailed,
+    invariants_as_validation,
+)
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -28,17 +33,14 @@ from application.kit.tenancy import target_organization
 from application.ports import Clock
 from application.products.service import PRODUCT_UPDATED
 from domain.benefit import Benefit, BenefitVisibility
-from domain.errors import InvariantViolation
 
 BENEFIT_CREATED = "benefit.created"
 BENEFIT_UPDATED = "benefit.updated"
 
 
 def _validate(benefit: Benefit) -> None:
-    try:
+    with invariants_as_validation():
         benefit.validate()
-    except InvariantViolation as error:
-        raise ValidationFailed.from_invariant(error) from error
 
 
 class BenefitService:

@@ -15,14 +15,13 @@ from application.auth import AuthSubject
 from application.discounts.commands import DiscountCreate, DiscountUpdate
 from application.discounts.ports import DiscountUnitOfWork
 from application.discounts.sorting import DiscountSortProperty
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.ports import Clock
 from domain.discount import Discount, DiscountType
-from domain.errors import InvariantViolation
 from domain.product import Product
 
 DISCOUNT_CREATED = "discount.created"
@@ -32,19 +31,13 @@ DISCOUNT_DELETED = "discount.deleted"
 CODE_TAKEN = "Discount with this code already exists."
 
 
-def _loc(field: str, sent: set[str]) -> tuple[str, ...]:
+def _input_fields(command: DiscountCreate | DiscountUpdate) -> dict[str, str]:
+    """The input fields the domain's fields were sent as."""
+    fields = {"product_ids": "products"}
     # The domain speaks of `amounts`; a client that sent the single `amount` hears about that.
-    if field == "amounts" and "amounts" not in sent:
-        field = "amount"
-    elif field == "product_ids":
-        field = "products"
-    return ("body", field)
-
-
-def _invalid(
-    error: InvariantViolation, command: DiscountCreate | DiscountUpdate
-) -> ValidationFailed:
-    return ValidationFailed.single(_loc(error.field, command.model_fields_set), error.message)
+    if "amounts" not in command.model_fields_set:
+        fields["amounts"] = "amount"
+    return fields
 
 
 def _unique(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -198,7 +191,7 @@ class DiscountService:
         discount_type = _type_of(command)
         value = _value_on_create(command, organization.default_presentment_currency)
         check_metadata(command.metadata)
-        try:
+        with invariants_as_validation(fields=_input_fields(command)):
             discount = Discount.create(
                 at=self.clock.now(),
                 organization_id=organization.id,
@@ -215,8 +208,6 @@ class DiscountService:
                 product_ids=_unique(command.products or []),
                 **value,
             )
-        except InvariantViolation as error:
-            raise _invalid(error, command) from error
         await self._ensure_code_free(uow, discount)
         await self._ensure_own_products(uow, discount)
         await uow.discounts.create(discount)
@@ -232,10 +223,8 @@ class DiscountService:
     ) -> Discount:
         discount = await self.get(uow, subject, id)
         changes = _update_changes(command, discount)
-        try:
+        with invariants_as_validation(fields=_input_fields(command)):
             discount.revise(changes)
-        except InvariantViolation as error:
-            raise _invalid(error, command) from error
         if "code" in changes:
             await self._ensure_code_free(uow, discount)
         if "product_ids" in changes:

@@ -22,11 +22,10 @@ from application.files.ports import (
     UploadNotFound,
     UploadRejected,
 )
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.pagination import Page, PaginationParams
 from application.kit.tenancy import target_organization
 from application.ports import Clock
-from domain.errors import InvariantViolation
 from domain.file import (
     File,
     FileService,
@@ -43,10 +42,6 @@ FILE_DELETED = "file.deleted"
 log = logging.getLogger("meridian.files")
 
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,16})$")
-
-
-def _invalid(error: InvariantViolation, *loc: str | int) -> ValidationFailed:
-    return ValidationFailed.single(("body", *(loc or (error.field,))), error.message)
 
 
 def _extension(name: str) -> str:
@@ -88,21 +83,16 @@ class FileUseCases:
                 f"Files are limited to {self.max_size} bytes on this server.",
                 command.size,
             )
-        try:
+        with invariants_as_validation(fields={"upload": "upload.parts"}):
             name = validate_file_name(command.name)
             validate_parts(
                 command.size,
                 [Part(p.number, p.chunk_start, p.chunk_end) for p in command.upload.parts],
             )
-        except InvariantViolation as error:
-            loc = ("upload", "parts") if error.field == "upload" else (error.field,)
-            raise _invalid(error, *loc) from error
         sha256_hex = None
         if command.checksum_sha256_base64:
-            try:
+            with invariants_as_validation():
                 sha256_hex = sha256_hex_of(command.checksum_sha256_base64)
-            except InvariantViolation as error:
-                raise _invalid(error) from error
         part_checksums = [p.checksum_sha256_base64 for p in command.upload.parts]
         if any(part_checksums) and not all(part_checksums):
             raise ValidationFailed.single(
@@ -111,12 +101,9 @@ class FileUseCases:
             )
         for index, checksum in enumerate(part_checksums):
             if checksum:
-                try:
+                loc = ("body", "upload", "parts", index, "checksum_sha256_base64")
+                with invariants_as_validation(at=loc):
                     sha256_hex_of(checksum)
-                except InvariantViolation as error:
-                    raise _invalid(
-                        error, "upload", "parts", index, "checksum_sha256_base64"
-                    ) from error
 
         service = FileService(command.service)
         id = uuid.uuid4()
@@ -214,10 +201,8 @@ class FileUseCases:
         file = await self.get(uow, subject, id)
         changes: dict[str, object] = {}
         if command.name is not None:
-            try:
+            with invariants_as_validation():
                 changes["name"] = validate_file_name(command.name)
-            except InvariantViolation as error:
-                raise _invalid(error) from error
         if command.version is not None:
             changes["version"] = command.version
         if not changes:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,3 +78,30 @@ class ValidationFailed(ApplicationError):
         the location `(*root, "prices", 0, "id")`."""
         path = tuple(int(p) if p.isdigit() else p for p in error.field.split("."))
         return cls.single((*root, *path), error.message)
+
+
+@contextmanager
+def invariants_as_validation(
+    root: tuple[str | int, ...] = ("body",),
+    *,
+    fields: Mapping[str, str] | None = None,
+    at: tuple[str | int, ...] | None = None,
+    input: Any = None,
+) -> Iterator[None]:
+    """Inside the block, a broken domain rule (`InvariantViolation`) is raised again as the
+    `ValidationFailed` a client gets.
+
+    The error is located at `root` followed by the rule's dotted field (see `from_invariant`),
+    after renaming that field through `fields` (domain name → input name, itself dotted if need
+    be); `at` instead places every error of the block at one location, with `input` as the value
+    the client sent.
+    """
+    try:
+        yield
+    except InvariantViolation as error:
+        if at is not None:
+            raise ValidationFailed.single(at, error.message, input) from error
+        renamed = error
+        if fields and error.field in fields:
+            renamed = InvariantViolation(fields[error.field], error.message)
+        raise ValidationFailed.from_invariant(renamed, root) from error

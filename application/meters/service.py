@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 
 from application.auth import AuthSubject
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -26,7 +26,6 @@ from application.meters.commands import (
 from application.meters.ports import MeterFilters, MeterUnitOfWork
 from application.meters.sorting import MeterSortProperty
 from application.ports import Clock
-from domain.errors import InvariantViolation
 from domain.meter import (
     Aggregation,
     AggregationFunction,
@@ -99,10 +98,8 @@ class MeterService:
             aggregation=aggregation_of(command.aggregation),
             metadata=dict(command.metadata),
         )
-        try:
+        with invariants_as_validation():
             meter.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         await uow.meters.create(meter)
         return meter
 
@@ -128,10 +125,8 @@ class MeterService:
         if command.metadata is not None:
             check_metadata(command.metadata)
             meter.metadata = dict(command.metadata)
-        try:
+        with invariants_as_validation():
             meter.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         now = self.clock.now()
         if command.is_archived is True and not meter.is_archived:
             # Waits for any unit of work that is adding a price on this meter, then sees it.

@@ -6,7 +6,12 @@ import uuid
 from collections.abc import Sequence
 
 from application.auth import AuthSubject
-from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
+from application.kit.errors import (
+    NotPermitted,
+    ResourceNotFound,
+    ValidationFailed,
+    invariants_as_validation,
+)
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import membership_of, require_manager
@@ -14,16 +19,11 @@ from application.organizations.commands import OrganizationCreate, OrganizationU
 from application.organizations.ports import OrganizationUnitOfWork
 from application.organizations.sorting import OrganizationSortProperty
 from application.ports import Clock, CredentialCache
-from domain.errors import InvariantViolation
 from domain.membership import MemberRole, Membership
 from domain.organization import Organization, validate_name, validate_slug
 
 ORGANIZATION_DELETED = "organization.deleted"
 ORGANIZATION_UPDATED = "organization.updated"
-
-
-def _invalid(error: InvariantViolation) -> ValidationFailed:
-    return ValidationFailed.from_invariant(error)
 
 
 class OrganizationService:
@@ -59,12 +59,10 @@ class OrganizationService:
         if not subject.is_user:
             raise NotPermitted("Organizations are created with a personal access token.")
         now = self.clock.now()
-        try:
+        with invariants_as_validation():
             organization = Organization.create(
                 name=command.name, slug=command.slug, at=now, **command.domain_changes()
             )
-        except InvariantViolation as error:
-            raise _invalid(error) from error
         await self._ensure_slug_free(uow, organization.slug)
         await uow.organizations.create(organization)
         await uow.memberships.create(
@@ -87,11 +85,9 @@ class OrganizationService:
         organization = await self.get(uow, subject, id)
         await require_manager(uow, subject, organization)
         changes = command.domain_changes()
-        try:
-            if "name" in changes:
+        if "name" in changes:
+            with invariants_as_validation():
                 changes["name"] = validate_name(changes["name"])
-        except InvariantViolation as error:
-            raise _invalid(error) from error
         organization = await uow.organizations.update(organization, changes)
         uow.enqueue(ORGANIZATION_UPDATED, organization_id=str(organization.id))
         return organization
@@ -117,10 +113,8 @@ class OrganizationService:
         )
 
     async def _ensure_slug_free(self, uow: OrganizationUnitOfWork, slug: str) -> None:
-        try:
+        with invariants_as_validation():
             validate_slug(slug)
-        except InvariantViolation as error:
-            raise _invalid(error) from error
         if await uow.organizations.get_by_slug(slug) is not None:
             raise ValidationFailed.single(
                 ("body", "slug"), "An organization with this slug already exists.", slug

@@ -3,7 +3,7 @@
 The shapes follow the client's `ProductCreateRecurring` / `ProductCreateOneTime` (one model:
 `recurring_interval` tells them apart), `ProductUpdate`, `ProductPrice*Create` and
 `ExistingProductPrice`. Types are checked here; amounts, tiers, currencies and the rules that
-tie prices together are the domain's (domain/product.py).
+tie prices together are the domain's (domain/price.py).
 """
 
 from __future__ import annotations

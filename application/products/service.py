@@ -7,14 +7,15 @@ organization's own token) holding `products:write` may create and change them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from application.auth import AuthSubject
 from application.files.usage import usable_files
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
+from application.kit.registry import Registry
 from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.meters.usage import usable_meters
@@ -30,14 +31,14 @@ from application.products.commands import (
     ProductCreate,
     ProductUpdate,
     SeatBasedPriceCreate,
+    TiersInput,
     UnitBasedPriceCreate,
 )
 from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.sorting import ProductSortProperty
 from domain.benefit import validate_benefit_list
-from domain.errors import InvariantViolation
 from domain.file import FileService
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
     KeepPrice,
@@ -45,7 +46,6 @@ from domain.product import (
     MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
-    Product,
     SeatBasedPrice,
     SeatTier,
     TierType,
@@ -53,6 +53,7 @@ from domain.product import (
     UnitTier,
     creation_time,
 )
+from domain.product import Product
 
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"
@@ -65,6 +66,12 @@ def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
         raise ValidationFailed.single(("body", "attached_custom_fields"), CUSTOM_FIELDS_LATER)
 
 
+# How each price input becomes its price, given the fields every price has.
+NEW_PRICES: Registry[type[PriceInput], Callable[[Any, dict[str, Any]], Price]] = Registry(
+    "price input"
+)
+
+
 def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
     """A new price from its input, checked on its own (errors located at its index)."""
     common: dict[str, Any] = {
@@ -72,53 +79,65 @@ def _new_price(index: int, item: PriceInput, product_id: uuid.UUID) -> Price:
         "currency": item.price_currency,
         "tax_behavior": item.tax_behavior,
     }
-    price: Price
-    if isinstance(item, FixedPriceCreate):
-        price = FixedPrice(**common, amount=item.price_amount)
-    elif isinstance(item, CustomPriceCreate):
-        price = CustomPrice(
-            **common,
-            minimum_amount=item.minimum_amount,
-            maximum_amount=item.maximum_amount,
-            preset_amount=item.preset_amount,
-        )
-    elif isinstance(item, MeteredUnitPriceCreate):
-        price = MeteredUnitPrice(
-            **common,
-            meter_id=item.meter_id,
-            unit_amount=item.unit_amount,
-            cap_amount=item.cap_amount,
-        )
-    elif isinstance(item, MeteredTiersPriceCreate):
-        price = MeteredTiersPrice(
-            **common,
-            meter_id=item.meter_id,
-            tier_type=TierType(item.tiers.type),
-            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
-            cap_amount=item.cap_amount,
-        )
-    elif isinstance(item, UnitBasedPriceCreate):
-        price = UnitBasedPrice(
-            **common,
-            tier_type=TierType(item.tiers.type),
-            tiers=[UnitTier(t.bound, t.unit_amount) for t in item.tiers.tiers],
-            minimum_units=1 if item.minimum_units is None else item.minimum_units,
-            unit_label=item.unit_label,
-        )
-    else:
-        assert isinstance(item, SeatBasedPriceCreate)
-        tiers = [
-            SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers
-        ]
-        tier_type = item.seat_tiers.seat_tier_type
-        price = SeatBasedPrice(
-            **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
-        )
-    try:
+    price = NEW_PRICES[type(item)](item, common)
+    with invariants_as_validation(("body", "prices", index)):
         price.validate()
-    except InvariantViolation as error:
-        raise ValidationFailed.from_invariant(error, ("body", "prices", index)) from error
     return price
+
+
+@NEW_PRICES.register(FixedPriceCreate)
+def _fixed(item: FixedPriceCreate, common: dict[str, Any]) -> Price:
+    return FixedPrice(**common, amount=item.price_amount)
+
+
+@NEW_PRICES.register(CustomPriceCreate)
+def _custom(item: CustomPriceCreate, common: dict[str, Any]) -> Price:
+    return CustomPrice(
+        **common,
+        minimum_amount=item.minimum_amount,
+        maximum_amount=item.maximum_amount,
+        preset_amount=item.preset_amount,
+    )
+
+
+@NEW_PRICES.register(SeatBasedPriceCreate)
+def _seat_based(item: SeatBasedPriceCreate, common: dict[str, Any]) -> Price:
+    tiers = [SeatTier(t.min_seats, t.max_seats, t.price_per_seat) for t in item.seat_tiers.tiers]
+    tier_type = item.seat_tiers.seat_tier_type
+    return SeatBasedPrice(
+        **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
+    )
+
+
+def _unit_tiers(tiers: TiersInput) -> dict[str, Any]:
+    return {
+        "tier_type": TierType(tiers.type),
+        "tiers": [UnitTier(t.bound, t.unit_amount) for t in tiers.tiers],
+    }
+
+
+@NEW_PRICES.register(UnitBasedPriceCreate)
+def _unit_based(item: UnitBasedPriceCreate, common: dict[str, Any]) -> Price:
+    return UnitBasedPrice(
+        **common,
+        **_unit_tiers(item.tiers),
+        minimum_units=1 if item.minimum_units is None else item.minimum_units,
+        unit_label=item.unit_label,
+    )
+
+
+@NEW_PRICES.register(MeteredUnitPriceCreate)
+def _metered_unit(item: MeteredUnitPriceCreate, common: dict[str, Any]) -> Price:
+    return MeteredUnitPrice(
+        **common, meter_id=item.meter_id, unit_amount=item.unit_amount, cap_amount=item.cap_amount
+    )
+
+
+@NEW_PRICES.register(MeteredTiersPriceCreate)
+def _metered_tiers(item: MeteredTiersPriceCreate, common: dict[str, Any]) -> Price:
+    return MeteredTiersPrice(
+        **common, meter_id=item.meter_id, **_unit_tiers(item.tiers), cap_amount=item.cap_amount
+    )
 
 
 async def _attach_meters(
@@ -186,10 +205,8 @@ class ProductService:
         for index, price in enumerate(prices):
             price.created_at = creation_time(now, index)
         product.prices = prices
-        try:
+        with invariants_as_validation():
             product.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         await _attach_meters(uow, organization.id, prices)
         medias = await usable_files(
             uow,
@@ -239,15 +256,11 @@ class ProductService:
                 else _new_price(index, item, product.id)
                 for index, item in enumerate(command.prices)
             ]
-            try:
+            with invariants_as_validation():
                 product.replace_prices(requested, now)
-            except InvariantViolation as error:
-                raise ValidationFailed.from_invariant(error) from error
             await _attach_meters(uow, product.organization_id, requested)
-        try:
+        with invariants_as_validation():
             product.validate()
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         if command.is_archived is True and not product.is_archived:
             product.archive(now)
         elif command.is_archived is False and product.is_archived:
@@ -282,10 +295,8 @@ class ProductService:
         product's organization: any other id (unknown, deleted, another tenant's) is not
         found."""
         product = await self.get(uow, subject, id)
-        try:
+        with invariants_as_validation():
             validate_benefit_list(command.benefits)
-        except InvariantViolation as error:
-            raise ValidationFailed.from_invariant(error) from error
         found = {
             b.id: b
             for b in await uow.benefits.get_many(command.benefits)

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from application.kit.errors import ValidationFailed
+from application.kit.errors import invariants_as_validation
 from application.ports import Clock
 from application.users.ports import UserUnitOfWork
-from domain.errors import InvariantViolation
 from domain.user import User, normalize_email
 
 
@@ -13,10 +12,8 @@ class UserService:
 
     async def get_or_create(self, uow: UserUnitOfWork, email: str) -> tuple[User, bool]:
         """The live user with this email, or a new one; the flag says whether it was created."""
-        try:
+        with invariants_as_validation(at=("email",), input=email):
             email = normalize_email(email)
-        except InvariantViolation as error:
-            raise ValidationFailed.single(("email",), error.message, email) from error
         existing = await uow.users.get_by_email(email)
         if existing is not None:
             return existing, False

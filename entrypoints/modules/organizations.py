@@ -17,7 +17,7 @@ from adapters.sqlalchemy.repositories.organizations import (
 from application.organizations.service import ORGANIZATION_UPDATED, OrganizationService
 from domain.scopes import Scope
 from entrypoints.http.organizations import endpoints
-from entrypoints.http.organizations.schemas import OrganizationSchema
+from entrypoints.http.organizations.schemas import organization_wire
 from entrypoints.modules.base import Module, Repository
 from entrypoints.webhook_events import Catalogue
 from entrypoints.worker.tasks import organizations as tasks
@@ -36,7 +36,7 @@ def _events(catalogue: Catalogue, container: Any) -> None:
         [ORGANIZATION_UPDATED],
         argument="organization_id",
         load=lambda uow, id: uow.organizations.get(id),
-        render=OrganizationSchema.wire,
+        render=organization_wire,
         organization_of=lambda organization: organization.id,
     )
 

@@ -18,7 +18,9 @@ from adapters.sqlalchemy.repositories.webhooks import (
     SqlAlchemyWebhookEndpointRepository,
     SqlAlchemyWebhookEventRepository,
 )
-from application.webhooks.service import DeliveryPolicy, UrlGuard, WebhookDeliverer, WebhookService
+from application.webhooks.delivery import DeliveryPolicy, WebhookDeliverer
+from application.webhooks.guard import UrlGuard
+from application.webhooks.service import WebhookService
 from domain.scopes import Scope
 from domain.webhook import RetrySchedule
 from entrypoints.http.webhooks import endpoints

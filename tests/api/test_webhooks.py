@@ -31,7 +31,7 @@ from polar.v2026_10.webhooks import (
 from standardwebhooks.webhooks import Webhook
 
 from application.auth import Scope
-from application.webhooks.service import UrlGuard
+from application.webhooks.guard import UrlGuard
 from domain.membership import MemberRole
 from entrypoints.container import Container
 from tests.harness import Seeder, Tenant, error_loc

@@ -17,7 +17,8 @@ from application.products.sorting import ProductSortProperty
 from application.uow import UnitOfWork
 from domain.benefit import Benefit, BenefitVisibility
 from domain.organization import Organization
-from domain.product import FixedPrice, Product
+from domain.price import FixedPrice
+from domain.product import Product
 from tests.contract.conftest import Adapter, owned_organization
 
 PAGE = PaginationParams(page=1, limit=100)

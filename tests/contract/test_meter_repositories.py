@@ -40,15 +40,8 @@ from domain.meter import (
     MeterUnit,
 )
 from domain.organization import Organization
-from domain.product import (
-    FixedPrice,
-    Interval,
-    MeteredTiersPrice,
-    MeteredUnitPrice,
-    Product,
-    TierType,
-    UnitTier,
-)
+from domain.price import FixedPrice, MeteredTiersPrice, MeteredUnitPrice, TierType, UnitTier
+from domain.product import Interval, Product
 from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
 
 PAGE = PaginationParams(page=1, limit=100)

@@ -33,20 +33,18 @@ from domain.meter import (
     MeterUnit,
 )
 from domain.organization import Organization
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
-    Interval,
     MeteredUnitPrice,
     Price,
-    Product,
     SeatBasedPrice,
     SeatTier,
     TierType,
     UnitBasedPrice,
     UnitTier,
-    Visibility,
 )
+from domain.product import Interval, Product, Visibility
 from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
 
 

@@ -187,7 +187,8 @@ async def test_a_fixed_discount_in_several_currencies(
 
 
 async def _products(harness: Harness, organization_id: uuid.UUID, count: int) -> list[uuid.UUID]:
-    from domain.product import FixedPrice, Product
+    from domain.price import FixedPrice
+    from domain.product import Product
 
     ids = []
     async with harness.uows.write() as uow:

@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from application.kit.errors import ValidationFailed
+from application.kit.errors import ValidationFailed, invariants_as_validation
 from application.kit.inputs import Command
 from application.kit.metadata import metadata_errors
 from application.kit.pagination import Page, PaginationParams
+from application.kit.registry import Registry
 from application.kit.sorting import Sorting, parse_sorting
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
+from domain.errors import InvariantViolation
 
 # --- pagination ---------------------------------------------------------------------------------
 
@@ -235,3 +237,48 @@ def test_invariant_violation_becomes_a_located_validation_error() -> None:
     [field_error] = error.errors
     assert field_error.loc == ("body", "prices", 2, "id")
     assert field_error.msg == "Not a live price."
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "loc", "input"),
+    [
+        ({}, "prices.2.id", ("body", "prices", 2, "id"), None),
+        (
+            {"root": ("body", "prices", 0)},
+            "tiers.tiers.1.bound",
+            ("body", "prices", 0, "tiers", "tiers", 1, "bound"),
+            None,
+        ),
+        ({"fields": {"upload": "upload.parts"}}, "upload", ("body", "upload", "parts"), None),
+        ({"fields": {"upload": "upload.parts"}}, "name", ("body", "name"), None),
+        ({"at": ("email",), "input": "x@"}, "anything", ("email",), "x@"),
+    ],
+)
+def test_invariants_as_validation_locates_what_the_block_breaks(
+    options: dict[str, Any], field: str, loc: tuple[str | int, ...], input: Any
+) -> None:
+    broken = InvariantViolation(field, "Broken.")
+    with pytest.raises(ValidationFailed) as caught, invariants_as_validation(**options):
+        raise broken
+    [field_error] = caught.value.errors
+    assert (field_error.loc, field_error.msg, field_error.input) == (loc, "Broken.", input)
+    assert caught.value.__cause__ is broken
+
+
+def test_invariants_as_validation_lets_other_errors_through() -> None:
+    with pytest.raises(KeyError), invariants_as_validation():
+        raise KeyError("x")
+
+
+# --- registries ---------------------------------------------------------------------------------
+
+
+def test_a_registry_holds_what_was_registered_once() -> None:
+    registry: Registry[str, int] = Registry("number")
+    assert registry.register("one")(1) == 1
+    assert registry["one"] == 1
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register("one")(2)
+    with pytest.raises(LookupError, match="No number is registered for 'two'"):
+        registry["two"]
+    assert registry.get("two") is None

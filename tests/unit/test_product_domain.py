@@ -11,14 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvariantViolation
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
-    Interval,
     KeepPrice,
     MeteredTiersPrice,
     MeteredUnitPrice,
-    Product,
     SeatBasedPrice,
     SeatTier,
     TierType,
@@ -27,6 +25,7 @@ from domain.product import (
     parse_unit_amount,
     validate_price_set,
 )
+from domain.product import Interval, Product
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 LATER = datetime(2026, 2, 1, tzinfo=UTC)

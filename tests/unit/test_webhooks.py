@@ -19,16 +19,16 @@ from application.kit.errors import ResourceNotFound, ResourceUnavailable, Valida
 from application.kit.pagination import PaginationParams
 from application.uow import UnitOfWork
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
-from application.webhooks.ports import DeliveryFilters, Rendered
-from application.webhooks.service import (
+from application.webhooks.delivery import (
     WEBHOOK_DELIVER,
     WEBHOOK_ENDPOINT_DISABLED,
     DeliveryPolicy,
-    UrlGuard,
     WebhookDeliverer,
-    WebhookService,
-    event_id_for,
 )
+from application.webhooks.fan_out import event_id_for
+from application.webhooks.guard import UrlGuard
+from application.webhooks.ports import DeliveryFilters, Rendered
+from application.webhooks.service import WebhookService
 from domain.errors import InvariantViolation
 from domain.membership import MemberRole
 from domain.webhook import (

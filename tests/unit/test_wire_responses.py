@@ -16,9 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.sqlalchemy.engine import json_loads
-from domain.organization import Organization, SocialLink, SocialPlatform
 from entrypoints.http.kit.responses import dumps
-from entrypoints.http.organizations.schemas import OrganizationSchema
 
 
 class Colour(StrEnum):
@@ -84,16 +82,3 @@ def test_json_columns_read_what_json_loads_reads(value: Any) -> None:
     text = dumps(value).decode()
     # repr: 2**62 == float(2**62) in Python, so equality alone would let a float through.
     assert repr(json_loads(text)) == repr(json.loads(text)) == repr(value)
-
-
-def test_organization_wire_document_is_the_schema_s_serialization() -> None:
-    organization = Organization(
-        name="Acme",
-        slug="acme",
-        socials=[SocialLink(SocialPlatform.github, "https://github.com/acme")],
-        feature_settings={"issue_funding_enabled": True},
-        embed_hosts=["acme.example"],
-        details_submitted_at=datetime(2026, 1, 2, tzinfo=UTC),
-    )
-    document = OrganizationSchema.wire(organization)
-    assert dumps(document) == OrganizationSchema.model_validate(document).model_dump_json().encode()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -34,6 +33,7 @@ from adapters.sqlalchemy.kit.filters import (
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.kit.statements import Cached
 from adapters.sqlalchemy.mappers import benefit_entity, file_entity
+from adapters.sqlalchemy.prices import price_entity, price_row
 from adapters.sqlalchemy.tables import (
     benefits,
     files,
@@ -48,25 +48,8 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
-from domain.meter import MeterSummary, MeterUnit
-from domain.product import (
-    AmountType,
-    CustomPrice,
-    FixedPrice,
-    Interval,
-    MeteredPrice,
-    MeteredTiersPrice,
-    MeteredUnitPrice,
-    Price,
-    PriceSource,
-    Product,
-    SeatBasedPrice,
-    SeatTier,
-    TierType,
-    UnitBasedPrice,
-    UnitTier,
-    Visibility,
-)
+from domain.price import AmountType, Price
+from domain.product import Interval, Product, Visibility
 
 _STATIC = [
     AmountType.fixed.value,
@@ -128,72 +111,6 @@ _ARCHIVE_PRICE = (
 )
 
 
-def _tiers_document(tiers: Sequence[UnitTier]) -> list[dict[str, Any]]:
-    return [{"bound": t.bound, "unit_amount": str(t.unit_amount)} for t in tiers]
-
-
-def _tiers_from(details: Mapping[str, Any]) -> list[UnitTier]:
-    return [UnitTier(t["bound"], Decimal(t["unit_amount"])) for t in details["tiers"]]
-
-
-def price_details(price: Price) -> dict[str, Any]:
-    if isinstance(price, FixedPrice):
-        return {"amount": price.amount}
-    if isinstance(price, CustomPrice):
-        return {
-            "minimum_amount": price.minimum_amount,
-            "maximum_amount": price.maximum_amount,
-            "preset_amount": price.preset_amount,
-        }
-    if isinstance(price, SeatBasedPrice):
-        return {
-            "seat_tier_type": None if price.seat_tier_type is None else price.seat_tier_type.value,
-            "tiers": [
-                {
-                    "min_seats": t.min_seats,
-                    "max_seats": t.max_seats,
-                    "price_per_seat": t.price_per_seat,
-                }
-                for t in price.tiers
-            ],
-        }
-    if isinstance(price, UnitBasedPrice):
-        return {
-            "tier_type": price.tier_type.value,
-            "tiers": _tiers_document(price.tiers),
-            "minimum_units": price.minimum_units,
-            "unit_label": price.unit_label,
-        }
-    # Metered prices: the meter is the `meter_id` column.
-    if isinstance(price, MeteredUnitPrice):
-        return {"unit_amount": str(price.unit_amount), "cap_amount": price.cap_amount}
-    if isinstance(price, MeteredTiersPrice):
-        return {
-            "tier_type": price.tier_type.value,
-            "tiers": _tiers_document(price.tiers),
-            "cap_amount": price.cap_amount,
-        }
-    raise TypeError(f"unknown price {type(price).__name__}")
-
-
-def price_row(price: Price) -> dict[str, Any]:
-    return {
-        "id": price.id,
-        "created_at": price.created_at,
-        "modified_at": price.modified_at,
-        "deleted_at": price.deleted_at,
-        "product_id": price.product_id,
-        "amount_type": AmountType(price.amount_type).value,
-        "price_currency": price.currency,
-        "tax_behavior": price.tax_behavior,
-        "source": price.source.value,
-        "is_archived": price.is_archived,
-        "sort_amount": price.sort_amount(),
-        "meter_id": price.meter_id if isinstance(price, MeteredPrice) else None,
-        "details": price_details(price),
-    }
-
-
 # Prices with what they show of their meter (metered prices only; null for the others).
 _PRICES_WITH_METER = select(
     product_prices,
@@ -202,65 +119,6 @@ _PRICES_WITH_METER = select(
     meters.c.custom_label.label("meter_custom_label"),
     meters.c.custom_multiplier.label("meter_custom_multiplier"),
 ).outerjoin(meters, meters.c.id == product_prices.c.meter_id)
-
-
-def price_entity(row: Mapping[Any, Any]) -> Price:
-    """A price from a row of `_PRICES_WITH_METER`."""
-    common: dict[str, Any] = {
-        "id": row["id"],
-        "created_at": row["created_at"],
-        "modified_at": row["modified_at"],
-        "deleted_at": row["deleted_at"],
-        "product_id": row["product_id"],
-        "currency": row["price_currency"],
-        "tax_behavior": row["tax_behavior"],
-        "source": PriceSource(row["source"]),
-        "is_archived": row["is_archived"],
-    }
-    details = row["details"]
-    kind = AmountType(row["amount_type"])
-    if kind is AmountType.fixed:
-        return FixedPrice(**common, amount=details["amount"])
-    if kind is AmountType.custom:
-        return CustomPrice(
-            **common,
-            minimum_amount=details["minimum_amount"],
-            maximum_amount=details["maximum_amount"],
-            preset_amount=details["preset_amount"],
-        )
-    if kind is AmountType.seat_based:
-        tiers = [
-            SeatTier(t["min_seats"], t["max_seats"], t["price_per_seat"]) for t in details["tiers"]
-        ]
-        tier_type = details.get("seat_tier_type")
-        return SeatBasedPrice(
-            **common, tiers=tiers, seat_tier_type=None if tier_type is None else TierType(tier_type)
-        )
-    if kind is AmountType.unit_based:
-        return UnitBasedPrice(
-            **common,
-            tier_type=TierType(details["tier_type"]),
-            tiers=_tiers_from(details),
-            minimum_units=details["minimum_units"],
-            unit_label=details["unit_label"],
-        )
-    metered: dict[str, Any] = {
-        **common,
-        "meter_id": row["meter_id"],
-        "cap_amount": details["cap_amount"],
-        "meter": MeterSummary(
-            row["meter_id"],
-            row["meter_name"],
-            MeterUnit(row["meter_unit"]),
-            row["meter_custom_label"],
-            row["meter_custom_multiplier"],
-        ),
-    }
-    if kind is AmountType.metered_tiers:
-        return MeteredTiersPrice(
-            **metered, tier_type=TierType(details["tier_type"]), tiers=_tiers_from(details)
-        )
-    return MeteredUnitPrice(**metered, unit_amount=Decimal(details["unit_amount"]))
 
 
 def _interval(value: str | None) -> Interval | None:

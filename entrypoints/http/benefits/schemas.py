@@ -13,7 +13,7 @@ from pydantic import UUID4
 
 from application.kit.metadata import MetadataValue
 from domain.benefit import Benefit
-from entrypoints.http.kit.responses import Wire
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -33,6 +33,7 @@ class BenefitSchema(Schema):
     visibility_configurable: bool
 
 
+@wire_format(BenefitSchema)
 def benefit_wire(b: Benefit) -> Wire:
     """A benefit's wire document, in BenefitSchema's field order."""
     return {

@@ -15,6 +15,7 @@ from pydantic import UUID4, Field
 from domain.discount import Discount, DiscountDuration, DiscountType, MetadataValue
 from domain.product import Product
 from entrypoints.http.kit.schemas import Schema
+from entrypoints.http.products.schemas import product_fields
 
 
 class DiscountProductSchema(Schema):
@@ -102,24 +103,7 @@ DiscountSchema = Annotated[
 
 
 def discount_product_schema(p: Product) -> DiscountProductSchema:
-    return DiscountProductSchema(
-        metadata=p.metadata,
-        id=p.id,
-        created_at=p.created_at,
-        modified_at=p.modified_at,
-        trial_interval=None if p.trial_interval is None else p.trial_interval.value,
-        trial_interval_count=p.trial_interval_count,
-        name=p.name,
-        description=p.description,
-        visibility=p.visibility.value,
-        recurring_interval=None if p.recurring_interval is None else p.recurring_interval.value,
-        recurring_interval_count=p.recurring_interval_count,
-        meter_interval=None,
-        meter_interval_count=None,
-        is_recurring=p.is_recurring,
-        is_archived=p.is_archived,
-        organization_id=p.organization_id,
-    )
+    return DiscountProductSchema.model_validate(product_fields(p))
 
 
 def discount_schema(

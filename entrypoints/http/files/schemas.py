@@ -9,6 +9,7 @@ from pydantic import UUID4
 
 from application.files.ports import MultipartUpload
 from domain.file import File, human_readable_size
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -29,7 +30,7 @@ class _FileFields(Schema):
     size_readable: str
 
 
-def _fields(file: File) -> dict[str, object]:
+def _fields(file: File) -> Wire:
     return {
         "id": file.id,
         "organization_id": file.organization_id,
@@ -65,7 +66,8 @@ class PublicFileRead(_FileFields):
 FileRead = DownloadableFileRead | PublicFileRead
 
 
-def public_file_wire(file: File, public_url: str) -> dict[str, object]:
+@wire_format(PublicFileRead)
+def public_file_wire(file: File, public_url: str) -> Wire:
     """A product media or avatar file's wire document, in PublicFileRead's field order."""
     return {
         **_fields(file),
@@ -83,12 +85,7 @@ def file_read(file: File, public_url: str | None) -> FileRead:
             created_at=file.created_at,
             flagged_malicious_at=None,
         )
-    return PublicFileRead(
-        **_fields(file),
-        service=file.service.value,
-        created_at=file.created_at,
-        public_url=public_url,
-    )
+    return PublicFileRead.model_validate(public_file_wire(file, public_url))
 
 
 class UploadPart(Schema):

@@ -5,10 +5,15 @@ validates every field, FastAPI validates the result against the route's response
 and only then serializes it. On read paths that was most of the time a request spent in Python.
 
 Hot routes instead build their body as plain dicts and lists in the schema's field order (a
-schema's `wire(entity)`) and return `json_response(...)` or `page_response(...)`. The route still
-declares `response_model=`, so that OpenAPI describes the body; FastAPI sends a returned
-`Response` as it is. The schema stays the contract: the API tests check every body a route
-sends against its response model, byte for byte (see `tests/api/conftest.py`).
+wire builder such as `product_wire(entity)`) and return `json_response(...)` or
+`page_response(...)`. The route still declares `response_model=`, so that OpenAPI describes the
+body; FastAPI sends a returned `Response` as it is.
+
+The schema stays the contract. Each builder, named `<resource>_wire`, names the schema it writes
+with `@wire_format(...)`, and tests/unit/test_wire_formats.py checks every registered builder, on
+generated entities of every variant, against its schema byte for byte (a new builder is checked
+once registered; one left unregistered in a schemas module fails that test). The API tests also
+check every body a route sends against its response model (see `tests/api/conftest.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,21 @@ from application.kit.pagination import Page
 T = TypeVar("T")
 
 Wire = dict[str, Any]
+B = TypeVar("B", bound=Callable[..., Wire])
+
+# Every wire builder, with the schema (a model, or an annotated union of models) it writes.
+WIRE_FORMATS: dict[Callable[..., Wire], Any] = {}
+
+
+def wire_format(schema: Any) -> Callable[[B], B]:
+    """Decorator: the function writes `schema`'s wire document from its arguments (an entity
+    first). The function itself is returned: registering costs the read path nothing."""
+
+    def register(builder: B) -> B:
+        WIRE_FORMATS[builder] = schema
+        return builder
+
+    return register
 
 
 def dumps(content: Any) -> bytes:

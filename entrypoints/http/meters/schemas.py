@@ -9,7 +9,7 @@ from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
 from domain.meter import Meter, aggregation_document, filter_document
-from entrypoints.http.kit.responses import Wire
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -55,6 +55,7 @@ class MeterSchema(Schema):
     archived_at: datetime | None
 
 
+@wire_format(MeterSchema)
 def meter_wire(m: Meter) -> Wire:
     """A meter's wire document, in MeterSchema's field order."""
     return {

@@ -12,7 +12,7 @@ from entrypoints.http.kit.query import SortedListQuery, list_query, openapi_para
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organizations import auth
-from entrypoints.http.organizations.schemas import OrganizationSchema
+from entrypoints.http.organizations.schemas import OrganizationSchema, organization_wire
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
@@ -39,7 +39,7 @@ async def list_organizations(
     q: Annotated[OrganizationListQuery, list_query(OrganizationListQuery)],
 ) -> Response:
     page = await service.list(uow, subject, slug=q.slug, pagination=q.pagination, sorting=q.sort())
-    return page_response(page, OrganizationSchema.wire)
+    return page_response(page, organization_wire)
 
 
 @router.post(
@@ -53,7 +53,7 @@ async def create_organization(
 ) -> Response:
     organization = await service.create(uow, subject, body)
     await uow.commit()
-    return json_response(OrganizationSchema.wire(organization), status_code=201)
+    return json_response(organization_wire(organization), status_code=201)
 
 
 @router.get("/{id}", summary="Get an organization", response_model=OrganizationSchema)
@@ -63,7 +63,7 @@ async def get_organization(
     uow: ReadUnitOfWork[OrganizationUnitOfWork],
     service: Service,
 ) -> Response:
-    return json_response(OrganizationSchema.wire(await service.get(uow, subject, id)))
+    return json_response(organization_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update an organization", response_model=OrganizationSchema)
@@ -76,7 +76,7 @@ async def update_organization(
 ) -> Response:
     organization = await service.update(uow, subject, id, body)
     await uow.commit()
-    return json_response(OrganizationSchema.wire(organization))
+    return json_response(organization_wire(organization))
 
 
 @router.delete("/{id}", status_code=204, summary="Delete an organization")

@@ -10,28 +10,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import UUID4, Field
 
 from application.kit.metadata import MetadataValue
+from application.kit.registry import Registry
 from domain.file import File
-from domain.product import (
+from domain.price import (
     CustomPrice,
     FixedPrice,
     MeteredPrice,
     MeteredTiersPrice,
     MeteredUnitPrice,
     Price,
-    Product,
     SeatBasedPrice,
     TierType,
     UnitBasedPrice,
     UnitTier,
 )
+from domain.product import Product
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
-from entrypoints.http.kit.responses import Wire
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -158,7 +159,7 @@ class ProductSchema(Schema):
 MediaUrl = Callable[[File], str | None]
 
 
-def media_wire(file: File, media_url: MediaUrl) -> Wire:
+def _media_wire(file: File, media_url: MediaUrl) -> Wire:
     url = media_url(file)
     assert url is not None, "product media are public files"
     return public_file_wire(file, url)
@@ -177,6 +178,11 @@ def _tiers_wire(tier_type: TierType, tiers: Sequence[UnitTier]) -> Wire:
     }
 
 
+# Each price type's own fields, after the ones every price has and its `amount_type`.
+PRICE_WIRES: Registry[type[Price], Callable[[Any, Wire], None]] = Registry("price wire format")
+
+
+@wire_format(ProductPriceSchema)
 def price_wire(p: Price) -> Wire:
     """A price's wire document, in its schema's field order."""
     wire: Wire = {
@@ -188,62 +194,73 @@ def price_wire(p: Price) -> Wire:
         "tax_behavior": p.tax_behavior,
         "is_archived": p.is_archived,
         "product_id": p.product_id,
+        "amount_type": p.amount_type.value,
     }
-    if isinstance(p, FixedPrice):
-        wire["amount_type"] = "fixed"
-        wire["price_amount"] = p.amount
-    elif isinstance(p, CustomPrice):
-        wire["amount_type"] = "custom"
-        wire["minimum_amount"] = p.minimum_amount
-        wire["maximum_amount"] = p.maximum_amount
-        wire["preset_amount"] = p.preset_amount
-    elif isinstance(p, SeatBasedPrice):
-        wire["amount_type"] = "seat_based"
-        wire["seat_tiers"] = {
-            "seat_tier_type": None if p.seat_tier_type is None else p.seat_tier_type.value,
-            "tiers": [
-                {
-                    "min_seats": t.min_seats,
-                    "max_seats": t.max_seats,
-                    "price_per_seat": t.price_per_seat,
-                }
-                for t in p.tiers
-            ],
-            "minimum_seats": p.minimum_seats,
-            "maximum_seats": p.maximum_seats,
-        }
-    elif isinstance(p, UnitBasedPrice):
-        wire["amount_type"] = "unit_based"
-        wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
-        wire["minimum_units"] = p.minimum_units
-        wire["unit_label"] = p.unit_label
-        wire["maximum_units"] = p.maximum_units
-    elif isinstance(p, MeteredPrice):
-        meter = p.meter
-        assert meter is not None, "metered prices are loaded with their meter"
-        wire["amount_type"] = p.amount_type.value
-        wire["cap_amount"] = p.cap_amount
-        wire["meter_id"] = p.meter_id
-        wire["meter"] = {
-            "id": meter.id,
-            "name": meter.name,
-            "unit": meter.unit.value,
-            "custom_label": meter.custom_label,
-            "custom_multiplier": meter.custom_multiplier,
-        }
-        if isinstance(p, MeteredUnitPrice):
-            wire["unit_amount"] = _decimal(p.unit_amount)
-        else:
-            assert isinstance(p, MeteredTiersPrice)
-            wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
-    else:
-        raise TypeError(f"no wire format for {type(p).__name__}")
+    PRICE_WIRES[type(p)](p, wire)
     return wire
 
 
-def product_wire(p: Product, media_url: MediaUrl) -> Wire:
-    """A product's wire document, in ProductSchema's field order; `media_url` gives a media
-    file's public URL (FileUseCases.public_url)."""
+@PRICE_WIRES.register(FixedPrice)
+def _fixed(p: FixedPrice, wire: Wire) -> None:
+    wire["price_amount"] = p.amount
+
+
+@PRICE_WIRES.register(CustomPrice)
+def _custom(p: CustomPrice, wire: Wire) -> None:
+    wire["minimum_amount"] = p.minimum_amount
+    wire["maximum_amount"] = p.maximum_amount
+    wire["preset_amount"] = p.preset_amount
+
+
+@PRICE_WIRES.register(SeatBasedPrice)
+def _seat_based(p: SeatBasedPrice, wire: Wire) -> None:
+    wire["seat_tiers"] = {
+        "seat_tier_type": None if p.seat_tier_type is None else p.seat_tier_type.value,
+        "tiers": [
+            {"min_seats": t.min_seats, "max_seats": t.max_seats, "price_per_seat": t.price_per_seat}
+            for t in p.tiers
+        ],
+        "minimum_seats": p.minimum_seats,
+        "maximum_seats": p.maximum_seats,
+    }
+
+
+@PRICE_WIRES.register(UnitBasedPrice)
+def _unit_based(p: UnitBasedPrice, wire: Wire) -> None:
+    wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
+    wire["minimum_units"] = p.minimum_units
+    wire["unit_label"] = p.unit_label
+    wire["maximum_units"] = p.maximum_units
+
+
+def _metered(p: MeteredPrice, wire: Wire) -> None:
+    meter = p.meter
+    assert meter is not None, "metered prices are loaded with their meter"
+    wire["cap_amount"] = p.cap_amount
+    wire["meter_id"] = p.meter_id
+    wire["meter"] = {
+        "id": meter.id,
+        "name": meter.name,
+        "unit": meter.unit.value,
+        "custom_label": meter.custom_label,
+        "custom_multiplier": meter.custom_multiplier,
+    }
+
+
+@PRICE_WIRES.register(MeteredUnitPrice)
+def _metered_unit(p: MeteredUnitPrice, wire: Wire) -> None:
+    _metered(p, wire)
+    wire["unit_amount"] = _decimal(p.unit_amount)
+
+
+@PRICE_WIRES.register(MeteredTiersPrice)
+def _metered_tiers(p: MeteredTiersPrice, wire: Wire) -> None:
+    _metered(p, wire)
+    wire["tiers"] = _tiers_wire(p.tier_type, p.tiers)
+
+
+def product_fields(p: Product) -> Wire:
+    """A product's own fields (not its prices, benefits or media), in ProductSchema's order."""
     return {
         "id": p.id,
         "created_at": p.created_at,
@@ -261,10 +278,18 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
         "is_archived": p.is_archived,
         "organization_id": p.organization_id,
         "metadata": p.metadata,
-        # No orders exist yet, so nothing holds a product back from deletion.
-        "is_deletable": True,
-        "prices": [price_wire(price) for price in p.prices],
-        "benefits": [benefit_wire(b) for b in p.benefits],
-        "medias": [media_wire(m, media_url) for m in p.medias],
-        "attached_custom_fields": [],
     }
+
+
+@wire_format(ProductSchema)
+def product_wire(p: Product, media_url: MediaUrl) -> Wire:
+    """A product's wire document, in ProductSchema's field order; `media_url` gives a media
+    file's public URL (FileUseCases.public_url)."""
+    wire = product_fields(p)
+    # No orders exist yet, so nothing holds a product back from deletion.
+    wire["is_deletable"] = True
+    wire["prices"] = [price_wire(price) for price in p.prices]
+    wire["benefits"] = [benefit_wire(b) for b in p.benefits]
+    wire["medias"] = [_media_wire(m, media_url) for m in p.medias]
+    wire["attached_custom_fields"] = []
+    return wire

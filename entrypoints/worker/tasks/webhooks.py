@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from taskiq import AsyncBroker, Context, TaskiqDepends
 
 from adapters.taskiq.broker import Priority
-from application.webhooks.service import WEBHOOK_DELIVER, WEBHOOK_ENDPOINT_DISABLED
+from application.webhooks.delivery import WEBHOOK_DELIVER, WEBHOOK_ENDPOINT_DISABLED
 from entrypoints.webhook_events import EventSource
 
 if TYPE_CHECKING:
