@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
+from sqlalchemy import delete
 
 from adapters.memory.fakes import RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
+from adapters.sqlalchemy.tables import outbox
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
@@ -127,7 +130,9 @@ SMALL_POOL = 1
 @pytest.fixture
 async def small_pool(database_url: str) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
     """An app on its own engine of two connections, committing for real, looking every token
-    up (no credential cache), its jobs recorded rather than run."""
+    up (no credential cache), its jobs recorded rather than run. The outbox rows it commits are
+    deleted afterwards (the outbox tests count the table's rows)."""
+    started = datetime.now(UTC)
     container = _container(
         database_url=database_url,
         auth_cache_ttl=0,
@@ -139,7 +144,10 @@ async def small_pool(database_url: str) -> AsyncIterator[tuple[Container, httpx.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
         yield container, client
-    await container.write_engine().dispose()
+    engine = container.write_engine()
+    async with engine.begin() as connection:
+        await connection.execute(delete(outbox).where(outbox.c.created_at >= started))
+    await engine.dispose()
 
 
 async def test_more_concurrent_writes_than_pooled_connections_all_succeed(
