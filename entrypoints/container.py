@@ -36,12 +36,18 @@ from entrypoints.settings import Adapters, Settings
 log = logging.getLogger("meridian")
 
 
-def _database_url(settings: Settings) -> Generator[str, None, None]:
-    """The primary database URL; with none configured, an embedded server under the data dir."""
+def _database_url(settings: Settings, owner: bool = False) -> Generator[str, None, None]:
+    """The primary database URL; with none configured, an embedded server under the data dir.
+
+    The `owner` of an embedded server (the API) adopts one that a killed process left running,
+    and stops it on exit; other processes merely attach. The memory adapters use none."""
+    if settings.adapters is Adapters.memory:
+        yield ""
+        return
     if settings.database_url:
         yield settings.database_url
         return
-    embedded = EmbeddedPostgres(settings.data_dir)
+    embedded = EmbeddedPostgres(settings.data_dir, adopt_orphans=owner)
     url = embedded.start()
     try:
         yield url
@@ -117,7 +123,11 @@ class Container(containers.DeclarativeContainer):
         ttl=providers.Callable(lambda s: timedelta(seconds=s.auth_cache_ttl), settings),
     )
 
-    database_url = providers.Resource(_database_url, settings=settings)
+    # Whether this process owns an embedded database (the API does: see Runtime).
+    embedded_database_owner = providers.Object(False)
+    database_url = providers.Resource(
+        _database_url, settings=settings, owner=embedded_database_owner
+    )
     # Engines are disposed of by the runtime at shutdown (disposal is asynchronous).
     write_engine = providers.Singleton(
         create_engine,

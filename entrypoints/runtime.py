@@ -7,6 +7,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+from dependency_injector import providers
 from redis.exceptions import RedisError
 from taskiq import AsyncBroker, InMemoryBroker
 
@@ -38,6 +39,8 @@ class Runtime:
         settings = self.container.settings()
         bundle = self.container.broker_bundle()
         self._describe(settings, bundle.in_process)
+        if self.role == "api":
+            self.container.embedded_database_owner.override(providers.Object(True))
         self.container.init_resources()
         if should_migrate(settings):
             async with self.container.write_engine().connect() as connection:

@@ -54,3 +54,38 @@ def test_embedded_start_bootstrap_stop_restart(tmp_path: Path) -> None:
         assert response.json()["items"][0]["id"] == tokens["organization_id"]
     finally:
         again.stop()
+
+
+def _stop_postgres(pgdata: Path) -> None:
+    """Whatever a failed test leaves running under `pgdata` goes (SIGINT: PostgreSQL's fast
+    shutdown, which does not wait for clients to disconnect)."""
+    for process in psutil.process_iter(attrs=["name", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if process.info["name"] == "postgres" and f"-D {pgdata} " in cmdline:
+            process.send_signal(signal.SIGINT)
+
+
+def test_an_api_adopts_the_database_a_killed_api_left_running(tmp_path: Path) -> None:
+    env = {"MERIDIAN_DATA_DIR": str(tmp_path / "data")}
+    pgdata = (tmp_path / "data" / "postgres").resolve()
+    crashed = adopter = None
+    try:
+        crashed = ApiProcess(env).start(timeout=120)
+        crashed.kill()  # SIGKILL: no shutdown, its handle stays listed
+        assert _postgres_running(pgdata), "a killed API leaves its database running"
+
+        # A command that merely attaches leaves the orphaned server alone.
+        bootstrap(env, "after-crash@example.com", "After Crash")
+        assert _postgres_running(pgdata)
+
+        adopter = ApiProcess(env).start(timeout=120)
+        adopter.signal(signal.SIGTERM)
+        adopter.stop()
+        assert "Application shutdown complete" in adopter.output()
+        assert not _postgres_running(pgdata), "the adopting API stops the database on exit"
+        assert "adopting the embedded PostgreSQL server" in adopter.output()
+    finally:
+        for process in (crashed, adopter):
+            if process is not None:
+                process.kill()
+        _stop_postgres(pgdata)

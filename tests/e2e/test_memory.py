@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -25,8 +27,9 @@ def _products(api: ApiProcess, token: str) -> list[str]:
     return [p["name"] for p in response.json()["items"]]
 
 
-def test_the_memory_api_says_what_it_keeps_bootstraps_and_forgets_on_exit() -> None:
-    api = ApiProcess(ENV).start()
+def test_the_memory_api_says_what_it_keeps_bootstraps_and_forgets_on_exit(tmp_path: Path) -> None:
+    env = {**ENV, "MERIDIAN_DATA_DIR": str(tmp_path)}
+    api = ApiProcess(env).start()
     try:
         first_line = api.output().splitlines()[0]
         assert "memory" in first_line and "lost" in first_line, first_line
@@ -47,7 +50,9 @@ def test_the_memory_api_says_what_it_keeps_bootstraps_and_forgets_on_exit() -> N
         api.stop()
     assert "Application shutdown complete" in api.output()
 
-    again = ApiProcess(ENV).start()
+    # It started no database either (the embedded one lives under the data dir).
+    assert not (tmp_path / "postgres").exists()
+    again = ApiProcess(env).start()
     try:
         tokens = again.bootstrapped()
         assert _products(again, tokens["organization_access_token"]) == []
