@@ -114,6 +114,6 @@ class WebhookEndpoints:
         return valid
 
     async def _check_url(self, url: str) -> None:
-        reason = await self.guard.refusal(url)
+        reason = await self.guard.refusal(url, unresolved_ok=True)
         if reason is not None:
             raise ValidationFailed.single(("body", "url"), reason, url)

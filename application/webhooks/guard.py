@@ -12,6 +12,8 @@ class UrlGuard:
     """Refuses webhook targets that could reach inside the network (SSRF).
 
     Checked when an endpoint is saved and again before every attempt, because DNS can change.
+    At save, a host that does not resolve (yet) is accepted: a merchant may save an endpoint
+    before its DNS is live. One that resolves to a refused address never is.
     """
 
     def __init__(
@@ -21,12 +23,13 @@ class UrlGuard:
         self.require_https = require_https
         self.allow_loopback = allow_loopback
 
-    async def refusal(self, url: str) -> str | None:
-        """Why `url` is refused, or None."""
-        refused, _ = await self.vet(url)
+    async def refusal(self, url: str, *, unresolved_ok: bool = False) -> str | None:
+        """Why `url` is refused, or None. With `unresolved_ok`, a host that does not resolve is
+        not a reason (the endpoint is being saved, not sent to)."""
+        refused, _ = await self.vet(url, unresolved_ok=unresolved_ok)
         return refused
 
-    async def vet(self, url: str) -> tuple[str | None, list[str]]:
+    async def vet(self, url: str, *, unresolved_ok: bool = False) -> tuple[str | None, list[str]]:
         """Why `url` is refused (None if it is not), and the addresses its host resolved to."""
         try:
             parts = urllib.parse.urlsplit(url)
@@ -48,9 +51,9 @@ class UrlGuard:
         try:
             addresses = await self.resolver.resolve(host)
         except (LookupError, OSError):
-            return f"The host {host!r} does not resolve.", []
+            addresses = []
         if not addresses:
-            return f"The host {host!r} does not resolve.", []
+            return (None if unresolved_ok else f"The host {host!r} does not resolve."), []
         for address in addresses:
             reason = address_refusal(address, allow_loopback=self.allow_loopback)
             if reason is not None:

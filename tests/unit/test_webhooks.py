@@ -233,6 +233,10 @@ async def test_url_guard() -> None:
     assert "https" in (await production.refusal("http://hooks.example.com/x") or "")
     assert "10.0.0.5" in (await production.refusal("https://inside.example.com/") or "")
     assert "resolve" in (await production.refusal("https://nowhere.example.com/") or "")
+    assert await production.refusal("https://nowhere.example.com/", unresolved_ok=True) is None
+    assert "10.0.0.5" in (
+        await production.refusal("https://inside.example.com/", unresolved_ok=True) or ""
+    )
     assert await production.refusal("ftp://hooks.example.com/") is not None
     assert await production.refusal("https://user:pw@hooks.example.com/") is not None
     assert await production.refusal("https://127.0.0.1/") is not None
@@ -258,6 +262,24 @@ async def test_create_endpoint_checks_url_and_event_types(harness: Harness, worl
     async with harness.uows.read() as uow:
         page = await world.service.list_endpoints(uow, tenant.owner, pagination=ALL)
     assert [e.id for e in page.items] == [endpoint.id]
+
+
+async def test_an_endpoint_whose_host_does_not_resolve_yet_is_saved_and_tried_later(
+    harness: Harness, world: World
+) -> None:
+    # A merchant saves the endpoint before the DNS record is live.
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant, url="https://soon.example.com/hook")
+    assert endpoint.url == "https://soon.example.com/hook"
+    await world.emit(tenant)
+    await world.deliverer.deliver(endpoint.id)
+    assert world.sender.requests == []  # not sent while it does not resolve: a failed attempt
+    (event,) = await world.events()
+    assert event.attempts == 1 and event.status is EventStatus.pending
+    world.resolver.hosts["soon.example.com"] = ["93.184.216.34"]
+    harness.clock.advance(timedelta(seconds=max(SCHEDULE.delays) * 2))
+    await world.deliverer.deliver(endpoint.id)
+    assert [url for url, _, _ in world.sender.requests] == ["https://soon.example.com/hook"]
 
 
 async def test_update_rotate_delete_and_tenancy(harness: Harness, world: World) -> None:
