@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -12,6 +13,11 @@ from application.auth import AuthSubject
 from domain.base import new_id
 
 JobArgument = str | int | float | bool | None
+
+# The id of the request being served, or of the request behind the job being run: set by the
+# HTTP entrypoint (X-Request-Id) and by the worker for each job, and carried by every job
+# enqueued meanwhile, so that the logs of a request and of all the work it caused share it.
+REQUEST_ID: ContextVar[str | None] = ContextVar("meridian_request_id", default=None)
 
 
 class Clock(Protocol):
@@ -30,6 +36,8 @@ class Job:
     name: str
     arguments: Mapping[str, JobArgument]
     id: uuid.UUID = field(default_factory=new_id)
+    # The request it was enqueued for (see REQUEST_ID): metadata, not an argument.
+    request_id: str | None = field(default_factory=REQUEST_ID.get)
 
 
 class JobQueue(Protocol):

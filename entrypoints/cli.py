@@ -32,7 +32,7 @@ def _api(args: argparse.Namespace) -> int:
     if args.port:
         os.environ["MERIDIAN_PORT"] = str(args.port)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.adapters is Adapters.memory:
         # Said first, before the server's own lines.
         log.warning(
@@ -77,7 +77,7 @@ def _require_redis(process: str) -> str | None:
     from entrypoints.settings import Settings
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if not settings.redis_url:
         print(
             f"meridian {process}: MERIDIAN_REDIS_URL is not set. Without Redis, jobs run inside the "
@@ -138,7 +138,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from entrypoints.settings import Settings
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
         from adapters.sqlalchemy.engine import create_engine
@@ -164,7 +164,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from entrypoints.settings import Adapters, Settings
 
     settings = Settings()
-    configure_logging(settings.log_level if args.verbose else "WARNING")
+    configure_logging(settings.log_level if args.verbose else "WARNING", settings.log_format)
     if settings.adapters is Adapters.memory:
         print(
             "meridian bootstrap: with MERIDIAN_ADAPTERS=memory, nothing outlives a process; "

@@ -19,6 +19,11 @@ class Environment(StrEnum):
     production = "production"
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class Adapters(StrEnum):
     """Where the repositories keep their data."""
 
@@ -34,6 +39,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # `text` (human-readable) or `json` (one object per line, for log collectors).
+    log_format: LogFormat = LogFormat.text
 
     adapters: Adapters = Adapters.sqlalchemy
     # With the memory adapters, the API creates this user and organization at start-up and

@@ -48,7 +48,12 @@ class OutboxRelay:
             try:
                 rows = (
                     await connection.execute(
-                        select(outbox.c.id, outbox.c.job_name, outbox.c.arguments)
+                        select(
+                            outbox.c.id,
+                            outbox.c.job_name,
+                            outbox.c.arguments,
+                            outbox.c.request_id,
+                        )
                         .where(outbox.c.dispatched_at.is_(None))
                         .where(outbox.c.created_at < self.clock.now() - self.grace)
                         .order_by(outbox.c.created_at)
@@ -60,7 +65,12 @@ class OutboxRelay:
                 for row in rows:
                     try:
                         await self.queue.send(
-                            Job(id=row.id, name=row.job_name, arguments=row.arguments)
+                            Job(
+                                id=row.id,
+                                name=row.job_name,
+                                arguments=row.arguments,
+                                request_id=row.request_id,
+                            )
                         )
                     except Exception:
                         log.warning("outbox relay could not send %s", row.id, exc_info=True)

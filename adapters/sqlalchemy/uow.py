@@ -118,6 +118,7 @@ class SqlAlchemyUnitOfWork:
                         "id": job.id,
                         "job_name": job.name,
                         "arguments": dict(job.arguments),
+                        "request_id": job.request_id,
                         "created_at": self.clock.now(),
                     }
                     for job in jobs

@@ -10,10 +10,13 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
-from taskiq import AsyncBroker, InMemoryBroker, ScheduleSource
+from taskiq import AsyncBroker, InMemoryBroker, ScheduleSource, TaskiqMiddleware
 from taskiq.kicker import AsyncKicker
 from taskiq.message import TaskiqMessage
 from taskiq.middlewares import SmartRetryMiddleware
+
+from adapters.taskiq.queue import REQUEST_ID_LABEL
+from application.ports import REQUEST_ID
 
 log = logging.getLogger("meridian.jobs")
 
@@ -57,6 +60,16 @@ class RetryPolicy:
         raw = min(self.base_delay * 2.0**exponent, self.max_delay)
         spread = (rng or random).uniform(0, self.jitter * raw)
         return raw + spread
+
+
+class RequestIdMiddleware(TaskiqMiddleware):
+    """Runs each job under the request id it was enqueued with (a message label), so that its
+    log lines, and the jobs it enqueues in turn, carry it."""
+
+    def pre_execute(self, message: TaskiqMessage) -> TaskiqMessage:
+        # The job runs in the task that calls this: the value is the job's own.
+        REQUEST_ID.set(message.labels.get(REQUEST_ID_LABEL))
+        return message
 
 
 class BackoffRetryMiddleware(SmartRetryMiddleware):
@@ -195,8 +208,10 @@ def build_broker(
             consumer_id="0",
             **REDIS_CONNECTION,
         )
-        broker = broker.with_middlewares(BackoffRetryMiddleware(policy, source))
+        broker = broker.with_middlewares(
+            RequestIdMiddleware(), BackoffRetryMiddleware(policy, source)
+        )
         return BrokerBundle(broker, source, in_process=False)
     broker = InMemoryBroker(await_inplace=inline, max_async_tasks=50)
-    broker = broker.with_middlewares(BackoffRetryMiddleware(policy, None))
+    broker = broker.with_middlewares(RequestIdMiddleware(), BackoffRetryMiddleware(policy, None))
     return BrokerBundle(broker, None, in_process=True)

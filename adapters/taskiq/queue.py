@@ -4,6 +4,9 @@ from taskiq import AsyncBroker
 
 from application.ports import Job
 
+# The message label carrying a job's request id (see application.ports.REQUEST_ID).
+REQUEST_ID_LABEL = "request_id"
+
 
 class UnknownJob(LookupError):
     pass
@@ -19,4 +22,7 @@ class TaskiqJobQueue:
         task = self.broker.find_task(job.name)
         if task is None:
             raise UnknownJob(f"no task registered under {job.name!r}")
-        await task.kicker().with_task_id(str(job.id)).kiq(**dict(job.arguments))
+        kicker = task.kicker().with_task_id(str(job.id))
+        if job.request_id is not None:
+            kicker = kicker.with_labels(**{REQUEST_ID_LABEL: job.request_id})
+        await kicker.kiq(**dict(job.arguments))

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from entrypoints.container import Container
 from entrypoints.http import health, storage
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.middleware import BodySizeLimit, RequestScopes
+from entrypoints.http.middleware import BodySizeLimit, RequestIds, RequestScopes
+from entrypoints.logging import install_request_ids
 from entrypoints.runtime import Runtime
 
 
@@ -65,4 +66,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
         limit=container.settings().max_body_size,
         exempt_prefixes=(storage.UPLOADS_PREFIX,),
     )
+    # Outermost: every response (a 413 too) carries the request's id, every log line too.
+    app.add_middleware(RequestIds)
+    install_request_ids()
     return app

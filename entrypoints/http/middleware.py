@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.ports import REQUEST_ID
 
 # Where `RequestScopes` keeps the request's open context managers (see `enter_for_request`).
 REQUEST_SCOPES = "meridian.request_scopes"
@@ -65,6 +68,54 @@ async def enter_for_request(scope: Scope, manager: AbstractAsyncContextManager[A
     value = await manager.__aenter__()
     entered.append(manager)
     return value
+
+
+# A request id the client may choose: short, and safe to echo in a header and a log line.
+_REQUEST_ID_CHARACTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-"
+)
+MAX_REQUEST_ID_LENGTH = 128
+
+
+def _client_request_id(value: bytes) -> str | None:
+    text = value.decode("latin-1")
+    if 0 < len(text) <= MAX_REQUEST_ID_LENGTH and _REQUEST_ID_CHARACTERS.issuperset(text):
+        return text
+    return None
+
+
+class RequestIds:
+    """Gives each request an id: the client's `X-Request-Id` when it sends a usable one (up to
+    128 letters, digits, `.`, `_`, `:` or `-`), a new random one otherwise. The response echoes
+    it, and it is the current REQUEST_ID while the request is served: every log line and every
+    job the request enqueues carries it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = _client_request_id(value)
+                break
+        if request_id is None:
+            request_id = os.urandom(16).hex()
+        header = (b"x-request-id", request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 class _TooLarge(Exception):

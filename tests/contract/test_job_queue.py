@@ -12,7 +12,7 @@ from taskiq.api import run_receiver_task, run_scheduler_task
 
 from adapters.taskiq.broker import SCHEDULE_REFRESH, BrokerBundle, RetryPolicy, build_broker
 from adapters.taskiq.queue import TaskiqJobQueue, UnknownJob
-from application.ports import Job
+from application.ports import REQUEST_ID, Job
 from tests import services
 
 FAST_RETRIES = RetryPolicy(max_retries=3, base_delay=0.2, max_delay=1.0, jitter=0.1)
@@ -74,6 +74,31 @@ async def test_job_arrives_with_its_id_and_arguments(bundle: BrokerBundle) -> No
         await TaskiqJobQueue(bundle.broker).send(job)
         await _until(lambda: received)
         assert received == [(str(job.id), "hello", 7)]
+    finally:
+        await _stop(bundle, tasks)
+
+
+async def test_a_job_runs_under_its_request_id_retries_included(bundle: BrokerBundle) -> None:
+    seen: list[str | None] = []
+
+    @bundle.broker.task(task_name="contract.traced")
+    async def traced() -> None:
+        seen.append(REQUEST_ID.get())
+        if len(seen) < 2:
+            raise RuntimeError("once more")
+
+    tasks = await _run(bundle)
+    try:
+        token = REQUEST_ID.set("req-sender")
+        try:
+            job = Job(name="contract.traced", arguments={})
+        finally:
+            REQUEST_ID.reset(token)
+        assert job.request_id == "req-sender"  # taken from the context it was made in
+        # Sent from elsewhere (the outbox relay, say): the job's own id still reaches the task.
+        await TaskiqJobQueue(bundle.broker).send(job)
+        await _until(lambda: len(seen) >= 2, timeout=60)
+        assert seen == ["req-sender", "req-sender"]
     finally:
         await _stop(bundle, tasks)
 

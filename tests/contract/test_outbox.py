@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.outbox import OutboxRelay
 from adapters.sqlalchemy.tables import outbox
+from application.ports import REQUEST_ID
 from tests.contract.conftest import sql_units_of_work
 from tests.harness import SharedConnectionSource
 
@@ -44,6 +45,25 @@ async def test_queue_outage_loses_nothing(connection: AsyncConnection) -> None:
 
     clock.advance(timedelta(days=8))
     assert await relay.prune() == 1
+
+
+async def test_the_relay_sends_a_job_with_its_request_id(connection: AsyncConnection) -> None:
+    clock, queue = FrozenClock(), RecordingJobQueue()
+    source = SharedConnectionSource(connection)
+    uows = sql_units_of_work(source, clock, queue)
+    queue.failing = True
+    token = REQUEST_ID.set("req-outbox")
+    try:
+        async with uows.write() as uow:
+            uow.enqueue("organization.deleted", organization_id="abc")
+            await uow.commit()
+    finally:
+        REQUEST_ID.reset(token)
+    queue.failing = False
+    clock.advance(timedelta(seconds=11))
+    relay = OutboxRelay(source, queue, clock, grace=timedelta(seconds=10))
+    assert await relay.relay_once() == 1
+    assert [job.request_id for job in queue.sent] == ["req-outbox"]
 
 
 async def test_dispatched_jobs_are_marked(connection: AsyncConnection) -> None:

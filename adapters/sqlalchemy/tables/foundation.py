@@ -117,6 +117,8 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("dispatched_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # The request the job was enqueued for (X-Request-Id), for the logs of the job.
+    Column("request_id", String(128), nullable=True),
 )
 Index(
     "ix_outbox_pending",
