@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,8 +59,27 @@ def error_response(
     return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _writable(value: Any) -> Any:
+    """`value` (as `jsonable_encoder` leaves it) with what JSON cannot carry made writable: a
+    422 echoes the input it refused, which may hold NaN, an infinity (`1e400`) or a lone
+    surrogate (`"\ud800"`); they come back as text ("NaN", "Infinity", U+FFFD)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE.get(value, "NaN")
+    if isinstance(value, list):
+        return [_writable(v) for v in value]
+    if isinstance(value, dict):
+        return {_writable(k): _writable(v) for k, v in value.items()}
+    return value
+
+
 def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=422)
+    return JSONResponse({"detail": _writable(errors)}, status_code=422)
 
 
 def _safe_errors(errors: Any) -> list[dict[str, Any]]:
