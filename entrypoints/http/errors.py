@@ -49,6 +49,7 @@ HTTP_ERROR_NAMES = {
     413: "RequestBodyTooLarge",
     415: "UnsupportedMediaType",
     429: "TooManyRequests",
+    431: "RequestHeaderFieldsTooLarge",
     503: "ServiceUnavailable",
 }
 
