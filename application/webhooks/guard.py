@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from application.webhooks.ports import AddressResolver
-from domain.webhook import address_refusal
+from domain.webhook import address_refusal, url_text_refusal
 
 
 class UrlGuard:
@@ -28,6 +28,9 @@ class UrlGuard:
 
     async def vet(self, url: str) -> tuple[str | None, list[str]]:
         """Why `url` is refused (None if it is not), and the addresses its host resolved to."""
+        refused = url_text_refusal(url)
+        if refused is not None:
+            return refused, []
         try:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
@@ -47,7 +50,8 @@ class UrlGuard:
             return "Not a valid port.", []
         try:
             addresses = await self.resolver.resolve(host)
-        except (LookupError, OSError):
+        except (LookupError, OSError, ValueError):
+            # ValueError: a name the resolver cannot encode (a label over 63 characters).
             return f"The host {host!r} does not resolve.", []
         if not addresses:
             return f"The host {host!r} does not resolve.", []
