@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable
+from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable, is_unique_violation
 from application.kit.errors import (
     ApplicationError,
     BadRequest,
@@ -145,6 +145,15 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
             else "The database is unavailable. Try again shortly."
         )
         return error_response(503, "ServiceUnavailable", detail, {"Retry-After": "5"})
+    if is_unique_violation(exc):
+        # A race the use case did not serialize: the request changed nothing; another one
+        # wrote the same thing first.
+        log.warning("unique violation on %s %s: %r", request.method, request.url.path, exc)
+        return error_response(
+            409,
+            "ResourceAlreadyExists",
+            "A concurrent request wrote the same thing first. Read it again, then retry.",
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "InternalServerError", "An unexpected error occurred.")
 
