@@ -36,6 +36,15 @@ def own_container(**settings: Any) -> Container:
 
 
 @asynccontextmanager
+async def own_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app built on `container` (one of its own: see `own_container`)."""
+    app = create_app(container, manage_runtime=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
+        yield client
+
+
+@asynccontextmanager
 async def committing_app(
     database_url: str, **settings: Any
 ) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
@@ -47,12 +56,8 @@ async def committing_app(
     started = datetime.now(UTC)
     container = own_container(database_url=database_url, auth_cache_ttl=0, **settings)
     container.job_queue.override(providers.Object(RecordingJobQueue()))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://meridian.test"
-        ) as client:
+        async with own_client(container) as client:
             yield container, client
     finally:
         engine = container.write_engine()

@@ -15,9 +15,8 @@ from fastapi import FastAPI
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
-from entrypoints.http.app import create_app
 from tests import services
-from tests.api.conftest import committing_app, own_container
+from tests.api.conftest import committing_app, own_client, own_container
 from tests.harness import Seeder
 
 
@@ -31,9 +30,7 @@ async def down_client() -> AsyncIterator[httpx.AsyncClient]:
     container.write_engine.override(providers.Object(engine))
     container.connection_source.override(providers.Object(EngineConnectionSource(engine)))
     container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
+    async with own_client(container) as client:
         yield client
     await engine.dispose()
 
@@ -88,12 +85,8 @@ async def test_reads_go_to_the_read_replica(database_url: str) -> None:
     replica = f"postgresql://postgres@127.0.0.1:{port}/replica"
     container = own_container(database_url=database_url, database_read_url=replica)
     container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://meridian.test"
-        ) as client:
+        async with own_client(container) as client:
             response = await client.get(
                 "/v1/organizations/", headers={"Authorization": "Bearer polar_oat_whatever"}
             )
