@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from domain.scopes import MERCHANT_SCOPES, Scope, implied
@@ -26,6 +27,9 @@ class AuthSubject:
     scopes: frozenset[Scope] = field(default_factory=frozenset)
     # The credential that authenticated the subject (None for anonymous).
     token_id: uuid.UUID | None = None
+    # When that credential expires (None: never, or no credential). What the subject creates
+    # on its behalf (tokens) expires no later.
+    expires_at: datetime | None = None
 
     @classmethod
     def anonymous(cls) -> AuthSubject:
@@ -33,15 +37,23 @@ class AuthSubject:
 
     @classmethod
     def user(
-        cls, user_id: uuid.UUID, scopes: Iterable[Scope], token_id: uuid.UUID | None = None
+        cls,
+        user_id: uuid.UUID,
+        scopes: Iterable[Scope],
+        token_id: uuid.UUID | None = None,
+        expires_at: datetime | None = None,
     ) -> AuthSubject:
-        return cls(SubjectKind.user, user_id, implied(scopes), token_id)
+        return cls(SubjectKind.user, user_id, implied(scopes), token_id, expires_at)
 
     @classmethod
     def organization(
-        cls, organization_id: uuid.UUID, scopes: Iterable[Scope], token_id: uuid.UUID | None = None
+        cls,
+        organization_id: uuid.UUID,
+        scopes: Iterable[Scope],
+        token_id: uuid.UUID | None = None,
+        expires_at: datetime | None = None,
     ) -> AuthSubject:
-        return cls(SubjectKind.organization, organization_id, implied(scopes), token_id)
+        return cls(SubjectKind.organization, organization_id, implied(scopes), token_id, expires_at)
 
     @property
     def is_user(self) -> bool:

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,7 +138,8 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
 
     Only globally routable unicast addresses are accepted: loopback, private, link-local,
     multicast, reserved, unspecified and shared (CGNAT) addresses are refused, and so are
-    IPv4-mapped IPv6 forms of them. `allow_loopback` (development only) admits loopback.
+    the IPv6 forms of them (IPv4-mapped, 6to4; NAT64 and Teredo are refused whatever they
+    embed). `allow_loopback` (development only) admits loopback, never through 6to4.
     """
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -145,6 +147,11 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
         return f"{address!r} is not an IP address."
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and ip.sixtofour is not None:
+        # 6to4 (2002::/16) reaches the IPv4 address in its next 32 bits, through a relay.
+        embedded = address_refusal(str(ip.sixtofour), allow_loopback=False)
+        if embedded is not None:
+            return f"A 6to4 address of {ip.sixtofour}. {embedded}"
     if ip.is_loopback:
         return None if allow_loopback else "Loopback addresses are not allowed."
     if ip.is_multicast:
@@ -155,6 +162,15 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
         return "Private addresses are not allowed."
     if ip.is_reserved or ip.is_unspecified or not ip.is_global:
         return "Reserved addresses are not allowed."
+    return None
+
+
+def url_text_refusal(url: str) -> str | None:
+    """Why `url` cannot be a webhook target as text, or None: whitespace and control characters
+    are refused (a CR/LF would end the request line and start a header of its own)."""
+    for character in url:
+        if character.isspace() or unicodedata.category(character) == "Cc":
+            return f"The URL may not contain whitespace or control characters ({character!r})."
     return None
 
 

@@ -23,6 +23,7 @@ log = logging.getLogger("meridian")
 def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from entrypoints.http.server import head_limited_protocol
     from entrypoints.settings import Adapters, Settings
 
     # The app (built by uvicorn from the environment) must know the address it serves on: the
@@ -45,6 +46,8 @@ def _api(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=1,
+        # httptools, with a cap on each request's head (MERIDIAN_MAX_HEADER_SIZE).
+        http=head_limited_protocol(settings.max_header_size),
         log_config=None,
         timeout_graceful_shutdown=20,
         access_log=args.access_log,

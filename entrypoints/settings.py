@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
 
     max_body_size: int = 10 * 1024 * 1024
+    # Bytes of a request's line and headers `meridian api` reads; past it the request gets a 431.
+    max_header_size: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
     outbox_relay_interval: float = Field(default=10.0, gt=0)
     token_usage_flush_interval: float = Field(default=30.0, gt=0)
     job_max_retries: int = Field(default=8, ge=0)

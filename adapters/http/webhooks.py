@@ -137,7 +137,7 @@ class HttpxWebhookSender:
                     )
         except (TimeoutError, httpx.TimeoutException):
             return AttemptOutcome(None, f"Timed out after {self.timeout:g} s.", None, elapsed())
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             return AttemptOutcome(None, f"{type(error).__name__}: {error}", None, elapsed())
 
     async def close(self) -> None:

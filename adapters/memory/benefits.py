@@ -46,7 +46,10 @@ class InMemoryBenefitRepository(MemoryRepository[Benefit]):
     async def get(self, id: uuid.UUID) -> Benefit | None:
         return await self.get_by_id(id)
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Benefit | None:
+        # No lock to take: a memory unit of work reads, decides and commits without yielding.
         return self.find(lambda b: b.id == id and self.readable(subject, b.organization_id))
 
     async def list_readable(

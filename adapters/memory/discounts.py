@@ -33,7 +33,10 @@ class InMemoryDiscountRepository(MemoryRepository[Discount]):
     async def get(self, id: uuid.UUID) -> Discount | None:
         return await self.get_by_id(id)
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Discount | None:
+        # No lock to take: a memory unit of work reads, decides and commits without yielding.
         return self.find(lambda d: d.id == id and self.readable(subject, d.organization_id))
 
     async def list_readable(

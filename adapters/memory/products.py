@@ -93,7 +93,10 @@ class InMemoryProductRepository(MemoryRepository[Product]):
     async def get(self, id: uuid.UUID) -> Product | None:
         return self._with_benefits(await self.get_by_id(id))
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Product | None:
+        # No lock to take: a memory unit of work reads, decides and commits without yielding.
         return self._with_benefits(
             self.find(lambda p: p.id == id and self.readable(subject, p.organization_id))
         )

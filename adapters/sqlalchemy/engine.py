@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -81,6 +81,16 @@ class EngineConnectionSource:
 def is_pool_exhausted(error: BaseException) -> bool:
     """Whether no pooled connection came free within the pool's timeout."""
     return isinstance(error, PoolTimeout)
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether an exception is a unique constraint's violation (SQLSTATE 23505) that no
+    repository turned into a validation error: a concurrent write got there first."""
+    if not isinstance(error, IntegrityError):
+        return False
+    return getattr(error.orig, "sqlstate", None) == "23505" or (
+        getattr(getattr(error.orig, "__cause__", None), "sqlstate", None) == "23505"
+    )
 
 
 def is_unavailable(error: BaseException) -> bool:

@@ -52,10 +52,18 @@ class BenefitRepository(Protocol):
         """Also a soft-deleted benefit (events about a deleted benefit still describe it)."""
         ...
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None: ...
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Benefit | None:
+        """`lock` holds the row (FOR UPDATE) until the unit of work ends, for a write that
+        reads, decides and writes: a concurrent writer of the same row waits, and once a
+        concurrent deletion commits the row is not found."""
+        ...
 
-    async def get_many(self, ids: Sequence[uuid.UUID]) -> list[Benefit]:
-        """The live benefits among `ids`, whatever their organization, in no particular order."""
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Benefit]:
+        """The live benefits among `ids`, whatever their organization, in no particular order.
+        `lock` holds them (FOR SHARE) until the unit of work ends: a concurrent deletion
+        waits, or was committed and they are left out."""
         ...
 
     async def list_readable(

@@ -70,8 +70,12 @@ class BenefitService:
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Benefit:
-        benefit = await uow.benefits.get_readable(subject, id)
+    async def get(
+        self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Benefit:
+        """The benefit, if `subject` may read it. Writes `lock` it: concurrent writes of one
+        benefit then happen one after the other, each on what the previous committed."""
+        benefit = await uow.benefits.get_readable(subject, id, lock=lock)
         if benefit is None:
             raise ResourceNotFound("Benefit not found.")
         return benefit
@@ -105,7 +109,7 @@ class BenefitService:
     async def update(
         self, uow: BenefitUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: BenefitUpdate
     ) -> Benefit:
-        benefit = await self.get(uow, subject, id)
+        benefit = await self.get(uow, subject, id, lock=True)
         if command.type != benefit.type:
             raise ValidationFailed.single(
                 ("body", "type"),
@@ -137,9 +141,10 @@ class BenefitService:
         """Soft-delete the benefit and detach it from every product granting it.
 
         Receivers learn of it through `benefit.updated` (the benefit now reads `is_deleted`) and
-        `product.updated` for each product that lost it.
+        `product.updated` for each product that lost it. Of concurrent deletions one deletes,
+        the others find nothing (404).
         """
-        benefit = await self.get(uow, subject, id)
+        benefit = await self.get(uow, subject, id, lock=True)
         if not benefit.deletable:
             raise NotPermitted("This benefit is not deletable.")
         now = self.clock.now()

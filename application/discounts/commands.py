@@ -9,12 +9,11 @@ domain's (domain/discount.py).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, UtcTimestamp
 from application.kit.metadata import MetadataInput
 from domain.discount import (
     CODE_MAX_LENGTH,
@@ -33,11 +32,6 @@ from domain.discount import (
 MAX_PRODUCTS = 1000
 
 
-def _as_utc(value: datetime) -> datetime:
-    # A timestamp without a zone is read as UTC, so that it compares with stored ones.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _empty_to_none(value: object) -> object:
     return None if value == "" else value
 
@@ -50,7 +44,6 @@ DiscountCode = Annotated[
     Annotated[str, StringConstraints(max_length=CODE_MAX_LENGTH)] | None,
     BeforeValidator(_empty_to_none),
 ]
-Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
 Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
 Amounts = Annotated[dict[Currency, Amount], Field(min_length=1, max_length=200)]
@@ -63,8 +56,8 @@ ProductIds = Annotated[list[uuid.UUID], Field(max_length=MAX_PRODUCTS)]
 
 class _DiscountFields(Command):
     code: DiscountCode = None
-    starts_at: Timestamp | None = None
-    ends_at: Timestamp | None = None
+    starts_at: UtcTimestamp | None = None
+    ends_at: UtcTimestamp | None = None
     max_redemptions: MaxRedemptions | None = None
     max_redemptions_per_customer: MaxRedemptions | None = None
     duration_in_months: DurationInMonths | None = None

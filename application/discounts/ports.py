@@ -30,7 +30,13 @@ class DiscountRepository(Protocol):
         """The discount even when soft-deleted (the `discount.deleted` webhook shows it)."""
         ...
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None: ...
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Discount | None:
+        """`lock` holds the row (FOR UPDATE) until the unit of work ends, for a write that
+        reads, decides and writes: a concurrent writer of the same row waits, and once a
+        concurrent deletion commits the row is not found."""
+        ...
 
     async def list_readable(
         self,

@@ -178,8 +178,12 @@ class DiscountService:
         ids = {product_id for d in discounts for product_id in d.product_ids}
         return {p.id: p for p in await uow.products.get_summaries(sorted(ids))}
 
-    async def get(self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Discount:
-        discount = await uow.discounts.get_readable(subject, id)
+    async def get(
+        self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Discount:
+        """The discount, if `subject` may read it. Writes `lock` it: concurrent writes of one
+        discount then happen one after the other, each on what the previous committed."""
+        discount = await uow.discounts.get_readable(subject, id, lock=lock)
         if discount is None:
             raise ResourceNotFound("Discount not found.")
         return discount
@@ -221,7 +225,7 @@ class DiscountService:
     async def update(
         self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: DiscountUpdate
     ) -> Discount:
-        discount = await self.get(uow, subject, id)
+        discount = await self.get(uow, subject, id, lock=True)
         changes = _update_changes(command, discount)
         with invariants_as_validation(fields=_input_fields(command)):
             discount.revise(changes)
@@ -238,8 +242,9 @@ class DiscountService:
         return discount
 
     async def delete(self, uow: DiscountUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
-        """Soft-delete: orders that used the discount keep pointing at it; its code is free."""
-        discount = await self.get(uow, subject, id)
+        """Soft-delete: orders that used the discount keep pointing at it; its code is free.
+        Of concurrent deletions one deletes, the others find nothing (404)."""
+        discount = await self.get(uow, subject, id, lock=True)
         discount.soft_delete(self.clock.now())
         await uow.discounts.update(discount)
         uow.enqueue(

@@ -2,37 +2,72 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
 from application.kit.errors import FieldError, ValidationFailed
 
+# NUL, which PostgreSQL cannot store, and UTF-16 surrogates: JSON's `"\ud800"` decodes to a
+# lone one (a pair decodes to the character it encodes), which no UTF-8 text can hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-def _has_nul(value: Any) -> bool:
+
+def unstorable_text(value: Any) -> str | None:
+    """Why `value` (a string, or any nesting of containers and models) cannot be stored as
+    text, or None when it can."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE.search(value)
+        if found is None:
+            return None
+        if found.group() == "\x00":
+            return "NUL characters are not allowed."
+        return "Lone surrogates are not valid Unicode."
     if isinstance(value, list | tuple | set | frozenset):
-        return any(_has_nul(v) for v in value)
+        return next((r for r in map(unstorable_text, value) if r), None)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        pairs = (r for k, v in value.items() for r in (unstorable_text(k), unstorable_text(v)))
+        return next((r for r in pairs if r), None)
     if isinstance(value, BaseModel):
         # Extra fields (models that allow them) live outside __dict__.
-        return _has_nul(value.__dict__) or _has_nul(value.model_extra or {})
-    return False
+        return unstorable_text(value.__dict__) or unstorable_text(value.model_extra or {})
+    return None
 
 
-class Command(BaseModel):
-    """Input of a use case. NUL characters are refused everywhere: PostgreSQL cannot store them."""
-
-    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
+class StorableInput(BaseModel):
+    """A model of client input whose every field refuses text PostgreSQL cannot store."""
 
     @field_validator("*", mode="after")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("NUL characters are not allowed.")
+    def _refuse_unstorable(cls, value: Any) -> Any:
+        reason = unstorable_text(value)
+        if reason is not None:
+            raise ValueError(reason)
         return value
+
+
+class Command(StorableInput):
+    """Input of a use case. Text PostgreSQL cannot store (NUL characters, lone surrogates) and
+    numbers JSON cannot carry (NaN, infinities) are refused everywhere."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=10_000, allow_inf_nan=False)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A timestamp without a zone is read as UTC, so that it compares with stored ones.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+05:00 is before the first day of the calendar in UTC.
+        raise ValueError("The timestamp is outside the supported range in UTC.") from None
+
+
+# A timestamp as inputs take it: in UTC, and within the calendar once there.
+UtcTimestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 M = TypeVar("M", bound=BaseModel)

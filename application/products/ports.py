@@ -45,7 +45,13 @@ class ProductRepository(Protocol):
 
     async def get(self, id: uuid.UUID) -> Product | None: ...
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None: ...
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Product | None:
+        """`lock` holds the row (FOR UPDATE) until the unit of work ends, for a write that
+        reads, decides and writes: a concurrent writer of the same row waits, and once a
+        concurrent deletion commits the row is not found."""
+        ...
 
     async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
         """The live products among `ids`, whatever their organization, in no particular order,

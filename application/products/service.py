@@ -173,8 +173,12 @@ class ProductService:
             subject, filters=filters, pagination=pagination, sorting=sorting
         )
 
-    async def get(self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> Product:
-        product = await uow.products.get_readable(subject, id)
+    async def get(
+        self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Product:
+        """The product, if `subject` may read it. Writes `lock` it: concurrent writes of one
+        product then happen one after the other, each on what the previous committed."""
+        product = await uow.products.get_readable(subject, id, lock=lock)
         if product is None:
             raise ResourceNotFound("Product not found.")
         return product
@@ -229,7 +233,7 @@ class ProductService:
     async def update(
         self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate
     ) -> Product:
-        product = await self.get(uow, subject, id)
+        product = await self.get(uow, subject, id, lock=True)
         _refuse_later_features(command)
         sent = command.model_fields_set
         now = self.clock.now()
@@ -293,15 +297,22 @@ class ProductService:
     ) -> Product:
         """Replace the benefits the product grants. Each must be a live benefit of the
         product's organization: any other id (unknown, deleted, another tenant's) is not
-        found."""
+        found.
+
+        Concurrent calls for one product happen one after the other, and a benefit deleted
+        meanwhile is either detached by its deletion or not found here. The benefits are held
+        before the product, in the order their deletion takes them (benefit, then the products
+        it is detached from), so that the two never wait for each other.
+        """
         product = await self.get(uow, subject, id)
         with invariants_as_validation():
             validate_benefit_list(command.benefits)
         found = {
             b.id: b
-            for b in await uow.benefits.get_many(command.benefits)
+            for b in await uow.benefits.get_many(command.benefits, lock=True)
             if b.organization_id == product.organization_id
         }
+        product = await self.get(uow, subject, id, lock=True)
         for benefit_id in command.benefits:
             if benefit_id not in found:
                 raise ResourceNotFound(f"Benefit {benefit_id} not found.")

@@ -86,14 +86,14 @@ class AuthenticationService:
             pat = await uow.personal_access_tokens.get_usable_by_digest(digest, now)
             if pat is None:
                 raise Unauthorized("The access token is invalid, expired or revoked.")
-            subject = AuthSubject.user(pat.user_id, pat.scopes, pat.id)
+            subject = AuthSubject.user(pat.user_id, pat.scopes, pat.id, pat.expires_at)
             return CachedCredential(
                 subject, kind.value, pat.id, None, pat.last_used_at
             ), pat.expires_at
         oat = await uow.organization_access_tokens.get_usable_by_digest(digest, now)
         if oat is None:
             raise Unauthorized("The access token is invalid, expired or revoked.")
-        subject = AuthSubject.organization(oat.organization_id, oat.scopes, oat.id)
+        subject = AuthSubject.organization(oat.organization_id, oat.scopes, oat.id, oat.expires_at)
         credential = CachedCredential(
             subject, kind.value, oat.id, oat.organization_id, oat.last_used_at
         )

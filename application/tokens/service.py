@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.auth import AuthSubject
-from application.kit.errors import ResourceNotFound, ValidationFailed
+from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.kit.tenancy import require_manager, target_organization
@@ -28,6 +28,35 @@ def _check_delegation(subject: AuthSubject, requested: Iterable[Scope]) -> froze
             ("body", "scopes"), f"You cannot grant scopes you do not have: {names}."
         )
     return requested
+
+
+def _check_expiry(
+    subject: AuthSubject, expires_in: timedelta | None, now: datetime
+) -> datetime | None:
+    """When a token `subject` creates expires: never later than the credential creating it (a
+    token expiring in 30 s could otherwise mint one that never expires)."""
+    expires_at = now + expires_in if expires_in else None
+    limit = subject.expires_at
+    if limit is not None and (expires_at is None or expires_at > limit):
+        remaining = max(0, int((limit - now).total_seconds()))
+        raise ValidationFailed.single(
+            ("body", "expires_in"),
+            "A token cannot outlive the credential creating it, which expires at "
+            f"{limit.isoformat()}: set expires_in to at most {remaining} seconds.",
+            expires_in.total_seconds() if expires_in else None,
+        )
+    return expires_at
+
+
+def _check_manageable(subject: AuthSubject, token: OrganizationAccessToken) -> None:
+    """A subject changes or revokes only tokens it could have issued: none holding a scope it
+    does not hold itself (or a token with one scope could strip or revoke any other)."""
+    missing = missing_for_delegation(subject.scopes, token.scopes)
+    if missing:
+        names = ", ".join(sorted(s.value for s in missing))
+        raise NotPermitted(
+            f"This token holds scopes you do not have ({names}): you cannot change or revoke it."
+        )
 
 
 class AccessTokenService:
@@ -68,13 +97,14 @@ class AccessTokenService:
         await require_manager(uow, subject, organization)
         scopes = _check_delegation(subject, command.scopes)
         now = self.clock.now()
+        expires_at = _check_expiry(subject, command.expires_in, now)
         secret = self.hasher.generate(TokenKind.organization.value)
         token = OrganizationAccessToken(
             organization_id=organization.id,
             token_digest=self.hasher.digest(secret),
             comment=command.comment,
             scopes=scopes,
-            expires_at=now + command.expires_in if command.expires_in else None,
+            expires_at=expires_at,
             created_at=now,
         )
         await uow.organization_access_tokens.create(token)
@@ -132,4 +162,5 @@ class AccessTokenService:
         if organization is None:
             raise ResourceNotFound("Organization access token not found.")
         await require_manager(uow, subject, organization)
+        _check_manageable(subject, token)
         return token

@@ -204,6 +204,20 @@ class WebhookDeliverer:
             await uow.webhook_events.update(event)
 
     async def _attempt(self, event: WebhookEvent, endpoint: WebhookEndpoint) -> AttemptOutcome:
+        """One attempt's outcome. Whatever goes wrong is a failed attempt, recorded and retried
+        like any other (and counted toward disabling the endpoint): an error escaping here
+        would leave the event unrecorded, picked up again by the sweeper forever."""
+        try:
+            return await self._send(event, endpoint)
+        except Exception as error:
+            # The details stay in the log: the merchant reads the delivery's response.
+            log.exception("webhook event %s could not be sent", event.id)
+            return AttemptOutcome(
+                http_code=None,
+                response=f"Not sent: an error occurred while sending ({type(error).__name__}).",
+            )
+
+    async def _send(self, event: WebhookEvent, endpoint: WebhookEndpoint) -> AttemptOutcome:
         # The connection goes to an address checked here: resolving the host again when
         # connecting would let a DNS answer that changed in between reach inside the network.
         refusal, addresses = await self.guard.vet(endpoint.url)

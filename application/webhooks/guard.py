@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from application.webhooks.ports import AddressResolver
-from domain.webhook import address_refusal
+from domain.webhook import address_refusal, url_text_refusal
 
 
 class UrlGuard:
@@ -31,6 +31,9 @@ class UrlGuard:
 
     async def vet(self, url: str, *, unresolved_ok: bool = False) -> tuple[str | None, list[str]]:
         """Why `url` is refused (None if it is not), and the addresses its host resolved to."""
+        refused = url_text_refusal(url)
+        if refused is not None:
+            return refused, []
         try:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
@@ -50,6 +53,9 @@ class UrlGuard:
             return "Not a valid port.", []
         try:
             addresses = await self.resolver.resolve(host)
+        except ValueError:
+            # A name the resolver cannot encode (a label over 63 characters): it never will.
+            return f"The host {host!r} is not a valid host name (it cannot resolve).", []
         except (LookupError, OSError):
             addresses = []
         if not addresses:

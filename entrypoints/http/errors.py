@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable
+from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable, is_unique_violation
 from application.kit.errors import (
     ApplicationError,
     BadRequest,
@@ -47,6 +49,7 @@ HTTP_ERROR_NAMES = {
     413: "RequestBodyTooLarge",
     415: "UnsupportedMediaType",
     429: "TooManyRequests",
+    431: "RequestHeaderFieldsTooLarge",
     503: "ServiceUnavailable",
 }
 
@@ -57,8 +60,27 @@ def error_response(
     return JSONResponse({"error": name, "detail": detail}, status_code=status, headers=headers)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _writable(value: Any) -> Any:
+    """`value` (as `jsonable_encoder` leaves it) with what JSON cannot carry made writable: a
+    422 echoes the input it refused, which may hold NaN, an infinity (`1e400`) or a lone
+    surrogate (`"\ud800"`); they come back as text ("NaN", "Infinity", U+FFFD)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NON_FINITE.get(value, "NaN")
+    if isinstance(value, list):
+        return [_writable(v) for v in value]
+    if isinstance(value, dict):
+        return {_writable(k): _writable(v) for k, v in value.items()}
+    return value
+
+
 def _validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=422)
+    return JSONResponse({"detail": _writable(errors)}, status_code=422)
 
 
 def _safe_errors(errors: Any) -> list[dict[str, Any]]:
@@ -123,6 +145,15 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
             else "The database is unavailable. Try again shortly."
         )
         return error_response(503, "ServiceUnavailable", detail, {"Retry-After": "5"})
+    if is_unique_violation(exc):
+        # A race the use case did not serialize: the request changed nothing; another one
+        # wrote the same thing first.
+        log.warning("unique violation on %s %s: %r", request.method, request.url.path, exc)
+        return error_response(
+            409,
+            "ResourceAlreadyExists",
+            "A concurrent request wrote the same thing first. Read it again, then retry.",
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "InternalServerError", "An unexpected error occurred.")
 

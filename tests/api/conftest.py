@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -9,9 +10,12 @@ import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.memory.fakes import RecordingJobQueue
+from adapters.sqlalchemy.tables import outbox
 from adapters.taskiq.broker import RetryPolicy, build_broker
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
@@ -20,6 +24,46 @@ from entrypoints.worker.tasks import register_all
 from tests.harness import Seeder, SharedConnectionSource, ShiftableClock
 
 TEST_SECRET = "test-secret-0123456789-0123456789-0123456789"
+
+
+def own_container(**settings: Any) -> Container:
+    """A container of its own (not the suite's shared-connection one), on these settings."""
+    container = Container()
+    container.settings.override(
+        providers.Object(Settings(env=Environment.test, secret=TEST_SECRET, **settings))
+    )
+    return container
+
+
+@asynccontextmanager
+async def own_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app built on `container` (one of its own: see `own_container`)."""
+    app = create_app(container, manage_runtime=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
+        yield client
+
+
+@asynccontextmanager
+async def committing_app(
+    database_url: str, **settings: Any
+) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
+    """An app on its own engine (`settings` size its pool), committing for real where the
+    suite's app shares one rolled-back connection per test: for real concurrent transactions.
+    It looks every token up (no credential cache) and records its jobs
+    (`container.job_queue()`) rather than running them. The outbox rows it commits are deleted
+    afterwards (the outbox tests count the table's rows)."""
+    started = datetime.now(UTC)
+    container = own_container(database_url=database_url, auth_cache_ttl=0, **settings)
+    container.job_queue.override(providers.Object(RecordingJobQueue()))
+    try:
+        async with own_client(container) as client:
+            yield container, client
+    finally:
+        engine = container.write_engine()
+        async with engine.begin() as connection:
+            await connection.execute(delete(outbox).where(outbox.c.created_at >= started))
+        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,34 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
-from sqlalchemy import delete
 
-from adapters.memory.fakes import RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
-from adapters.sqlalchemy.tables import outbox
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.settings import Environment, Settings
 from tests import services
-from tests.api.conftest import TEST_SECRET
+from tests.api.conftest import committing_app, own_client, own_container
 from tests.harness import Seeder
-
-
-def _container(**settings: Any) -> Container:
-    """A container of its own (not the suite's shared-connection one), on these settings."""
-    container = Container()
-    container.settings.override(
-        providers.Object(Settings(env=Environment.test, secret=TEST_SECRET, **settings))
-    )
-    return container
 
 
 @pytest.fixture
@@ -41,14 +25,12 @@ async def down_client() -> AsyncIterator[httpx.AsyncClient]:
     """An app whose database is a closed port."""
     port = services.free_port()
     url = f"postgresql://postgres@127.0.0.1:{port}/meridian"
-    container = _container(database_url=url)
+    container = own_container(database_url=url)
     engine = create_engine(url, pool_size=1)
     container.write_engine.override(providers.Object(engine))
     container.connection_source.override(providers.Object(EngineConnectionSource(engine)))
     container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
+    async with own_client(container) as client:
         yield client
     await engine.dispose()
 
@@ -101,14 +83,10 @@ async def test_reads_go_to_the_read_replica(database_url: str) -> None:
     down fails reads with 503 while the primary stays healthy."""
     port = services.free_port()
     replica = f"postgresql://postgres@127.0.0.1:{port}/replica"
-    container = _container(database_url=database_url, database_read_url=replica)
+    container = own_container(database_url=database_url, database_read_url=replica)
     container.broker_bundle.override(providers.Object(build_broker(None, inline=True)))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://meridian.test"
-        ) as client:
+        async with own_client(container) as client:
             response = await client.get(
                 "/v1/organizations/", headers={"Authorization": "Bearer polar_oat_whatever"}
             )
@@ -129,25 +107,12 @@ SMALL_POOL = 1
 
 @pytest.fixture
 async def small_pool(database_url: str) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
-    """An app on its own engine of two connections, committing for real, looking every token
-    up (no credential cache), its jobs recorded rather than run. The outbox rows it commits are
-    deleted afterwards (the outbox tests count the table's rows)."""
-    started = datetime.now(UTC)
-    container = _container(
-        database_url=database_url,
-        auth_cache_ttl=0,
-        database_pool_size=SMALL_POOL,
-        database_pool_timeout=2,
-    )
-    container.job_queue.override(providers.Object(RecordingJobQueue()))
-    app = create_app(container, manage_runtime=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://meridian.test") as client:
-        yield container, client
-    engine = container.write_engine()
-    async with engine.begin() as connection:
-        await connection.execute(delete(outbox).where(outbox.c.created_at >= started))
-    await engine.dispose()
+    """An app on its own engine of two connections, committing for real (see
+    `committing_app`)."""
+    async with committing_app(
+        database_url, database_pool_size=SMALL_POOL, database_pool_timeout=2
+    ) as app:
+        yield app
 
 
 async def test_more_concurrent_writes_than_pooled_connections_all_succeed(

@@ -235,3 +235,76 @@ class TestExpiry:
         response = await client.get("/v1/organizations/", headers=tenant.headers(subject_kind))
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+class TestNoStrongerThanItsCreator:
+    """A token cannot outlive the credential that creates it, nor change or revoke a token
+    holding scopes it does not hold itself."""
+
+    async def test_a_short_lived_credential_cannot_mint_a_longer_lived_token(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant(expires_in=timedelta(seconds=30))
+        headers = tenant.headers(subject_kind)
+        extra = {"organization_id": str(tenant.organization.id)} if subject_kind == "user" else {}
+        before = await client.get(PATH, params={"limit": 100}, headers=headers)
+        for expires_in in (None, 3600, 31):
+            response = await _create(client, headers, expires_in=expires_in, **extra)
+            assert response.status_code == 422, response.text
+            [error] = response.json()["detail"]
+            assert error["loc"] == ["body", "expires_in"]
+            assert "expires" in error["msg"]
+        after = await client.get(PATH, params={"limit": 100}, headers=headers)
+        assert after.json() == before.json()
+        response = await _create(client, headers, expires_in=20, **extra)
+        assert response.status_code == 201, response.text
+
+    async def test_a_token_cannot_touch_a_token_holding_scopes_it_lacks(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        owner = tenant.headers("organization")
+        weak = (await _create(client, owner, scopes=["organization_access_tokens:write"])).json()
+        weak_headers = _bearer(weak["token"])
+        strong_id = str(tenant.organization_token_id)
+        path = f"{PATH}{strong_id}"
+        for response in (
+            await client.patch(
+                path, json={"scopes": ["organization_access_tokens:write"]}, headers=weak_headers
+            ),
+            await client.patch(path, json={"comment": "mine now"}, headers=weak_headers),
+            await client.delete(path, headers=weak_headers),
+        ):
+            assert response.status_code == 403, response.text
+            body = response.json()
+            assert body["error"] == "NotPermitted"
+            assert "products:write" in body["detail"]
+        # The stronger token is as it was, and still works.
+        listed = await client.get(PATH, params={"limit": 100}, headers=owner)
+        strong = next(t for t in listed.json()["items"] if t["id"] == strong_id)
+        assert strong["comment"] == "test" and "products:write" in strong["scopes"]
+        assert (await client.get("/v1/products/", headers=owner)).status_code == 200
+        # A token it could have issued itself, it may change and revoke; itself too.
+        peer = (await _create(client, owner, scopes=["organization_access_tokens:read"])).json()
+        peer_path = f"{PATH}{peer['organization_access_token']['id']}"
+        renamed = await client.patch(peer_path, json={"comment": "peer"}, headers=weak_headers)
+        assert renamed.status_code == 200, renamed.text
+        assert (await client.delete(peer_path, headers=weak_headers)).status_code == 204
+        own_path = f"{PATH}{weak['organization_access_token']['id']}"
+        own = await client.patch(own_path, json={"comment": "me"}, headers=weak_headers)
+        assert own.status_code == 200, own.text
+
+    async def test_a_personal_token_with_fewer_scopes_neither(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        member = await seeder.member(
+            tenant,
+            MemberRole.admin,
+            scopes=[Scope.organization_access_tokens_write, Scope.organizations_read],
+        )
+        path = f"{PATH}{tenant.organization_token_id}"
+        response = await client.delete(path, headers=member.headers)
+        assert response.status_code == 403
+        assert "products:write" in response.json()["detail"]
+        assert (await client.get(PATH, headers=tenant.headers("organization"))).status_code == 200

@@ -227,6 +227,12 @@ class TestEndpoints:
             ({"url": "https://[::1]/hook"}, ["body", "url"]),
             ({"url": "file:///etc/passwd"}, ["body", "url"]),
             ({"url": "https://" + "a" * 2100 + ".com/"}, ["body", "url"]),
+            ({"url": PUBLIC_URL + "\r\nX-Injected: 1"}, ["body", "url"]),
+            ({"url": PUBLIC_URL + "/a b"}, ["body", "url"]),
+            ({"url": PUBLIC_URL + "/a\tb"}, ["body", "url"]),
+            ({"url": PUBLIC_URL + "/\x1b[31m"}, ["body", "url"]),
+            ({"url": "https://[2002:7f00:1::]/hook"}, ["body", "url"]),  # 6to4 of 127.0.0.1
+            ({"url": "https://" + "a" * 64 + ".com/"}, ["body", "url"]),
             ({"events": []}, ["body", "events"]),
             ({"events": ["product.updated", "nope"]}, ["body", "events", 1]),
             ({"events": "product.updated"}, ["body", "events"]),
@@ -290,6 +296,7 @@ class TestEndpoints:
         ("body", "loc"),
         [
             ({"url": "https://192.168.1.1/"}, ["body", "url"]),
+            ({"url": PUBLIC_URL + "\nX-Injected: 1"}, ["body", "url"]),
             ({"events": ["nope"]}, ["body", "events", 0]),
             ({"events": []}, ["body", "events"]),
             ({"format": "xml"}, ["body", "format"]),

@@ -41,6 +41,15 @@ async def test_a_pinned_address_is_where_the_connection_goes() -> None:
     assert unpinned.http_code is None  # Resolving the name itself fails.
 
 
+@pytest.mark.parametrize("tail", ["/a\r\nX-Injected: 1", "/a\x7f"])
+async def test_a_url_httpx_refuses_is_a_failed_outcome(tail: str) -> None:
+    with Receiver() as receiver:
+        outcome = await HttpxWebhookSender().send(receiver.url + tail, {}, b"{}")
+        assert receiver.requests() == []
+    assert (outcome.succeeded, outcome.http_code) == (False, None)
+    assert "InvalidURL" in (outcome.response or "")
+
+
 async def test_redirects_are_failures_not_followed() -> None:
     with Receiver() as receiver:
         receiver.respond = lambda r: (302, {"Location": "http://169.254.169.254/"}, b"")

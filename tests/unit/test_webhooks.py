@@ -211,6 +211,14 @@ def test_both_verifiers_accept_the_signature() -> None:
         ("100.64.0.1", True),  # shared address space (CGNAT)
         ("::ffff:127.0.0.1", True),  # loopback dressed as IPv6
         ("fc00::1", True),
+        ("64:ff9b::7f00:1", True),  # NAT64
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", True),  # Teredo
+        # 6to4 (2002::/16) carries an IPv4 address in its next 32 bits: judged by it.
+        ("2002:7f00:1::", True),  # 127.0.0.1
+        ("2002:c0a8:101::1", True),  # 192.168.1.1
+        ("2002:a9fe:a9fe::1", True),  # 169.254.169.254
+        ("2002:a00:1::", True),  # 10.0.0.1
+        ("2002:5db8:d822::1", False),  # 93.184.216.34
     ],
 )
 def test_address_rules(address: str, refused: bool) -> None:
@@ -221,6 +229,44 @@ def test_loopback_only_when_allowed() -> None:
     assert address_refusal("127.0.0.1", allow_loopback=True) is None
     assert address_refusal("::1", allow_loopback=True) is None
     assert address_refusal("10.0.0.1", allow_loopback=True) is not None
+    # Loopback through a 6to4 relay is no receiver on this machine.
+    assert address_refusal("2002:7f00:1::", allow_loopback=True) is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.216.34/hook\r\nX-Injected: 1",
+        "https://93.184.216.34/ho\nok",
+        "https://93.184.216.34/ho\rok",
+        "https://93.184.216.34/ho\tok",
+        "https://93.184.216.34/ho ok",
+        "https://93.184.216.34/hook ",
+        " https://93.184.216.34/hook",
+        "https://93.184.216.34/ho\x7fok",
+        "https://93.184.216.34/ho\x0bok",
+        "https://93.184.216.34/ho\x1bok",
+        "https://93.184.216.34/ho\u00a0ok",  # no-break space
+        "https://93.184.216.34/ho\u2028ok",  # line separator
+        "https://93.184.216.34/ho\u0085ok",  # next line (C1)
+        "https://hooks.exa mple.com/",
+    ],
+)
+async def test_control_characters_and_whitespace_are_refused(url: str) -> None:
+    resolver = FakeResolver()
+    resolver.hosts["hooks.exa mple.com"] = ["93.184.216.34"]
+    guard = UrlGuard(resolver, require_https=False, allow_loopback=False)
+    refusal = await guard.refusal(url)
+    assert refusal is not None and "whitespace or control" in refusal
+
+
+async def test_a_host_that_cannot_be_encoded_is_refused() -> None:
+    """The system resolver fails to encode a label over 63 characters (a UnicodeError, not an
+    OSError): a refusal, not a crash."""
+    from adapters.http.webhooks import SystemAddressResolver
+
+    guard = UrlGuard(SystemAddressResolver(), require_https=False, allow_loopback=False)
+    assert "resolve" in (await guard.refusal("https://" + "a" * 64 + ".com/") or "")
 
 
 async def test_url_guard() -> None:
@@ -531,6 +577,68 @@ async def test_ten_failed_events_in_a_row_disable_the_endpoint(harness: Harness)
         assert state.consecutive_failures == n + 1
         assert state.enabled is (n < 9)
     assert [j.name for j in harness.queue.sent].count(WEBHOOK_ENDPOINT_DISABLED) == 1
+
+
+class RaisingSender(ScriptedSender):
+    """A sender that fails in a way no sender should: it raises."""
+
+    async def send(
+        self, url: str, headers: Mapping[str, str], body: bytes, *, address: str | None = None
+    ) -> AttemptOutcome:
+        await super().send(url, headers, body, address=address)
+        raise RuntimeError("the sender broke")
+
+
+async def test_a_sender_that_raises_is_a_failed_attempt(harness: Harness) -> None:
+    """Any error while sending is recorded as a failed attempt, retried on the schedule, and
+    counts toward disabling the endpoint: it never leaves the event unrecorded to be swept up
+    again forever."""
+    schedule = RetrySchedule((10.0,), jitter=0.0)
+    world = World(harness, RaisingSender())
+    world.deliverer.policy = DeliveryPolicy(schedule=schedule, order_wait=0.0, disable_after=2)
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    await world.emit(tenant)
+    assert await world.deliverer.deliver(endpoint.id) == 1
+    (event,) = await world.events()
+    assert (event.status, event.attempts) == (EventStatus.pending, 1)
+    assert event.next_attempt_at == harness.clock.now() + timedelta(seconds=10)
+    (delivery,) = harness.store.table("webhook_deliveries").values()
+    assert (delivery.succeeded, delivery.http_code) == (False, None)
+    assert "RuntimeError" in delivery.response
+    world.advance(10)
+    assert await world.deliverer.deliver(endpoint.id) == 1
+    (event,) = await world.events()
+    assert event.status is EventStatus.failed
+    assert (await world.endpoint_state(endpoint.id)).consecutive_failures == 1
+    await world.emit(tenant)
+    await world.deliverer.deliver(endpoint.id)
+    world.advance(10)
+    await world.deliverer.deliver(endpoint.id)
+    assert (await world.endpoint_state(endpoint.id)).enabled is False
+    assert [j.name for j in harness.queue.sent].count(WEBHOOK_ENDPOINT_DISABLED) == 1
+
+
+async def test_a_stored_url_with_a_line_break_is_a_failed_attempt(harness: Harness) -> None:
+    """A URL saved before such URLs were refused is never sent (its line break could inject a
+    header): each attempt is recorded as failed and retried on the schedule."""
+    world = World(harness, ScriptedSender())
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    async with harness.uows.write() as uow:
+        stored = await uow.webhook_endpoints.get(endpoint.id)
+        assert stored is not None
+        stored.url = URL + "\r\nX-Injected: 1"
+        await uow.webhook_endpoints.update(stored)
+        await uow.commit()
+    await world.emit(tenant)
+    assert await world.deliverer.deliver(endpoint.id) == 1
+    assert world.sender.requests == []
+    (event,) = await world.events()
+    assert (event.status, event.attempts) == (EventStatus.pending, 1)
+    assert event.next_attempt_at == harness.clock.now() + timedelta(seconds=SCHEDULE.delays[0])
+    (delivery,) = harness.store.table("webhook_deliveries").values()
+    assert delivery.succeeded is False and "control" in delivery.response
 
 
 async def test_a_success_resets_the_failure_count(harness: Harness) -> None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Uuid, bindparam, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    false,
+    func,
+    select,
+)
 
 from adapters.sqlalchemy.tables import memberships
 from application.auth import AuthSubject, SubjectKind
@@ -37,6 +47,15 @@ def where_readable(statement: Select[Any], column: Any, kind: SubjectKind) -> Se
         return statement.where(column == subject_id)
     # Anonymous and customer subjects read no merchant data.
     return statement.where(false())
+
+
+def locked(statement: Select[Any], table: Table, lock: bool) -> Select[Any]:
+    """`statement`, holding the rows it reads of `table` (FOR UPDATE) when `lock` is set.
+
+    In PostgreSQL's read committed mode a locked read waits for a concurrent writer of the row
+    and then reads the row as committed, the WHERE clause checked again: a row soft-deleted in
+    between is not returned."""
+    return statement.with_for_update(of=table) if lock else statement
 
 
 def like_pattern(query: str) -> str:

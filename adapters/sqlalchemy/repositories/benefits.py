@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, Uuid, bindparam, delete, update
 
 from adapters.sqlalchemy.kit.filters import (
     like_pattern,
+    locked,
     metadata_params,
     subject_params,
     where_metadata,
@@ -60,10 +61,17 @@ class SqlAlchemyBenefitRepository(
         )
         return await self.get_one_or_none(statement, {"id": id})
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Benefit | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Benefit | None:
         statement = self.cached(
-            lambda kind: self._readable(kind).where(benefits.c.id == bindparam("id", type_=Uuid)),
+            lambda kind, lock: locked(
+                self._readable(kind).where(benefits.c.id == bindparam("id", type_=Uuid)),
+                benefits,
+                lock,
+            ),
             subject.kind,
+            lock,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 

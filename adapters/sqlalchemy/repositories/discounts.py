@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, Uuid, bindparam, func, or_
 
-from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
+from adapters.sqlalchemy.kit.filters import like_pattern, locked, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
     SoftDeletionMixin,
@@ -81,10 +81,17 @@ class SqlAlchemyDiscountRepository(
         )
         return await self.get_one_or_none(statement, {"id": id})
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Discount | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Discount | None:
         statement = self.cached(
-            lambda kind: self._readable(kind).where(discounts.c.id == bindparam("id", type_=Uuid)),
+            lambda kind, lock: locked(
+                self._readable(kind).where(discounts.c.id == bindparam("id", type_=Uuid)),
+                discounts,
+                lock,
+            ),
             subject.kind,
+            lock,
         )
         return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
 

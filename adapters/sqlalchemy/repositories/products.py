@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from adapters.sqlalchemy.kit.filters import (
     like_pattern,
+    locked,
     metadata_params,
     subject_params,
     where_metadata,
@@ -239,10 +240,17 @@ class SqlAlchemyProductRepository(
         )
         return await self.get_all(statement, {"product_ids": list(ids)})
 
-    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Product | None:
+    async def get_readable(
+        self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Product | None:
         statement = self.cached(
-            lambda kind: self._readable(kind).where(products.c.id == bindparam("id", type_=Uuid)),
+            lambda kind, lock: locked(
+                self._readable(kind).where(products.c.id == bindparam("id", type_=Uuid)),
+                products,
+                lock,
+            ),
             subject.kind,
+            lock,
         )
         return await self._one(statement, {**subject_params(subject), "id": id})
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origi
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import UUID4, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import UUID4, ConfigDict, Field, PrivateAttr, ValidationError
 
 from application.kit.errors import ValidationFailed
+from application.kit.inputs import StorableInput, unstorable_text
 from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting, parse_sorting
 
@@ -24,6 +25,9 @@ def metadata_filters(request: Request) -> dict[str, list[str]]:
     for name, value in request.query_params.multi_items():
         match = METADATA_PARAM.match(name)
         if match is not None:
+            reason = unstorable_text([name, value])
+            if reason is not None:
+                raise ValidationFailed.single(("query", "metadata", match.group(1)), reason, value)
             filters.setdefault(match.group(1), []).append(value)
     if len(filters) > MAX_METADATA_FILTERS:
         raise ValidationFailed.single(
@@ -35,14 +39,15 @@ def metadata_filters(request: Request) -> dict[str, list[str]]:
 # --- List queries read in one pass -------------------------------------------------------------
 
 
-class ListQuery(BaseModel):
+class ListQuery(StorableInput):
     """The query string of a list route, read and validated in one pass.
 
     FastAPI validates each declared query parameter on its own and solves each dependency on
     every request, re-inspecting their annotations each time; on the list routes that was a
     sizeable share of a request's CPU. A list route instead declares a subclass with its
     filters as fields and takes it through `list_query(...)`: one dependency, one model
-    validation. Errors keep FastAPI's shape (422, `loc` starting with "query"), and the route
+    validation. Errors keep FastAPI's shape (422, `loc` starting with "query"), text PostgreSQL
+    cannot store (a NUL) is refused as in bodies, and the route
     passes `openapi_parameters(...)` as `openapi_extra` so that OpenAPI still lists every
     parameter.
     """

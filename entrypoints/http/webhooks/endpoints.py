@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header
@@ -7,6 +6,7 @@ from fastapi.responses import JSONResponse
 from pydantic import UUID4, Field
 
 from application.kit.errors import FieldError, ValidationFailed
+from application.kit.inputs import UtcTimestamp
 from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpointUpdate
 from application.webhooks.ports import DeliveryFilters, WebhookUnitOfWork
 from application.webhooks.service import WebhookService
@@ -44,8 +44,8 @@ class DeliveryListQuery(ListQuery):
     endpoint_id: Annotated[
         list[UUID4] | None, Field(description="Filter by webhook endpoint ID.", max_length=100)
     ] = None
-    start_timestamp: datetime | None = None
-    end_timestamp: datetime | None = None
+    start_timestamp: UtcTimestamp | None = None
+    end_timestamp: UtcTimestamp | None = None
     succeeded: bool | None = None
     query: Annotated[str | None, Field(max_length=256)] = None
     http_code_class: Literal["2xx", "3xx", "4xx", "5xx"] | None = None
