@@ -9,6 +9,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from entrypoints.http.rate_limits import RATE_LIMIT
+from entrypoints.http.rate_limits import headers as rate_limit_headers
+
 # Where `RequestScopes` keeps the request's open context managers (see `enter_for_request`).
 REQUEST_SCOPES = "meridian.request_scopes"
 
@@ -57,6 +60,12 @@ async def _leave(
         raise failure
 
 
+async def leave_request_scopes(scope: Scope, error: BaseException | None = None) -> None:
+    """Leave what the request entered so far, before the response is sent (its units of work
+    give their connections back); `RequestScopes` then has nothing left to leave."""
+    await _leave(scope.get(REQUEST_SCOPES) or [], error)
+
+
 async def enter_for_request(scope: Scope, manager: AbstractAsyncContextManager[Any]) -> Any:
     """Enter `manager` for the rest of the request: `RequestScopes` leaves it after the response."""
     entered: list[AbstractAsyncContextManager[Any]] | None = scope.get(REQUEST_SCOPES)
@@ -65,6 +74,29 @@ async def enter_for_request(scope: Scope, manager: AbstractAsyncContextManager[A
     value = await manager.__aenter__()
     entered.append(manager)
     return value
+
+
+class RateLimitHeaders:
+    """Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` to the response of a
+    request that was counted (see entrypoints/http/rate_limits.py). Installed only when rate
+    limits are on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                count = scope.get(RATE_LIMIT)
+                if count is not None:
+                    message["headers"] = [*message.get("headers", ()), *rate_limit_headers(count)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _TooLarge(Exception):
