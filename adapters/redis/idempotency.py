@@ -2,7 +2,7 @@
 
 Redis forgets a record by itself when it expires (its TTL is the record's remaining life), so
 there is nothing to sweep. The records cannot share a transaction with the database: a response
-is recorded after the request's writes commit (see IdempotencyService).
+is recorded after the request's writes commit (see IdempotencyService.finish).
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2], 'headers', ARGV[3], 'body', ARGV[
 return 1
 """
 
+# Move the lease of ARGV[1]'s running claim to ARGV[2].
+_RENEW = """
+local held = redis.call('HMGET', KEYS[1], 'owner', 'status')
+if held[1] ~= ARGV[1] or held[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'leased_until', ARGV[2])
+return 1
+"""
+
 # Delete the running claim of ARGV[1].
 _RELEASE = """
 local held = redis.call('HMGET', KEYS[1], 'owner', 'status')
@@ -62,6 +72,7 @@ class RedisIdempotencyStore:
         self.prefix = prefix
         self._put = client.register_script(_PUT_IF_UNCHANGED)
         self._complete = client.register_script(_COMPLETE)
+        self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
     def _key(self, subject: str, key: str) -> str:
@@ -117,6 +128,12 @@ class RedisIdempotencyStore:
             )
         )
         return bool(done)
+
+    async def renew(self, subject: str, key: str, owner: uuid.UUID, leased_until: datetime) -> bool:
+        renewed = await self._call(
+            self._renew(keys=[self._key(subject, key)], args=[str(owner), leased_until.isoformat()])
+        )
+        return bool(renewed)
 
     async def release(self, subject: str, key: str, owner: uuid.UUID) -> None:
         await self._call(self._release(keys=[self._key(subject, key)], args=[str(owner)]))

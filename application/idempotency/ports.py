@@ -36,3 +36,12 @@ class IdempotencyStore(Protocol):
 
 class IdempotencyUnitOfWork(UnitOfWork, Protocol):
     idempotency_records: IdempotencyStore
+
+
+class SeparateIdempotencyStore(IdempotencyStore, Protocol):
+    """A store outside the units of work's database (Redis): a response cannot commit with the
+    request's writes, so the claim is renewed just before they commit."""
+
+    async def renew(self, subject: str, key: str, owner: uuid.UUID, leased_until: datetime) -> bool:
+        """Extend `owner`'s running claim to `leased_until`; False when it is no longer theirs."""
+        ...

@@ -8,8 +8,10 @@ How a request with a key goes (the HTTP entrypoint drives it):
 2. The route runs on a `HeldUnitOfWork`: its `commit()` only asks for the commit.
 3. `finish` with the response: when the records live in the units of work's database, the
    response is written in the request's own transaction and committed with what the request
-   wrote — both or neither. With a store of their own (Redis), the request's transaction
-   commits first and the response is recorded just after.
+   wrote — both or neither. With a store of their own (Redis), the claim is renewed (a full
+   lease), the request's transaction commits, and the response is recorded just after: a
+   process that dies between those two leaves a claim that a retry takes over once its lease
+   ends, and runs again.
 4. `abandon` when the request failed (5xx, an exception, a lost connection): the claim is
    forgotten and nothing was committed, so a retry runs again.
 """
@@ -21,7 +23,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from application.idempotency.ports import IdempotencyStore, IdempotencyUnitOfWork
+from application.idempotency.ports import (
+    IdempotencyStore,
+    IdempotencyUnitOfWork,
+    SeparateIdempotencyStore,
+)
 from application.kit.errors import ApplicationError
 from application.ports import Clock
 from application.uow import UnitOfWorkFactory
@@ -79,7 +85,7 @@ class IdempotencyService:
         uows: UnitOfWorkFactory,
         clock: Clock,
         policy: IdempotencyPolicy | None = None,
-        store: IdempotencyStore | None = None,
+        store: SeparateIdempotencyStore | None = None,
     ) -> None:
         """`store`: records kept outside the units of work (Redis); None keeps them in the
         units of work's own database, where a response commits with the request's writes."""
@@ -138,9 +144,8 @@ class IdempotencyService:
         """Record `response` as the claim's, committing `uow` (the request's unit of work, when
         the route asked for its commit). Without `uow`, the request wrote nothing to commit.
 
-        False when the claim was lost meanwhile (a retry took it over after its lease): then,
-        with the records in the database, nothing is committed; with a store of their own, the
-        request's writes were committed before this was known.
+        False when the claim was lost meanwhile (a retry took it over after its lease): then
+        nothing is committed.
         """
         record = claim.subject, claim.key, claim.owner
         if uow is not None:
@@ -149,6 +154,10 @@ class IdempotencyService:
                     return False
                 await uow.commit()
                 return True
+            # Keep the claim for a full lease while the writes commit, or give up if it is lost.
+            renewed = self.clock.now() + self.policy.lease
+            if not await self.store.renew(*record, renewed):
+                return False
             await uow.commit()
         return await self._apply(lambda records: records.complete(*record, response))
 

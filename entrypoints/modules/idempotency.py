@@ -9,7 +9,7 @@ from dependency_injector import providers
 from adapters.memory.idempotency import InMemoryIdempotencyRecords
 from adapters.redis.idempotency import RedisIdempotencyStore
 from adapters.sqlalchemy.repositories.idempotency import SqlAlchemyIdempotencyRecords
-from application.idempotency.ports import IdempotencyStore
+from application.idempotency.ports import SeparateIdempotencyStore
 from application.idempotency.service import IdempotencyService
 from entrypoints.modules.base import Module, Repository
 from entrypoints.periodic import PeriodicJob
@@ -20,7 +20,7 @@ from entrypoints.settings import Settings
 SWEEP_INTERVAL = 300.0
 
 
-def _store(settings: Settings, redis: Any) -> IdempotencyStore | None:
+def _store(settings: Settings, redis: Any) -> SeparateIdempotencyStore | None:
     """Redis when chosen; None keeps the records in the units of work's database."""
     if settings.idempotency_store is StoreSetting.redis:
         return RedisIdempotencyStore(redis, prefix=f"{settings.queue_name}:idempotency:")
