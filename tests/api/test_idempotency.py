@@ -18,6 +18,7 @@ from sqlalchemy import delete
 
 from adapters.memory.fakes import RecordingJobQueue
 from adapters.memory.idempotency import InMemoryIdempotencyRecords
+from adapters.redis.idempotency import RedisIdempotencyStore
 from adapters.sqlalchemy.repositories.idempotency import SqlAlchemyIdempotencyRecords
 from adapters.sqlalchemy.tables import idempotency_records, outbox
 from entrypoints.container import Container
@@ -268,9 +269,10 @@ async def test_the_sweep_deletes_expired_keys(served: Served) -> None:
 async def test_redis_expires_the_keys_itself(served: Served) -> None:
     assert (await served.create("ttl")).status_code == 201
     store = served.container.idempotency_service().store
-    assert store is not None
+    redis = served.container.request_redis()
+    assert isinstance(store, RedisIdempotencyStore) and redis is not None
     subject = f"organization:{served.tenant.organization.id}"
-    ttl = await served.container.request_redis().pttl(store._key(subject, "ttl"))
+    ttl = await redis.pttl(store._key(subject, "ttl"))
     assert timedelta(hours=23, minutes=59) < timedelta(milliseconds=ttl) <= timedelta(hours=24)
     assert await served.container.idempotency_service().sweep() == 0
 

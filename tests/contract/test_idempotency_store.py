@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -144,12 +145,16 @@ async def test_keys_are_kept_apart_by_subject(apply: Apply) -> None:
     assert await apply(lambda s: s.claim(theirs, NOW)) == theirs
 
 
+async def _claim_at_creation(record: IdempotencyRecord, store: IdempotencyStore) -> Any:
+    return await store.claim(record, record.created_at)
+
+
 @pytest.mark.parametrize("apply", ["memory", "sqlalchemy"], indirect=True)
 async def test_expired_records_are_deleted_in_batches(apply: Apply) -> None:
     early = [_claim(f"old-{n}", at=NOW - TTL) for n in range(3)]
     fresh = _claim("fresh")
     for record in (*early, fresh):
-        await apply(lambda s, record=record: s.claim(record, record.created_at))
+        await apply(partial(_claim_at_creation, record))
     assert await apply(lambda s: s.delete_expired(NOW, 2)) == 2
     assert await apply(lambda s: s.delete_expired(NOW, 2)) == 1
     assert await apply(lambda s: s.delete_expired(NOW, 2)) == 0
