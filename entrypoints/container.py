@@ -103,10 +103,11 @@ def _request_redis(settings: Settings) -> Redis | None:
     return request_redis(settings.redis_url) if settings.redis_url else None
 
 
-def _rate_limits(settings: Settings, redis: Redis | None) -> RateLimits | None:
-    """The rate limits, counted in Redis when there is one; None when turned off."""
+def _rate_limits(settings: Settings, redis: Redis | None) -> RateLimits:
+    """The rate limits, counted in Redis when there is one. Turned off, an object all the same:
+    a Singleton provider that returns None builds it again on every call."""
     if not settings.rate_limits:
-        return None
+        return RateLimits.off()
     counters = RequestCounters(
         redis, url=settings.redis_url or "", prefix=f"{settings.queue_name}:ratelimit"
     )

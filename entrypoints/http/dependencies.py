@@ -140,18 +140,18 @@ class Authenticator:
         # One dependency node, with no sub-dependencies: each costs framework work per request.
         container = request.app.state.container
         authentication: AuthenticationService = container.authentication_service()
-        limits: RateLimits | None = container.rate_limits()
+        limits: RateLimits = container.rate_limits()
         token = _bearer_token(request)
         try:
             subject = authentication.authenticate_cached(token)
             if subject is None:
                 subject = await _look_up(request, authentication, token)
         except Unauthorized:
-            if limits is not None:
+            if limits.on:
                 # A refused credential counts against the client's address.
                 await limits.admit(request, None, self.rate_limits)
             raise
-        if limits is not None:
+        if limits.on:
             await limits.admit(request, subject, self.rate_limits)
         self._check(subject)
         idempotent: IdempotentRequest | None = request.scope.get(IDEMPOTENCY)
