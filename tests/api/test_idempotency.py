@@ -61,9 +61,11 @@ class Served:
         assert listed.status_code == 200, listed.text
         return sorted(item["name"] for item in listed.json()["items"])
 
-    def block(self, monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, asyncio.Event]:
-        """The next product creation waits, once it started, until the second event is set
-        (later ones run straight through)."""
+    async def start_blocked(
+        self, key: str, monkeypatch: pytest.MonkeyPatch
+    ) -> tuple[asyncio.Task[httpx.Response], asyncio.Event]:
+        """A creation with `key` that has claimed its key and waits, inside the route, until the
+        returned event is set (later creations run straight through)."""
         started, release = asyncio.Event(), asyncio.Event()
         service = self.container.product_service()
         create = service.create
@@ -75,7 +77,9 @@ class Served:
             return await create(*args, **kwargs)
 
         monkeypatch.setattr(service, "create", blocked)
-        return started, release
+        first = asyncio.create_task(self.create(key))
+        await started.wait()
+        return first, release
 
 
 def _database_container(database_url: str, **settings: Any) -> Container:
@@ -221,9 +225,7 @@ async def test_an_invalid_key_is_refused(served: Served, key: str) -> None:
 async def test_a_retry_while_the_first_runs_is_409(
     served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started, release = served.block(monkeypatch)
-    first = asyncio.create_task(served.create("slow"))
-    await started.wait()
+    first, release = await served.start_blocked("slow", monkeypatch)
     retry = await served.create("slow")
     assert retry.status_code == 409, retry.text
     assert retry.json()["error"] == "IdempotencyKeyInUse"
@@ -306,9 +308,7 @@ async def test_a_request_past_its_lease_is_taken_over_and_kept_only_once(
 ) -> None:
     # The first request is presumed dead after its lease (60 s): a retry runs. If the first
     # was only slow, its commit is refused when it ends, and nothing it wrote is kept.
-    started, release = served.block(monkeypatch)
-    first = asyncio.create_task(served.create("stuck"))
-    await started.wait()
+    first, release = await served.start_blocked("stuck", monkeypatch)
     served.clock.offset = timedelta(seconds=61)
     retry = await served.create("stuck")
     assert retry.status_code == 201
