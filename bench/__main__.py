@@ -309,7 +309,12 @@ def start_app(stack: ExitStack, database_url: str) -> Server:
     port = free_port()
     # `meridian api` without the `uv run` wrapper, so that the process measured is the server.
     argv = [sys.executable, "-m", "entrypoints.cli", "api", "--port", str(port)]
-    env = {"MERIDIAN_DATABASE_URL": database_url, "MERIDIAN_LOG_LEVEL": "WARNING"}
+    # Rate limits off: the load is thousands of requests a second with one token.
+    env = {
+        "MERIDIAN_DATABASE_URL": database_url,
+        "MERIDIAN_LOG_LEVEL": "WARNING",
+        "MERIDIAN_RATE_LIMITS": "off",
+    }
     return stack.enter_context(server("app", argv, port, env))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dependency_injector import containers, providers
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.cache import TtlCredentialCache
@@ -19,6 +20,8 @@ from adapters.embedded.postgres import EmbeddedPostgres
 from adapters.localfs.storage import LocalObjectStorage
 from adapters.memory.store import MemoryStore
 from adapters.memory.uow import InMemoryUnitOfWorkFactory
+from adapters.ratelimits import RequestCounters
+from adapters.redis.client import request_redis
 from adapters.s3.storage import S3ObjectStorage
 from adapters.security import HmacTokenHasher
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
@@ -30,6 +33,7 @@ from adapters.usage import BufferedTokenUsageRecorder
 from application.files.ports import ObjectStorage
 from application.ports import Clock
 from application.uow import UnitOfWorkFactory
+from entrypoints.http.rate_limits import RateLimits
 from entrypoints.modules import MODULES, Module
 from entrypoints.settings import Adapters, Settings
 
@@ -99,6 +103,21 @@ def _object_storage(settings: Settings, clock: Clock, files_root: Path) -> Objec
 def _units_of_work(adapters: Adapters, **choices: Callable[[], UnitOfWorkFactory]) -> Any:
     """The unit-of-work factory of the configured adapters (only that one is built)."""
     return choices[adapters.value]()
+
+
+def _request_redis(settings: Settings) -> Redis | None:
+    return request_redis(settings.redis_url) if settings.redis_url else None
+
+
+def _rate_limits(settings: Settings, redis: Redis | None) -> RateLimits:
+    """The rate limits, counted in Redis when there is one. Turned off, an object all the same:
+    a Singleton provider that returns None builds it again on every call."""
+    if not settings.rate_limits:
+        return RateLimits.off()
+    counters = RequestCounters(
+        redis, url=settings.redis_url or "", prefix=f"{settings.queue_name}:ratelimit"
+    )
+    return RateLimits(counters, settings.rate_limit_rules)
 
 
 def repositories_for(modules: Iterable[Module], adapter: str) -> dict[str, type[Any]]:
@@ -187,6 +206,11 @@ class Container(containers.DeclarativeContainer):
     )
 
     email_sender = providers.Singleton(LoggingEmailSender)
+
+    # Redis for what requests share across API processes (rate-limit counters, idempotency
+    # records when stored there); None without MERIDIAN_REDIS_URL. Closed by the runtime.
+    request_redis = providers.Singleton(_request_redis, settings)
+    rate_limits = providers.Singleton(_rate_limits, settings, request_redis)
 
     # Every module's services are set on this class below (see `_install`).
 

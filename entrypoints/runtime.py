@@ -155,6 +155,9 @@ class Runtime:
             except Exception:
                 log.warning("could not persist token usage at shutdown", exc_info=True)
         await bundle.broker.shutdown()
+        redis = self.container.request_redis()
+        if redis is not None:
+            await redis.aclose()
         if self.container.settings().adapters is Adapters.sqlalchemy:
             read_engine = self.container.read_engine()
             if read_engine is not None:

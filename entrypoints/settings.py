@@ -32,6 +32,17 @@ class Adapters(StrEnum):
     memory = "memory"
 
 
+class IdempotencyStore(StrEnum):
+    """Where Idempotency-Key records are kept."""
+
+    # The units of work's own store (PostgreSQL, or memory with the memory adapters): a
+    # response is committed in the same transaction as the request's writes.
+    database = "database"
+    # Redis (MERIDIAN_REDIS_URL): no load on the database, but a response is recorded just
+    # after the request's transaction commits (see README, Idempotency).
+    redis = "redis"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MERIDIAN_", env_file=".env", extra="ignore")
 
@@ -120,6 +131,17 @@ class Settings(BaseSettings):
     # too. Off by default; refused in production.
     webhook_allow_loopback: bool = False
 
+    # Idempotency-Key records: in the database (default, even when Redis is configured) or in
+    # Redis. See IdempotencyStore.
+    idempotency_store: IdempotencyStore = IdempotencyStore.database
+
+    # Rate limits (on by default, with Polar's numbers). Counters live in Redis when
+    # MERIDIAN_REDIS_URL is set (shared by every API process), in this process otherwise.
+    rate_limits: bool = True
+    # Limits per group, overriding the defaults: {"default": "1000/minute", "checkout_confirm":
+    # "6/minute;20/hour"} (the `limits` library's notation).
+    rate_limit_rules: dict[str, str] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _refuse_unsafe_settings(self) -> Settings:
         if self.env is Environment.production:
@@ -134,6 +156,8 @@ class Settings(BaseSettings):
                 raise ValueError("MERIDIAN_DATABASE_URL is required in production.")
             if self.webhook_allow_loopback:
                 raise ValueError("MERIDIAN_WEBHOOK_ALLOW_LOOPBACK is for development only.")
+        if self.idempotency_store is IdempotencyStore.redis and not self.redis_url:
+            raise ValueError("MERIDIAN_IDEMPOTENCY_STORE=redis needs MERIDIAN_REDIS_URL.")
         if self.adapters is Adapters.memory and self.redis_url:
             raise ValueError(
                 "MERIDIAN_ADAPTERS=memory runs jobs in the API process: no worker can reach its "

@@ -11,6 +11,10 @@ from domain.errors import InvariantViolation
 
 
 class ApplicationError(Exception):
+    # Seconds after which the same request may succeed, when the error is about timing (a busy
+    # dependency, a rate limit, a request still running): HTTP answers it as `Retry-After`.
+    retry_after: int | None = None
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -46,9 +50,19 @@ class ResourceUnavailable(ApplicationError):
 class DependencyUnavailable(ApplicationError):
     """A backing service (database, queue) cannot be reached; nothing was changed."""
 
+    retry_after = 5
+
     def __init__(self, dependency: str) -> None:
         super().__init__(f"The {dependency} is unavailable. Try again shortly.")
         self.dependency = dependency
+
+
+class TooManyRequests(ApplicationError):
+    """The caller used up a rate limit; nothing was done."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from entrypoints.container import Container
 from entrypoints.http import health, storage
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.middleware import BodySizeLimit, RequestIds, RequestScopes
+from entrypoints.http.idempotency import Idempotency, Replay, replay_response
+from entrypoints.http.middleware import BodySizeLimit, RateLimitHeaders, RequestIds, RequestScopes
 from entrypoints.logging import install_request_ids
 from entrypoints.runtime import Runtime
 
@@ -49,6 +50,7 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     )
     app.state.container = container
     install_error_handlers(app)
+    app.add_exception_handler(Replay, replay_response)
 
     # Each module's routers straight on the app: every level of included routers is matched
     # again on every request.
@@ -59,7 +61,12 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
             app.include_router(router)
     app.include_router(health.router)
 
+    # Listed innermost first. Idempotency sits inside RequestScopes: the route's unit of work
+    # is still open when the response is recorded in its transaction.
+    app.add_middleware(Idempotency)
     app.add_middleware(RequestScopes)
+    if container.settings().rate_limits:
+        app.add_middleware(RateLimitHeaders)
     # Part uploads bound their bodies themselves (to the part's signed size).
     app.add_middleware(
         BodySizeLimit,

@@ -13,7 +13,9 @@ from application.auth import AuthSubject, Scope, SubjectKind
 from application.kit.errors import NotPermitted, Unauthorized
 from application.tokens.authentication import AuthenticationService
 from application.uow import UnitOfWorkFactory
+from entrypoints.http.idempotency import IDEMPOTENCY, IdempotentRequest
 from entrypoints.http.middleware import enter_for_request
+from entrypoints.http.rate_limits import RateLimitGroup, RateLimits
 
 if TYPE_CHECKING:
     from dependency_injector import providers
@@ -70,8 +72,11 @@ async def _read_uow(request: Request) -> Any:
 
 
 async def _write_uow(request: Request) -> Any:
-    # The route commits before it returns; leaving without a commit rolls back.
-    return await enter_for_request(request.scope, _uow_factory(request).write())
+    # The route commits before it returns; leaving without a commit rolls back. With a claimed
+    # Idempotency-Key, the commit waits for the response (see entrypoints/http/idempotency.py).
+    uow = await enter_for_request(request.scope, _uow_factory(request).write())
+    idempotent: IdempotentRequest | None = request.scope.get(IDEMPOTENCY)
+    return uow if idempotent is None else idempotent.hold(uow)
 
 
 # `uow: ReadUnitOfWork[ProductUnitOfWork]`: a route's unit of work, typed as the narrow protocol
@@ -114,25 +119,50 @@ def _bearer_token(request: Request) -> str | None:
 class Authenticator:
     """Admits the allowed subject kinds holding any one of the required scopes.
 
-    No acceptable credentials → 401; a subject kind the route does not serve or a missing scope → 403.
+    No acceptable credentials → 401; a subject kind the route does not serve or a missing scope
+    → 403. The request is counted against the rate limits first (the default group and the
+    route's `rate_limits`, see entrypoints/http/rate_limits.py): over one → 429. An admitted
+    write carrying an Idempotency-Key then claims it (entrypoints/http/idempotency.py).
     """
 
     def __init__(
-        self, required_scopes: Iterable[Scope], allowed_subjects: Iterable[SubjectKind]
+        self,
+        required_scopes: Iterable[Scope],
+        allowed_subjects: Iterable[SubjectKind],
+        *,
+        rate_limits: Iterable[RateLimitGroup] = (),
     ) -> None:
         self.required_scopes = frozenset(required_scopes)
         self.allowed_subjects = frozenset(allowed_subjects)
+        self.rate_limits = tuple(rate_limits)
 
     async def __call__(self, request: Request) -> AuthSubject:
         # One dependency node, with no sub-dependencies: each costs framework work per request.
-        authentication: AuthenticationService = request.app.state.container.authentication_service()
+        container = request.app.state.container
+        authentication: AuthenticationService = container.authentication_service()
+        limits: RateLimits = container.rate_limits()
         token = _bearer_token(request)
-        subject = authentication.authenticate_cached(token)
-        if subject is None:
-            subject = await _look_up(request, authentication, token)
+        try:
+            subject = authentication.authenticate_cached(token)
+            if subject is None:
+                subject = await _look_up(request, authentication, token)
+        except Unauthorized:
+            if limits.on:
+                # A refused credential counts against the client's address.
+                await limits.admit(request, None, self.rate_limits)
+            raise
+        if limits.on:
+            await limits.admit(request, subject, self.rate_limits)
+        self._check(subject)
+        idempotent: IdempotentRequest | None = request.scope.get(IDEMPOTENCY)
+        if idempotent is not None:
+            await idempotent.claim_for(request, subject)
+        return subject
+
+    def _check(self, subject: AuthSubject) -> None:
         if subject.is_anonymous:
             if SubjectKind.anonymous in self.allowed_subjects:
-                return subject
+                return
             raise Unauthorized("Authentication required: send `Authorization: Bearer <token>`.")
         if subject.kind not in self.allowed_subjects:
             kinds = " or ".join(sorted(k.value for k in self.allowed_subjects))
@@ -140,4 +170,3 @@ class Authenticator:
         if not subject.has_any_scope(self.required_scopes):
             needed = " or ".join(sorted(s.value for s in self.required_scopes))
             raise NotPermitted(f"The token lacks the required scope: {needed}.")
-        return subject

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable, is_unique_violation
+from application.idempotency.service import IdempotencyKeyInUse, IdempotencyKeyMismatch
 from application.kit.errors import (
     ApplicationError,
     BadRequest,
@@ -22,11 +23,15 @@ from application.kit.errors import (
     ResourceAlreadyExists,
     ResourceNotFound,
     ResourceUnavailable,
+    TooManyRequests,
     Unauthorized,
     ValidationFailed,
 )
 
 log = logging.getLogger("meridian.http")
+
+# Set in the scope of a request that failed validation before its route ran.
+REQUEST_INVALID = "meridian.request_invalid"
 
 STATUS: dict[type[ApplicationError], int] = {
     ResourceNotFound: 404,
@@ -36,6 +41,9 @@ STATUS: dict[type[ApplicationError], int] = {
     ResourceAlreadyExists: 409,
     ResourceUnavailable: 410,
     DependencyUnavailable: 503,
+    TooManyRequests: 429,
+    IdempotencyKeyInUse: 409,
+    IdempotencyKeyMismatch: 422,
 }
 
 HTTP_ERROR_NAMES = {
@@ -114,13 +122,14 @@ async def _application_error(request: Request, exc: Exception) -> JSONResponse:
         )
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, DependencyUnavailable):
-        headers = {"Retry-After": "5"}
+    if exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, type(exc).__name__, exc.detail, headers)
 
 
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    request.scope[REQUEST_INVALID] = True
     return _validation_response(_safe_errors(exc.errors()))
 
 

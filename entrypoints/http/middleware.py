@@ -11,6 +11,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.ports import REQUEST_ID
+from entrypoints.http.rate_limits import RATE_LIMIT
+from entrypoints.http.rate_limits import headers as rate_limit_headers
 
 # Where `RequestScopes` keeps the request's open context managers (see `enter_for_request`).
 REQUEST_SCOPES = "meridian.request_scopes"
@@ -58,6 +60,12 @@ async def _leave(
             failure = failure or exit_error
     if failure is not None and error is None:
         raise failure
+
+
+async def leave_request_scopes(scope: Scope, error: BaseException | None = None) -> None:
+    """Leave what the request entered so far, before the response is sent (its units of work
+    give their connections back); `RequestScopes` then has nothing left to leave."""
+    await _leave(scope.get(REQUEST_SCOPES) or [], error)
 
 
 async def enter_for_request(scope: Scope, manager: AbstractAsyncContextManager[Any]) -> Any:
@@ -116,6 +124,29 @@ class RequestIds:
             await self.app(scope, receive, send_with_id)
         finally:
             REQUEST_ID.reset(token)
+
+
+class RateLimitHeaders:
+    """Adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` to the response of a
+    request that was counted (see entrypoints/http/rate_limits.py). Installed only when rate
+    limits are on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                count = scope.get(RATE_LIMIT)
+                if count is not None:
+                    message["headers"] = [*message.get("headers", ()), *rate_limit_headers(count)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _TooLarge(Exception):

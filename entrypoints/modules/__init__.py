@@ -11,6 +11,7 @@ from entrypoints.modules import (
     benefits,
     discounts,
     files,
+    idempotency,
     meters,
     organizations,
     products,
@@ -30,6 +31,7 @@ MODULES: tuple[Module, ...] = (
     benefits.module,
     meters.module,
     webhooks.module,
+    idempotency.module,
 )
 
 __all__ = ["MODULES", "Module", "Repository"]

@@ -15,6 +15,7 @@ from adapters.sqlalchemy.tables.foundation import (
     personal_access_tokens,
     users,
 )
+from adapters.sqlalchemy.tables.idempotency import idempotency_records
 from adapters.sqlalchemy.tables.meters import meters
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.webhooks import (
@@ -29,6 +30,7 @@ __all__ = [
     "benefits",
     "discounts",
     "files",
+    "idempotency_records",
     "memberships",
     "metadata",
     "meters",
