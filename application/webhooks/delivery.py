@@ -173,7 +173,11 @@ class WebhookDeliverer:
             outcome = await self._attempt(event, endpoint)
             attempts += 1
             async with self.uows.write() as uow:
-                current = await self._record(uow, event.id, outcome)
+                # The endpoint's lock first: a fan-out that saw this event pending, and so
+                # queued no job for its own events, commits them before the claim below
+                # reads (see WebhookEventRepository.endpoints_with_pending).
+                current = await uow.webhook_endpoints.get(endpoint_id, lock=True)
+                await self._record(uow, event.id, outcome, current)
                 if attempts < self.policy.batch and time.monotonic() < deadline:
                     claimed = await self._claim(uow, endpoint_id, current)
                 else:
@@ -227,13 +231,16 @@ class WebhookDeliverer:
         return outcome
 
     async def _record(
-        self, uow: WebhookUnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
-    ) -> WebhookEndpoint | None:
-        """Store one attempt's outcome; returns the endpoint as it now is (None if gone)."""
+        self,
+        uow: WebhookUnitOfWork,
+        event_id: uuid.UUID,
+        outcome: AttemptOutcome,
+        endpoint: WebhookEndpoint | None,
+    ) -> None:
+        """Store one attempt's outcome; `endpoint` is the event's, locked (None if gone)."""
         event = await uow.webhook_events.get(event_id)
         if event is None or not event.is_pending:
-            return None
-        endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
+            return
         now = self.clock.now()
         event.record(outcome, now, self.policy.schedule, self.spread())
         await uow.webhook_events.update(event)
@@ -263,7 +270,6 @@ class WebhookDeliverer:
                 if event.next_attempt_at
                 else event.status.value,
             )
-        return endpoint
 
     async def _count(
         self,

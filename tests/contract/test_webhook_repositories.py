@@ -1,6 +1,7 @@
 """The webhook repository contract, on every adapter: round trips, tenancy, idempotent event
 insertion, claiming in order with leases, the sweeper's dispatch, archiving and the delivery
-log's filters. Plus, on PostgreSQL, two workers claiming at once never get the same event."""
+log's filters. Plus, on PostgreSQL, two workers claiming at once never get the same event, and
+a fan-out that counts on a running delivery job is never left behind by it."""
 
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.email.log import LoggingEmailSender
+from adapters.http.webhooks import SystemAddressResolver
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.tables import organizations, users
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.pagination import PaginationParams
 from application.uow import UnitOfWork
-from application.webhooks.ports import DeliveryFilters
+from application.webhooks.delivery import WEBHOOK_DELIVER, WebhookDeliverer
+from application.webhooks.guard import UrlGuard
+from application.webhooks.ports import DeliveryFilters, Rendered
+from application.webhooks.service import WebhookService
 from domain.organization import Organization
 from domain.webhook import (
+    AttemptOutcome,
     EventStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -294,6 +301,102 @@ async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> No
         assert sorted(claimed) == sorted(e.id for e in events)
         assert len(set(claimed)) == len(claimed)
     finally:
+        assert subject.id is not None
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(organizations).where(organizations.c.id == organization.id)
+            )
+            await connection.execute(delete(users).where(users.c.id == subject.id))
+
+
+class _Catalogue:
+    """Renders any resource as belonging to one organization."""
+
+    def __init__(self, organization_id: uuid.UUID) -> None:
+        self.organization_id = organization_id
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset({"product.updated"})
+
+    async def render(self, uow: UnitOfWork, event_type: str, resource_id: uuid.UUID) -> Rendered:
+        return Rendered(self.organization_id, {"id": str(resource_id)})
+
+
+class _HeldSender:
+    """Holds the first request until `answer` is set; records every body."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.sending = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def send(
+        self, url: str, headers: Any, body: bytes, *, address: str | None = None
+    ) -> AttemptOutcome:
+        self.bodies.append(body)
+        self.sending.set()
+        await self.answer.wait()
+        return AttemptOutcome(200, "ok")
+
+
+async def test_a_fan_out_counting_on_a_running_delivery_job_is_not_left_behind(
+    engine: AsyncEngine,
+) -> None:
+    """The fan-out queues no job for an endpoint with a pending event: the job sending that
+    event takes the new one in turn. Here the fan-out sees the event pending just before the
+    job records it and finds nothing more to claim; the new event is sent all the same, by
+    that job or by one queued for it, without waiting for the sweeper."""
+    clock = FrozenClock()
+    queue = RecordingJobQueue()
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, queue)
+    async with uows.write() as uow:
+        organization, subject = await owned_organization(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        await uow.commit()
+    guard = UrlGuard(SystemAddressResolver(), require_https=False, allow_loopback=False)
+    service = WebhookService(clock, _Catalogue(organization.id), guard, LoggingEmailSender())
+    sender = _HeldSender()
+    deliverer = WebhookDeliverer(uows, clock, sender, guard)
+    checked, resume = asyncio.Event(), asyncio.Event()
+
+    async def emit(held: bool) -> None:
+        async with uows.write() as uow:
+            if held:
+                events = uow.webhook_events
+                look = events.endpoints_with_pending
+
+                async def look_then_wait(ids: Any) -> set[uuid.UUID]:
+                    found: set[uuid.UUID] = await look(ids)
+                    checked.set()
+                    await resume.wait()
+                    return found
+
+                events.endpoints_with_pending = look_then_wait
+            resource = uuid.uuid4()
+            await service.fan_out(uow, "product.updated", resource, str(resource), organization.id)
+            await uow.commit()
+
+    try:
+        await emit(held=False)
+        jobs = len(queue.sent)
+        delivering = asyncio.create_task(deliverer.deliver(endpoint.id))
+        await sender.sending.wait()
+        fanning = asyncio.create_task(emit(held=True))
+        await checked.wait()  # the fan-out saw the first event pending
+        sender.answer.set()  # the job records it and looks for the next one
+        await asyncio.wait([delivering], timeout=0.5)
+        resume.set()  # the fan-out stores its event and commits
+        await fanning
+        await delivering
+        # What a worker would do with the jobs queued meanwhile, if any.
+        for job in queue.sent[jobs:]:
+            if job.name == WEBHOOK_DELIVER:
+                await deliverer.deliver(uuid.UUID(str(job.arguments["endpoint_id"])))
+        assert len(sender.bodies) == 2
+    finally:
+        resume.set()
+        sender.answer.set()
         assert subject.id is not None
         async with engine.begin() as connection:
             await connection.execute(
