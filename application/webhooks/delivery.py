@@ -3,11 +3,12 @@ delivery log and redelivery, archiving, and telling owners about a disabled endp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -134,6 +135,14 @@ class WebhookDeliveries:
         return recipients
 
 
+def _counts(endpoint: WebhookEndpoint, event: WebhookEvent) -> bool:
+    """Whether the event's outcome changes the endpoint's failure count: it failed for good, or
+    it succeeded after failures. (Most attempts change nothing, and take no lock.)"""
+    if event.status is EventStatus.succeeded:
+        return endpoint.consecutive_failures > 0
+    return event.status is EventStatus.failed
+
+
 class WebhookDeliverer:
     """Sends an endpoint's events and records every attempt.
 
@@ -158,6 +167,17 @@ class WebhookDeliverer:
         self.policy = policy or DeliveryPolicy()
         self.spread = spread
 
+    async def deliver_each(self, endpoint_ids: Sequence[uuid.UUID]) -> int:
+        """`deliver` to each endpoint at once (one slow receiver does not hold the others up);
+        returns how many attempts ran. Raises the first error once all are done."""
+        results = await asyncio.gather(
+            *(self.deliver(endpoint_id) for endpoint_id in endpoint_ids), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(r for r in results if isinstance(r, int))
+
     async def deliver(self, endpoint_id: uuid.UUID) -> int:
         """Send the endpoint's sendable events, oldest first; returns how many attempts ran.
 
@@ -173,13 +193,16 @@ class WebhookDeliverer:
             outcome = await self._attempt(event, endpoint)
             attempts += 1
             async with self.uows.write() as uow:
-                # The endpoint's lock first: a fan-out that saw this event pending, and so
-                # queued no job for its own events, commits them before the claim below
-                # reads (see WebhookEventRepository.endpoints_with_pending).
-                current = await uow.webhook_endpoints.get(endpoint_id, lock=True)
-                await self._record(uow, event.id, outcome, current)
+                current = await self._record(uow, event.id, outcome)
                 if attempts < self.policy.batch and time.monotonic() < deadline:
                     claimed = await self._claim(uow, endpoint_id, current)
+                    if claimed is None:
+                        # Nothing left, unless a fan-out that saw this endpoint busy, and so
+                        # left its new event to this job, is about to commit. It locks the
+                        # endpoint before it looks (see endpoints_with_pending): look again
+                        # under that lock.
+                        current = await uow.webhook_endpoints.get(endpoint_id, lock=True)
+                        claimed = await self._claim(uow, endpoint_id, current)
                 else:
                     # Out of budget, maybe not of work: a fresh job carries on, so that one
                     # busy endpoint never holds a worker slot for long.
@@ -231,16 +254,14 @@ class WebhookDeliverer:
         return outcome
 
     async def _record(
-        self,
-        uow: WebhookUnitOfWork,
-        event_id: uuid.UUID,
-        outcome: AttemptOutcome,
-        endpoint: WebhookEndpoint | None,
-    ) -> None:
-        """Store one attempt's outcome; `endpoint` is the event's, locked (None if gone)."""
+        self, uow: WebhookUnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
+    ) -> WebhookEndpoint | None:
+        """Store one attempt's outcome; returns the endpoint as it now is (None if gone, or
+        not read)."""
         event = await uow.webhook_events.get(event_id)
         if event is None or not event.is_pending:
-            return
+            return None
+        endpoint = await uow.webhook_endpoints.get(event.endpoint_id)
         now = self.clock.now()
         event.record(outcome, now, self.policy.schedule, self.spread())
         await uow.webhook_events.update(event)
@@ -257,8 +278,11 @@ class WebhookDeliverer:
                 attempt=event.attempts,
             )
         )
-        if endpoint is not None:
-            await self._count(uow, endpoint, event, outcome)
+        if endpoint is not None and _counts(endpoint, event):
+            # Counted under the endpoint's lock: its counter is shared by its workers.
+            endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
+            if endpoint is not None:
+                await self._count(uow, endpoint, event, outcome)
         if not outcome.succeeded:
             log.info(
                 "webhook event %s attempt %d to endpoint %s failed (%s); %s",
@@ -270,6 +294,7 @@ class WebhookDeliverer:
                 if event.next_attempt_at
                 else event.status.value,
             )
+        return endpoint
 
     async def _count(
         self,

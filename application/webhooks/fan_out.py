@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from application.ports import Clock
-from application.webhooks.delivery import WEBHOOK_DELIVER
 from application.webhooks.ports import WebhookCatalogue, WebhookUnitOfWork
 from domain.webhook import WebhookEndpoint, WebhookEvent, WebhookFormat
 
@@ -48,6 +48,19 @@ def event_id_for(source_id: str, endpoint_id: uuid.UUID) -> uuid.UUID:
     return uuid.UUID(bytes=digest.bytes, version=4)
 
 
+@dataclass(frozen=True)
+class FannedOut:
+    """What a fan-out stored: how many events, and the endpoints that had nothing pending.
+
+    Nobody is sending to an `idle` endpoint yet: whoever ran the fan-out starts its delivery
+    once the fan-out is committed (`WebhookDeliverer.deliver_each`), which saves queuing a
+    job. Should it never do so, the sweeper takes those events once a lease has passed.
+    """
+
+    created: int = 0
+    idle: tuple[uuid.UUID, ...] = ()
+
+
 class WebhookFanOut:
     """The fan-out job of `WebhookService`."""
 
@@ -61,9 +74,9 @@ class WebhookFanOut:
         resource_id: uuid.UUID,
         source_id: str | None,
         organization_id: uuid.UUID | None = None,
-    ) -> int:
+    ) -> FannedOut:
         """One webhook event per enabled endpoint subscribed to `event_type`; returns how many
-        were stored now (0 for a job that already ran).
+        were stored now (0 for a job that already ran) and which endpoints to start sending to.
 
         With `organization_id` (the jobs use cases enqueue carry it), the subscribed endpoints
         are looked up first, and the resource is only loaded and rendered when there are some:
@@ -72,11 +85,11 @@ class WebhookFanOut:
         if organization_id is not None:
             subscribed = await uow.webhook_endpoints.list_subscribed(organization_id, event_type)
             if not subscribed:
-                return 0
+                return FannedOut()
         rendered = await self.catalogue.render(uow, event_type, resource_id)
         if rendered is None:
             log.info("%s for %s: the resource no longer exists", event_type, resource_id)
-            return 0
+            return FannedOut()
         if organization_id is None or rendered.organization_id != organization_id:
             # An older job without the organization (or, defensively, a resource that moved).
             subscribed = await uow.webhook_endpoints.list_subscribed(
@@ -84,12 +97,11 @@ class WebhookFanOut:
             )
         endpoints = subscribed
         if not endpoints:
-            return 0
+            return FannedOut()
         now = self.clock.now()
         source = source_id or str(uuid.uuid4())
         # An endpoint with pending events already has a job sending them (it takes the new one
-        # in turn) or a retry coming; a job each would only compete for the same events.
-        # Those left unqueued are the sweeper's if nothing else picks them up.
+        # in turn, see endpoints_with_pending) or a retry coming (then the sweeper queues it).
         busy = await uow.webhook_events.endpoints_with_pending([e.id for e in endpoints])
         events = [
             WebhookEvent(
@@ -106,7 +118,5 @@ class WebhookFanOut:
             for endpoint in endpoints
         ]
         created = await uow.webhook_events.add_new(events)
-        for endpoint_id in dict.fromkeys(e.endpoint_id for e in created):
-            if endpoint_id not in busy:
-                uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
-        return len(created)
+        idle = (e.endpoint_id for e in created if e.endpoint_id not in busy)
+        return FannedOut(len(created), tuple(dict.fromkeys(idle)))

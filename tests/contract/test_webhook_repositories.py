@@ -22,6 +22,7 @@ from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.pagination import PaginationParams
 from application.uow import UnitOfWork
 from application.webhooks.delivery import WEBHOOK_DELIVER, WebhookDeliverer
+from application.webhooks.fan_out import FannedOut
 from application.webhooks.guard import UrlGuard
 from application.webhooks.ports import DeliveryFilters, Rendered
 from application.webhooks.service import WebhookService
@@ -360,7 +361,7 @@ async def test_a_fan_out_counting_on_a_running_delivery_job_is_not_left_behind(
     deliverer = WebhookDeliverer(uows, clock, sender, guard)
     checked, resume = asyncio.Event(), asyncio.Event()
 
-    async def emit(held: bool) -> None:
+    async def emit(held: bool) -> FannedOut:
         async with uows.write() as uow:
             if held:
                 events = uow.webhook_events
@@ -374,22 +375,28 @@ async def test_a_fan_out_counting_on_a_running_delivery_job_is_not_left_behind(
 
                 events.endpoints_with_pending = look_then_wait
             resource = uuid.uuid4()
-            await service.fan_out(uow, "product.updated", resource, str(resource), organization.id)
+            fanned = await service.fan_out(
+                uow, "product.updated", resource, str(resource), organization.id
+            )
             await uow.commit()
+        return fanned
 
     try:
-        await emit(held=False)
+        first = await emit(held=False)
+        assert first.idle == (endpoint.id,)
         jobs = len(queue.sent)
-        delivering = asyncio.create_task(deliverer.deliver(endpoint.id))
+        delivering = asyncio.create_task(deliverer.deliver_each(first.idle))
         await sender.sending.wait()
         fanning = asyncio.create_task(emit(held=True))
         await checked.wait()  # the fan-out saw the first event pending
         sender.answer.set()  # the job records it and looks for the next one
         await asyncio.wait([delivering], timeout=0.5)
         resume.set()  # the fan-out stores its event and commits
-        await fanning
+        second = await fanning
         await delivering
-        # What a worker would do with the jobs queued meanwhile, if any.
+        # What a worker would do next: send to the endpoints the fan-out found idle, and run
+        # the jobs queued meanwhile.
+        await deliverer.deliver_each(second.idle)
         for job in queue.sent[jobs:]:
             if job.name == WEBHOOK_DELIVER:
                 await deliverer.deliver(uuid.UUID(str(job.arguments["endpoint_id"])))
