@@ -98,11 +98,13 @@ class WebhookFanOut:
         endpoints = subscribed
         if not endpoints:
             return FannedOut()
-        now = self.clock.now()
         source = source_id or str(uuid.uuid4())
         # An endpoint with pending events already has a job sending them (it takes the new one
         # in turn, see endpoints_with_pending) or a retry coming (then the sweeper queues it).
         busy = await uow.webhook_events.endpoints_with_pending([e.id for e in endpoints])
+        # Read once the endpoints are locked: an endpoint's events then become visible in the
+        # order of their creation times, which is the order they are sent in.
+        now = self.clock.now()
         events = [
             WebhookEvent(
                 id=event_id_for(source, endpoint.id),

@@ -65,7 +65,8 @@ class WebhookEventRepository(Protocol):
 
         A delivery job decides that it has nothing more to send under that lock: either the
         caller sees the job's last event still pending (and the job, once the caller commits,
-        sees the caller's new events), or it sees that event finished.
+        sees the caller's new events), or it sees that event finished. Two callers take turns,
+        so events created after this call are visible to others in the order they were created.
         """
         ...
 

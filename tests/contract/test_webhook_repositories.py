@@ -6,8 +6,9 @@ a fan-out that counts on a running delivery job is never left behind by it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -404,6 +405,71 @@ async def test_a_fan_out_counting_on_a_running_delivery_job_is_not_left_behind(
     finally:
         resume.set()
         sender.answer.set()
+        assert subject.id is not None
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(organizations).where(organizations.c.id == organization.id)
+            )
+            await connection.execute(delete(users).where(users.c.id == subject.id))
+
+
+class _TickingClock(FrozenClock):
+    """A millisecond later on every reading: who reads it first gets the earlier time."""
+
+    def now(self) -> datetime:
+        self.advance(timedelta(milliseconds=1))
+        return self.at
+
+
+async def test_events_of_an_endpoint_become_visible_in_their_order(engine: AsyncEngine) -> None:
+    """Two fan-outs for one endpoint at once: the one that began first commits last. A delivery
+    job running in between must not send the newer event before the older one exists (it would
+    then send the older one second)."""
+    clock = _TickingClock()
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, RecordingJobQueue())
+    async with uows.write() as uow:
+        organization, subject = await owned_organization(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        await uow.commit()
+    guard = UrlGuard(SystemAddressResolver(), require_https=False, allow_loopback=False)
+    service = WebhookService(clock, _Catalogue(organization.id), guard, LoggingEmailSender())
+    sender = _HeldSender()
+    sender.answer.set()
+    deliverer = WebhookDeliverer(uows, clock, sender, guard)
+    checked, resume = asyncio.Event(), asyncio.Event()
+
+    async def emit(resource: uuid.UUID, held: bool) -> None:
+        async with uows.write() as uow:
+            if held:
+                events = uow.webhook_events
+                look = events.endpoints_with_pending
+
+                async def look_then_wait(ids: Any) -> set[uuid.UUID]:
+                    found: set[uuid.UUID] = await look(ids)
+                    checked.set()
+                    await resume.wait()
+                    return found
+
+                events.endpoints_with_pending = look_then_wait
+            await service.fan_out(uow, "product.updated", resource, str(resource), organization.id)
+            await uow.commit()
+
+    older, newer = uuid.uuid4(), uuid.uuid4()
+    try:
+        first = asyncio.create_task(emit(older, held=True))
+        await checked.wait()
+        second = asyncio.create_task(emit(newer, held=False))
+        await asyncio.wait([second], timeout=0.5)
+        # A job sends whatever it finds now (or waits for the first fan-out).
+        delivering = asyncio.create_task(deliverer.deliver(endpoint.id))
+        await asyncio.wait([delivering], timeout=0.5)
+        resume.set()
+        await asyncio.gather(first, second, delivering)
+        await deliverer.deliver(endpoint.id)
+        sent = [json.loads(body)["data"]["id"] for body in sender.bodies]
+        assert sent == [str(older), str(newer)]
+    finally:
+        resume.set()
         assert subject.id is not None
         async with engine.begin() as connection:
             await connection.execute(

@@ -207,7 +207,7 @@ _LOCK_ENDPOINTS = (
     select(webhook_endpoints.c.id)
     .where(webhook_endpoints.c.id.in_(bindparam("p_ids", expanding=True)))
     .order_by(webhook_endpoints.c.id)
-    .with_for_update(read=True)
+    .with_for_update(key_share=True)
 )
 
 
@@ -288,9 +288,9 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not endpoint_ids:
             return set()
-        # Shared locks: fan-outs of one endpoint do not wait for each other, only for a delivery
-        # job recording an attempt (FOR UPDATE). Then a second statement, so that it reads what
-        # was committed while this one waited.
+        # FOR NO KEY UPDATE: fan-outs of one endpoint take turns, but inserting a delivery (a
+        # foreign key to the endpoint) never waits for them. Then a second statement, so that
+        # it reads what was committed while this one waited.
         await self.connection.execute(_LOCK_ENDPOINTS, {"p_ids": list(endpoint_ids)})
         rows = await self.connection.execute(
             select(webhook_events.c.endpoint_id)
