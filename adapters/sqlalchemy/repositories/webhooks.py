@@ -203,6 +203,11 @@ _UPDATE_EVENT = (
 )
 
 
+_INSERT_EVENTS = (
+    pg_insert(webhook_events)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(webhook_events.c.id)
+)
 _LOCK_ENDPOINTS = (
     select(webhook_endpoints.c.id)
     .where(webhook_endpoints.c.id.in_(bindparam("p_ids", expanding=True)))
@@ -262,12 +267,9 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def add_new(self, events: Sequence[WebhookEvent]) -> list[WebhookEvent]:
         if not events:
             return []
-        result = await self.connection.execute(
-            pg_insert(webhook_events)
-            .values([self.to_row(e) for e in events])
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(webhook_events.c.id)
-        )
+        # One statement built once, whatever the number of events (SQLAlchemy batches the rows
+        # into one INSERT): a statement with the rows written into it is compiled every time.
+        result = await self.connection.execute(_INSERT_EVENTS, [self.to_row(e) for e in events])
         inserted = {row.id for row in result}
         return [e for e in events if e.id in inserted]
 
