@@ -137,8 +137,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 @contextmanager
-def _redis_processes(database_url: str, queue: str) -> Iterator[None]:
-    """One worker and the scheduler (its sweeper and retries), on a queue of their own."""
+def _redis_processes(database_url: str, queue: str) -> Iterator[int]:
+    """One worker and the scheduler (its sweeper and retries), on a queue of their own; yields
+    the worker's process id."""
     env = {
         **os.environ,
         "MERIDIAN_DATABASE_URL": database_url,
@@ -152,7 +153,7 @@ def _redis_processes(database_url: str, queue: str) -> Iterator[None]:
         for role in ("worker", "scheduler")
     ]
     try:
-        yield
+        yield processes[0].pid
     finally:
         for process in processes:
             process.terminate()
@@ -372,12 +373,22 @@ class Phase:
     started: float
     ended: float
     drained: bool = True
+    # CPU seconds the process running the jobs spent from the first change to the last receipt.
+    cpu_s: float = 0.0
 
 
-async def _steady(app: App, port: int) -> tuple[uuid.UUID, list[Phase]]:
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user and system) of process `pid` (Linux), or of this process."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _steady(app: App, port: int, jobs: int | None) -> tuple[uuid.UUID, list[Phase]]:
     """One endpoint; for each rate, one product renamed per tick for SECONDS seconds. The
     changes start on time whether or not the previous ones committed (at most
-    PRODUCTS_IN_TURN at once)."""
+    PRODUCTS_IN_TURN at once). `jobs`: the process running the jobs (None: this one)."""
     products = [await app.create_product(f"Steady {n}") for n in range(PRODUCTS_IN_TURN)]
     # Subscribed after the products exist: their creation is not delivered.
     endpoint_id = await app.endpoint(port, ["product.updated"])
@@ -392,7 +403,7 @@ async def _steady(app: App, port: int) -> tuple[uuid.UUID, list[Phase]]:
             async with in_flight:
                 await app.rename_product(products[n % len(products)], f"{rate:g}/s #{n}")
 
-        started, start = time.time(), time.monotonic()
+        started, start, cpu = time.time(), time.monotonic(), _cpu_seconds(jobs)
         changes = []
         for n in range(count):
             pause = start + n / rate - time.monotonic()
@@ -403,7 +414,8 @@ async def _steady(app: App, port: int) -> tuple[uuid.UUID, list[Phase]]:
         ended = time.time()
         delivered += count
         drained = await app.wait_delivered(delivered, endpoint_id)
-        phases.append(Phase(rate, count, started, ended, drained))
+        cpu = _cpu_seconds(jobs) - cpu
+        phases.append(Phase(rate, count, started, ended, drained, cpu))
     await app.delete_endpoint(endpoint_id)
     return endpoint_id, phases
 
@@ -468,6 +480,9 @@ def _steady_summary(
                 # the commits; the REST payload's modified_at tells a receiver).
                 "commit_order_inversions": sum(1 for a, b in itertools.pairwise(ranks) if b < a),
                 "drained": phase.drained,
+                # What one change costs the process running the jobs (on a busy machine, a
+                # steadier figure than the delays): a core sustains about 1000 / this per s.
+                "cpu_ms_per_change": phase.cpu_s * 1000 / phase.changes,
             }
         )
     return results
@@ -483,11 +498,11 @@ def run_steady(database_url: str, organization_id: str, *, redis: bool) -> list[
     queue = f"meridian-bench:{uuid.uuid4().hex}" if redis else None
     receivers = Receivers(1)
     try:
-        with _redis_processes(database_url, queue) if queue else _nothing():
+        with _redis_processes(database_url, queue) if queue else _nothing() as jobs:
 
             async def produce() -> tuple[list[Phase], list[str], dict[str, float]]:
                 async with _app(database_url, organization_id, queue=queue) as app:
-                    endpoint_id, phases = await _steady(app, receivers.ports[0])
+                    endpoint_id, phases = await _steady(app, receivers.ports[0], jobs)
                 order = await _event_order(database_url, endpoint_id)
                 return phases, order, await _commits(database_url, endpoint_id)
 
@@ -495,21 +510,24 @@ def run_steady(database_url: str, organization_id: str, *, redis: bool) -> list[
     finally:
         received = receivers.stop()
     results = _steady_summary(phases, received, order, commits)
+    cpu = "the worker's" if redis else "the process's (the changes' too)"
     for result in results:
         result["mode"] = mode
+        result["cpu_of"] = cpu
         print(
             f"webhooks steady {mode}: {result['rate']:g}/s (committed at "
             f"{result['changes_per_s']:.0f}/s): {result['delivered']}/{result['events']} "
             f"delivered, commit-to-receipt p50 {result['p50_delay_ms']:.0f} ms, "
             f"p99 {result['p99_delay_ms']:.0f} ms, max {result['max_delay_ms']:.0f} ms, "
-            f"{'in order' if result['in_order'] else 'OUT OF ORDER'}"
+            f"{'in order' if result['in_order'] else 'OUT OF ORDER'}; "
+            f"{result['cpu_ms_per_change']:.1f} ms of {cpu} CPU per change"
         )
     return results
 
 
 @contextmanager
 def _nothing() -> Iterator[None]:
-    yield
+    yield None
 
 
 def run(database_url: str, organization_id: str) -> dict[str, Any] | None:
