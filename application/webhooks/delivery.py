@@ -8,7 +8,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,6 +44,9 @@ WEBHOOK_ENDPOINT_DISABLED = "webhooks.endpoint_disabled"
 
 # Seconds: 10 s, 1 min, 5 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h, 24 h — 11 attempts over ~2.9 days.
 DEFAULT_RETRY_DELAYS = (10, 60, 300, 1800, 3600, 10800, 21600, 43200, 86400, 86400)
+
+# An event leased to a worker, with its endpoint as read when it was leased.
+Claimed = tuple[WebhookEvent, WebhookEndpoint]
 
 
 @dataclass(frozen=True)
@@ -167,27 +170,34 @@ class WebhookDeliverer:
         self.policy = policy or DeliveryPolicy()
         self.spread = spread
 
-    async def deliver_each(self, endpoint_ids: Sequence[uuid.UUID]) -> int:
-        """`deliver` to each endpoint at once (one slow receiver does not hold the others up);
-        returns how many attempts ran. Raises the first error once all are done."""
+    async def deliver_each(
+        self, endpoint_ids: Sequence[uuid.UUID], claimed: Mapping[uuid.UUID, Claimed] | None = None
+    ) -> int:
+        """`deliver` to each endpoint at once (one slow receiver does not hold the others up),
+        starting with the event `claimed` holds for it if any; returns how many attempts ran.
+        Raises the first error once all are done."""
+        first = claimed or {}
         results = await asyncio.gather(
-            *(self.deliver(endpoint_id) for endpoint_id in endpoint_ids), return_exceptions=True
+            *(self.deliver(endpoint_id, first.get(endpoint_id)) for endpoint_id in endpoint_ids),
+            return_exceptions=True,
         )
         for result in results:
             if isinstance(result, BaseException):
                 raise result
         return sum(r for r in results if isinstance(r, int))
 
-    async def deliver(self, endpoint_id: uuid.UUID) -> int:
+    async def deliver(self, endpoint_id: uuid.UUID, claimed: Claimed | None = None) -> int:
         """Send the endpoint's sendable events, oldest first; returns how many attempts ran.
+        `claimed`: the first one, already leased to this job (by a fan-out).
 
         Recording an attempt and claiming the next event share one transaction.
         """
         attempts = 0
         deadline = time.monotonic() + self.policy.time_budget
-        async with self.uows.write() as uow:
-            claimed = await self._claim(uow, endpoint_id, None)
-            await uow.commit()
+        if claimed is None:
+            async with self.uows.write() as uow:
+                claimed = await self._claim(uow, endpoint_id, None)
+                await uow.commit()
         while claimed is not None:
             event, endpoint = claimed
             outcome = await self._attempt(event, endpoint)
@@ -213,7 +223,7 @@ class WebhookDeliverer:
 
     async def _claim(
         self, uow: WebhookUnitOfWork, endpoint_id: uuid.UUID, endpoint: WebhookEndpoint | None
-    ) -> tuple[WebhookEvent, WebhookEndpoint] | None:
+    ) -> Claimed | None:
         """The next event to send and its endpoint; events of a disabled or deleted endpoint
         are skipped. `endpoint`, when given, was read in this transaction already."""
         while True:

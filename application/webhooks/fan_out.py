@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from application.ports import Clock
+from application.webhooks.delivery import Claimed, DeliveryPolicy
 from application.webhooks.ports import WebhookCatalogue, WebhookUnitOfWork
 from domain.webhook import WebhookEndpoint, WebhookEvent, WebhookFormat
 
@@ -54,11 +56,14 @@ class FannedOut:
 
     Nobody is sending to an `idle` endpoint yet: whoever ran the fan-out starts its delivery
     once the fan-out is committed (`WebhookDeliverer.deliver_each`), which saves queuing a
-    job. Should it never do so, the sweeper takes those events once a lease has passed.
+    job. A fan-out asked to `claim` leases it those endpoints' new events (`claimed`), which
+    saves claiming them again. Should it never send them, the sweeper takes those events once
+    a lease has passed.
     """
 
     created: int = 0
     idle: tuple[uuid.UUID, ...] = ()
+    claimed: Mapping[uuid.UUID, Claimed] = field(default_factory=dict)
 
 
 class WebhookFanOut:
@@ -66,6 +71,7 @@ class WebhookFanOut:
 
     clock: Clock
     catalogue: WebhookCatalogue
+    policy: DeliveryPolicy
 
     async def fan_out(
         self,
@@ -74,6 +80,8 @@ class WebhookFanOut:
         resource_id: uuid.UUID,
         source_id: str | None,
         organization_id: uuid.UUID | None = None,
+        *,
+        claim: bool = False,
     ) -> FannedOut:
         """One webhook event per enabled endpoint subscribed to `event_type`; returns how many
         were stored now (0 for a job that already ran) and which endpoints to start sending to.
@@ -105,6 +113,9 @@ class WebhookFanOut:
         # Read once the endpoints are locked: an endpoint's events then become visible in the
         # order of their creation times, which is the order they are sent in.
         now = self.clock.now()
+        # An idle endpoint's new event is the next one it is sent: leased to the caller now,
+        # the same as a claim (see claim_next) but without one.
+        lease = now + self.policy.lease if claim else None
         events = [
             WebhookEvent(
                 id=event_id_for(source, endpoint.id),
@@ -116,9 +127,12 @@ class WebhookFanOut:
                 payload=render_body(endpoint, event_type, now.isoformat(), rendered.data),
                 next_attempt_at=now,
                 dispatched_at=None if endpoint.id in busy else now,
+                locked_until=None if endpoint.id in busy else lease,
             )
             for endpoint in endpoints
         ]
         created = await uow.webhook_events.add_new(events)
-        idle = (e.endpoint_id for e in created if e.endpoint_id not in busy)
-        return FannedOut(len(created), tuple(dict.fromkeys(idle)))
+        by_id = {endpoint.id: endpoint for endpoint in endpoints}
+        idle = {e.endpoint_id: e for e in created if e.endpoint_id not in busy}
+        claimed = {id: (event, by_id[id]) for id, event in idle.items()} if claim else {}
+        return FannedOut(len(created), tuple(idle), claimed)

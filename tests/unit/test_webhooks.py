@@ -729,6 +729,28 @@ async def test_a_busy_endpoint_gets_no_second_job_and_the_sweeper_covers(
     assert await world.deliverer.deliver(endpoint.id) == 2
 
 
+async def test_a_fan_out_can_lease_an_idle_endpoints_event_to_its_caller(
+    harness: Harness, world: World
+) -> None:
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    resource = uuid.uuid4()
+    world.catalogue.resources[resource] = (tenant.organization.id, {"id": str(resource)})
+    async with harness.uows.write() as uow:
+        fanned = await world.service.fan_out(uow, "product.updated", resource, "job-1", claim=True)
+        await uow.commit()
+    event, leased_to = fanned.claimed[endpoint.id]
+    assert leased_to.id == endpoint.id
+    assert event.locked_until == harness.clock.now() + world.policy.lease
+    # Nobody else takes it while the caller holds it…
+    assert await world.deliverer.deliver(endpoint.id) == 0
+    # …and the caller sends it without claiming it again.
+    assert await world.deliverer.deliver_each(fanned.idle, fanned.claimed) == 1
+    assert len(world.sender.requests) == 1
+    (stored,) = await world.events()
+    assert stored.status is EventStatus.succeeded
+
+
 async def test_a_job_out_of_budget_hands_over_to_a_new_one(harness: Harness) -> None:
     world = World(harness, ScriptedSender(), batch=2)
     world.deliverer.policy = world.policy

@@ -42,6 +42,7 @@ def _register_fan_out(broker: AsyncBroker, container: Container, source: EventSo
                 uuid.UUID(resource_id),
                 context.message.task_id,
                 None if organization_id is None else uuid.UUID(organization_id),
+                claim=True,
             )
             await uow.commit()
         log.info(
@@ -54,7 +55,7 @@ def _register_fan_out(broker: AsyncBroker, container: Container, source: EventSo
         # Endpoints with nothing pending are sent to from here, at once, rather than through
         # a job of their own: one hop less between the change and its receiver.
         if fanned.idle:
-            await container.webhook_deliverer().deliver_each(fanned.idle)
+            await container.webhook_deliverer().deliver_each(fanned.idle, fanned.claimed)
 
     fan_out.__name__ = f"fan_out_{source.event_type.replace('.', '_')}"
     # As long as a delivery job may run: a fan-out delivers to idle endpoints.
