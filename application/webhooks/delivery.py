@@ -3,11 +3,12 @@ delivery log and redelivery, archiving, and telling owners about a disabled endp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -43,6 +44,9 @@ WEBHOOK_ENDPOINT_DISABLED = "webhooks.endpoint_disabled"
 
 # Seconds: 10 s, 1 min, 5 min, 30 min, 1 h, 3 h, 6 h, 12 h, 24 h, 24 h — 11 attempts over ~2.9 days.
 DEFAULT_RETRY_DELAYS = (10, 60, 300, 1800, 3600, 10800, 21600, 43200, 86400, 86400)
+
+# An event leased to a worker, with its endpoint as read when it was leased.
+Claimed = tuple[WebhookEvent, WebhookEndpoint]
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,14 @@ class WebhookDeliveries:
         return recipients
 
 
+def _counts(endpoint: WebhookEndpoint, event: WebhookEvent) -> bool:
+    """Whether the event's outcome changes the endpoint's failure count: it failed for good, or
+    it succeeded after failures. (Most attempts change nothing, and take no lock.)"""
+    if event.status is EventStatus.succeeded:
+        return endpoint.consecutive_failures > 0
+    return event.status is EventStatus.failed
+
+
 class WebhookDeliverer:
     """Sends an endpoint's events and records every attempt.
 
@@ -158,16 +170,34 @@ class WebhookDeliverer:
         self.policy = policy or DeliveryPolicy()
         self.spread = spread
 
-    async def deliver(self, endpoint_id: uuid.UUID) -> int:
+    async def deliver_each(
+        self, endpoint_ids: Sequence[uuid.UUID], claimed: Mapping[uuid.UUID, Claimed] | None = None
+    ) -> int:
+        """`deliver` to each endpoint at once (one slow receiver does not hold the others up),
+        starting with the event `claimed` holds for it if any; returns how many attempts ran.
+        Raises the first error once all are done."""
+        first = claimed or {}
+        results = await asyncio.gather(
+            *(self.deliver(endpoint_id, first.get(endpoint_id)) for endpoint_id in endpoint_ids),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(r for r in results if isinstance(r, int))
+
+    async def deliver(self, endpoint_id: uuid.UUID, claimed: Claimed | None = None) -> int:
         """Send the endpoint's sendable events, oldest first; returns how many attempts ran.
+        `claimed`: the first one, already leased to this job (by a fan-out).
 
         Recording an attempt and claiming the next event share one transaction.
         """
         attempts = 0
         deadline = time.monotonic() + self.policy.time_budget
-        async with self.uows.write() as uow:
-            claimed = await self._claim(uow, endpoint_id, None)
-            await uow.commit()
+        if claimed is None:
+            async with self.uows.write() as uow:
+                claimed = await self._claim(uow, endpoint_id, None)
+                await uow.commit()
         while claimed is not None:
             event, endpoint = claimed
             outcome = await self._attempt(event, endpoint)
@@ -176,6 +206,13 @@ class WebhookDeliverer:
                 current = await self._record(uow, event.id, outcome)
                 if attempts < self.policy.batch and time.monotonic() < deadline:
                     claimed = await self._claim(uow, endpoint_id, current)
+                    if claimed is None:
+                        # Nothing left, unless a fan-out that saw this endpoint busy, and so
+                        # left its new event to this job, is about to commit. It locks the
+                        # endpoint before it looks (see endpoints_with_pending): look again
+                        # under that lock.
+                        current = await uow.webhook_endpoints.get(endpoint_id, lock=True)
+                        claimed = await self._claim(uow, endpoint_id, current)
                 else:
                     # Out of budget, maybe not of work: a fresh job carries on, so that one
                     # busy endpoint never holds a worker slot for long.
@@ -186,7 +223,7 @@ class WebhookDeliverer:
 
     async def _claim(
         self, uow: WebhookUnitOfWork, endpoint_id: uuid.UUID, endpoint: WebhookEndpoint | None
-    ) -> tuple[WebhookEvent, WebhookEndpoint] | None:
+    ) -> Claimed | None:
         """The next event to send and its endpoint; events of a disabled or deleted endpoint
         are skipped. `endpoint`, when given, was read in this transaction already."""
         while True:
@@ -243,11 +280,12 @@ class WebhookDeliverer:
     async def _record(
         self, uow: WebhookUnitOfWork, event_id: uuid.UUID, outcome: AttemptOutcome
     ) -> WebhookEndpoint | None:
-        """Store one attempt's outcome; returns the endpoint as it now is (None if gone)."""
+        """Store one attempt's outcome; returns the endpoint as it now is (None if gone, or
+        not read)."""
         event = await uow.webhook_events.get(event_id)
         if event is None or not event.is_pending:
             return None
-        endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
+        endpoint = await uow.webhook_endpoints.get(event.endpoint_id)
         now = self.clock.now()
         event.record(outcome, now, self.policy.schedule, self.spread())
         await uow.webhook_events.update(event)
@@ -264,8 +302,11 @@ class WebhookDeliverer:
                 attempt=event.attempts,
             )
         )
-        if endpoint is not None:
-            await self._count(uow, endpoint, event, outcome)
+        if endpoint is not None and _counts(endpoint, event):
+            # Counted under the endpoint's lock: its counter is shared by its workers.
+            endpoint = await uow.webhook_endpoints.get(event.endpoint_id, lock=True)
+            if endpoint is not None:
+                await self._count(uow, endpoint, event, outcome)
         if not outcome.succeeded:
             log.info(
                 "webhook event %s attempt %d to endpoint %s failed (%s); %s",

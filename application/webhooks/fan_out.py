@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from application.ports import Clock
-from application.webhooks.delivery import WEBHOOK_DELIVER
+from application.webhooks.delivery import Claimed, DeliveryPolicy
 from application.webhooks.ports import WebhookCatalogue, WebhookUnitOfWork
 from domain.webhook import WebhookEndpoint, WebhookEvent, WebhookFormat
 
@@ -48,11 +50,28 @@ def event_id_for(source_id: str, endpoint_id: uuid.UUID) -> uuid.UUID:
     return uuid.UUID(bytes=digest.bytes, version=4)
 
 
+@dataclass(frozen=True)
+class FannedOut:
+    """What a fan-out stored: how many events, and the endpoints that had nothing pending.
+
+    Nobody is sending to an `idle` endpoint yet: whoever ran the fan-out starts its delivery
+    once the fan-out is committed (`WebhookDeliverer.deliver_each`), which saves queuing a
+    job. A fan-out asked to `claim` leases it those endpoints' new events (`claimed`), which
+    saves claiming them again. Should it never send them, the sweeper takes those events once
+    a lease has passed.
+    """
+
+    created: int = 0
+    idle: tuple[uuid.UUID, ...] = ()
+    claimed: Mapping[uuid.UUID, Claimed] = field(default_factory=dict)
+
+
 class WebhookFanOut:
     """The fan-out job of `WebhookService`."""
 
     clock: Clock
     catalogue: WebhookCatalogue
+    policy: DeliveryPolicy
 
     async def fan_out(
         self,
@@ -61,9 +80,11 @@ class WebhookFanOut:
         resource_id: uuid.UUID,
         source_id: str | None,
         organization_id: uuid.UUID | None = None,
-    ) -> int:
+        *,
+        claim: bool = False,
+    ) -> FannedOut:
         """One webhook event per enabled endpoint subscribed to `event_type`; returns how many
-        were stored now (0 for a job that already ran).
+        were stored now (0 for a job that already ran) and which endpoints to start sending to.
 
         With `organization_id` (the jobs use cases enqueue carry it), the subscribed endpoints
         are looked up first, and the resource is only loaded and rendered when there are some:
@@ -72,11 +93,11 @@ class WebhookFanOut:
         if organization_id is not None:
             subscribed = await uow.webhook_endpoints.list_subscribed(organization_id, event_type)
             if not subscribed:
-                return 0
+                return FannedOut()
         rendered = await self.catalogue.render(uow, event_type, resource_id)
         if rendered is None:
             log.info("%s for %s: the resource no longer exists", event_type, resource_id)
-            return 0
+            return FannedOut()
         if organization_id is None or rendered.organization_id != organization_id:
             # An older job without the organization (or, defensively, a resource that moved).
             subscribed = await uow.webhook_endpoints.list_subscribed(
@@ -84,13 +105,17 @@ class WebhookFanOut:
             )
         endpoints = subscribed
         if not endpoints:
-            return 0
-        now = self.clock.now()
+            return FannedOut()
         source = source_id or str(uuid.uuid4())
         # An endpoint with pending events already has a job sending them (it takes the new one
-        # in turn) or a retry coming; a job each would only compete for the same events.
-        # Those left unqueued are the sweeper's if nothing else picks them up.
+        # in turn, see endpoints_with_pending) or a retry coming (then the sweeper queues it).
         busy = await uow.webhook_events.endpoints_with_pending([e.id for e in endpoints])
+        # Read once the endpoints are locked: an endpoint's events then become visible in the
+        # order of their creation times, which is the order they are sent in.
+        now = self.clock.now()
+        # An idle endpoint's new event is the next one it is sent: leased to the caller now,
+        # the same as a claim (see claim_next) but without one.
+        lease = now + self.policy.lease if claim else None
         events = [
             WebhookEvent(
                 id=event_id_for(source, endpoint.id),
@@ -102,11 +127,12 @@ class WebhookFanOut:
                 payload=render_body(endpoint, event_type, now.isoformat(), rendered.data),
                 next_attempt_at=now,
                 dispatched_at=None if endpoint.id in busy else now,
+                locked_until=None if endpoint.id in busy else lease,
             )
             for endpoint in endpoints
         ]
         created = await uow.webhook_events.add_new(events)
-        for endpoint_id in dict.fromkeys(e.endpoint_id for e in created):
-            if endpoint_id not in busy:
-                uow.enqueue(WEBHOOK_DELIVER, endpoint_id=str(endpoint_id))
-        return len(created)
+        by_id = {endpoint.id: endpoint for endpoint in endpoints}
+        idle = {e.endpoint_id: e for e in created if e.endpoint_id not in busy}
+        claimed = {id: (event, by_id[id]) for id, event in idle.items()} if claim else {}
+        return FannedOut(len(created), tuple(idle), claimed)

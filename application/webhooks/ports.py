@@ -59,7 +59,15 @@ class WebhookEventRepository(Protocol):
     async def update(self, event: WebhookEvent) -> WebhookEvent: ...
 
     async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of `endpoint_ids` that have a pending event."""
+        """Those of `endpoint_ids` that have a pending event, read once those endpoints are
+        locked until the transaction ends (as `WebhookEndpointRepository.get(..., lock=True)`
+        locks one).
+
+        A delivery job decides that it has nothing more to send under that lock: either the
+        caller sees the job's last event still pending (and the job, once the caller commits,
+        sees the caller's new events), or it sees that event finished. Two callers take turns,
+        so events created after this call are visible to others in the order they were created.
+        """
         ...
 
     async def claim_next(

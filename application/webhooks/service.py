@@ -11,9 +11,10 @@ The path of an event:
    unit of work: an outbox row in the same transaction as the change.
 2. The job's task calls `WebhookService.fan_out`: if the organization has endpoints subscribed
    to the type, the catalogue renders the resource as the REST API shows it, and one webhook
-   event per enabled endpoint subscribed to the type is stored,
-   with a `webhooks.deliver` job per endpoint, in one transaction. Event ids derive from the job
-   id and the endpoint, so a job run twice stores nothing new.
+   event per enabled endpoint subscribed to the type is stored, in one transaction. Event ids
+   derive from the job id and the endpoint, so a job run twice stores nothing new. Once it has
+   committed, the same job sends to the endpoints that had nothing pending; an endpoint with
+   pending events has a job sending them already, which takes the new one in turn.
 3. `WebhookDeliverer.deliver` sends the endpoint's sendable events oldest first (see
    `WebhookEventRepository.claim_next`) and records each attempt. Everything it needs to resume
    is in the database: a killed worker leaves a lease that expires, and the sweeper

@@ -1,26 +1,38 @@
 """The webhook repository contract, on every adapter: round trips, tenancy, idempotent event
 insertion, claiming in order with leases, the sweeper's dispatch, archiving and the delivery
-log's filters. Plus, on PostgreSQL, two workers claiming at once never get the same event."""
+log's filters. Plus, on PostgreSQL, two workers claiming at once never get the same event, and
+a fan-out that counts on a running delivery job is never left behind by it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.email.log import LoggingEmailSender
+from adapters.http.webhooks import SystemAddressResolver
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.tables import organizations, users
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.kit.pagination import PaginationParams
-from application.uow import UnitOfWork
-from application.webhooks.ports import DeliveryFilters
+from application.uow import UnitOfWork, UnitOfWorkFactory
+from application.webhooks.delivery import WEBHOOK_DELIVER, WebhookDeliverer
+from application.webhooks.fan_out import FannedOut
+from application.webhooks.guard import UrlGuard
+from application.webhooks.ports import DeliveryFilters, Rendered
+from application.webhooks.service import WebhookService
 from domain.organization import Organization
 from domain.webhook import (
+    AttemptOutcome,
     EventStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -294,9 +306,158 @@ async def test_two_workers_never_claim_the_same_event(engine: AsyncEngine) -> No
         assert sorted(claimed) == sorted(e.id for e in events)
         assert len(set(claimed)) == len(claimed)
     finally:
-        assert subject.id is not None
-        async with engine.begin() as connection:
-            await connection.execute(
-                delete(organizations).where(organizations.c.id == organization.id)
+        await _remove(engine, organization, subject)
+
+
+async def _remove(engine: AsyncEngine, organization: Organization, owner: AuthSubject) -> None:
+    """Delete what a test committed (its endpoints, events and deliveries go with it)."""
+    assert owner.id is not None
+    async with engine.begin() as connection:
+        await connection.execute(delete(organizations).where(organizations.c.id == organization.id))
+        await connection.execute(delete(users).where(users.c.id == owner.id))
+
+
+class _Catalogue:
+    """Renders any resource as belonging to one organization."""
+
+    def __init__(self, organization_id: uuid.UUID) -> None:
+        self.organization_id = organization_id
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset({"product.updated"})
+
+    async def render(self, uow: UnitOfWork, event_type: str, resource_id: uuid.UUID) -> Rendered:
+        return Rendered(self.organization_id, {"id": str(resource_id)})
+
+
+class _HeldSender:
+    """Holds requests until `answer` is set; records every body."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.sending = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def send(
+        self, url: str, headers: Any, body: bytes, *, address: str | None = None
+    ) -> AttemptOutcome:
+        self.bodies.append(body)
+        self.sending.set()
+        await self.answer.wait()
+        return AttemptOutcome(200, "ok")
+
+
+class _TickingClock(FrozenClock):
+    """A millisecond later on every reading: who reads it first gets the earlier time."""
+
+    def now(self) -> datetime:
+        self.advance(timedelta(milliseconds=1))
+        return self.at
+
+
+@dataclass
+class _Webhooks:
+    """Fan-outs and deliveries on PostgreSQL, in committed transactions, to one endpoint whose
+    receiver is `sender`. A fan-out emitted with `held=True` stops once it has looked for the
+    endpoint's pending events (`checked`), until `resume` is set."""
+
+    uows: UnitOfWorkFactory
+    queue: RecordingJobQueue
+    organization: Organization
+    endpoint: WebhookEndpoint
+    service: WebhookService
+    deliverer: WebhookDeliverer
+    sender: _HeldSender
+    checked: asyncio.Event = field(default_factory=asyncio.Event)
+    resume: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def emit(self, resource: uuid.UUID, *, held: bool = False) -> FannedOut:
+        async with self.uows.write() as uow:
+            if held:
+                events = uow.webhook_events
+                look = events.endpoints_with_pending
+
+                async def look_then_wait(ids: Any) -> set[uuid.UUID]:
+                    found: set[uuid.UUID] = await look(ids)
+                    self.checked.set()
+                    await self.resume.wait()
+                    return found
+
+                events.endpoints_with_pending = look_then_wait
+            fanned = await self.service.fan_out(
+                uow, "product.updated", resource, str(resource), self.organization.id
             )
-            await connection.execute(delete(users).where(users.c.id == subject.id))
+            await uow.commit()
+        return fanned
+
+
+@asynccontextmanager
+async def _webhooks(engine: AsyncEngine, clock: FrozenClock) -> AsyncIterator[_Webhooks]:
+    queue = RecordingJobQueue()
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, queue)
+    async with uows.write() as uow:
+        organization, owner = await owned_organization(uow, clock)
+        endpoint = await _endpoint(uow, clock, organization)
+        await uow.commit()
+    guard = UrlGuard(SystemAddressResolver(), require_https=False, allow_loopback=False)
+    service = WebhookService(clock, _Catalogue(organization.id), guard, LoggingEmailSender())
+    sender = _HeldSender()
+    deliverer = WebhookDeliverer(uows, clock, sender, guard)
+    world = _Webhooks(uows, queue, organization, endpoint, service, deliverer, sender)
+    try:
+        yield world
+    finally:
+        world.resume.set()
+        sender.answer.set()
+        await _remove(engine, organization, owner)
+
+
+async def test_a_fan_out_counting_on_a_running_delivery_job_is_not_left_behind(
+    engine: AsyncEngine,
+) -> None:
+    """The fan-out queues no job for an endpoint with a pending event: the job sending that
+    event takes the new one in turn. Here the fan-out sees the event pending just before the
+    job records it and finds nothing more to claim; the new event is sent all the same, by
+    that job or by one queued for it, without waiting for the sweeper."""
+    async with _webhooks(engine, FrozenClock()) as world:
+        first = await world.emit(uuid.uuid4())
+        assert first.idle == (world.endpoint.id,)
+        jobs = len(world.queue.sent)
+        delivering = asyncio.create_task(world.deliverer.deliver_each(first.idle))
+        await world.sender.sending.wait()
+        fanning = asyncio.create_task(world.emit(uuid.uuid4(), held=True))
+        await world.checked.wait()  # the fan-out saw the first event pending
+        world.sender.answer.set()  # the job records it and looks for the next one
+        await asyncio.wait([delivering], timeout=0.5)
+        world.resume.set()  # the fan-out stores its event and commits
+        second = await fanning
+        await delivering
+        # What a worker would do next: send to the endpoints the fan-out found idle, and run
+        # the jobs queued meanwhile.
+        await world.deliverer.deliver_each(second.idle)
+        for job in world.queue.sent[jobs:]:
+            if job.name == WEBHOOK_DELIVER:
+                await world.deliverer.deliver(uuid.UUID(str(job.arguments["endpoint_id"])))
+        assert len(world.sender.bodies) == 2
+
+
+async def test_events_of_an_endpoint_become_visible_in_their_order(engine: AsyncEngine) -> None:
+    """Two fan-outs for one endpoint at once: the one that began first commits last. A delivery
+    job running in between must not send the newer event before the older one exists (it would
+    then send the older one second)."""
+    async with _webhooks(engine, _TickingClock()) as world:
+        world.sender.answer.set()
+        older, newer = uuid.uuid4(), uuid.uuid4()
+        first = asyncio.create_task(world.emit(older, held=True))
+        await world.checked.wait()
+        second = asyncio.create_task(world.emit(newer))
+        await asyncio.wait([second], timeout=0.5)
+        # A job sends whatever it finds now (or waits for the first fan-out).
+        delivering = asyncio.create_task(world.deliverer.deliver(world.endpoint.id))
+        await asyncio.wait([delivering], timeout=0.5)
+        world.resume.set()
+        await asyncio.gather(first, second, delivering)
+        await world.deliverer.deliver(world.endpoint.id)
+        sent = [json.loads(body)["data"]["id"] for body in world.sender.bodies]
+        assert sent == [str(older), str(newer)]

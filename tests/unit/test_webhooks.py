@@ -25,7 +25,7 @@ from application.webhooks.delivery import (
     DeliveryPolicy,
     WebhookDeliverer,
 )
-from application.webhooks.fan_out import event_id_for
+from application.webhooks.fan_out import FannedOut, event_id_for
 from application.webhooks.guard import UrlGuard
 from application.webhooks.ports import DeliveryFilters, Rendered
 from application.webhooks.service import WebhookService
@@ -122,6 +122,9 @@ class World:
         return endpoint
 
     async def emit(self, tenant: Tenant, name: str = "Pro") -> int:
+        return (await self.fan_out(tenant, name)).created
+
+    async def fan_out(self, tenant: Tenant, name: str = "Pro") -> FannedOut:
         resource = uuid.uuid4()
         self.catalogue.resources[resource] = (
             tenant.organization.id,
@@ -129,11 +132,11 @@ class World:
         )
         self.sources += 1
         async with self.harness.uows.write() as uow:
-            count = await self.service.fan_out(
+            fanned = await self.service.fan_out(
                 uow, "product.updated", resource, f"job-{self.sources}"
             )
             await uow.commit()
-        return count
+        return fanned
 
     async def events(self) -> list[Any]:
         rows = self.harness.store.table("webhook_events").values()
@@ -368,7 +371,8 @@ async def test_fan_out_once_per_subscribed_enabled_endpoint(harness: Harness, wo
         )
         await uow.commit()
     await world.endpoint(other)  # another tenant's
-    assert await world.emit(tenant) == 1
+    # Nothing was pending for the endpoint: the fan-out's caller starts sending to it.
+    assert await world.fan_out(tenant) == FannedOut(1, (first.id,))
     (event,) = await world.events()
     assert event.endpoint_id == first.id and event.status is EventStatus.pending
     body = json.loads(event.payload)
@@ -378,13 +382,12 @@ async def test_fan_out_once_per_subscribed_enabled_endpoint(harness: Harness, wo
         "2026-10",
         "Pro",
     )
-    assert [j.name for j in harness.queue.sent][-1] == WEBHOOK_DELIVER
     # The same job run again stores nothing new.
     async with harness.uows.write() as uow:
         resource = next(iter(world.catalogue.resources))
         again = await world.service.fan_out(uow, "product.updated", resource, "job-1")
         await uow.commit()
-    assert again == 0 and len(await world.events()) == 1
+    assert again == FannedOut() and len(await world.events()) == 1
     assert event.id == event_id_for("job-1", first.id)
 
 
@@ -401,7 +404,7 @@ async def test_a_job_naming_its_organization_loads_nothing_without_endpoints(
                 uow, "product.updated", resource, f"job-{resource}", tenant.organization.id
             )
             await uow.commit()
-        assert stored == (1 if tenant is listening else 0)
+        assert stored.created == (1 if tenant is listening else 0)
     # Only the listening organization's resource was loaded and rendered.
     assert world.catalogue.renders == 1
     (event,) = await world.events()
@@ -842,11 +845,11 @@ async def test_a_busy_endpoint_gets_no_second_job_and_the_sweeper_covers(
     world = World(harness, ScriptedSender(AttemptOutcome(500, "")))
     tenant = await harness.tenant()
     endpoint = await world.endpoint(tenant)
-    await world.emit(tenant, "first")
+    assert (await world.fan_out(tenant, "first")).idle == (endpoint.id,)
     jobs = [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER)
     await world.deliverer.deliver(endpoint.id)  # fails: pending, retry in 10 s
-    await world.emit(tenant, "second")
-    # The endpoint has a pending event: the new one waits its turn without a job of its own.
+    # The endpoint has a pending event: the new one waits its turn, nobody sends it now.
+    assert await world.fan_out(tenant, "second") == FannedOut(1, ())
     assert [j.name for j in harness.queue.sent].count(WEBHOOK_DELIVER) == jobs
     world.advance(10)
     async with harness.uows.write() as uow:
@@ -854,6 +857,28 @@ async def test_a_busy_endpoint_gets_no_second_job_and_the_sweeper_covers(
         await uow.commit()
     world.sender.outcomes = [AttemptOutcome(200, "")]
     assert await world.deliverer.deliver(endpoint.id) == 2
+
+
+async def test_a_fan_out_can_lease_an_idle_endpoints_event_to_its_caller(
+    harness: Harness, world: World
+) -> None:
+    tenant = await harness.tenant()
+    endpoint = await world.endpoint(tenant)
+    resource = uuid.uuid4()
+    world.catalogue.resources[resource] = (tenant.organization.id, {"id": str(resource)})
+    async with harness.uows.write() as uow:
+        fanned = await world.service.fan_out(uow, "product.updated", resource, "job-1", claim=True)
+        await uow.commit()
+    event, leased_to = fanned.claimed[endpoint.id]
+    assert leased_to.id == endpoint.id
+    assert event.locked_until == harness.clock.now() + world.policy.lease
+    # Nobody else takes it while the caller holds it…
+    assert await world.deliverer.deliver(endpoint.id) == 0
+    # …and the caller sends it without claiming it again.
+    assert await world.deliverer.deliver_each(fanned.idle, fanned.claimed) == 1
+    assert len(world.sender.requests) == 1
+    (stored,) = await world.events()
+    assert stored.status is EventStatus.succeeded
 
 
 async def test_a_job_out_of_budget_hands_over_to_a_new_one(harness: Harness) -> None:

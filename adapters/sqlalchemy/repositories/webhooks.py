@@ -203,6 +203,19 @@ _UPDATE_EVENT = (
 )
 
 
+_INSERT_EVENTS = (
+    pg_insert(webhook_events)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(webhook_events.c.id)
+)
+_LOCK_ENDPOINTS = (
+    select(webhook_endpoints.c.id)
+    .where(webhook_endpoints.c.id.in_(bindparam("p_ids", expanding=True)))
+    .order_by(webhook_endpoints.c.id)
+    .with_for_update(key_share=True)
+)
+
+
 class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     table = webhook_events
     entity = WebhookEvent
@@ -254,12 +267,9 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def add_new(self, events: Sequence[WebhookEvent]) -> list[WebhookEvent]:
         if not events:
             return []
-        result = await self.connection.execute(
-            pg_insert(webhook_events)
-            .values([self.to_row(e) for e in events])
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(webhook_events.c.id)
-        )
+        # One statement built once, whatever the number of events (SQLAlchemy batches the rows
+        # into one INSERT): a statement with the rows written into it is compiled every time.
+        result = await self.connection.execute(_INSERT_EVENTS, [self.to_row(e) for e in events])
         inserted = {row.id for row in result}
         return [e for e in events if e.id in inserted]
 
@@ -280,6 +290,10 @@ class SqlAlchemyWebhookEventRepository(RepositoryBase[WebhookEvent]):
     async def endpoints_with_pending(self, endpoint_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not endpoint_ids:
             return set()
+        # FOR NO KEY UPDATE: fan-outs of one endpoint take turns, but inserting a delivery (a
+        # foreign key to the endpoint) never waits for them. Then a second statement, so that
+        # it reads what was committed while this one waited.
+        await self.connection.execute(_LOCK_ENDPOINTS, {"p_ids": list(endpoint_ids)})
         rows = await self.connection.execute(
             select(webhook_events.c.endpoint_id)
             .where(
