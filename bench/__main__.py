@@ -1,11 +1,15 @@
 """`uv run task bench`: the app against a bare FastAPI + asyncpg baseline, route by route.
 
-1. Pick a PostgreSQL server and create a fresh, migrated `meridian_bench` database on it.
+1. Pick a PostgreSQL server and create a fresh, migrated `meridian_bench_<pid>` database on it.
 2. Seed it in-process with the bootstrap use case plus enough organizations for a full page.
 3. Start the app (`meridian api`) and the baseline (`bench/baseline.py`) as separate processes.
 4. For each route, load the app, then the baseline, from a separate generator process
    (`bench/load.py`) with the same concurrency and duration.
-5. Print a table, write bench/results/latest.json, and tear everything down.
+5. Run the growth scenario on the same app (bench/growth.py): a list's first page at 1 k and
+   at 1 M rows.
+6. Run the webhook scenario (bench/webhooks.py).
+7. Print the tables, write bench/results/latest.json (and growth.json, webhooks.json), and tear
+   everything down.
 
 Environment: MERIDIAN_BENCH_DATABASE_URL (else TEST_DATABASE_URL, else a local server on
 127.0.0.1:5432, else an embedded one), MERIDIAN_BENCH_DURATION (seconds per run, default 10),
@@ -38,11 +42,13 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import webhooks
+from bench import growth, webhooks
+from bench.report import combine, latencies, print_rows, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-DATABASE = "meridian_bench"
+# The process id keeps two runs on one server (two developers, CI) from dropping each other's.
+DATABASE = f"meridian_bench_{os.getpid()}"
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 # With the bootstrap organization this makes 21: a full first page and a total that needs counting.
 EXTRA_ORGANIZATIONS = 20
@@ -99,6 +105,15 @@ def routes(seed: Seed) -> list[Route]:
             json.dumps({"comment": "bench", "scopes": ["products:read"]}),
         ),
         Route("list products", "GET", "/v1/products/", seed.organization_access_token),
+        Route(
+            "create product",
+            "POST",
+            "/v1/products/",
+            seed.organization_access_token,
+            json.dumps(
+                {"name": "Bench", "prices": [{"amount_type": "fixed", "price_amount": 1000}]}
+            ),
+        ),
     ]
 
 
@@ -382,37 +397,18 @@ def load(target: Server, route: Route) -> dict[str, Any]:
     return result
 
 
-def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One server's rounds on a route: mean throughput, median latencies, summed errors."""
-    combined: dict[str, Any] = {
-        "rps": statistics.fmean(r["rps"] for r in runs),
-        "requests": sum(r["requests"] for r in runs),
-        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-        "errors": sum(r["errors"] for r in runs),
-        "cpu": max(r["cpu"] for r in runs),
-        "rounds": runs,
-    }
-    if all("server_cpu" in r for r in runs):
-        combined["server_cpu"] = statistics.fmean(r["server_cpu"] for r in runs)
-    return combined
-
-
 def print_table(results: list[dict[str, Any]]) -> None:
     header = (
         f"{'route':<20} {'app req/s':>10} {'app p50/p99 ms':>16} "
         f"{'base req/s':>10} {'base p50/p99 ms':>16} {'ratio':>6} {'errors':>11}"
     )
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        app, base = r["app"], r["baseline"]
-        print(
-            f"{r['route']:<20} {app['rps']:>10.0f} "
-            f"{app['p50_ms']:>7.2f}/{app['p99_ms']:<8.2f} {base['rps']:>10.0f} "
-            f"{base['p50_ms']:>7.2f}/{base['p99_ms']:<8.2f} {r['ratio']:>6.2f} "
-            f"{app['errors']:>5}/{base['errors']:<5}"
-        )
+    lines = [
+        f"{r['route']:<20} {r['app']['rps']:>10.0f} {latencies(r['app'], 7, 8)} "
+        f"{r['baseline']['rps']:>10.0f} {latencies(r['baseline'], 7, 8)} {r['ratio']:>6.2f} "
+        f"{r['app']['errors']:>5}/{r['baseline']['errors']:<5}"
+        for r in results
+    ]
+    print_rows(header, lines)
     print("errors: non-2xx responses, app/baseline")
     generator = max(r[side]["cpu"] for r in results for side in ("app", "baseline"))
     print(f"load generator CPU: at most {generator:.0%} of a core")
@@ -455,12 +451,16 @@ def main() -> int:
                         "ratios": ratios,
                     }
                 )
+            growing = growth.run(app.url, database_url)  # bench/growth.py
         # The API process runs jobs of its own (in-process, with the periodic webhook sweep):
         # it is stopped first, so that the scenario's worker alone delivers.
         webhooks.run(database_url, seeded.organization_id)  # bench/webhooks.py
 
     print()
     print_table(results)
+    print()
+    growth.print_table(growing)
+    print()
     target = next(r for r in results if r["route"] == TARGET_ROUTE)
     ratio = target["ratio"]
     met = ratio >= TARGET_RATIO
@@ -470,24 +470,13 @@ def main() -> int:
         f"(median {ratio:.2f} of rounds {rounds})"
     )
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "settings": {
-                    "concurrency": CONCURRENCY,
-                    "duration_s": DURATION,
-                    "warmup_s": WARMUP,
-                    "rounds": ROUNDS,
-                    "cpus": os.cpu_count(),
-                },
-                "results": results,
-                "shape_mismatches": mismatches,
-                "target": {"route": TARGET_ROUTE, "ratio": TARGET_RATIO, "met": met},
-            },
-            indent=2,
-        )
-        + "\n"
+    settings = {"concurrency": CONCURRENCY, "duration_s": DURATION, "warmup_s": WARMUP}
+    write_results(
+        RESULTS,
+        {**settings, "rounds": ROUNDS, "cpus": os.cpu_count()},
+        results=results,
+        shape_mismatches=mismatches,
+        target={"route": TARGET_ROUTE, "ratio": TARGET_RATIO, "met": met},
     )
     print(f"results: {RESULTS.relative_to(ROOT)}")
     return 0

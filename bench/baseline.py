@@ -41,9 +41,9 @@ ORGANIZATION_COLUMNS = """
     organizations.dispute_settings, organizations.embed_hosts"""
 
 READABLE = """
-    organizations.deleted_at IS NULL AND organizations.id IN (
+    organizations.deleted_at IS NULL AND organizations.id = ANY (array((
         SELECT memberships.organization_id FROM memberships
-        WHERE memberships.user_id = $1::UUID AND memberships.deleted_at IS NULL)"""
+        WHERE memberships.user_id = $1::UUID AND memberships.deleted_at IS NULL)))"""
 
 LIST_ORGANIZATIONS = f"""
 SELECT {ORGANIZATION_COLUMNS}, count(*) OVER () AS _total_count
@@ -57,6 +57,13 @@ SELECT {ORGANIZATION_COLUMNS}
 FROM organizations
 WHERE {READABLE} AND organizations.id = $2::UUID"""
 
+# The organization as its own token reads it (what a write by that token checks first).
+GET_OWN_ORGANIZATION = f"""
+SELECT {ORGANIZATION_COLUMNS}
+FROM organizations
+WHERE organizations.deleted_at IS NULL AND organizations.id = $1::UUID
+    AND organizations.id = $2::UUID"""
+
 INSERT_TOKEN = """
 INSERT INTO organization_access_tokens
     (id, created_at, modified_at, deleted_at, organization_id, token_digest, comment, scopes,
@@ -64,16 +71,39 @@ INSERT INTO organization_access_tokens
 VALUES ($1::UUID, $2::TIMESTAMP WITH TIME ZONE, NULL, NULL, $3::UUID, $4::VARCHAR,
         $5::VARCHAR, $6::VARCHAR(64)[], NULL, NULL)"""
 
-# The organization token's view: its own organization's products, newest first.
+INSERT_PRODUCT = """
+INSERT INTO products
+    (id, created_at, modified_at, deleted_at, organization_id, name, description, visibility,
+     is_archived, recurring_interval, recurring_interval_count, trial_interval,
+     trial_interval_count, metadata)
+VALUES ($1::UUID, $2::TIMESTAMP WITH TIME ZONE, NULL, NULL, $3::UUID, $4::VARCHAR, NULL,
+        'public', false, NULL, NULL, NULL, NULL, '{}'::JSONB)"""
+
+INSERT_PRICE = """
+INSERT INTO product_prices
+    (id, created_at, modified_at, deleted_at, product_id, amount_type, price_currency,
+     tax_behavior, source, is_archived, sort_amount, meter_id, details)
+VALUES ($1::UUID, $2::TIMESTAMP WITH TIME ZONE, NULL, NULL, $3::UUID, 'fixed', 'usd', NULL,
+        'catalog', false, $4::INTEGER, NULL, $5::JSONB)"""
+
+# The job the app's product creation enqueues, written in the same transaction (the outbox).
+INSERT_OUTBOX = """
+INSERT INTO outbox (id, job_name, arguments, created_at)
+VALUES ($1::UUID, $2::VARCHAR, $3::JSONB, $4::TIMESTAMP WITH TIME ZONE)"""
+
+# The organization token's view: its own organization's products, newest first, with their
+# total from the row counts the database keeps.
 LIST_PRODUCTS = """
 SELECT products.id, products.created_at, products.modified_at, products.deleted_at,
     products.organization_id, products.name, products.description, products.visibility,
     products.is_archived, products.recurring_interval, products.recurring_interval_count,
     products.trial_interval, products.trial_interval_count, products.metadata,
-    count(*) OVER () AS _total_count
+    (SELECT coalesce(sum(row_counts.rows), 0) FROM row_counts
+     WHERE row_counts.table_name = 'products' AND row_counts.organization_id = $1::UUID)
+    AS _total_count
 FROM products
 WHERE products.deleted_at IS NULL AND products.organization_id = $1::UUID
-ORDER BY products.created_at DESC NULLS LAST, products.id ASC
+ORDER BY products.created_at DESC NULLS LAST, products.id DESC
 LIMIT $2::INTEGER OFFSET $3::INTEGER"""
 
 # The page's product ids as one array parameter, as the app binds them; metered prices' meters
@@ -310,16 +340,23 @@ async def create_token(request: Request) -> Response:
     body = await request.json()
     secret = "polar_oat_" + secrets.token_urlsafe(32)
     id, now, scopes = uuid.uuid4(), datetime.now(UTC), sorted(body["scopes"])
-    # A SHA-256 digest of the secret costs about what the app's HMAC does.
-    await pool.execute(
-        INSERT_TOKEN,
-        id,
-        now,
-        ORGANIZATION_ID,
-        hashlib.sha256(secret.encode()).hexdigest(),
-        body["comment"],
-        scopes,
-    )
+    # The app's statements, in one transaction: the organization checked, the token written.
+    async with pool.acquire() as connection, connection.transaction():
+        if (
+            await connection.fetchrow(GET_OWN_ORGANIZATION, ORGANIZATION_ID, ORGANIZATION_ID)
+            is None
+        ):
+            return _json({"error": "ResourceNotFound", "detail": "Organization not found."}, 404)
+        # A SHA-256 digest of the secret costs about what the app's HMAC does.
+        await connection.execute(
+            INSERT_TOKEN,
+            id,
+            now,
+            ORGANIZATION_ID,
+            hashlib.sha256(secret.encode()).hexdigest(),
+            body["comment"],
+            scopes,
+        )
     token = {
         "id": str(id),
         "created_at": now.isoformat(),
@@ -331,6 +368,54 @@ async def create_token(request: Request) -> Response:
         "organization_id": str(ORGANIZATION_ID),
     }
     return _json({"organization_access_token": token, "token": secret}, 201)
+
+
+@app.post("/v1/products/")
+async def create_product(request: Request) -> Response:
+    """A product with one fixed price (the bench's body), as the app writes it: the organization
+    checked, the product, its price and its `product.created` job in one transaction."""
+    assert pool is not None
+    body = await request.json()
+    id, price_id, now = uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+    amount = body["prices"][0]["price_amount"]
+    job = {"product_id": str(id), "organization_id": str(ORGANIZATION_ID)}
+    async with pool.acquire() as connection, connection.transaction():
+        if (
+            await connection.fetchrow(GET_OWN_ORGANIZATION, ORGANIZATION_ID, ORGANIZATION_ID)
+            is None
+        ):
+            return _json({"error": "ResourceNotFound", "detail": "Organization not found."}, 404)
+        await connection.execute(INSERT_PRODUCT, id, now, ORGANIZATION_ID, body["name"])
+        await connection.execute(INSERT_PRICE, price_id, now, id, amount, {"amount": amount})
+        await connection.execute(INSERT_OUTBOX, uuid.uuid4(), "product.created", job, now)
+    price = {
+        "id": price_id,
+        "created_at": now,
+        "modified_at": None,
+        "source": "catalog",
+        "price_currency": "usd",
+        "tax_behavior": None,
+        "is_archived": False,
+        "product_id": id,
+        "amount_type": "fixed",
+        "details": {"amount": amount},
+    }
+    row = {
+        "id": id,
+        "created_at": now,
+        "modified_at": None,
+        "trial_interval": None,
+        "trial_interval_count": None,
+        "name": body["name"],
+        "description": None,
+        "visibility": "public",
+        "recurring_interval": None,
+        "recurring_interval_count": None,
+        "is_archived": False,
+        "organization_id": ORGANIZATION_ID,
+        "metadata": {},
+    }
+    return _json(_product(row, [_price(price)], []), 201)
 
 
 @app.get("/v1/products/")
@@ -348,7 +433,7 @@ async def list_products(page: int = 1, limit: int = 10) -> Response:
             for benefit in await connection.fetch(LIST_BENEFITS, ids):
                 benefits[benefit["granted_by"]].append(_benefit(benefit))
             await connection.fetch(LIST_MEDIAS, ids)
-    total = rows[0]["_total_count"] if rows else 0
+    total = int(rows[0]["_total_count"]) if rows else 0
     return _json(
         {
             "items": [_product(row, prices[row["id"]], benefits[row["id"]]) for row in rows],

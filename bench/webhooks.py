@@ -568,11 +568,8 @@ def main() -> int:
         return 0
     from contextlib import ExitStack
 
-    import bench.__main__ as routes
     from bench.__main__ import bench_database, database_server, seed
 
-    # A database of its own, so that running it alone never drops a route bench's database.
-    routes.DATABASE = os.environ.get("MERIDIAN_BENCH_WEBHOOK_DATABASE", "meridian_bench_webhooks")
     with ExitStack() as stack:
         server_url = stack.enter_context(database_server())
         database_url = stack.enter_context(bench_database(server_url))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from adapters.sqlalchemy.kit.counts import FOLD_BATCH, fold_row_counts
 from adapters.taskiq.broker import HEARTBEAT_JOB
 from application.ports import Job
 from application.tokens.authentication import flush_token_usage
@@ -64,6 +65,21 @@ def outbox_jobs(container: Container) -> list[PeriodicJob]:
         PeriodicJob("outbox.relay", settings.outbox_relay_interval, relay_all),
         PeriodicJob("outbox.prune", 3600.0, relay.prune),
     ]
+
+
+# Seconds between folds of the row counts' changes (a list's total sums the changes since).
+ROW_COUNT_FOLD_INTERVAL = 5.0
+
+
+def row_count_job(container: Container) -> PeriodicJob:
+    """Folds the changes the row-count triggers appended (adapters/sqlalchemy/kit/counts.py)."""
+    source = container.connection_source()
+
+    async def fold() -> None:
+        while await fold_row_counts(source, batch=FOLD_BATCH) >= FOLD_BATCH:
+            pass
+
+    return PeriodicJob("row_counts.fold", ROW_COUNT_FOLD_INTERVAL, fold)
 
 
 def token_usage_job(container: Container) -> PeriodicJob:

@@ -20,6 +20,7 @@ from entrypoints.periodic import (
     outbox_jobs,
     persist_token_usage,
     queue_heartbeat_job,
+    row_count_job,
     token_usage_job,
 )
 from entrypoints.settings import Adapters, Settings
@@ -76,6 +77,7 @@ class Runtime:
             # Memory units of work send their jobs as they commit: no outbox to relay.
             if settings.adapters is Adapters.sqlalchemy:
                 jobs.extend(outbox_jobs(self.container))
+                jobs.append(row_count_job(self.container))
             for module in self.container.modules():
                 if module.periodic is not None:
                     jobs.extend(module.periodic(self.container))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from polar.base import deserialize
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.auth import MERCHANT_SCOPES, AuthSubject, Scope
 from application.files.ports import PUBLIC_PREFIX
@@ -32,6 +33,33 @@ from domain.meter import (
     Meter,
 )
 from domain.organization import Organization
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A statement as it was sent: its SQL, its parameters, and SQLAlchemy's cursor (None for
+    a statement run on the driver directly, see adapters/sqlalchemy/kit/direct.py)."""
+
+    sql: str
+    parameters: Any
+    cursor: Any
+
+
+@contextmanager
+def statements_sent(bind: AsyncEngine | AsyncConnection) -> Iterator[list[Sent]]:
+    """The statements the engine's connections send while the block runs (the engine's
+    `before_cursor_execute`, which direct statements report too)."""
+    sent: list[Sent] = []
+
+    def record(conn: Any, cursor: Any, sql: str, parameters: Any, *args: Any) -> None:
+        sent.append(Sent(sql, parameters, cursor))
+
+    engine = bind.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def error_loc(response: Any) -> list[Any]:

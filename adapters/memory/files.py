@@ -6,7 +6,7 @@ import copy
 import uuid
 from collections.abc import Sequence
 
-from adapters.memory.store import MemoryRepository
+from adapters.memory.store import MemoryRepository, newest_first
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from domain.file import File
@@ -33,9 +33,7 @@ class InMemoryFileRepository(MemoryRepository[File]):
             and (not organization_ids or f.organization_id in organization_ids)
             and (not ids or f.id in ids)
         ]
-        # Newest first, ties by id: as the SQL adapter orders them.
-        found.sort(key=lambda f: f.id.int)
-        found.sort(key=lambda f: f.created_at, reverse=True)
+        found = newest_first(found, lambda f: f)
         window = found[pagination.offset : pagination.offset + pagination.limit]
         return Page(
             items=[copy.deepcopy(f) for f in window],

@@ -174,14 +174,16 @@ class MemoryRepository(Generic[E]):
         sorting: Sequence[Sorting[P]],
         keys: Mapping[Any, Callable[[E], Any]],
     ) -> Page[E]:
-        ordered = sorted(items, key=lambda e: e.id.int)
+        # Ties go by id in the direction of the last criterion, as in the SQL adapter.
+        last_descending = bool(sorting) and sorting[-1].descending
+        ordered = sorted(items, key=lambda e: e.id.int, reverse=last_descending)
         for criterion in reversed(sorting):
             key = keys[criterion.property]
             if criterion.descending:
                 # None goes last when descending, as in the SQL adapter.
                 present = [e for e in ordered if key(e) is not None]
                 absent = [e for e in ordered if key(e) is None]
-                present.sort(key=key, reverse=True)  # reverse=True keeps ties in id order
+                present.sort(key=key, reverse=True)  # reverse=True keeps ties in their order
                 ordered = present + absent
             else:
                 ordered.sort(key=lambda e, k=key: _sort_key(k(e)))  # type: ignore[misc]
@@ -190,3 +192,14 @@ class MemoryRepository(Generic[E]):
         return Page(
             items=[copy.deepcopy(e) for e in window], total_count=total, limit=pagination.limit
         )
+
+
+R = TypeVar("R")
+
+
+def newest_first(items: Iterable[R], record: Callable[[R], Entity]) -> list[R]:
+    """`items` by their record's creation, newest first, ties by id descending: the order of
+    the SQL lists that offer no other (`ordered` in adapters/sqlalchemy/kit/repository.py)."""
+    return sorted(
+        items, key=lambda item: (record(item).created_at, record(item).id.int), reverse=True
+    )

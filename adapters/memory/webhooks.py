@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from adapters.memory.store import MemoryRepository
+from adapters.memory.store import MemoryRepository, newest_first
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
 from application.webhooks.ports import DeliveryFilters
@@ -30,14 +30,14 @@ class InMemoryWebhookEndpointRepository(MemoryRepository[WebhookEndpoint]):
         organization_ids: Sequence[uuid.UUID] | None = None,
         pagination: PaginationParams,
     ) -> Page[WebhookEndpoint]:
-        items = sorted(
+        items = newest_first(
             (
                 e
                 for e in self.live()
                 if self.readable(subject, e.organization_id)
                 and (not organization_ids or e.organization_id in organization_ids)
             ),
-            key=lambda e: (-e.created_at.timestamp(), e.id.int),
+            lambda e: e,
         )
         window = items[pagination.offset : pagination.offset + pagination.limit]
         return Page([copy.deepcopy(e) for e in window], len(items), pagination.limit)
@@ -173,7 +173,7 @@ class InMemoryWebhookDeliveryRepository(MemoryRepository[WebhookDelivery]):
             if self.readable(subject, d.organization_id)
             and self._matches(d, events[d.event_id], filters)
         ]
-        items.sort(key=lambda pair: (-pair[0].created_at.timestamp(), pair[0].id.int))
+        items = newest_first(items, lambda pair: pair[0])
         window = items[pagination.offset : pagination.offset + pagination.limit]
         return Page(
             [(copy.deepcopy(d), copy.deepcopy(e)) for d, e in window], len(items), pagination.limit

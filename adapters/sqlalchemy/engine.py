@@ -9,7 +9,12 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
 
 
 def async_url(url: str) -> str:
@@ -107,3 +112,10 @@ def is_unavailable(error: BaseException) -> bool:
         "ConnectionDoesNotExistError",
         "TooManyConnectionsError",
     }
+
+
+async def begin(connection: AsyncConnection) -> AsyncTransaction:
+    """A transaction, or a savepoint when the connection is already inside one (tests)."""
+    if connection.in_transaction():
+        return await connection.begin_nested()
+    return await connection.begin()

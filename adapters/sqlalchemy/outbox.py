@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from adapters.sqlalchemy.engine import ConnectionSource
+from adapters.sqlalchemy.engine import ConnectionSource, begin
 from adapters.sqlalchemy.tables import outbox
-from adapters.sqlalchemy.uow import begin
 from application.ports import Clock, Job, JobQueue
 
 log = logging.getLogger("meridian.outbox")

@@ -10,7 +10,8 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
-from taskiq import AsyncBroker, InMemoryBroker, ScheduleSource, TaskiqMiddleware
+from taskiq import AsyncBroker, BrokerMessage, InMemoryBroker, ScheduleSource, TaskiqMiddleware
+from taskiq.exceptions import UnknownTaskError
 from taskiq.kicker import AsyncKicker
 from taskiq.message import TaskiqMessage
 from taskiq.middlewares import SmartRetryMiddleware
@@ -168,6 +169,38 @@ def _resilient_stream_broker(base: type[Any]) -> type[Any]:
     return ResilientRedisStreamBroker
 
 
+# In-process jobs running at once. They use the API's own database pool: with one job per write
+# started at once, a burst of writes left the jobs waiting out the pool's timeout (failing, then
+# retried) and the requests waiting behind them.
+IN_PROCESS_JOBS = 4
+
+
+class BoundedInMemoryBroker(InMemoryBroker):
+    """The in-process broker, running at most `limit` jobs at once; the others wait their turn.
+
+    taskiq's InMemoryBroker starts every job as its own task at once (its `max_async_tasks`
+    bounds a listening receiver, which an in-memory broker never runs).
+    """
+
+    def __init__(self, *, limit: int, await_inplace: bool) -> None:
+        super().__init__(await_inplace=await_inplace)
+        self.slots = asyncio.Semaphore(limit)
+
+    async def kick(self, message: BrokerMessage) -> None:
+        if self.await_inplace:
+            await super().kick(message)
+            return
+        if self.find_task(message.task_name) is None:
+            raise UnknownTaskError(task_name=message.task_name)
+        task = asyncio.create_task(self._run(message))
+        self._running_tasks.add(task)
+        task.add_done_callback(self._running_tasks.discard)
+
+    async def _run(self, message: BrokerMessage) -> None:
+        async with self.slots:
+            await self.receiver.callback(message=message.message)
+
+
 @dataclass
 class BrokerBundle:
     broker: AsyncBroker
@@ -212,6 +245,6 @@ def build_broker(
             RequestIdMiddleware(), BackoffRetryMiddleware(policy, source)
         )
         return BrokerBundle(broker, source, in_process=False)
-    broker = InMemoryBroker(await_inplace=inline, max_async_tasks=50)
+    broker = BoundedInMemoryBroker(limit=IN_PROCESS_JOBS, await_inplace=inline)
     broker = broker.with_middlewares(RequestIdMiddleware(), BackoffRetryMiddleware(policy, None))
     return BrokerBundle(broker, None, in_process=True)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Repository:
     """One repository port's adapters. The SQLAlchemy class is built as
-    `cls(connection, clock, direct_reads=...)`, the memory class as `cls(view, clock)`."""
+    `cls(connection, clock, direct_reads=..., direct_writes=...)`, the memory class as
+    `cls(view, clock)`."""
 
     sqlalchemy: type[Any]
     memory: type[Any]

@@ -7,32 +7,14 @@ request but the first within the cache's time to live.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.file import FileService
-from tests.harness import Seeder, Tenant
-
-
-@contextmanager
-def counting(connection: AsyncConnection) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = connection.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.harness import Seeder, Tenant, statements_sent
 
 
 async def _list(
@@ -40,10 +22,11 @@ async def _list(
 ) -> tuple[dict[str, Any], list[str]]:
     warm = await client.get(path, headers=headers)  # Authenticates: the credential is cached.
     assert warm.status_code == 200, warm.text
-    with counting(connection) as statements:
+    with statements_sent(connection) as sent:
         response = await client.get(path, headers=headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    statements = [s.sql for s in sent]
     return body, statements
 
 
@@ -144,10 +127,10 @@ async def test_checking_a_products_media_is_one_statement_for_any_number_of_file
             "prices": [{"amount_type": "fixed", "price_amount": 100}],
             "medias": [str(f.id) for f in files],
         }
-        with counting(connection) as statements:
+        with statements_sent(connection) as statements:
             response = await client.post("/v1/products/", json=body, headers=headers)
         assert response.status_code == 201, response.text
         assert len(response.json()["medias"]) == len(files)
-        counts.append(len([s for s in statements if "FROM files" in s]))
+        counts.append(len([s for s in statements if "FROM files" in s.sql]))
     # The files are read in one statement, whether the product shows one image or four.
     assert counts == [1, 1]

@@ -65,20 +65,25 @@ def adapter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _read_directly_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every repository reads directly, in write units of work too.
+    """Every repository reads directly, and write units of work write directly too.
 
-    The contract mostly reads inside write units of work, which never read directly in
-    production: their transaction begins lazily, with the first statement SQLAlchemy runs,
-    and a direct read before it would run outside the transaction. The test's connection is
-    already inside one, so here direct reads see just what SQLAlchemy's would, and the
-    contract checks them on every cached read.
+    Write units of work run their cached statements on the driver in their transaction, as in
+    production (`direct_writes`); read-only ones read in autocommit (`direct_reads`). The
+    contract mostly reads inside write units of work: here the read-only path is taken there
+    too (the test's connection is already inside a transaction, so its direct reads see just
+    what SQLAlchemy's would), and the contract checks it on every cached read.
     """
     init = RepositoryBase.__init__
 
     def reading_directly(
-        self: RepositoryBase[Any], connection: AsyncConnection, clock: Clock, **_: Any
+        self: RepositoryBase[Any],
+        connection: AsyncConnection,
+        clock: Clock,
+        *,
+        direct_writes: bool = False,
+        **_: Any,
     ) -> None:
-        init(self, connection, clock, direct_reads=True)
+        init(self, connection, clock, direct_reads=True, direct_writes=direct_writes)
 
     monkeypatch.setattr(RepositoryBase, "__init__", reading_directly)
 

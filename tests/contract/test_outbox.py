@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.memory.fakes import FrozenClock, RecordingJobQueue
+from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.outbox import OutboxRelay
 from adapters.sqlalchemy.tables import outbox
+from adapters.sqlalchemy.uow import MARK_SENT_SQL
 from application.ports import REQUEST_ID
 from tests.contract.conftest import sql_units_of_work
-from tests.harness import SharedConnectionSource
+from tests.harness import SharedConnectionSource, statements_sent
 
 
 async def test_queue_outage_loses_nothing(connection: AsyncConnection) -> None:
@@ -78,3 +80,28 @@ async def test_dispatched_jobs_are_marked(connection: AsyncConnection) -> None:
         await connection.execute(select(outbox).where(outbox.c.dispatched_at.is_(None)))
     ).all()
     assert pending == []
+
+
+async def test_a_commit_marks_its_sent_jobs_in_one_statement_of_its_own(
+    engine: AsyncEngine,
+) -> None:
+    """Outside a test's transaction (as in production) the mark is one autocommit statement on
+    the driver, after the commit: no begin and commit of its own."""
+    clock, queue = FrozenClock(), RecordingJobQueue()
+    uows = sql_units_of_work(EngineConnectionSource(engine), clock, queue)
+    with statements_sent(engine) as sent:
+        async with uows.write() as uow:
+            uow.enqueue("organization.deleted", organization_id="marked-at-once")
+            await uow.commit()
+    try:
+        assert [s.sql for s in sent if "dispatched_at" in s.sql] == [MARK_SENT_SQL]
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(outbox.c.dispatched_at).where(outbox.c.id == queue.sent[0].id)
+            )
+            assert rows.scalar_one() is not None
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(outbox).where(outbox.c.id.in_(j.id for j in queue.sent))
+            )

@@ -4,8 +4,6 @@ ones flagged), sorting (price amounts included), pagination, filters and tenancy
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +44,7 @@ from domain.price import (
 )
 from domain.product import Interval, Product, Visibility
 from tests.contract.conftest import Adapter, owned_organization, sql_units_of_work
+from tests.harness import statements_sent
 
 
 def _page(page: int = 1, limit: int = 100) -> PaginationParams:
@@ -271,21 +270,6 @@ async def _cover(uow: UnitOfWork, organization: Organization) -> File:
     return image
 
 
-@contextmanager
-def _counting(connection: AsyncConnection) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = connection.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("count", [1, 10])
 async def test_a_page_loads_in_four_statements(connection: AsyncConnection, count: int) -> None:
     """Products, then all their prices, all their benefits, all their media: never one query
@@ -316,7 +300,7 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
             await uow.products.update(product)
             await uow.products.set_benefits(product, [b.id for b in benefits])
             await uow.products.set_medias(product, [image.id])
-        with _counting(connection) as statements:
+        with statements_sent(connection) as statements:
             page = await uow.products.list_readable(
                 subject,
                 filters=ProductFilters(),

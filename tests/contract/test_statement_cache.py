@@ -73,8 +73,9 @@ async def _organizations(
 
 
 def _sorted(items: list[Organization], sorting: tuple[Sorting[O], ...]) -> list[Organization]:
-    """`items` in the order PostgreSQL gives them: the criteria, then the id."""
-    result = sorted(items, key=lambda o: o.id)
+    """`items` in the order PostgreSQL gives them: the criteria, then the id in the direction
+    of the last criterion."""
+    result = sorted(items, key=lambda o: o.id, reverse=sorting[-1].descending)
     for criterion in reversed(sorting):
         result.sort(
             key=lambda o: getattr(o, criterion.property.value), reverse=criterion.descending

@@ -134,6 +134,8 @@ def values(annotation: Any) -> st.SearchStrategy[Any]:
         return st.one_of([values(a) for a in args])
     if origin is list:
         return st.lists(values(args[0]), max_size=2)
+    if origin in (set, frozenset):
+        return st.frozensets(values(args[0]), max_size=3).map(origin)
     if origin is tuple and args[1:] == (Ellipsis,):
         return st.lists(values(args[0]), max_size=2).map(tuple)
     if origin is dict:

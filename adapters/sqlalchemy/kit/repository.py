@@ -32,7 +32,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.kit.direct import compile_direct
+from adapters.sqlalchemy.kit.counts import TOTAL, total_of
+from adapters.sqlalchemy.kit.direct import DirectRead, compile_direct
 from adapters.sqlalchemy.kit.statements import STATEMENTS, UNCOMPILED, Cached
 from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
@@ -66,17 +67,72 @@ def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
 
 
 def _paged(statement: Select[Any]) -> Select[Any]:
-    """A page of `statement`'s rows, each carrying the total count as a window column."""
-    total = func.count().over().label("_total_count")
-    return (
-        statement.add_columns(total)
-        .limit(bindparam("_limit", type_=Integer))
-        .offset(bindparam("_offset", type_=Integer))
+    """A page of `statement`'s rows, each carrying the total: the one `with_total` attached
+    (kit/counts.py), or else a window count over every row the statement matches."""
+    if total_of(statement) is None:
+        statement = statement.add_columns(func.count().over().label(TOTAL))
+    return statement.limit(bindparam("_limit", type_=Integer)).offset(
+        bindparam("_offset", type_=Integer)
     )
 
 
 def _counted(statement: Select[Any]) -> Select[Any]:
+    total = total_of(statement)
+    if total is not None:
+        return select(total)
     return select(func.count()).select_from(statement.order_by(None).subquery())
+
+
+def ordered(
+    statement: Select[Any], keys: Sequence[tuple[ColumnElement[Any], bool]], id: Any
+) -> Select[Any]:
+    """`statement` ordered by each `(key, descending)`: ascending with nulls first, descending
+    with nulls last; then by `id`, which breaks ties so that pages never overlap or skip rows,
+    in the direction of the last key. An index on (organization, key ascending nulls first,
+    id) (`tables.base.list_index`) then holds a one-key order both ways, read forward or
+    backward, and a page stops after its rows."""
+    clauses = [
+        key.desc().nulls_last() if descending else key.asc().nulls_first()
+        for key, descending in keys
+    ]
+    clauses.append(id.desc() if keys and keys[-1][1] else id.asc())
+    return statement.order_by(*clauses)
+
+
+def for_driver(statement: Cached[Any], connection: AsyncConnection) -> DirectRead | None:
+    """`statement` compiled for the driver once (None: it must go through SQLAlchemy)."""
+    direct = statement.direct
+    if direct is UNCOMPILED:
+        direct = statement.direct = compile_direct(statement.statement, connection.dialect)
+    return direct
+
+
+async def write(
+    connection: AsyncConnection,
+    statement: Cached[Any],
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    direct: bool,
+) -> None:
+    """Run a cached write (no rows back) in the connection's transaction: on the driver when
+    `direct` (a write unit of work's, see kit/direct.py), else through SQLAlchemy.
+
+    The driver's form is compiled for the columns the first parameters name; parameters naming
+    others go through SQLAlchemy, which compiles per set of columns."""
+    compiled = None
+    if direct:
+        first = params if isinstance(params, Mapping) else params[0]
+        compiled = statement.direct
+        if compiled is UNCOMPILED:
+            compiled = statement.direct = compile_direct(
+                statement.statement, connection.dialect, tuple(first)
+            )
+        if compiled is not None and compiled.column_keys != tuple(first):
+            compiled = None
+    if compiled is not None:
+        await compiled.run(connection, params)
+    else:
+        await connection.execute(statement.statement, params)
 
 
 class RepositoryBase(Generic[E]):
@@ -84,12 +140,20 @@ class RepositoryBase(Generic[E]):
     entity: ClassVar[type[Entity]]
 
     def __init__(
-        self, connection: AsyncConnection, clock: Clock, *, direct_reads: bool = False
+        self,
+        connection: AsyncConnection,
+        clock: Clock,
+        *,
+        direct_reads: bool = False,
+        direct_writes: bool = False,
     ) -> None:
         self.connection = connection
         self.clock = clock
-        # Set by read-only units of work (see kit/direct.py).
+        # Set by read-only units of work: cached reads run on the driver, in autocommit.
         self.direct_reads = direct_reads
+        # Set by write units of work: cached reads and writes run on the driver, in the unit
+        # of work's transaction (see kit/direct.py).
+        self.direct_writes = direct_writes
 
     # Row <-> entity. The default maps columns to same-named dataclass fields.
 
@@ -120,31 +184,42 @@ class RepositoryBase(Generic[E]):
     ) -> Sequence[Mapping[str, Any]]:
         """The rows of a SELECT, as mappings from column names to values.
 
-        A statement from `cached` is read directly through the driver when the unit of work
-        only reads (see kit/direct.py); anything else goes through SQLAlchemy.
+        A statement from `cached` is read directly through the driver (see kit/direct.py);
+        anything else goes through SQLAlchemy.
         """
         if isinstance(statement, Cached):
-            if self.direct_reads:
-                direct = statement.direct
-                if direct is UNCOMPILED:
-                    direct = statement.direct = compile_direct(
-                        statement.statement, self.connection.dialect
-                    )
-                if direct is not None:
-                    rows = await direct.fetch(self.connection, params)
-                    if rows is not None:
-                        return rows
+            direct = self._direct(statement)
+            if direct is not None:
+                rows = await direct.fetch(
+                    self.connection, params, in_transaction=self.direct_writes
+                )
+                if rows is not None:
+                    return rows
             executable: Executable = statement.statement
         else:
             executable = statement
         result = await self.connection.execute(executable, params)
         return result.mappings().all()  # type: ignore[return-value]
 
+    def _direct(self, statement: Cached[Any]) -> DirectRead | None:
+        """The statement compiled for the driver, when this unit of work runs them directly."""
+        if not (self.direct_reads or self.direct_writes):
+            return None
+        return for_driver(statement, self.connection)
+
     async def execute(
         self, statement: Cached[Any], params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> Any:
-        """Run a cached statement through SQLAlchemy (writes, and reads in a transaction)."""
+        """Run a cached statement through SQLAlchemy and return its result (reads in a
+        transaction that need a Result, such as locking reads)."""
         return await self.connection.execute(statement.statement, params)
+
+    async def write(
+        self, statement: Cached[Any], params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Run a cached write (no rows back): on the driver in a write unit of work (see
+        kit/direct.py), else through SQLAlchemy."""
+        await write(self.connection, statement, params, direct=self.direct_writes)
 
     async def get_one_or_none(
         self, statement: Cached[Select[Any]] | Select[Any], params: Mapping[str, Any] | None = None
@@ -166,24 +241,33 @@ class RepositoryBase(Generic[E]):
         pagination: PaginationParams,
         params: Mapping[str, Any],
     ) -> Page[E]:
-        """One query: the page's rows, each carrying the total count as a window column.
+        """One query: the page's rows, each carrying the total (see `_paged`).
 
         The paged (and, past the last page, counted) forms of `statement` are built once and
         kept with it in the cache.
         """
-        values = {**params, "_limit": pagination.limit, "_offset": pagination.offset}
-        rows = await self.rows(statement.derived(_paged), values)
-        if rows:
-            count = int(rows[0]["_total_count"])
-        elif pagination.page > 1:
-            # Past the last page the window has no row to ride on: count separately.
-            result = await self.execute(statement.derived(_counted), params)
-            count = int(result.scalar_one())
-        else:
-            count = 0
+        rows, count = await self.page_rows(statement, pagination, params)
         return Page(
             items=[self.to_entity(row) for row in rows], total_count=count, limit=pagination.limit
         )
+
+    async def page_rows(
+        self,
+        statement: Cached[Select[Any]],
+        pagination: PaginationParams,
+        params: Mapping[str, Any],
+    ) -> tuple[Sequence[Mapping[str, Any]], int]:
+        """The rows of a page of `statement` and the total, for lists whose items are not
+        this repository's entities (`paginate` maps them)."""
+        values = {**params, "_limit": pagination.limit, "_offset": pagination.offset}
+        rows = await self.rows(statement.derived(_paged), values)
+        if rows:
+            return rows, int(rows[0][TOTAL])
+        if pagination.page > 1:
+            # Past the last page the total has no row to ride on: count separately.
+            result = await self.execute(statement.derived(_counted), params)
+            return rows, int(result.scalar_one() or 0)
+        return rows, 0
 
     # Writes run one statement per table with the row as parameters: building
     # `insert(table).values(**row)` anew costs more than the INSERT itself (coercing every value,
@@ -192,7 +276,7 @@ class RepositoryBase(Generic[E]):
     async def create(self, entity: E) -> E:
         statement = self.cached(lambda: insert(self.table))
         try:
-            await self.execute(statement, self.to_row(entity))
+            await self.write(statement, self.to_row(entity))
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -207,7 +291,7 @@ class RepositoryBase(Generic[E]):
             lambda: update(self.table).where(self.table.c.id == bindparam(_ENTITY_ID))
         )
         try:
-            await self.execute(statement, row)
+            await self.write(statement, row)
         except IntegrityError as error:
             raise integrity_to_validation(error) or error from error
         return entity
@@ -248,12 +332,5 @@ class SortingMixin(RepositoryBase[E], Generic[E, P]):
     sorting_columns: ClassVar[Mapping[Any, ColumnElement[Any]]]
 
     def apply_sorting(self, statement: Select[Any], sorting: Sequence[Sorting[P]]) -> Select[Any]:
-        clauses = []
-        for criterion in sorting:
-            column = self.sorting_columns[criterion.property]
-            clauses.append(
-                column.desc().nulls_last() if criterion.descending else column.asc().nulls_first()
-            )
-        # The id breaks ties so that pages never overlap or skip rows.
-        clauses.append(self.table.c.id.asc())
-        return statement.order_by(*clauses)
+        keys = [(self.sorting_columns[c.property], c.descending) for c in sorting]
+        return ordered(statement, keys, self.table.c.id)

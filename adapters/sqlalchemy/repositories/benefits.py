@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, delete, update
+from sqlalchemy import Select, Uuid, bindparam, delete, update
 
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
+    containing,
     like_pattern,
     locked,
     metadata_params,
@@ -107,10 +109,13 @@ class SqlAlchemyBenefitRepository(
             if by_type:
                 statement = statement.where(benefits.c.type.in_(bindparam("types", expanding=True)))
             if by_query:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(benefits.c.description.ilike(pattern, escape="\\"))
+                statement = statement.where(containing(benefits.c.description))
             statement = where_metadata(statement, benefits.c.metadata, metadata_filters)
-            return self.apply_sorting(statement, sorting)
+            statement = self.apply_sorting(statement, sorting)
+            if by_ids or excluding_ids or by_type or by_query or metadata_filters:
+                return statement  # Counted by a window over what the filters match.
+            total = counted_total(benefits, kind, by_organization=by_organization)
+            return with_total(statement, total)
 
         statement = self.cached(
             build,

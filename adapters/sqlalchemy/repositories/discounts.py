@@ -4,9 +4,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, func, or_
+from sqlalchemy import Select, Uuid, bindparam, func
 
-from adapters.sqlalchemy.kit.filters import like_pattern, locked, subject_params, where_readable
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
+from adapters.sqlalchemy.kit.filters import (
+    containing,
+    like_pattern,
+    locked,
+    subject_params,
+    where_readable,
+)
 from adapters.sqlalchemy.kit.repository import (
     RepositoryBase,
     SoftDeletionMixin,
@@ -116,14 +123,12 @@ class SqlAlchemyDiscountRepository(
                     discounts.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
             if by_query:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(
-                    or_(
-                        discounts.c.name.ilike(pattern, escape="\\"),
-                        discounts.c.code.ilike(pattern, escape="\\"),
-                    )
-                )
-            return self.apply_sorting(statement, sorting)
+                statement = statement.where(containing(discounts.c.name, discounts.c.code))
+            statement = self.apply_sorting(statement, sorting)
+            if by_query:
+                return statement  # Counted by a window over what the query matches.
+            total = counted_total(discounts, kind, by_organization=by_organization)
+            return with_total(statement, total)
 
         statement = self.cached(
             build, subject.kind, bool(organization_ids), query is not None, tuple(sorting)

@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam
 
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import subject_params, where_readable
-from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, ordered
 from adapters.sqlalchemy.mappers import file_entity
 from adapters.sqlalchemy.tables.files import files
 from application.auth import AuthSubject, SubjectKind
@@ -56,7 +57,11 @@ class SqlAlchemyFileRepository(SoftDeletionMixin[File], RepositoryBase[File]):
                 )
             if by_ids:
                 statement = statement.where(files.c.id.in_(bindparam("ids", expanding=True)))
-            return statement.order_by(files.c.created_at.desc(), files.c.id.asc())
+            statement = ordered(statement, [(files.c.created_at, True)], files.c.id)
+            if by_ids:
+                return statement  # Counted by a window over the ids given.
+            total = counted_total(files, kind, by_organization=by_organization)
+            return with_total(statement, total)
 
         statement = self.cached(build, subject.kind, bool(organization_ids), bool(ids))
 

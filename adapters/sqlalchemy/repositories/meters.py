@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, select
+from sqlalchemy import Select, Uuid, bindparam, select
 
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
+    containing,
     like_pattern,
     metadata_params,
     subject_params,
@@ -115,15 +117,20 @@ class SqlAlchemyMeterRepository(
                     meters.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
             if by_query:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(meters.c.name.ilike(pattern, escape="\\"))
+                statement = statement.where(containing(meters.c.name))
             if is_archived is not None:
                 archived = meters.c.archived_at
                 statement = statement.where(
                     archived.is_not(None) if is_archived else archived.is_(None)
                 )
             statement = where_metadata(statement, meters.c.metadata, metadata_filters)
-            return self.apply_sorting(statement, sorting)
+            statement = self.apply_sorting(statement, sorting)
+            if by_query or metadata_filters:
+                return statement  # Counted by a window over what the filters match.
+            total = counted_total(
+                meters, kind, by_organization=by_organization, archived=is_archived
+            )
+            return with_total(statement, total)
 
         statement = self.cached(
             build,

@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
-    String,
     Table,
     Uuid,
     any_,
@@ -23,7 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
+    containing,
     like_pattern,
     locked,
     metadata_params,
@@ -282,10 +284,10 @@ class SqlAlchemyProductRepository(
                     products.c.organization_id.in_(bindparam("organization_ids", expanding=True))
                 )
             if by_query:
-                pattern = bindparam("query", type_=String)
-                statement = statement.where(products.c.name.ilike(pattern, escape="\\"))
-            if by_archived:
-                statement = statement.where(products.c.is_archived == bindparam("is_archived"))
+                statement = statement.where(containing(products.c.name))
+            archived = bindparam("is_archived", type_=Boolean) if by_archived else None
+            if archived is not None:
+                statement = statement.where(products.c.is_archived == archived)
             if is_recurring is not None:
                 interval = products.c.recurring_interval
                 statement = statement.where(
@@ -305,7 +307,14 @@ class SqlAlchemyProductRepository(
                     products.c.visibility.in_(bindparam("visibilities", expanding=True))
                 )
             statement = where_metadata(statement, products.c.metadata, metadata_filters)
-            return self.apply_sorting(statement, sorting)
+            statement = self.apply_sorting(statement, sorting)
+            other = (by_query, is_recurring is not None, by_visibility, by_benefit)
+            if by_ids or metadata_filters or any(other):
+                return statement  # Counted by a window over what the filters match.
+            total = counted_total(
+                products, kind, by_organization=by_organization, archived=archived
+            )
+            return with_total(statement, total)
 
         statement = self.cached(
             build,

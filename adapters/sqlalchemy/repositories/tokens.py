@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Select, Table, Uuid, bindparam, or_, update
 
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.tables import (
@@ -157,7 +158,8 @@ class SqlAlchemyOrganizationAccessTokenRepository(
                         bindparam("organization_ids", expanding=True)
                     )
                 )
-            return self.apply_sorting(statement, sorting)
+            total = counted_total(organization_access_tokens, kind, by_organization=by_organization)
+            return with_total(self.apply_sorting(statement, sorting), total)
 
         statement = self.cached(build, subject.kind, bool(organization_ids), tuple(sorting))
         params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}

@@ -17,11 +17,9 @@ from sqlalchemy import (
     Select,
     String,
     Uuid,
-    and_,
     any_,
     bindparam,
     exists,
-    func,
     or_,
     select,
     tuple_,
@@ -29,8 +27,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from adapters.sqlalchemy.kit.filters import like_pattern, subject_params, where_readable
-from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
+from adapters.sqlalchemy.kit.counts import counted_total, with_total
+from adapters.sqlalchemy.kit.filters import (
+    containing,
+    like_pattern,
+    subject_params,
+    where_readable,
+)
+from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, ordered
 from adapters.sqlalchemy.tables import webhook_deliveries, webhook_endpoints, webhook_events
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
@@ -123,9 +127,11 @@ class SqlAlchemyWebhookEndpointRepository(
                         bindparam("organization_ids", expanding=True)
                     )
                 )
-            return statement.order_by(
-                webhook_endpoints.c.created_at.desc(), webhook_endpoints.c.id.asc()
+            statement = ordered(
+                statement, [(webhook_endpoints.c.created_at, True)], webhook_endpoints.c.id
             )
+            total = counted_total(webhook_endpoints, kind, by_organization=by_organization)
+            return with_total(statement, total)
 
         statement = self.cached(build, subject.kind, bool(organization_ids))
         params = {**subject_params(subject), "organization_ids": list(organization_ids or [])}
@@ -377,53 +383,74 @@ class SqlAlchemyWebhookDeliveryRepository(RepositoryBase[WebhookDelivery]):
     async def list_readable(
         self, subject: AuthSubject, filters: DeliveryFilters, *, pagination: PaginationParams
     ) -> Page[tuple[WebhookDelivery, WebhookEvent]]:
-        d, e = webhook_deliveries, webhook_events
-        statement = where_readable(
-            select(d, *_event_columns()).join(e, e.c.id == d.c.event_id),
-            d.c.organization_id,
-            subject.kind,
-        )
-        if filters.endpoint_ids:
-            statement = statement.where(d.c.endpoint_id.in_(list(filters.endpoint_ids)))
-        if filters.start is not None:
-            statement = statement.where(d.c.created_at >= filters.start)
-        if filters.end is not None:
-            statement = statement.where(d.c.created_at <= filters.end)
-        if filters.succeeded is not None:
-            statement = statement.where(d.c.succeeded.is_(filters.succeeded))
-        if filters.http_code_class:
-            low = int(filters.http_code_class[0]) * 100
-            statement = statement.where(and_(d.c.http_code >= low, d.c.http_code < low + 100))
-        if filters.event_types:
-            statement = statement.where(e.c.type.in_(list(filters.event_types)))
-        if filters.query:
-            pattern = like_pattern(filters.query)
-            statement = statement.where(
-                or_(
-                    e.c.payload.ilike(pattern, escape="\\"),
-                    d.c.response.ilike(pattern, escape="\\"),
-                )
+        def build(
+            kind: SubjectKind,
+            by_endpoint: bool,
+            from_start: bool,
+            to_end: bool,
+            succeeded: bool | None,
+            by_http_code: bool,
+            by_event_type: bool,
+            by_query: bool,
+        ) -> Select[Any]:
+            d, e = webhook_deliveries, webhook_events
+            statement = where_readable(
+                select(d, *_event_columns())
+                .join(e, e.c.id == d.c.event_id)
+                .where(d.c.deleted_at.is_(None)),
+                d.c.organization_id,
+                kind,
             )
-        total = func.count().over().label("_total_count")
-        paged = (
-            statement.add_columns(total)
-            .order_by(d.c.created_at.desc(), d.c.id.asc())
-            .limit(bindparam("_limit", type_=Integer))
-            .offset(bindparam("_offset", type_=Integer))
+            if by_endpoint:
+                statement = statement.where(
+                    d.c.endpoint_id.in_(bindparam("endpoint_ids", expanding=True))
+                )
+            if from_start:
+                statement = statement.where(
+                    d.c.created_at >= bindparam("start", type_=DateTime(timezone=True))
+                )
+            if to_end:
+                statement = statement.where(
+                    d.c.created_at <= bindparam("end", type_=DateTime(timezone=True))
+                )
+            if succeeded is not None:
+                statement = statement.where(d.c.succeeded.is_(succeeded))
+            if by_http_code:
+                low = bindparam("http_code_low", type_=Integer)
+                statement = statement.where(d.c.http_code >= low, d.c.http_code < low + 100)
+            if by_event_type:
+                statement = statement.where(e.c.type.in_(bindparam("event_types", expanding=True)))
+            if by_query:
+                statement = statement.where(containing(e.c.payload, d.c.response))
+            statement = ordered(statement, [(d.c.created_at, True)], d.c.id)
+            filtered = (from_start, to_end, succeeded is not None, by_http_code, by_event_type)
+            if by_endpoint or by_query or any(filtered):
+                return statement
+            return with_total(statement, counted_total(d, kind, by_organization=False))
+
+        statement = self.cached(
+            build,
+            subject.kind,
+            bool(filters.endpoint_ids),
+            filters.start is not None,
+            filters.end is not None,
+            filters.succeeded,
+            bool(filters.http_code_class),
+            bool(filters.event_types),
+            bool(filters.query),
         )
         params = {
             **subject_params(subject),
-            "_limit": pagination.limit,
-            "_offset": pagination.offset,
+            "endpoint_ids": list(filters.endpoint_ids or []),
+            "start": filters.start,
+            "end": filters.end,
+            "http_code_low": int(filters.http_code_class[0]) * 100
+            if filters.http_code_class
+            else None,
+            "event_types": list(filters.event_types or []),
+            "query": like_pattern(filters.query) if filters.query else None,
         }
-        rows = (await self.connection.execute(paged, params)).mappings().all()
-        if rows:
-            count = int(rows[0]["_total_count"])
-        elif pagination.page > 1:
-            counted = select(func.count()).select_from(statement.subquery())
-            count = int((await self.connection.execute(counted, params)).scalar_one())
-        else:
-            count = 0
+        rows, count = await self.page_rows(statement, pagination, params)
         events = SqlAlchemyWebhookEventRepository(self.connection, self.clock)
         items = []
         for row in rows:

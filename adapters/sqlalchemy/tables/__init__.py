@@ -5,6 +5,7 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
+from adapters.sqlalchemy.tables.counts import row_counts
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
 from adapters.sqlalchemy.tables.foundation import (
@@ -43,6 +44,7 @@ __all__ = [
     "product_prices",
     "products",
     "record_columns",
+    "row_counts",
     "users",
     "webhook_deliveries",
     "webhook_endpoints",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, Uuid, func, text
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, DateTime, Index, MetaData, Table, Uuid, func, text
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -24,3 +26,17 @@ def record_columns() -> list[Column[object]]:
         Column("modified_at", DateTime(timezone=True), nullable=True),
         Column("deleted_at", DateTime(timezone=True), nullable=True),
     ]
+
+
+def list_index(name: str, table: Table, *keys: ColumnElement[Any], **options: Any) -> Index:
+    """The index a list reads its pages from: an organization's rows in the order of `keys`
+    (ascending, nulls first), then by id.
+
+    Lists order by a key ascending with nulls first, or descending with nulls last, then by
+    the id in the key's direction (`kit.repository.ordered`): one such index serves both
+    directions, read forward or backward, and a page stops after its rows instead of sorting
+    the organization's. The keys are the sort orders the list offers (or an equality filter
+    first, such as `is_archived`); `options` passes `postgresql_where` for a partial index.
+    """
+    columns = [key.asc().nulls_first() for key in keys]
+    return Index(name, table.c.organization_id, *columns, table.c.id, **options)

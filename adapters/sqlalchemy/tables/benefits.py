@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 # `properties` holds what the benefit's type defines (its strategy checks it); nothing queries
 # inside it, so one JSONB column serves every type, present and future.
@@ -34,7 +34,10 @@ benefits = Table(
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("properties", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
-Index("ix_benefits_organization_id_created_at", benefits.c.organization_id, benefits.c.created_at)
+# The pages of each sort order a benefit list offers (`user_order` is creation order).
+list_index("ix_benefits_organization_id_created_at", benefits, benefits.c.created_at)
+list_index("ix_benefits_organization_id_description", benefits, benefits.c.description)
+list_index("ix_benefits_organization_id_type", benefits, benefits.c.type)
 
 # The benefits a product grants, in the merchant's order. A row goes when the benefit is
 # deleted (soft deletion detaches it) or the product's list is replaced.

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 discounts = Table(
     "discounts",
@@ -52,6 +52,11 @@ Index(
     unique=True,
     postgresql_where=text("deleted_at IS NULL AND code IS NOT NULL"),
 )
-Index(
-    "ix_discounts_organization_id_created_at", discounts.c.organization_id, discounts.c.created_at
+# The pages of each sort order a discount list offers.
+list_index("ix_discounts_organization_id_created_at", discounts, discounts.c.created_at)
+list_index("ix_discounts_organization_id_name", discounts, discounts.c.name)
+list_index("ix_discounts_organization_id_code", discounts, discounts.c.code)
+list_index(
+    "ix_discounts_organization_id_redemptions_count", discounts, discounts.c.redemptions_count
 )
+list_index("ix_discounts_organization_id_ends_at", discounts, discounts.c.ends_at)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, String, Table, Uuid
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 files = Table(
     "files",
@@ -28,4 +28,4 @@ files = Table(
     Column("last_modified_at", DateTime(timezone=True), nullable=True),
 )
 # Lists are per organization, newest first.
-Index("ix_files_organization_id_created_at", files.c.organization_id, files.c.created_at)
+list_index("ix_files_organization_id_created_at", files, files.c.created_at)

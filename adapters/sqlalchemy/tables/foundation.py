@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from adapters.sqlalchemy.tables.base import LIVE, metadata, record_columns
+from adapters.sqlalchemy.tables.base import LIVE, list_index, metadata, record_columns
 
 users = Table(
     "users",
@@ -98,13 +98,27 @@ organization_access_tokens = Table(
     metadata,
     *record_columns(),
     Column(
-        "organization_id",
-        Uuid,
-        ForeignKey("organizations.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
+        "organization_id", Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
     ),
     *token_columns(),
+)
+# The pages of each sort order a token list offers; by organization, an organization's tokens
+# are in id order.
+list_index("ix_organization_access_tokens_organization_id", organization_access_tokens)
+list_index(
+    "ix_organization_access_tokens_organization_id_created_at",
+    organization_access_tokens,
+    organization_access_tokens.c.created_at,
+)
+list_index(
+    "ix_organization_access_tokens_organization_id_comment",
+    organization_access_tokens,
+    organization_access_tokens.c.comment,
+)
+list_index(
+    "ix_organization_access_tokens_organization_id_last_used_at",
+    organization_access_tokens,
+    organization_access_tokens.c.last_used_at,
 )
 
 # Jobs enqueued by a unit of work, written in its transaction and sent after its commit.

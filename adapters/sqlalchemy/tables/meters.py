@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Uuid, text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 meters = Table(
     "meters",
@@ -25,4 +25,12 @@ meters = Table(
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("archived_at", DateTime(timezone=True), nullable=True),
 )
-Index("ix_meters_organization_id_name", meters.c.organization_id, meters.c.name)
+# The pages of each sort order a meter list offers, and of the default order (by name) within
+# live or archived meters.
+list_index("ix_meters_organization_id_name", meters, meters.c.name)
+list_index("ix_meters_organization_id_created_at", meters, meters.c.created_at)
+for state, condition in (("live", "IS NULL"), ("archived", "IS NOT NULL")):
+    where = text(f"archived_at {condition}")
+    list_index(
+        f"ix_meters_organization_id_name_{state}", meters, meters.c.name, postgresql_where=where
+    )

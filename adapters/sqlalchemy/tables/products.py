@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 products = Table(
     "products",
@@ -35,7 +35,16 @@ products = Table(
     Column("trial_interval_count", Integer, nullable=True),
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
-Index("ix_products_organization_id_created_at", products.c.organization_id, products.c.created_at)
+# The pages of the sort orders a product list offers (by price reads every product: a price is
+# not a column of the product), and of the default order within archived or live products.
+list_index("ix_products_organization_id_created_at", products, products.c.created_at)
+list_index("ix_products_organization_id_name", products, products.c.name)
+list_index(
+    "ix_products_organization_id_is_archived_created_at",
+    products,
+    products.c.is_archived,
+    products.c.created_at,
+)
 
 # One table for every kind of price. What all prices share (and what lists filter or sort on)
 # are columns; what only one variant has (a fixed amount, custom bounds, seat tiers, a metered

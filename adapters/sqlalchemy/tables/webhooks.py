@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from adapters.sqlalchemy.tables.base import metadata, record_columns
+from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
 
 webhook_endpoints = Table(
     "webhook_endpoints",
@@ -35,9 +35,9 @@ webhook_endpoints = Table(
     Column("enabled", Boolean, nullable=False, server_default=text("true")),
     Column("consecutive_failures", Integer, nullable=False, server_default="0"),
 )
-Index(
+list_index(
     "ix_webhook_endpoints_organization_id_created_at",
-    webhook_endpoints.c.organization_id,
+    webhook_endpoints,
     webhook_endpoints.c.created_at,
 )
 
@@ -105,10 +105,16 @@ webhook_deliveries = Table(
     Column("duration_ms", Integer, nullable=False, server_default="0"),
     Column("attempt", Integer, nullable=False, server_default="1"),
 )
-Index(
+# Deliveries are listed newest first, per organization or per endpoint.
+list_index(
     "ix_webhook_deliveries_organization_id_created_at",
-    webhook_deliveries.c.organization_id,
+    webhook_deliveries,
     webhook_deliveries.c.created_at,
 )
 Index("ix_webhook_deliveries_event_id", webhook_deliveries.c.event_id)
-Index("ix_webhook_deliveries_endpoint_id", webhook_deliveries.c.endpoint_id)
+Index(
+    "ix_webhook_deliveries_endpoint_id",
+    webhook_deliveries.c.endpoint_id,
+    webhook_deliveries.c.created_at.asc().nulls_first(),
+    webhook_deliveries.c.id,
+)

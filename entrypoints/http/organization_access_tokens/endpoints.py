@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
@@ -20,11 +20,13 @@ from entrypoints.http.kit.query import (
     list_query,
     openapi_parameters,
 )
+from entrypoints.http.kit.responses import json_response
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organization_access_tokens import auth
 from entrypoints.http.organization_access_tokens.schemas import (
     OrganizationAccessTokenCreateResponse,
     OrganizationAccessTokenSchema,
+    organization_access_token_created_wire,
 )
 
 router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
@@ -56,20 +58,23 @@ async def list_tokens(
     return ListResource.of(page, [OrganizationAccessTokenSchema.from_entity(t) for t in page.items])
 
 
-@router.post("/", status_code=201, summary="Create an organization access token")
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create an organization access token",
+    response_model=OrganizationAccessTokenCreateResponse,
+)
 async def create_token(
     body: OrganizationAccessTokenCreate,
     subject: auth.TokensWrite,
     uow: WriteUnitOfWork[TokenUnitOfWork],
     service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
-) -> OrganizationAccessTokenCreateResponse:
+) -> Response:
     body = with_header_organization(body, polar_organization)
     token, secret = await service.create_organization_token(uow, subject, body)
     await uow.commit()
-    return OrganizationAccessTokenCreateResponse(
-        organization_access_token=OrganizationAccessTokenSchema.from_entity(token), token=secret
-    )
+    return json_response(organization_access_token_created_wire(token, secret), status_code=201)
 
 
 @router.patch("/{id}", summary="Update an organization access token")

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import UUID4
 
 from domain.access_token import OrganizationAccessToken
+from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
 
@@ -35,3 +36,16 @@ class OrganizationAccessTokenSchema(Schema):
 class OrganizationAccessTokenCreateResponse(Schema):
     organization_access_token: OrganizationAccessTokenSchema
     token: str
+
+
+@wire_format(OrganizationAccessTokenSchema)
+def organization_access_token_wire(t: OrganizationAccessToken) -> Wire:
+    """The token's fields in the schema's order; its scopes as sorted names."""
+    wire: Wire = {name: getattr(t, name) for name in OrganizationAccessTokenSchema.model_fields}
+    wire["scopes"] = sorted(s.value for s in t.scopes)
+    return wire
+
+
+@wire_format(OrganizationAccessTokenCreateResponse)
+def organization_access_token_created_wire(t: OrganizationAccessToken, token: str) -> Wire:
+    return {"organization_access_token": organization_access_token_wire(t), "token": token}
