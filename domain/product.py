@@ -50,10 +50,18 @@ class Product(Entity):
     benefits: list[Benefit] = field(default_factory=list)
     # Images shown with the product (live, uploaded `product_media` files), in order.
     medias: list[File] = field(default_factory=list)
+    # Whether something that must keep pointing at the product does: a live discount restricted
+    # to it (and, once they exist, an order or a subscription). As loaded; such a product can be
+    # archived but not deleted.
+    in_use: bool = False
 
     @property
     def is_recurring(self) -> bool:
         return self.recurring_interval is not None
+
+    @property
+    def is_deletable(self) -> bool:
+        return not self.in_use
 
     @property
     def benefit_ids(self) -> list[uuid.UUID]:

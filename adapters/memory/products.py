@@ -69,6 +69,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         """Attach the live benefits the product grants, its live media, in order, and the
         meters of its metered prices as they are now."""
         if product is not None:
+            product.in_use = self.in_use_now(product.id)
             meters = self.view.table("meters")
             for price in product.prices:
                 if isinstance(price, MeteredPrice):
@@ -101,7 +102,16 @@ class InMemoryProductRepository(MemoryRepository[Product]):
             self.find(lambda p: p.id == id and self.readable(subject, p.organization_id))
         )
 
-    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+    async def in_use(self, id: uuid.UUID) -> bool:
+        return self.in_use_now(id)
+
+    def in_use_now(self, id: uuid.UUID) -> bool:
+        return any(
+            d.deleted_at is None and id in d.product_ids
+            for d in self.view.table("discounts").values()
+        )
+
+    async def get_summaries(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Product]:
         wanted = set(ids)
         summaries = []
         for product in self.live():

@@ -260,7 +260,8 @@ class DiscountService:
             return
         own = {
             product.id
-            for product in await uow.products.get_summaries(discount.product_ids)
+            # Held (FOR SHARE) so that a deletion of one of them waits for this discount.
+            for product in await uow.products.get_summaries(discount.product_ids, lock=True)
             if product.organization_id == discount.organization_id
         }
         for product_id in discount.product_ids:

@@ -43,6 +43,11 @@ class ResourceAlreadyExists(ApplicationError):
     pass
 
 
+class Conflict(ApplicationError):
+    """The request contradicts the resource's current state (it is in use, say); nothing was
+    changed. Subclasses name the conflict."""
+
+
 class ResourceUnavailable(ApplicationError):
     pass
 

@@ -53,9 +53,17 @@ class ProductRepository(Protocol):
         concurrent deletion commits the row is not found."""
         ...
 
-    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+    async def get_summaries(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Product]:
         """The live products among `ids`, whatever their organization, in no particular order,
-        without their prices and benefits (for lists that only name products)."""
+        without their prices and benefits (for lists that only name products). `lock` holds
+        them (FOR SHARE) until the unit of work ends, for a write that comes to point at them:
+        a concurrent deletion waits for it, or, committed first, leaves them out."""
+        ...
+
+    async def in_use(self, id: uuid.UUID) -> bool:
+        """Whether something that must keep pointing at the product does (a live discount
+        restricted to it), as committed when asked: a deletion asks once it holds the product.
+        Full products carry the same answer as `in_use`."""
         ...
 
     async def list_readable(

@@ -12,7 +12,12 @@ from typing import Any
 
 from application.auth import AuthSubject
 from application.files.usage import usable_files
-from application.kit.errors import ResourceNotFound, ValidationFailed, invariants_as_validation
+from application.kit.errors import (
+    Conflict,
+    ResourceNotFound,
+    ValidationFailed,
+    invariants_as_validation,
+)
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.registry import Registry
@@ -57,6 +62,11 @@ from domain.product import Product
 
 PRODUCT_CREATED = "product.created"
 PRODUCT_UPDATED = "product.updated"
+
+
+class ProductNotDeletable(Conflict):
+    """The product is in use (a discount is restricted to it); it can be archived instead."""
+
 
 CUSTOM_FIELDS_LATER = "Custom fields are not supported yet; send an empty list."
 
@@ -229,6 +239,23 @@ class ProductService:
             organization_id=str(product.organization_id),
         )
         return product
+
+    async def delete(self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
+        """Soft-delete a product nothing points at: it leaves every read and list, its prices
+        with it. A product in use (a live discount restricted to it) is refused; archiving it is
+        what keeps it from new sales. Of concurrent deletions one deletes, the others find
+        nothing (404); a discount that comes to name the product waits for the deletion, then
+        finds no product."""
+        product = await self.get(uow, subject, id, lock=True)
+        # Asked again now that the row is held: the read above may predate a discount that
+        # committed while it waited.
+        if await uow.products.in_use(product.id):
+            raise ProductNotDeletable(
+                "This product is in use (a discount is restricted to it) and cannot be "
+                "deleted; archive it instead."
+            )
+        product.soft_delete(self.clock.now())
+        await uow.products.update(product)
 
     async def update(
         self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate

@@ -18,6 +18,7 @@ from application.idempotency.service import IdempotencyKeyInUse, IdempotencyKeyM
 from application.kit.errors import (
     ApplicationError,
     BadRequest,
+    Conflict,
     DependencyUnavailable,
     NotPermitted,
     ResourceAlreadyExists,
@@ -39,6 +40,7 @@ STATUS: dict[type[ApplicationError], int] = {
     NotPermitted: 403,
     BadRequest: 400,
     ResourceAlreadyExists: 409,
+    Conflict: 409,
     ResourceUnavailable: 410,
     DependencyUnavailable: 503,
     TooManyRequests: 429,

@@ -199,3 +199,55 @@ async def test_a_unique_violation_is_409_not_500(
         app.router.routes.pop()
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "ResourceAlreadyExists"
+
+
+async def test_a_discount_naming_a_product_being_deleted_waits_for_the_deletion(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """A deletion that found the product unused holds it until it commits: a discount created
+    meanwhile for that product waits, then finds no product (404), rather than committing a
+    restriction to a deleted product."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    product = await _product(client, tenant)
+    body = {"name": "Late", "basis_points": 500, "duration": "once", "products": [product]}
+    engine = container.write_engine()
+    async with engine.connect() as deleting:
+        # A deletion in flight: past its check, its row written, not yet committed.
+        await deleting.execute(
+            text("UPDATE products SET deleted_at = now() WHERE id = :id"),
+            {"id": uuid.UUID(product)},
+        )
+        creating = asyncio.ensure_future(client.post("/v1/discounts/", json=body, headers=headers))
+        await asyncio.sleep(0.5)
+        await deleting.commit()
+    response = await creating
+    assert response.status_code == 404, response.text
+    listed = await client.get("/v1/discounts/", headers=headers)
+    assert listed.json()["items"] == []
+
+
+async def test_deleting_a_product_while_a_discount_names_it(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """Whichever commits first, no live discount is left restricted to a deleted product."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    for round in range(4):
+        product = await _product(client, tenant)
+        body = {"name": f"Race {round}", "basis_points": 500, "duration": "once"}
+        created, deleted = await _race(
+            container,
+            "products",
+            product,
+            [
+                client.post(
+                    "/v1/discounts/", json={**body, "products": [product]}, headers=headers
+                ),
+                client.delete(f"/v1/products/{product}", headers=headers),
+            ],
+        )
+        outcome = (created.status_code, deleted.status_code)
+        assert outcome in {(201, 409), (404, 204)}, (created.text, deleted.text)

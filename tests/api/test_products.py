@@ -755,6 +755,100 @@ class TestUpdate:
         assert await _state(client, tenant) == before
 
 
+class TestDelete:
+    async def test_deleted_product_leaves_reads_and_lists(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        doomed = await _create(client, tenant, subject_kind, name="Doomed")
+        kept = await _create(client, tenant, subject_kind, name="Kept")
+        path = f"/v1/products/{doomed['id']}"
+        response = await client.delete(path, headers=headers)
+        assert (response.status_code, response.content) == (204, b"")
+        assert (await client.get(path, headers=headers)).status_code == 404
+        assert (await client.patch(path, json={"name": "x"}, headers=headers)).status_code == 404
+        listed_ids = [
+            p["id"] for p in (await client.get("/v1/products/", headers=headers)).json()["items"]
+        ]
+        assert listed_ids == [kept["id"]]
+        listing = await client.get("/v1/products/", headers=headers)
+        assert listing.json()["pagination"]["total_count"] == 1
+        again = await client.delete(path, headers=headers)
+        assert again.status_code == 404
+        assert again.json()["error"] == "ResourceNotFound"
+
+    async def test_a_product_a_discount_is_restricted_to_is_not_deletable(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        product = await _create(client, tenant, subject_kind)
+        other = await _create(client, tenant, subject_kind, name="Other")
+        path = f"/v1/products/{product['id']}"
+        discount = await client.post(
+            "/v1/discounts/",
+            json=tenant.body(
+                subject_kind,
+                {
+                    "name": "Launch",
+                    "basis_points": 1000,
+                    "duration": "once",
+                    "products": [product["id"]],
+                },
+            ),
+            headers=headers,
+        )
+        assert discount.status_code == 201, discount.text
+        got = (await client.get(path, headers=headers)).json()
+        assert got["is_deletable"] is False
+        _loads(got)
+        by_id = {
+            p["id"]: p["is_deletable"]
+            for p in (await client.get("/v1/products/", headers=headers)).json()["items"]
+        }
+        assert by_id == {product["id"]: False, other["id"]: True}
+        before = await _state(client, tenant)
+        refused = await client.delete(path, headers=headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "ProductNotDeletable"
+        assert await _state(client, tenant) == before
+        # Once the discount is gone nothing points at the product.
+        gone = await client.delete(f"/v1/discounts/{discount.json()['id']}", headers=headers)
+        assert gone.status_code == 204
+        assert (await client.get(path, headers=headers)).json()["is_deletable"] is True
+        assert (await client.delete(path, headers=headers)).status_code == 204
+
+    async def test_another_tenants_product_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine, theirs = await seeder.tenant(), await seeder.tenant()
+        product = await _create(client, theirs, "organization")
+        response = await client.delete(
+            f"/v1/products/{product['id']}", headers=mine.headers(subject_kind)
+        )
+        assert response.status_code == 404
+        got = await client.get(
+            f"/v1/products/{product['id']}", headers=theirs.headers("organization")
+        )
+        assert got.status_code == 200
+
+    async def test_read_scope_cannot_delete(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant(scopes=[Scope.products_read])
+        writer = (await seeder.member(tenant, MemberRole.member)).token  # every scope
+        created = await client.post(
+            "/v1/products/",
+            json={**PRODUCT, "organization_id": str(tenant.organization.id)},
+            headers={"Authorization": f"Bearer {writer}"},
+        )
+        path = f"/v1/products/{created.json()['id']}"
+        response = await client.delete(path, headers=tenant.headers(subject_kind))
+        assert response.status_code == 403
+        assert (await client.get(path, headers=tenant.headers(subject_kind))).status_code == 200
+
+
 class TestEvents:
     async def test_each_change_sends_its_event_job(
         self,

@@ -195,9 +195,10 @@ async def test_expired_urls_are_refused(subject: Storage) -> None:
     # A fresh upload, to have an object to download.
     key, upload, completed = await _upload(subject, data, [1000])
     await subject.storage.complete_multipart_upload(key, upload.upload_id, completed)
-    url = await subject.storage.presigned_download_url(key, expires_in=timedelta(seconds=1))
+    # Signed at a whole second: a 1 s URL may be expired before a loaded machine fetches it.
+    url = await subject.storage.presigned_download_url(key, expires_in=timedelta(seconds=3))
     assert (await subject.http.get(url.url)).status_code == 200
-    await asyncio.sleep(2.1)
+    await asyncio.sleep(4.1)
     assert (await subject.http.get(url.url)).status_code == 403
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from polar.base import PolarClientError
 from polar.v2026_10 import Polar
-from polar.v2026_10.errors import HTTPValidationError, ResourceNotFound
+from polar.v2026_10.errors import HTTPValidationError, ProductNotDeletable, ResourceNotFound
 from polar.v2026_10.outputs import ProductPriceCustom, ProductPriceFixed
 
 from tests.e2e.processes import ApiProcess
@@ -102,6 +102,25 @@ def test_polar_sdk_manages_products(running: tuple[ApiProcess, dict[str, str]]) 
         everything = list(polar.products.iter_list(limit=5, organization_id=[organization_id]))
         assert len(everything) == 13
         assert len({p.id for p in everything}) == 13
+
+        # A product a discount is restricted to is in use: archived, not deleted.
+        doomed = everything[0]
+        discount = polar.discounts.create(
+            name="Launch",
+            type="percentage",
+            basis_points=1000,
+            duration="once",
+            products=[doomed.id],
+            organization_id=organization_id,
+        )
+        assert polar.products.get(doomed.id).is_deletable is False
+        with pytest.raises(ProductNotDeletable):
+            polar.products.delete(doomed.id)
+        polar.discounts.delete(discount.id)
+        assert polar.products.get(doomed.id).is_deletable is True
+        polar.products.delete(doomed.id)
+        with pytest.raises(ResourceNotFound):
+            polar.products.get(doomed.id)
 
     api.wait_for_log(f"product.created recorded for product {product.id}")
     api.wait_for_log(f"product.updated recorded for product {updated.id}")

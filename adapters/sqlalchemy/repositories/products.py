@@ -16,12 +16,13 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
+    exists,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
@@ -39,6 +40,7 @@ from adapters.sqlalchemy.mappers import benefit_entity, file_entity
 from adapters.sqlalchemy.prices import price_entity, price_row
 from adapters.sqlalchemy.tables import (
     benefits,
+    discounts,
     files,
     meters,
     product_benefits,
@@ -124,6 +126,19 @@ _PRICES_WITH_METER = select(
 ).outerjoin(meters, meters.c.id == product_prices.c.meter_id)
 
 
+def _in_use(product_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether something that must keep pointing at the product does: a live discount
+    restricted to it (orders and subscriptions join this when they exist)."""
+    return exists().where(
+        discounts.c.product_ids.contains(array([product_id], type_=Uuid)),
+        discounts.c.deleted_at.is_(None),
+    )
+
+
+# A full product's row says whether it is in use (its `is_deletable`), in the same statement.
+_IN_USE = _in_use(products.c.id).label("in_use")
+
+
 def _interval(value: str | None) -> Interval | None:
     return None if value is None else Interval(value)
 
@@ -159,6 +174,7 @@ class SqlAlchemyProductRepository(
             trial_interval=_interval(row["trial_interval"]),
             trial_interval_count=row["trial_interval_count"],
             metadata=dict(row["metadata"]),
+            in_use=row.get("in_use", False),
         )
 
     def to_row(self, entity: Product) -> dict[str, Any]:
@@ -217,7 +233,9 @@ class SqlAlchemyProductRepository(
         return list(items)
 
     def _readable(self, kind: SubjectKind) -> Select[Any]:
-        return where_readable(self.get_base_statement(), products.c.organization_id, kind)
+        return where_readable(
+            self.get_base_statement().add_columns(_IN_USE), products.c.organization_id, kind
+        )
 
     async def _one(
         self, statement: Cached[Select[Any]], params: Mapping[str, Any]
@@ -230,16 +248,28 @@ class SqlAlchemyProductRepository(
 
     async def get(self, id: uuid.UUID) -> Product | None:
         statement = self.cached(
-            lambda: self.get_base_statement().where(products.c.id == bindparam("id", type_=Uuid))
+            lambda: (
+                self.get_base_statement()
+                .add_columns(_IN_USE)
+                .where(products.c.id == bindparam("id", type_=Uuid))
+            )
         )
         return await self._one(statement, {"id": id})
 
-    async def get_summaries(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+    async def in_use(self, id: uuid.UUID) -> bool:
+        statement = self.cached(lambda: select(_in_use(bindparam("id", type_=Uuid))))
+        result = await self.execute(statement, {"id": id})
+        return bool(result.scalar())
+
+    async def get_summaries(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Product]:
         if not ids:
             return []
-        statement = self.cached(
-            lambda: self.get_base_statement().where(products.c.id == any_(_PRODUCT_IDS))
-        )
+
+        def build(lock: bool) -> Select[Any]:
+            statement = self.get_base_statement().where(products.c.id == any_(_PRODUCT_IDS))
+            return statement.with_for_update(of=products, read=True) if lock else statement
+
+        statement = self.cached(build, lock)
         return await self.get_all(statement, {"product_ids": list(ids)})
 
     async def get_readable(

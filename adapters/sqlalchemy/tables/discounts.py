@@ -52,6 +52,14 @@ Index(
     unique=True,
     postgresql_where=text("deleted_at IS NULL AND code IS NOT NULL"),
 )
+# Whether a product is restricted to by a live discount (a product in use cannot be deleted):
+# `product_ids @> ARRAY[product_id]` looks the product up here.
+Index(
+    "ix_discounts_product_ids_live",
+    discounts.c.product_ids,
+    postgresql_using="gin",
+    postgresql_where=text("deleted_at IS NULL"),
+)
 # The pages of each sort order a discount list offers.
 list_index("ix_discounts_organization_id_created_at", discounts, discounts.c.created_at)
 list_index("ix_discounts_organization_id_name", discounts, discounts.c.name)

@@ -127,6 +127,26 @@ async def update_product(
     return json_response(product_wire(product, files.public_url))
 
 
+@router.delete(
+    "/{id}",
+    status_code=204,
+    summary="Delete a product",
+    description=(
+        "Soft-delete a product. A product in use (a discount is restricted to it) cannot be "
+        "deleted: it answers 409 ProductNotDeletable, and can be archived instead."
+    ),
+    responses={409: {"description": "The product is in use and cannot be deleted."}},
+)
+async def delete_product(
+    id: UUID4,
+    subject: auth.ProductsWrite,
+    uow: WriteUnitOfWork[ProductUnitOfWork],
+    service: Service,
+) -> None:
+    await service.delete(uow, subject, id)
+    await uow.commit()
+
+
 @router.post(
     "/{id}/benefits", summary="Update the benefits of a product", response_model=ProductSchema
 )

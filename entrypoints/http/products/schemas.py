@@ -286,8 +286,7 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
     """A product's wire document, in ProductSchema's field order; `media_url` gives a media
     file's public URL (FileUseCases.public_url)."""
     wire = product_fields(p)
-    # No orders exist yet, so nothing holds a product back from deletion.
-    wire["is_deletable"] = True
+    wire["is_deletable"] = p.is_deletable
     wire["prices"] = [price_wire(price) for price in p.prices]
     wire["benefits"] = [benefit_wire(b) for b in p.benefits]
     wire["medias"] = [_media_wire(m, media_url) for m in p.medias]
