@@ -1,0 +1,175 @@
+"""Checkouts: a customer's purchase of one product price in progress, and what it costs.
+
+What a checkout charges is a pure function of the chosen price, the seats or units or amount the
+customer picked, and the discount: `checkout_amounts`. Tax is 0 until a tax port exists; the
+fields are there so that adding it changes one function.
+
+A checkout moves open → confirmed (the customer submitted it; payment is under way) →
+succeeded (paid, or free). A failed payment puts it back to open so the customer can try
+another card; an open checkout expires (`expire`) once `expires_at` has passed. Succeeded and
+expired are final.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.discount import Discount
+from domain.errors import InvariantViolation
+from domain.price import (
+    MAX_AMOUNT,
+    MAX_UNITS,
+    CustomPrice,
+    FixedPrice,
+    MeteredPrice,
+    Price,
+    SeatBasedPrice,
+    TierType,
+    UnitBasedPrice,
+    UnitTier,
+    tiered_amount,
+)
+
+
+class CheckoutStatus(StrEnum):
+    open = "open"
+    expired = "expired"
+    confirmed = "confirmed"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+# Which status each transition leaves from, and where it goes.
+TRANSITIONS: dict[str, tuple[frozenset[CheckoutStatus], CheckoutStatus]] = {
+    "confirm": (frozenset({CheckoutStatus.open}), CheckoutStatus.confirmed),
+    "succeed": (
+        frozenset({CheckoutStatus.open, CheckoutStatus.confirmed}),
+        CheckoutStatus.succeeded,
+    ),
+    "reopen": (frozenset({CheckoutStatus.confirmed}), CheckoutStatus.open),
+    "expire": (frozenset({CheckoutStatus.open}), CheckoutStatus.expired),
+}
+
+
+def transition(status: CheckoutStatus, action: str) -> CheckoutStatus:
+    """The status `action` leads to from `status`; an action that does not apply raises."""
+    sources, target = TRANSITIONS[action]
+    if status not in sources:
+        raise InvariantViolation("status", f"A {status.value} checkout cannot {action}.")
+    return target
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the customer chose beyond the price: seats (seat-based prices), units (unit-based
+    prices) or an amount (pay what you want). None leaves the price's default."""
+
+    seats: int | None = None
+    units: int | None = None
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """A checkout's money, in the price's currency, in minor units.
+
+    `amount` is the subtotal before discount; `net_amount` = amount − discount_amount;
+    `total_amount` = net_amount + tax_amount."""
+
+    currency: str
+    amount: int
+    discount_amount: int
+    net_amount: int
+    tax_amount: int
+    total_amount: int
+    seats: int | None = None
+    units: int | None = None
+
+    @property
+    def is_free(self) -> bool:
+        return self.total_amount == 0
+
+
+def _seat_tiers(price: SeatBasedPrice) -> list[UnitTier]:
+    return [UnitTier(bound=t.max_seats, unit_amount=Decimal(t.price_per_seat)) for t in price.tiers]
+
+
+def _within(name: str, value: int, low: int, high: int | None) -> None:
+    if value < low or (high is not None and value > high):
+        bound = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise InvariantViolation(name, f"Must be {bound}.")
+
+
+def subtotal(
+    price: Price, selection: Selection = Selection()
+) -> tuple[int, int | None, int | None]:
+    """(amount, seats, units) that `selection` of `price` costs before any discount.
+
+    Raises InvariantViolation naming `amount`, `seats` or `units` when the selection lies
+    outside what the price allows."""
+    if isinstance(price, FixedPrice):
+        return price.amount, None, None
+    if isinstance(price, CustomPrice):
+        amount = selection.amount
+        if amount is None:
+            amount = (
+                price.preset_amount if price.preset_amount is not None else price.minimum_amount
+            )
+        upper = price.maximum_amount if price.maximum_amount is not None else MAX_AMOUNT
+        _within("amount", amount, price.minimum_amount, upper)
+        return amount, None, None
+    if isinstance(price, SeatBasedPrice):
+        seats = selection.seats if selection.seats is not None else price.minimum_seats
+        _within("seats", seats, price.minimum_seats, price.maximum_seats)
+        tier_type = price.seat_tier_type or TierType.volume
+        return tiered_amount(tier_type, _seat_tiers(price), seats), seats, None
+    if isinstance(price, UnitBasedPrice):
+        units = selection.units if selection.units is not None else 1
+        _within("units", units, 1, price.maximum_units or MAX_UNITS)
+        return price.amount_for(units), None, units
+    if isinstance(price, MeteredPrice):
+        # Usage is billed at the end of each period; nothing is due at checkout.
+        return 0, None, None
+    raise InvariantViolation("product_price_id", "This price cannot be bought.")
+
+
+def checkout_amounts(
+    price: Price,
+    selection: Selection = Selection(),
+    discount: Discount | None = None,
+) -> Amounts:
+    """What a checkout of `price` charges, `discount` (already found applicable) taken off."""
+    amount, seats, units = subtotal(price, selection)
+    discount_amount = 0 if discount is None else discount.amount_off(amount, price.currency)
+    # A discount never takes more than the subtotal.
+    discount_amount = min(max(discount_amount, 0), amount)
+    net = amount - discount_amount
+    tax = 0
+    return Amounts(
+        currency=price.currency,
+        amount=amount,
+        discount_amount=discount_amount,
+        net_amount=net,
+        tax_amount=tax,
+        total_amount=net + tax,
+        seats=seats,
+        units=units,
+    )
+
+
+def discount_refusal(
+    discount: Discount, product_id: uuid.UUID, currency: str, at: datetime
+) -> str | None:
+    """Why `discount` cannot apply to a checkout of `product_id` in `currency` at `at`, or
+    None when it can."""
+    if not discount.is_redeemable(at):
+        return "This discount code is not valid anymore."
+    if not discount.applies_to_product(product_id):
+        return "This discount does not apply to this product."
+    if not discount.applies_to_currency(currency):
+        return "This discount does not apply to this currency."
+    return None
