@@ -33,6 +33,7 @@ from domain.meter import (
     Meter,
 )
 from domain.organization import Organization
+from domain.webhook import EventStatus, WebhookDelivery, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -293,3 +294,33 @@ class Seeder:
             await uow.meters.create(meter)
             await uow.commit()
         return meter
+
+    async def webhook_event(
+        self, tenant: Tenant, endpoint_id: uuid.UUID, *, type: str = "product.created"
+    ) -> WebhookEvent:
+        """An event of the tenant's endpoint, sent once with success (one delivery), as the
+        delivery job leaves it."""
+        payload = f'{{"type": "{type}", "data": {{"organization_id": "{tenant.organization.id}"}}}}'
+        event = WebhookEvent(
+            endpoint_id=endpoint_id,
+            organization_id=tenant.organization.id,
+            type=type,
+            payload=payload,
+            status=EventStatus.succeeded,
+            attempts=1,
+            last_http_code=200,
+            succeeded=True,
+        )
+        delivery = WebhookDelivery(
+            event_id=event.id,
+            endpoint_id=endpoint_id,
+            organization_id=tenant.organization.id,
+            succeeded=True,
+            http_code=200,
+            response="ok",
+        )
+        async with self.uows.write() as uow:
+            await uow.webhook_events.add_new([event])
+            await uow.webhook_deliveries.create(delivery)
+            await uow.commit()
+        return event
