@@ -512,3 +512,16 @@ async def test_webhook_events_load_in_the_clients_models(
     assert payloads[2].data.name == "Renamed"
     assert payloads[4].data.deleted_at is not None
     assert payloads[5].data.active_subscriptions == []
+
+
+async def test_crafted_external_ids_are_not_found_never_a_500(
+    client: httpx.AsyncClient, seeder: Seeder
+) -> None:
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    for external_id in ("a%00b", "%ED%A0%80", "x" * 300):
+        for method in ("GET", "PATCH", "DELETE"):
+            response = await client.request(
+                method, f"{BASE}/external/{external_id}", json={}, headers=headers
+            )
+            assert response.status_code in (404, 422), (method, external_id, response.text)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import UUID4, Field
+from pydantic import UUID4, AfterValidator, Field
 
 from application.customers.commands import (
     CustomerCreate,
@@ -17,6 +17,7 @@ from application.customers.commands import (
 from application.customers.ports import CustomerFilters, CustomerUnitOfWork
 from application.customers.service import CustomerService
 from application.customers.sorting import DEFAULT_SORTING, CustomerSortProperty
+from application.kit.inputs import unstorable_text
 from domain.customer import Customer
 from entrypoints.http.customers import auth
 from entrypoints.http.customers.schemas import (
@@ -46,7 +47,17 @@ from entrypoints.http.kit.schemas import ListResource
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 Service = Annotated[CustomerService, provided(lambda c: c.customer_service)]
-ExternalId = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+def _storable(value: str) -> str:
+    # No customer holds text PostgreSQL cannot store (a NUL): refused as in query strings.
+    reason = unstorable_text(value)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+ExternalId = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_storable)]
 Anonymize = Annotated[
     bool,
     Query(description="Also anonymize the customer's personal data (GDPR)."),
