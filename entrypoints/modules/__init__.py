@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entrypoints.modules import (
     benefits,
+    customers,
     discounts,
     files,
     idempotency,
@@ -30,6 +31,7 @@ MODULES: tuple[Module, ...] = (
     products.module,
     benefits.module,
     meters.module,
+    customers.module,
     webhooks.module,
     idempotency.module,
 )

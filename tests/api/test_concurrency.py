@@ -127,6 +127,7 @@ async def test_attaching_benefits_at_once(
             {"type": "custom", "description": "Race perk", "properties": {}},
             "benefit.updated",
         ),
+        ("/v1/customers/", {"email": "race@example.com"}, "customer.deleted"),
     ],
 )
 async def test_deleting_at_once(
@@ -138,7 +139,9 @@ async def test_deleting_at_once(
     created = await client.post(path, json=body, headers=headers)
     assert created.status_code == 201, created.text
     id = created.json()["id"]
-    argument = "discount_id" if path == "/v1/discounts/" else "benefit_id"
+    argument = {"discounts": "discount_id", "benefits": "benefit_id", "customers": "customer_id"}[
+        path.strip("/").split("/")[1]
+    ]
     before = len(_jobs(container, event, **{argument: id}))
     table = path.strip("/").split("/")[1]
     responses = await _race(
@@ -153,6 +156,40 @@ async def test_deleting_at_once(
         if response.status_code == 404:
             assert response.json()["error"] == "ResourceNotFound"
     assert len(_jobs(container, event, **{argument: id})) == before + 1
+
+
+async def test_creating_customers_with_one_email_at_once(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """Every request checks the email is free before any commits: the unique index decides,
+    and the losers get the 422 they would get one after the other."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    responses = await asyncio.gather(
+        *(
+            client.post("/v1/customers/", json={"email": f"{case}@example.com"}, headers=headers)
+            for case in (
+                "same",
+                "SAME",
+                "Same",
+                "sAme",
+                "saMe",
+                "samE",
+                "SAme",
+                "saME",
+                "SaMe",
+                "sAmE",
+            )
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [422] * (len(responses) - 1), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 422:
+            assert response.json()["detail"][0]["loc"] == ["body", "email"]
+    listed = await client.get("/v1/customers/", headers=headers)
+    assert listed.json()["pagination"]["total_count"] == 1
 
 
 async def test_deleting_a_benefit_while_it_is_attached(

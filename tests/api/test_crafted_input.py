@@ -37,6 +37,8 @@ class TestNulInQueryStrings:
             ("/v1/benefits/", "query"),
             ("/v1/benefits/", "type"),
             ("/v1/meters/", "query"),
+            ("/v1/customers/", "query"),
+            ("/v1/customers/", "email"),
             ("/v1/webhooks/deliveries", "query"),
             ("/v1/webhooks/deliveries", "event_type"),
             ("/v1/organizations/", "slug"),

@@ -114,6 +114,22 @@ async def test_listing_meters_is_one_statement(
     assert len(statements) == 1, statements
 
 
+@pytest.mark.parametrize("count", [1, 12])
+async def test_listing_customers_is_one_statement(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
+) -> None:
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    for n in range(count):
+        created = await client.post(
+            "/v1/customers/", json={"email": f"c{n}@example.com"}, headers=headers
+        )
+        assert created.status_code == 201, created.text
+    body, statements = await _list(client, connection, "/v1/customers/", tenant.headers("user"))
+    assert len(body["items"]) == min(count, 10)
+    assert len(statements) == 1, statements
+
+
 async def test_checking_a_products_media_is_one_statement_for_any_number_of_files(
     client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder
 ) -> None:

@@ -23,6 +23,7 @@ from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.kit.counts import fold_row_counts
 from adapters.sqlalchemy.tables import (
     benefits,
+    customers,
     discounts,
     files,
     meters,
@@ -34,6 +35,8 @@ from adapters.sqlalchemy.tables import (
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.benefits.ports import BenefitFilters
 from application.benefits.sorting import BenefitSortProperty
+from application.customers.ports import CustomerFilters
+from application.customers.sorting import CustomerSortProperty
 from application.discounts.sorting import DiscountSortProperty
 from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting
@@ -47,6 +50,7 @@ from application.uow import UnitOfWork
 from application.webhooks.ports import DeliveryFilters
 from domain.access_token import OrganizationAccessToken
 from domain.benefit import Benefit
+from domain.customer import Customer
 from domain.discount import Discount, DiscountDuration, DiscountType
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Filter, FilterConjunction, Meter
@@ -181,6 +185,14 @@ class Scaled:
                 {"name": "t.name || n", "archived_at": archived_tenth},
             ),
             (
+                "customers",
+                Customer(
+                    created_at=at, organization_id=org, email="customer@example.com", name="C"
+                ),
+                customers,
+                {"email": "'customer' || n || '@example.com'", "name": "t.name || n"},
+            ),
+            (
                 "files",
                 File(
                     created_at=at,
@@ -257,6 +269,7 @@ SORTED_LISTS: list[tuple[str, Table, Any, Any]] = [
     ("benefits", benefits, BenefitSortProperty, BenefitFilters()),
     ("discounts", discounts, DiscountSortProperty, None),
     ("meters", meters, MeterSortProperty, MeterFilters()),
+    ("customers", customers, CustomerSortProperty, CustomerFilters()),
     ("organization_access_tokens", organization_access_tokens, AccessTokenSortProperty, None),
 ]
 NEWEST = _sorted(ProductSortProperty.created_at, True)
@@ -294,6 +307,16 @@ def _cases() -> list[tuple[str, Table, Listing]]:
             "products-user-by-organization",
             products,
             listing("products", "owner", filters=by_organization, sorting=NEWEST),
+        ),
+        (
+            "customers-user-by-organization",
+            customers,
+            listing(
+                "customers",
+                "owner",
+                filters=lambda s: CustomerFilters(organization_ids=[s.organization_id]),
+                sorting=NEWEST,
+            ),
         ),
         ("files", files, listing("files")),
         ("webhook-endpoints", webhook_endpoints, listing("webhook_endpoints")),

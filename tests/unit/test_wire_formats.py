@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import entrypoints.http
+from domain.customer import Customer
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Meter, MeterSummary
 from domain.organization import TaxBehavior
@@ -61,6 +62,8 @@ FIELDS: dict[tuple[type, str], Any] = {
     (File, "service"): st.sampled_from(
         [FileService.product_media, FileService.organization_avatar]
     ),
+    # Every customer created has an email but teams (Customer.validate).
+    (Customer, "email"): st.text(min_size=1, max_size=30),
     # `count` reads no property; every other function reads one.
     (Meter, "aggregation"): st.builds(
         lambda func, name: Aggregation(func, None if func is AggregationFunction.cnt else name),

@@ -1,0 +1,131 @@
+"""customers
+
+Revision ID: 0011
+Revises: 0010
+
+Customers, with their list indexes (one per sort order) and their row counts kept by triggers
+like every counted table's (see 0010_list_indexes.py).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# (name, keys after the organization): each ends with the id.
+LIST_INDEXES = [
+    ("ix_customers_organization_id_created_at", ["created_at"]),
+    ("ix_customers_organization_id_email", ["email"]),
+    ("ix_customers_organization_id_name", ["name"]),
+]
+
+# 0010's count function, for this table (customers are never archived).
+COUNT_FUNCTION = """
+CREATE FUNCTION count_customers_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO row_counts (table_name, organization_id, archived, rows)
+        SELECT 'customers', organization_id, false, count(*) FROM new_rows
+        WHERE deleted_at IS NULL GROUP BY 2, 3;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO row_counts (table_name, organization_id, archived, rows)
+        SELECT 'customers', organization_id, false, -count(*) FROM old_rows
+        WHERE deleted_at IS NULL GROUP BY 2, 3;
+    ELSE
+        INSERT INTO row_counts (table_name, organization_id, archived, rows)
+        SELECT 'customers', organization_id, archived, sum(rows) FROM (
+            SELECT organization_id, false AS archived, 1 AS rows FROM new_rows
+            WHERE deleted_at IS NULL
+            UNION ALL
+            SELECT organization_id, false, -1 FROM old_rows WHERE deleted_at IS NULL
+        ) AS changed
+        GROUP BY 2, 3 HAVING sum(rows) <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("email_verified", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=True),
+        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("billing_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("tax_id", sa.String(length=64), nullable=True),
+        sa.Column("tax_id_format", sa.String(length=32), nullable=True),
+        sa.Column("locale", sa.String(length=16), nullable=True),
+        sa.Column("metadata", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column("first_user_event_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_customers_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
+    )
+    op.create_index(
+        "uq_customers_organization_id_email_live",
+        "customers",
+        ["organization_id", sa.literal_column("lower(email)")],
+        unique=True,
+        postgresql_where=sa.text("deleted_at IS NULL AND email IS NOT NULL"),
+    )
+    op.create_index(
+        "uq_customers_organization_id_external_id_live",
+        "customers",
+        ["organization_id", "external_id"],
+        unique=True,
+        postgresql_where=sa.text("deleted_at IS NULL AND external_id IS NOT NULL"),
+    )
+    for name, keys in LIST_INDEXES:
+        columns = ", ".join(["organization_id", *(f"{key} NULLS FIRST" for key in keys), "id"])
+        op.execute(f"CREATE INDEX {name} ON customers ({columns})")
+
+    op.execute(COUNT_FUNCTION)
+    function = "count_customers_rows()"
+    op.execute(
+        "CREATE TRIGGER count_rows_insert AFTER INSERT ON customers "
+        f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+    )
+    op.execute(
+        "CREATE TRIGGER count_rows_update AFTER UPDATE ON customers "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+    )
+    op.execute(
+        "CREATE TRIGGER count_rows_delete AFTER DELETE ON customers "
+        f"REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+    )
+    op.execute(
+        "CREATE TRIGGER count_rows_truncate AFTER TRUNCATE ON customers "
+        "FOR EACH STATEMENT EXECUTE FUNCTION forget_row_counts()"
+    )
+
+
+def downgrade() -> None:
+    for trigger in ("insert", "update", "delete", "truncate"):
+        op.execute(f"DROP TRIGGER count_rows_{trigger} ON customers")
+    op.execute("DROP FUNCTION count_customers_rows()")
+    op.execute("DELETE FROM row_counts WHERE table_name = 'customers'")
+    for name, _ in LIST_INDEXES:
+        op.drop_index(name, table_name="customers")
+    op.drop_index("uq_customers_organization_id_external_id_live", table_name="customers")
+    op.drop_index("uq_customers_organization_id_email_live", table_name="customers")
+    op.drop_table("customers")
