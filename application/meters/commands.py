@@ -76,7 +76,7 @@ class MeterCreate(Command):
     name: MeterName
     unit: MeterUnit = MeterUnit.scalar
     custom_label: CustomLabel | None = None
-    custom_multiplier: int | None = None
+    custom_multiplier: StrictInt | None = None
     filter: FilterInput
     aggregation: AggregationInput
     organization_id: uuid.UUID | None = None
@@ -90,8 +90,8 @@ class MeterUpdate(Command):
     name: MeterName | None = None
     unit: MeterUnit | None = None
     custom_label: CustomLabel | None = None
-    custom_multiplier: int | None = None
+    custom_multiplier: StrictInt | None = None
     filter: FilterInput | None = None
     aggregation: AggregationInput | None = None
     metadata: MetadataInput | None = None
-    is_archived: bool | None = None
+    is_archived: StrictBool | None = None
