@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, EmailStr, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AnyHttpUrl, EmailStr, Field, StrictBool, StringConstraints
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from domain.organization import (
     CustomerEmailSettings,
     CustomerPortalSettings,
@@ -33,7 +33,7 @@ class SocialLinkInput(Command):
 class SubscriptionSettingsInput(Command):
     allow_multiple_subscriptions: StrictBool
     proration_behavior: Literal["invoice", "prorate", "next_period"]
-    benefit_revocation_grace_period: Annotated[StrictInt, Field(ge=0, le=3650)]
+    benefit_revocation_grace_period: Annotated[JsonInt, Field(ge=0, le=3650)]
     prevent_trial_abuse: StrictBool
     allow_customer_updates: StrictBool = True
 
@@ -107,7 +107,7 @@ class CustomerPortalSettingsInput(Command):
 
 
 class DisputeSettingsInput(Command):
-    auto_accept_below_amount: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = None
+    auto_accept_below_amount: Annotated[JsonInt, Field(ge=0, le=100_000_000)] | None = None
 
     def to_domain(self) -> DisputeSettings:
         return DisputeSettings(auto_accept_below_amount=self.auto_accept_below_amount)

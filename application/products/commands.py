@@ -17,12 +17,11 @@ from pydantic import (
     Discriminator,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     Tag,
 )
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from application.kit.metadata import MetadataInput
 from domain.benefit import MAX_BENEFITS_PER_PRODUCT
 from domain.product import NAME_MAX_LENGTH, Interval, Visibility
@@ -55,20 +54,20 @@ class _PriceCreate(Command):
 
 class FixedPriceCreate(_PriceCreate):
     amount_type: Literal["fixed"]
-    price_amount: StrictInt
+    price_amount: JsonInt
 
 
 class CustomPriceCreate(_PriceCreate):
     amount_type: Literal["custom"]
-    minimum_amount: StrictInt = 0
-    maximum_amount: StrictInt | None = None
-    preset_amount: StrictInt | None = None
+    minimum_amount: JsonInt = 0
+    maximum_amount: JsonInt | None = None
+    preset_amount: JsonInt | None = None
 
 
 class SeatTierInput(Command):
-    min_seats: StrictInt
-    max_seats: StrictInt | None = None
-    price_per_seat: StrictInt
+    min_seats: JsonInt
+    max_seats: JsonInt | None = None
+    price_per_seat: JsonInt
 
 
 class SeatTiersInput(Command):
@@ -82,7 +81,7 @@ class SeatBasedPriceCreate(_PriceCreate):
 
 
 class TierInput(Command):
-    bound: StrictInt | None = None
+    bound: JsonInt | None = None
     # A string keeps every decimal place ("0.000001"); a JSON number is read through its text.
     unit_amount: Decimal
 
@@ -104,7 +103,7 @@ LocaleLabels = Annotated[
 class UnitBasedPriceCreate(_PriceCreate):
     amount_type: Literal["unit_based"]
     tiers: TiersInput
-    minimum_units: StrictInt | None = None
+    minimum_units: JsonInt | None = None
     unit_label: (
         Annotated[
             dict[Annotated[str, StringConstraints(min_length=2, max_length=16)], LocaleLabels],
@@ -121,7 +120,7 @@ class MeteredUnitPriceCreate(_PriceCreate):
     meter_id: uuid.UUID
     # Cents per unit, up to 12 decimal places: read through its text, like tier amounts.
     unit_amount: Decimal
-    cap_amount: StrictInt | None = None
+    cap_amount: JsonInt | None = None
 
 
 class MeteredTiersPriceCreate(_PriceCreate):
@@ -131,7 +130,7 @@ class MeteredTiersPriceCreate(_PriceCreate):
     amount_type: Literal["metered_tiers"]
     meter_id: uuid.UUID
     tiers: TiersInput
-    cap_amount: StrictInt | None = None
+    cap_amount: JsonInt | None = None
 
 
 class ExistingPrice(Command):
@@ -183,9 +182,9 @@ class ProductCreate(Command):
     metadata: Metadata = Field(default_factory=dict)
     # Absent or null: a one-time product. A recurring one defaults to a count of 1.
     recurring_interval: Interval | None = None
-    recurring_interval_count: StrictInt | None = None
+    recurring_interval_count: JsonInt | None = None
     trial_interval: Interval | None = None
-    trial_interval_count: StrictInt | None = None
+    trial_interval_count: JsonInt | None = None
 
 
 class ProductUpdate(Command):
@@ -198,9 +197,9 @@ class ProductUpdate(Command):
     is_archived: StrictBool | None = None
     # Set once at creation; repeating the current value is accepted.
     recurring_interval: Interval | None = None
-    recurring_interval_count: StrictInt | None = None
+    recurring_interval_count: JsonInt | None = None
     trial_interval: Interval | None = None
-    trial_interval_count: StrictInt | None = None
+    trial_interval_count: JsonInt | None = None
     prices: Annotated[list[PriceUpdate], Field(min_length=1, max_length=MAX_PRICES)] | None = None
     medias: Medias | None = None
     attached_custom_fields: CustomFields | None = None

@@ -4,7 +4,8 @@
   limits, body and header limits, `Idempotency-Key`, a busy database), each in Polar's error
   shape, so that every status the server produces is documented.
 - Ids are version-4 UUIDs (pydantic's `UUID4`, documented by it with a `uuid4` format no tool
-  knows): documented as the standard `uuid` format with a pattern that says version 4.
+  knows): documented as the standard `uuid` format with a pattern that says version 4 (of RFC 4122's variant, which
+  Python's `uuid` requires for a version to be read).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from entrypoints.http.idempotency import WRITE_METHODS
 
 ERROR_SCHEMA = "Error"
 VALIDATION_SCHEMA = "HTTPValidationError"
-UUID4_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UUID4_PATTERN = (
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
 
 
 def _error(description: str, *, retry_after: bool = False) -> dict[str, Any]:

@@ -3,6 +3,7 @@ is documented, the documented bounds are the enforced ones, and a 405 names ever
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -152,11 +153,11 @@ class TestDocumentedBoundsAreEnforced:
         assert parameter["schema"]["format"] == "uuid"
         pattern = parameter["schema"]["pattern"]
         assert "uuid4" not in str(openapi)
-        import re
-
         assert re.match(pattern, str(uuid.uuid4()))
         version_1 = uuid.uuid1()
         assert not re.match(pattern, str(version_1))
+        # Version 4 is only read from RFC 4122's variant: this one is refused as no version.
+        assert not re.match(pattern, "00000000-0000-4000-0000-000000000000")
         response = await client.get(
             f"/v1/products/{version_1}", headers=tenant.headers("organization")
         )
@@ -170,7 +171,7 @@ class TestDocumentedBoundsAreEnforced:
 
 
 class TestNumbersAreNumbers:
-    @pytest.mark.parametrize("amount", [True, "100", 100.0])
+    @pytest.mark.parametrize("amount", [True, "100", 100.5])
     async def test_price_amount(
         self, client: httpx.AsyncClient, tenant: Tenant, amount: object
     ) -> None:
@@ -181,6 +182,18 @@ class TestNumbersAreNumbers:
         )
         assert response.status_code == 422, response.text
         assert response.json()["detail"][0]["loc"][:3] == ["body", "prices", 0]
+
+    async def test_a_number_with_no_fraction_is_an_integer(
+        self, client: httpx.AsyncClient, tenant: Tenant
+    ) -> None:
+        # JSON Schema's `integer` (what the document says) includes 1000.0.
+        response = await client.post(
+            "/v1/products/",
+            json={"name": "Whole", "prices": [{**FIXED, "price_amount": 1000.0}]},
+            headers=tenant.headers("organization"),
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["prices"][0]["price_amount"] == 1000
 
     async def test_a_bool_is_not_a_string(self, client: httpx.AsyncClient, tenant: Tenant) -> None:
         response = await client.patch(
