@@ -14,11 +14,18 @@ from pydantic import Field, StringConstraints
 
 from application.kit.inputs import Command
 from application.kit.metadata import MetadataInput
-from domain.benefit import BenefitVisibility
+from domain.benefit import DESCRIPTION_MAX_LENGTH, DESCRIPTION_MIN_LENGTH, BenefitVisibility
 
 BenefitTypeName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-# Lengths are the domain's rule (domain/benefit.py); this bound only keeps bodies sane.
-Description = Annotated[str, StringConstraints(max_length=1_000)]
+# The domain's rule (domain/benefit.py), stated here too so that the API documents it.
+Description = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=DESCRIPTION_MIN_LENGTH,
+        max_length=DESCRIPTION_MAX_LENGTH,
+    ),
+]
 Properties = dict[str, Any]
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from application.kit.inputs import Command, UtcTimestamp
+from application.kit.inputs import Command, JsonInt, UtcTimestamp
 from application.kit.metadata import MetadataInput
 from domain.discount import (
     CODE_MAX_LENGTH,
@@ -45,11 +45,11 @@ DiscountCode = Annotated[
     BeforeValidator(_empty_to_none),
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")]
-Amount = Annotated[int, Field(gt=0, le=MAX_AMOUNT)]
+Amount = Annotated[JsonInt, Field(gt=0, le=MAX_AMOUNT)]
 Amounts = Annotated[dict[Currency, Amount], Field(min_length=1, max_length=200)]
-BasisPoints = Annotated[int, Field(ge=MIN_BASIS_POINTS, le=MAX_BASIS_POINTS)]
-DurationInMonths = Annotated[int, Field(ge=MIN_DURATION_IN_MONTHS, le=MAX_DURATION_IN_MONTHS)]
-MaxRedemptions = Annotated[int, Field(ge=1, le=MAX_REDEMPTIONS)]
+BasisPoints = Annotated[JsonInt, Field(ge=MIN_BASIS_POINTS, le=MAX_BASIS_POINTS)]
+DurationInMonths = Annotated[JsonInt, Field(ge=MIN_DURATION_IN_MONTHS, le=MAX_DURATION_IN_MONTHS)]
+MaxRedemptions = Annotated[JsonInt, Field(ge=1, le=MAX_REDEMPTIONS)]
 Metadata = MetadataInput
 ProductIds = Annotated[list[uuid.UUID], Field(max_length=MAX_PRODUCTS)]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from domain.file import MAX_PARTS
 
 IMAGE_MIME_TYPE = r"^image/(jpeg|png|gif|webp|svg\+xml)$"
@@ -22,9 +22,9 @@ Version = Annotated[str, StringConstraints(max_length=255)]
 
 
 class FileCreatePart(Command):
-    number: Annotated[int, Field(ge=1, le=MAX_PARTS)]
-    chunk_start: Annotated[int, Field(ge=0)]
-    chunk_end: Annotated[int, Field(ge=0)]
+    number: Annotated[JsonInt, Field(ge=1, le=MAX_PARTS)]
+    chunk_start: Annotated[JsonInt, Field(ge=0)]
+    chunk_end: Annotated[JsonInt, Field(ge=0)]
     checksum_sha256_base64: Sha256Base64 | None = None
 
 
@@ -36,7 +36,7 @@ class _FileCreate(Command):
     organization_id: uuid.UUID | None = None
     name: FileName
     mime_type: Annotated[str, StringConstraints(pattern=MIME_TYPE)]
-    size: Annotated[int, Field(ge=0)]
+    size: Annotated[JsonInt, Field(ge=0)]
     checksum_sha256_base64: Sha256Base64 | None = None
     upload: FileCreateMultipart
     version: Version | None = None
@@ -49,13 +49,13 @@ class DownloadableFileCreate(_FileCreate):
 class ProductMediaFileCreate(_FileCreate):
     service: Literal["product_media"]
     mime_type: Annotated[str, StringConstraints(pattern=IMAGE_MIME_TYPE)]
-    size: Annotated[int, Field(ge=0, le=10 * 1024 * 1024)]
+    size: Annotated[JsonInt, Field(ge=0, le=10 * 1024 * 1024)]
 
 
 class OrganizationAvatarFileCreate(_FileCreate):
     service: Literal["organization_avatar"]
     mime_type: Annotated[str, StringConstraints(pattern=IMAGE_MIME_TYPE)]
-    size: Annotated[int, Field(ge=0, le=1024 * 1024)]
+    size: Annotated[JsonInt, Field(ge=0, le=1024 * 1024)]
 
 
 FileCreate = Annotated[
@@ -65,7 +65,7 @@ FileCreate = Annotated[
 
 
 class FileUploadCompletedPart(Command):
-    number: Annotated[int, Field(ge=1, le=MAX_PARTS)]
+    number: Annotated[JsonInt, Field(ge=1, le=MAX_PARTS)]
     checksum_etag: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)]
     checksum_sha256_base64: Sha256Base64 | None = None
 

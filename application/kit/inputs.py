@@ -6,7 +6,15 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from application.kit.errors import FieldError, ValidationFailed
 
@@ -64,6 +72,18 @@ def _as_utc(value: datetime) -> datetime:
     except OverflowError:
         # 0001-01-01T00:00:00+05:00 is before the first day of the calendar in UTC.
         raise ValueError("The timestamp is outside the supported range in UTC.") from None
+
+
+def _json_integer(value: Any) -> Any:
+    # JSON Schema's integer: a number with no fraction (`100.0` too), never `true` or `"100"`,
+    # which pydantic's lax mode would read as 1 and 100.
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# An integer as request bodies take it (and document it: `type: integer`).
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 # A timestamp as inputs take it: in UTC, and within the calendar once there.

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, StrictBool, StrictInt, StringConstraints
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from application.kit.metadata import MAX_INTEGER, MIN_INTEGER, MetadataInput
 from domain.meter import (
     CUSTOM_LABEL_MAX_LENGTH,
@@ -76,7 +76,7 @@ class MeterCreate(Command):
     name: MeterName
     unit: MeterUnit = MeterUnit.scalar
     custom_label: CustomLabel | None = None
-    custom_multiplier: int | None = None
+    custom_multiplier: JsonInt | None = None
     filter: FilterInput
     aggregation: AggregationInput
     organization_id: uuid.UUID | None = None
@@ -90,8 +90,8 @@ class MeterUpdate(Command):
     name: MeterName | None = None
     unit: MeterUnit | None = None
     custom_label: CustomLabel | None = None
-    custom_multiplier: int | None = None
+    custom_multiplier: JsonInt | None = None
     filter: FilterInput | None = None
     aggregation: AggregationInput | None = None
     metadata: MetadataInput | None = None
-    is_archived: bool | None = None
+    is_archived: StrictBool | None = None

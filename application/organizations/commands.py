@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, EmailStr, Field, StringConstraints
+from pydantic import AnyHttpUrl, EmailStr, Field, StrictBool, StringConstraints
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from domain.organization import (
     CustomerEmailSettings,
     CustomerPortalSettings,
@@ -31,49 +31,49 @@ class SocialLinkInput(Command):
 
 
 class SubscriptionSettingsInput(Command):
-    allow_multiple_subscriptions: bool
+    allow_multiple_subscriptions: StrictBool
     proration_behavior: Literal["invoice", "prorate", "next_period"]
-    benefit_revocation_grace_period: Annotated[int, Field(ge=0, le=3650)]
-    prevent_trial_abuse: bool
-    allow_customer_updates: bool = True
+    benefit_revocation_grace_period: Annotated[JsonInt, Field(ge=0, le=3650)]
+    prevent_trial_abuse: StrictBool
+    allow_customer_updates: StrictBool = True
 
     def to_domain(self) -> SubscriptionSettings:
         return SubscriptionSettings.from_dict(self.model_dump())
 
 
 class CustomerEmailSettingsInput(Command):
-    order_confirmation: bool
-    subscription_cancellation: bool
-    subscription_confirmation: bool
-    subscription_cycled: bool
-    subscription_cycled_after_trial: bool = True
-    subscription_past_due: bool
-    subscription_renewal_reminder: bool = True
-    subscription_revoked: bool
-    subscription_trial_conversion_reminder: bool = True
-    subscription_uncanceled: bool
-    subscription_updated: bool
-    payment_method_expiration_reminder: bool = True
-    subscription_paused: bool = True
-    subscription_resumed: bool = True
+    order_confirmation: StrictBool
+    subscription_cancellation: StrictBool
+    subscription_confirmation: StrictBool
+    subscription_cycled: StrictBool
+    subscription_cycled_after_trial: StrictBool = True
+    subscription_past_due: StrictBool
+    subscription_renewal_reminder: StrictBool = True
+    subscription_revoked: StrictBool
+    subscription_trial_conversion_reminder: StrictBool = True
+    subscription_uncanceled: StrictBool
+    subscription_updated: StrictBool
+    payment_method_expiration_reminder: StrictBool = True
+    subscription_paused: StrictBool = True
+    subscription_resumed: StrictBool = True
 
     def to_domain(self) -> CustomerEmailSettings:
         return CustomerEmailSettings.from_dict(self.model_dump())
 
 
 class _PortalUsage(Command):
-    show: bool
+    show: StrictBool
 
 
 class _PortalSubscription(Command):
-    update_seats: bool
-    update_plan: bool
-    update_units: bool | None = None
-    pause: bool | None = None
+    update_seats: StrictBool
+    update_plan: StrictBool
+    update_units: StrictBool | None = None
+    pause: StrictBool | None = None
 
 
 class _PortalCustomer(Command):
-    allow_email_change: bool | None = None
+    allow_email_change: StrictBool | None = None
 
 
 class CustomerPortalSettingsInput(Command):
@@ -107,7 +107,7 @@ class CustomerPortalSettingsInput(Command):
 
 
 class DisputeSettingsInput(Command):
-    auto_accept_below_amount: Annotated[int, Field(ge=0, le=100_000_000)] | None = None
+    auto_accept_below_amount: Annotated[JsonInt, Field(ge=0, le=100_000_000)] | None = None
 
     def to_domain(self) -> DisputeSettings:
         return DisputeSettings(auto_accept_below_amount=self.auto_accept_below_amount)

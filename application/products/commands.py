@@ -12,9 +12,16 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, StringConstraints, Tag
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StrictBool,
+    StringConstraints,
+    Tag,
+)
 
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from application.kit.metadata import MetadataInput
 from domain.benefit import MAX_BENEFITS_PER_PRODUCT
 from domain.product import NAME_MAX_LENGTH, Interval, Visibility
@@ -47,20 +54,20 @@ class _PriceCreate(Command):
 
 class FixedPriceCreate(_PriceCreate):
     amount_type: Literal["fixed"]
-    price_amount: int
+    price_amount: JsonInt
 
 
 class CustomPriceCreate(_PriceCreate):
     amount_type: Literal["custom"]
-    minimum_amount: int = 0
-    maximum_amount: int | None = None
-    preset_amount: int | None = None
+    minimum_amount: JsonInt = 0
+    maximum_amount: JsonInt | None = None
+    preset_amount: JsonInt | None = None
 
 
 class SeatTierInput(Command):
-    min_seats: int
-    max_seats: int | None = None
-    price_per_seat: int
+    min_seats: JsonInt
+    max_seats: JsonInt | None = None
+    price_per_seat: JsonInt
 
 
 class SeatTiersInput(Command):
@@ -74,7 +81,7 @@ class SeatBasedPriceCreate(_PriceCreate):
 
 
 class TierInput(Command):
-    bound: int | None = None
+    bound: JsonInt | None = None
     # A string keeps every decimal place ("0.000001"); a JSON number is read through its text.
     unit_amount: Decimal
 
@@ -96,7 +103,7 @@ LocaleLabels = Annotated[
 class UnitBasedPriceCreate(_PriceCreate):
     amount_type: Literal["unit_based"]
     tiers: TiersInput
-    minimum_units: int | None = None
+    minimum_units: JsonInt | None = None
     unit_label: (
         Annotated[
             dict[Annotated[str, StringConstraints(min_length=2, max_length=16)], LocaleLabels],
@@ -113,7 +120,7 @@ class MeteredUnitPriceCreate(_PriceCreate):
     meter_id: uuid.UUID
     # Cents per unit, up to 12 decimal places: read through its text, like tier amounts.
     unit_amount: Decimal
-    cap_amount: int | None = None
+    cap_amount: JsonInt | None = None
 
 
 class MeteredTiersPriceCreate(_PriceCreate):
@@ -123,7 +130,7 @@ class MeteredTiersPriceCreate(_PriceCreate):
     amount_type: Literal["metered_tiers"]
     meter_id: uuid.UUID
     tiers: TiersInput
-    cap_amount: int | None = None
+    cap_amount: JsonInt | None = None
 
 
 class ExistingPrice(Command):
@@ -168,16 +175,16 @@ class ProductCreate(Command):
     name: ProductName
     description: str | None = None
     visibility: Visibility = Visibility.public
-    prices: Annotated[list[PriceCreate], Field(max_length=MAX_PRICES)]
+    prices: Annotated[list[PriceCreate], Field(min_length=1, max_length=MAX_PRICES)]
     medias: Medias | None = None
     attached_custom_fields: CustomFields | None = None
     organization_id: uuid.UUID | None = None
     metadata: Metadata = Field(default_factory=dict)
     # Absent or null: a one-time product. A recurring one defaults to a count of 1.
     recurring_interval: Interval | None = None
-    recurring_interval_count: int | None = None
+    recurring_interval_count: JsonInt | None = None
     trial_interval: Interval | None = None
-    trial_interval_count: int | None = None
+    trial_interval_count: JsonInt | None = None
 
 
 class ProductUpdate(Command):
@@ -187,13 +194,13 @@ class ProductUpdate(Command):
     name: ProductName | None = None
     description: str | None = None
     visibility: Visibility | None = None
-    is_archived: bool | None = None
+    is_archived: StrictBool | None = None
     # Set once at creation; repeating the current value is accepted.
     recurring_interval: Interval | None = None
-    recurring_interval_count: int | None = None
+    recurring_interval_count: JsonInt | None = None
     trial_interval: Interval | None = None
-    trial_interval_count: int | None = None
-    prices: Annotated[list[PriceUpdate], Field(max_length=MAX_PRICES)] | None = None
+    trial_interval_count: JsonInt | None = None
+    prices: Annotated[list[PriceUpdate], Field(min_length=1, max_length=MAX_PRICES)] | None = None
     medias: Medias | None = None
     attached_custom_fields: CustomFields | None = None
     metadata: Metadata | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from application.kit.inputs import Command
 from domain.webhook import NAME_MAX_LENGTH, URL_MAX_LENGTH, WebhookFormat
@@ -39,4 +39,4 @@ class WebhookEndpointUpdate(Command):
     api_version: ApiVersion | None = None
     format: WebhookFormat | None = None
     events: EventTypeList | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container
 from entrypoints.http import health, storage
-from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.errors import PathMethods, install_error_handlers
 from entrypoints.http.idempotency import Idempotency, Replay, replay_response
 from entrypoints.http.middleware import BodySizeLimit, RateLimitHeaders, RequestIds, RequestScopes
+from entrypoints.http.openapi import install_openapi
 from entrypoints.logging import install_request_ids
 from entrypoints.runtime import Runtime
 
@@ -50,16 +51,21 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     )
     app.state.container = container
     install_error_handlers(app)
+    install_openapi(app)
     app.add_exception_handler(Replay, replay_response)
 
     # Each module's routers straight on the app: every level of included routers is matched
     # again on every request.
+    path_methods = app.state.path_methods = PathMethods()
     for module in container.modules():
         for router in module.routers:
             app.include_router(router, prefix="/v1")
+            path_methods.add(router, prefix="/v1")
         for router in module.public_routers:
             app.include_router(router)
+            path_methods.add(router)
     app.include_router(health.router)
+    path_methods.add(health.router)
 
     # Listed innermost first. Idempotency sits inside RequestScopes: the route's unit of work
     # is still open when the response is recorded in its transaction.

@@ -7,11 +7,13 @@ import math
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route, compile_path
 
 from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable, is_unique_violation
 from application.idempotency.service import IdempotencyKeyInUse, IdempotencyKeyMismatch
@@ -135,6 +137,28 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     return _validation_response(_safe_errors(exc.errors()))
 
 
+class PathMethods:
+    """The methods served at each path, for the `Allow` header of a 405: Starlette's names
+    only those of the first route matching the path, and each method is a route of its own
+    here. Filled in as routers are mounted (`add`)."""
+
+    def __init__(self) -> None:
+        self._paths: list[tuple[re.Pattern[str], frozenset[str]]] = []
+
+    def add(self, router: APIRouter, prefix: str = "") -> None:
+        for route in router.routes:
+            if isinstance(route, APIRoute | Route) and route.methods:
+                regex, _, _ = compile_path(prefix + route.path)
+                self._paths.append((regex, frozenset(route.methods)))
+
+    def allowed(self, path: str) -> list[str]:
+        methods: set[str] = set()
+        for regex, route_methods in self._paths:
+            if regex.match(path):
+                methods |= route_methods
+        return sorted(methods)
+
+
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
@@ -142,6 +166,10 @@ async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         detail = "Not found"
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        path_methods: PathMethods | None = getattr(request.app.state, "path_methods", None)
+        if path_methods is not None:
+            headers["Allow"] = ", ".join(path_methods.allowed(request.url.path))
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
     return error_response(exc.status_code, name, detail, headers or None)

@@ -173,6 +173,16 @@ def openapi_parameters(model: type[ListQuery]) -> dict[str, Any]:
                 "Sorting criteria, applied in order, each property at most once. "
                 f"One of: {allowed}."
             )
+            keys = [k for p in model.sort_properties for k in (p.value, f"-{p.value}")]
+            property = {
+                **property,
+                "anyOf": [
+                    {**option, "items": {"type": "string", "enum": keys}}
+                    if option.get("type") == "array"
+                    else option
+                    for option in property["anyOf"]
+                ],
+            }
         parameter: dict[str, Any] = {"name": name, "in": "query", "required": False}
         parameter["schema"] = property
         if description:
