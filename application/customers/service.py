@@ -232,7 +232,8 @@ class CustomerService:
         command: CustomerUpdateExternalID,
     ) -> Customer:
         """Update `customer`, read locked by `get` or `get_external`."""
-        changes = _update_changes(command)
+        with invariants_as_validation():
+            changes = _update_changes(command)
         before_email, before_external_id = customer.email, customer.external_id
         with invariants_as_validation():
             customer.revise(changes)

@@ -143,20 +143,24 @@ class PathMethods:
     here. Filled in as routers are mounted (`add`)."""
 
     def __init__(self) -> None:
-        self._paths: list[tuple[re.Pattern[str], frozenset[str]]] = []
+        self._paths: list[tuple[re.Pattern[str], int, frozenset[str]]] = []
 
     def add(self, router: APIRouter, prefix: str = "") -> None:
         for route in router.routes:
             if isinstance(route, APIRoute | Route) and route.methods:
-                regex, _, _ = compile_path(prefix + route.path)
-                self._paths.append((regex, frozenset(route.methods)))
+                regex, _, convertors = compile_path(prefix + route.path)
+                self._paths.append((regex, len(convertors), frozenset(route.methods)))
 
     def allowed(self, path: str) -> list[str]:
-        methods: set[str] = set()
-        for regex, route_methods in self._paths:
-            if regex.match(path):
-                methods |= route_methods
-        return sorted(methods)
+        """The methods of the paths matching `path` that name most of it literally: at
+        `/v1/customers/export`, those of that path, not of `/v1/customers/{id}`."""
+        matching = [
+            (params, methods) for regex, params, methods in self._paths if regex.match(path)
+        ]
+        if not matching:
+            return []
+        fewest = min(params for params, _ in matching)
+        return sorted({m for params, methods in matching if params == fewest for m in methods})
 
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:

@@ -301,6 +301,23 @@ class TestListing:
 
 
 class TestUpdate:
+    @pytest.mark.parametrize("by", ["id", "external_id"])
+    async def test_a_bad_billing_address_is_refused_and_changes_nothing(
+        self, client: httpx.AsyncClient, seeder: Seeder, by: str
+    ) -> None:
+        # Found by the fuzzer: an unknown country on update was a 500.
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        created = await _create(client, tenant, "organization", external_id="u_bad")
+        path = f"{BASE}/{created['id']}" if by == "id" else f"{BASE}/external/u_bad"
+        before = await _state(client, tenant)
+        response = await client.patch(
+            path, json={"billing_address": {"country": "AA"}}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert error_loc(response)[:3] == ["body", "billing_address", "country"]
+        assert await _state(client, tenant) == before
+
     async def test_by_id_and_by_external_id(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:
