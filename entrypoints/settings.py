@@ -43,6 +43,14 @@ class IdempotencyStore(StrEnum):
     redis = "redis"
 
 
+class PaymentProcessorKind(StrEnum):
+    """Which processor charges and refunds (the client reports every one as `stripe`)."""
+
+    # Embedded, emulating Stripe's test mode: confirmation tokens decide outcomes
+    # (adapters/payments/sandbox.py). The only one for now.
+    sandbox = "sandbox"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MERIDIAN_", env_file=".env", extra="ignore")
 
@@ -138,6 +146,10 @@ class Settings(BaseSettings):
     # Rate limits (on by default, with Polar's numbers). Counters live in Redis when
     # MERIDIAN_REDIS_URL is set (shared by every API process), in this process otherwise.
     rate_limits: bool = True
+
+    # Payments: the processor behind the payments port (MERIDIAN_PAYMENT_PROCESSOR).
+    payment_processor: PaymentProcessorKind = PaymentProcessorKind.sandbox
+
     # Limits per group, overriding the defaults: {"default": "1000/minute", "checkout_confirm":
     # "6/minute;20/hour"} (the `limits` library's notation).
     rate_limit_rules: dict[str, str] = Field(default_factory=dict)

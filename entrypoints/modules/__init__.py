@@ -15,6 +15,7 @@ from entrypoints.modules import (
     idempotency,
     meters,
     organizations,
+    payments,
     products,
     tokens,
     users,
@@ -32,6 +33,7 @@ MODULES: tuple[Module, ...] = (
     benefits.module,
     meters.module,
     customers.module,
+    payments.module,
     webhooks.module,
     idempotency.module,
 )

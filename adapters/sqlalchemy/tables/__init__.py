@@ -19,6 +19,7 @@ from adapters.sqlalchemy.tables.foundation import (
 )
 from adapters.sqlalchemy.tables.idempotency import idempotency_records
 from adapters.sqlalchemy.tables.meters import meters
+from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
@@ -40,6 +41,7 @@ __all__ = [
     "organization_access_tokens",
     "organizations",
     "outbox",
+    "payments",
     "personal_access_tokens",
     "product_benefits",
     "product_medias",

@@ -1,0 +1,126 @@
+"""The sandbox processor: the embedded default, emulating Stripe's test mode.
+
+Nothing leaves the process and no money moves. The confirmation token decides the outcome:
+
+| token                              | outcome                                  |
+|------------------------------------|------------------------------------------|
+| `tok_sandbox_success`              | succeeds                                 |
+| `tok_sandbox_decline`              | fails: `card_declined`                   |
+| `tok_sandbox_insufficient_funds`   | fails: `insufficient_funds`              |
+| `tok_sandbox_requires_action`      | fails: `authentication_required` (no 3DS |
+|                                    | challenge is emulated yet)               |
+| anything else                      | fails: `invalid_token`                   |
+
+An unknown token is a failed payment, not an error: a real processor accepts the request and
+declines it the same way, and the caller's path stays the same.
+
+`charge` answers at once with a `pi_sandbox_<hex>` id and sends the outcome job through the
+job queue (`payment.succeeded` / `payment.failed`), as Stripe's webhook would reach the
+webhook route: never inline. The job may run before the caller's transaction commits; its
+handler then retries (application/payments/service.py). `refund` sends `refund.succeeded`
+with a `re_sandbox_<hex>` id.
+
+`TEST_CARDS` maps Stripe's test card numbers to the tokens, for the hosted checkout page.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from application.payments.ports import (
+    ChargeRequest,
+    ChargeStarted,
+    RefundRequest,
+    RefundStarted,
+)
+from application.payments.service import PAYMENT_FAILED, PAYMENT_SUCCEEDED, REFUND_SUCCEEDED
+from application.ports import Job, JobQueue
+from domain.payment import CardMetadata
+
+SUCCESS = "tok_sandbox_success"
+DECLINE = "tok_sandbox_decline"
+INSUFFICIENT_FUNDS = "tok_sandbox_insufficient_funds"
+REQUIRES_ACTION = "tok_sandbox_requires_action"
+
+# Token → (decline reason, message); None: the charge succeeds.
+OUTCOMES: dict[str, tuple[str, str] | None] = {
+    SUCCESS: None,
+    DECLINE: ("card_declined", "Your card was declined."),
+    INSUFFICIENT_FUNDS: ("insufficient_funds", "Your card has insufficient funds."),
+    REQUIRES_ACTION: (
+        "authentication_required",
+        "Your card requires authentication, which the sandbox does not emulate yet.",
+    ),
+}
+INVALID_TOKEN = ("invalid_token", "The payment details could not be read. Try again.")
+
+# Stripe's test cards → the token the hosted page sends for each.
+TEST_CARDS: dict[str, str] = {
+    "4242424242424242": SUCCESS,
+    "4000000000000002": DECLINE,
+    "4000000000009995": INSUFFICIENT_FUNDS,
+    "4000002500003155": REQUIRES_ACTION,
+}
+
+# The card each token stands for (Stripe test mode shows the test card's brand and last four).
+_CARDS: dict[str, CardMetadata] = {
+    token: CardMetadata(brand="visa", last4=number[-4:]) for number, token in TEST_CARDS.items()
+}
+_UNKNOWN_CARD = CardMetadata(brand="unknown", last4="0000")
+
+
+def token_for_card(number: str) -> str | None:
+    """The token a test card number (spaces allowed) stands for; None for any other number."""
+    return TEST_CARDS.get("".join(number.split()))
+
+
+class SandboxPaymentProcessor:
+    """The PaymentProcessor port, emulating Stripe's test mode (see the module docstring)."""
+
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        # Idempotency key → the charge it started: a repeated request is the same charge
+        # (for this process's life; Stripe keeps keys 24 hours).
+        self._charges: dict[str, ChargeStarted] = {}
+        self._refunds: dict[str, RefundStarted] = {}
+
+    async def charge(self, request: ChargeRequest) -> ChargeStarted:
+        started = self._charges.get(request.idempotency_key)
+        if started is not None:
+            return started
+        token = request.confirmation_token_id
+        started = ChargeStarted(
+            processor_id=f"pi_sandbox_{secrets.token_hex(12)}",
+            method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
+        )
+        self._charges[request.idempotency_key] = started
+        outcome = OUTCOMES.get(token, INVALID_TOKEN)
+        if outcome is None:
+            await self.queue.send(Job(PAYMENT_SUCCEEDED, {"processor_id": started.processor_id}))
+        else:
+            reason, message = outcome
+            await self.queue.send(
+                Job(
+                    PAYMENT_FAILED,
+                    {
+                        "processor_id": started.processor_id,
+                        "decline_reason": reason,
+                        "decline_message": message,
+                    },
+                )
+            )
+        return started
+
+    async def refund(self, request: RefundRequest) -> RefundStarted:
+        started = self._refunds.get(request.idempotency_key)
+        if started is not None:
+            return started
+        started = RefundStarted(processor_refund_id=f"re_sandbox_{secrets.token_hex(12)}")
+        self._refunds[request.idempotency_key] = started
+        await self.queue.send(
+            Job(
+                REFUND_SUCCEEDED,
+                {"processor_id": request.processor_id, "refund_id": started.processor_refund_id},
+            )
+        )
+        return started

@@ -1,0 +1,118 @@
+"""The payments port (`PaymentProcessor`) and the payment records' repository.
+
+A processor is asked to charge or refund and answers at once that it started; it never says
+inline how it ended. The outcome comes later as a job, exactly the path a processor's webhook
+handler takes (a Stripe `payment_intent.succeeded` becomes the job `payment.succeeded`):
+
+- `payment.succeeded` (processor_id)
+- `payment.failed` (processor_id, decline_reason, decline_message)
+- `refund.succeeded` (processor_id, refund_id)
+
+The job may arrive before the transaction that recorded the payment has committed: its handler
+then raises `PaymentNotFoundYet` and the job system retries it (see service.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from application.auth import AuthSubject
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.organizations.ports import TenancyUnitOfWork
+from application.payments.sorting import PaymentSortProperty
+from domain.payment import CardMetadata, Payment, PaymentStatus
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """Charge `amount` (minor units of `currency`) to what `confirmation_token_id` stands for
+    (a card the customer entered, tokenized by the processor's client side).
+
+    `idempotency_key` makes a repeated request one charge (Stripe's Idempotency-Key): use one
+    per payment attempt (the payment id's string is a fine one)."""
+
+    payment_id: uuid.UUID
+    amount: int
+    currency: str
+    confirmation_token_id: str
+    customer_email: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ChargeStarted:
+    """The processor took the charge: its id for it, and the card it is charged to."""
+
+    processor_id: str
+    method_metadata: CardMetadata
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    processor_id: str
+    amount: int
+    currency: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RefundStarted:
+    processor_refund_id: str
+
+
+class PaymentProcessor(Protocol):
+    """Charges and refunds. Outcomes are reported later through the jobs listed above, never
+    returned: a caller records the payment as pending with the `ChargeStarted` it got."""
+
+    async def charge(self, request: ChargeRequest) -> ChargeStarted: ...
+
+    async def refund(self, request: RefundRequest) -> RefundStarted: ...
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    """List filters; empty means no filter."""
+
+    organization_ids: Sequence[uuid.UUID] = ()
+    checkout_ids: Sequence[uuid.UUID] = ()
+    order_ids: Sequence[uuid.UUID] = ()
+    customer_ids: Sequence[uuid.UUID] = ()
+    statuses: Sequence[PaymentStatus] = ()
+    methods: Sequence[str] = ()
+    # Compared case-insensitively.
+    customer_emails: Sequence[str] = ()
+
+
+class PaymentRepository(Protocol):
+    """Payments. A payment is readable by the members of its organization and by the
+    organization itself."""
+
+    async def get_readable(self, subject: AuthSubject, id: uuid.UUID) -> Payment | None: ...
+
+    async def list_readable(
+        self,
+        subject: AuthSubject,
+        *,
+        filters: PaymentFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[PaymentSortProperty]],
+    ) -> Page[Payment]: ...
+
+    async def get_by_processor_id(self, processor_id: str, *, lock: bool = False) -> Payment | None:
+        """The payment the processor knows as `processor_id`; `lock` holds it (FOR UPDATE)
+        until the unit of work ends, so two reports of one outcome apply one after the other."""
+        ...
+
+    async def create(self, payment: Payment) -> Payment: ...
+
+    async def update(self, payment: Payment) -> Payment:
+        """Persist the whole entity, stamping `modified_at`."""
+        ...
+
+
+class PaymentUnitOfWork(TenancyUnitOfWork, Protocol):
+    payments: PaymentRepository

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from application.auth import AuthSubject, Scope, SubjectKind
+from entrypoints.http.dependencies import Authenticator
+
+_MERCHANTS = {SubjectKind.user, SubjectKind.organization}
+
+PaymentsRead = Annotated[AuthSubject, Depends(Authenticator({Scope.payments_read}, _MERCHANTS))]
