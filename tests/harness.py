@@ -33,6 +33,7 @@ from domain.meter import (
     Meter,
 )
 from domain.organization import Organization
+from domain.payment import CardMetadata, Payment, PaymentStatus
 from domain.webhook import EventStatus, WebhookDelivery, WebhookEvent
 
 
@@ -294,6 +295,37 @@ class Seeder:
             await uow.meters.create(meter)
             await uow.commit()
         return meter
+
+    async def payment(
+        self,
+        tenant: Tenant,
+        *,
+        status: PaymentStatus = PaymentStatus.pending,
+        amount: int = 1000,
+        currency: str = "usd",
+        checkout_id: uuid.UUID | None = None,
+        customer_email: str | None = "buyer@example.com",
+        processor_id: str | None = None,
+    ) -> Payment:
+        """A payment of the tenant's organization, as a checkout records it (payments are never
+        created through the API)."""
+        payment = Payment(
+            organization_id=tenant.organization.id,
+            processor_id=processor_id or f"pi_test_{uuid.uuid4().hex}",
+            amount=amount,
+            currency=currency,
+            status=status,
+            method_metadata=CardMetadata(brand="visa", last4="4242"),
+            customer_email=customer_email,
+            checkout_id=checkout_id,
+        )
+        if status is PaymentStatus.failed:
+            payment.decline_reason = "card_declined"
+            payment.decline_message = "Your card was declined."
+        async with self.uows.write() as uow:
+            await uow.payments.create(payment)
+            await uow.commit()
+        return payment
 
     async def webhook_event(
         self, tenant: Tenant, endpoint_id: uuid.UUID, *, type: str = "product.created"
