@@ -128,6 +128,11 @@ async def _file(world: World, tenant: Tenant) -> str:
     return str((await world.seeder.file(tenant)).id)
 
 
+async def _payment(world: World, tenant: Tenant) -> str:
+    # Payments are recorded by checkouts, never created through the API.
+    return str((await world.seeder.payment(tenant)).id)
+
+
 async def _external_customer(world: World, tenant: Tenant) -> str:
     # External ids are the merchant's own: unique per tenant here, or tenant A would find its
     # own customer under B's external id.
@@ -159,6 +164,7 @@ FACTORIES: dict[str, Factory] = {
     "/v1/webhooks/events/{id}": _webhook_event,
     "/v1/customers/{id}": Created("/v1/customers/", CUSTOMER),
     "/v1/customers/external/{external_id}": _external_customer,
+    "/v1/payments/{id}": _payment,
 }
 
 # Bodies of the creates no factory goes through (collection path → body).
