@@ -104,9 +104,7 @@ class TestList:
     async def test_filters(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
         tenant = await seeder.tenant()
         checkout_id = uuid.uuid4()
-        paid = await seeder.payment(
-            tenant, status=PaymentStatus.succeeded, checkout_id=checkout_id
-        )
+        paid = await seeder.payment(tenant, status=PaymentStatus.succeeded, checkout_id=checkout_id)
         failed = await seeder.payment(
             tenant, status=PaymentStatus.failed, customer_email="Other@Example.com"
         )
