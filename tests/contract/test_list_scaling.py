@@ -28,6 +28,7 @@ from adapters.sqlalchemy.tables import (
     files,
     meters,
     organization_access_tokens,
+    payments,
     products,
     webhook_deliveries,
     webhook_endpoints,
@@ -43,6 +44,8 @@ from application.kit.sorting import Sorting
 from application.meters.ports import MeterFilters
 from application.meters.sorting import MeterSortProperty
 from application.organizations.sorting import OrganizationSortProperty
+from application.payments.ports import PaymentFilters
+from application.payments.sorting import PaymentSortProperty
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
 from application.tokens.sorting import AccessTokenSortProperty
@@ -54,6 +57,7 @@ from domain.customer import Customer
 from domain.discount import Discount, DiscountDuration, DiscountType
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Filter, FilterConjunction, Meter
+from domain.payment import Payment
 from domain.product import Product
 from domain.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookFormat
 from tests.contract.conftest import owned_organization, sql_units_of_work
@@ -193,6 +197,23 @@ class Scaled:
                 {"email": "'customer' || n || '@example.com'", "name": "t.name || n"},
             ),
             (
+                "payments",
+                Payment(
+                    created_at=at,
+                    organization_id=org,
+                    processor_id="pi_scaled",
+                    amount=1000,
+                    currency="usd",
+                ),
+                payments,
+                {
+                    "processor_id": "t.processor_id || n",
+                    "amount": "n % 997",
+                    "status": "CASE n % 3 WHEN 0 THEN 'pending' WHEN 1 THEN 'succeeded' "
+                    "ELSE 'failed' END",
+                },
+            ),
+            (
                 "files",
                 File(
                     created_at=at,
@@ -270,6 +291,7 @@ SORTED_LISTS: list[tuple[str, Table, Any, Any]] = [
     ("discounts", discounts, DiscountSortProperty, None),
     ("meters", meters, MeterSortProperty, MeterFilters()),
     ("customers", customers, CustomerSortProperty, CustomerFilters()),
+    ("payments", payments, PaymentSortProperty, PaymentFilters()),
     ("organization_access_tokens", organization_access_tokens, AccessTokenSortProperty, None),
 ]
 NEWEST = _sorted(ProductSortProperty.created_at, True)
