@@ -7,12 +7,16 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from polar.base import deserialize
 from polar.v2026_10.outputs import CardPayment, ListResourcePayment
 from polar.v2026_10.outputs import Payment as SdkPayment
 
 from application.auth import Scope
+from application.payments.service import PAYMENT_FAILED, PAYMENT_SUCCEEDED, PaymentNotFoundYet
+from application.ports import Job
 from domain.payment import PaymentStatus
+from entrypoints.container import Container
 from tests.harness import Seeder, listed
 
 BASE = "/v1/payments"
@@ -143,3 +147,46 @@ class TestList:
         for key in ("created_at", "-status", "method"):
             response = await client.get(f"{BASE}/", params={"sorting": key}, headers=headers)
             assert response.status_code == 200, key
+
+
+class TestOutcomeJobs:
+    """The jobs a processor reports through, run by the suite's inline broker."""
+
+    async def test_the_outcome_jobs_settle_the_payment_once(
+        self, client: httpx.AsyncClient, seeder: Seeder, container: Container
+    ) -> None:
+        tenant = await seeder.tenant()
+        paid, declined = await seeder.payment(tenant), await seeder.payment(tenant)
+        queue = container.job_queue()
+        for _ in range(2):
+            await queue.send(Job(PAYMENT_SUCCEEDED, {"processor_id": paid.processor_id}))
+            await queue.send(
+                Job(
+                    PAYMENT_FAILED,
+                    {
+                        "processor_id": declined.processor_id,
+                        "decline_reason": "insufficient_funds",
+                        "decline_message": "Your card has insufficient funds.",
+                    },
+                )
+            )
+        headers = tenant.headers("organization")
+        body = (await client.get(f"{BASE}/{paid.id}", headers=headers)).json()
+        assert (body["status"], body["decline_reason"]) == ("succeeded", None)
+        first_change = body["modified_at"]
+        body = (await client.get(f"{BASE}/{declined.id}", headers=headers)).json()
+        assert (body["status"], body["decline_reason"]) == ("failed", "insufficient_funds")
+        # A late contradicting report changes nothing.
+        await queue.send(
+            Job(PAYMENT_FAILED, {"processor_id": paid.processor_id, "decline_reason": "x"})
+        )
+        body = (await client.get(f"{BASE}/{paid.id}", headers=headers)).json()
+        assert (body["status"], body["modified_at"]) == ("succeeded", first_change)
+
+    async def test_an_unknown_payment_fails_the_job_for_a_retry(
+        self, container: Container, seeder: Seeder
+    ) -> None:
+        service = container.payment_service()
+        async with container.uow_factory().write() as uow:
+            with pytest.raises(PaymentNotFoundYet):
+                await service.on_succeeded(uow, "pi_sandbox_not_committed_yet")
