@@ -130,6 +130,19 @@ async def test_listing_customers_is_one_statement(
     assert len(statements) == 1, statements
 
 
+@pytest.mark.parametrize("count", [1, 12])
+async def test_listing_payments_is_one_statement(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
+) -> None:
+    tenant = await seeder.tenant()
+    for _ in range(count):
+        await seeder.payment(tenant)
+    body, statements = await _list(client, connection, "/v1/payments/", tenant.headers("user"))
+    assert len(body["items"]) == min(count, 10)
+    assert body["pagination"]["total_count"] == count
+    assert len(statements) == 1, statements
+
+
 async def test_checking_a_products_media_is_one_statement_for_any_number_of_files(
     client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder
 ) -> None:
