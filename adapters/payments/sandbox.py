@@ -26,6 +26,8 @@ with a `re_sandbox_<hex>` id.
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
+from typing import TypeVar
 
 from application.payments.ports import (
     ChargeRequest,
@@ -69,6 +71,18 @@ _CARDS: dict[str, CardMetadata] = {
 _UNKNOWN_CARD = CardMetadata(brand="unknown", last4="0000")
 
 
+# Idempotency keys remembered (the oldest forgotten first): a bounded memory in a long run.
+REMEMBERED_KEYS = 10_000
+
+V = TypeVar("V")
+
+
+def _remember(seen: OrderedDict[str, V], key: str, value: V) -> None:
+    seen[key] = value
+    while len(seen) > REMEMBERED_KEYS:
+        seen.popitem(last=False)
+
+
 def token_for_card(number: str) -> str | None:
     """The token a test card number (spaces allowed) stands for; None for any other number."""
     return TEST_CARDS.get("".join(number.split()))
@@ -80,9 +94,9 @@ class SandboxPaymentProcessor:
     def __init__(self, queue: JobQueue) -> None:
         self.queue = queue
         # Idempotency key → the charge it started: a repeated request is the same charge
-        # (for this process's life; Stripe keeps keys 24 hours).
-        self._charges: dict[str, ChargeStarted] = {}
-        self._refunds: dict[str, RefundStarted] = {}
+        # (among the last REMEMBERED_KEYS of this process; Stripe keeps keys 24 hours).
+        self._charges: OrderedDict[str, ChargeStarted] = OrderedDict()
+        self._refunds: OrderedDict[str, RefundStarted] = OrderedDict()
 
     async def charge(self, request: ChargeRequest) -> ChargeStarted:
         started = self._charges.get(request.idempotency_key)
@@ -93,7 +107,7 @@ class SandboxPaymentProcessor:
             processor_id=f"pi_sandbox_{secrets.token_hex(12)}",
             method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
         )
-        self._charges[request.idempotency_key] = started
+        _remember(self._charges, request.idempotency_key, started)
         outcome = OUTCOMES.get(token, INVALID_TOKEN)
         if outcome is None:
             await self.queue.send(Job(PAYMENT_SUCCEEDED, {"processor_id": started.processor_id}))
@@ -116,7 +130,7 @@ class SandboxPaymentProcessor:
         if started is not None:
             return started
         started = RefundStarted(processor_refund_id=f"re_sandbox_{secrets.token_hex(12)}")
-        self._refunds[request.idempotency_key] = started
+        _remember(self._refunds, request.idempotency_key, started)
         await self.queue.send(
             Job(
                 REFUND_SUCCEEDED,
