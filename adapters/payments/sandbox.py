@@ -14,11 +14,11 @@ Nothing leaves the process and no money moves. The confirmation token decides th
 An unknown token is a failed payment, not an error: a real processor accepts the request and
 declines it the same way, and the caller's path stays the same.
 
-`charge` answers at once with a `pi_sandbox_<hex>` id and sends the outcome job through the
-job queue (`payment.succeeded` / `payment.failed`), as Stripe's webhook would reach the
-webhook route: never inline. The job may run before the caller's transaction commits; its
-handler then retries (application/payments/service.py). `refund` sends `refund.succeeded`
-with a `re_sandbox_<hex>` id.
+`charge` answers at once with a `pi_sandbox_<hex>` id and, as its report, the outcome job
+(`payment.succeeded` / `payment.failed`) that Stripe's webhook would become: never inline. The
+caller enqueues the report in the transaction that records the payment (the outbox), so it runs
+as soon as that commits, and a crash loses neither. `refund` reports `refund.succeeded` with a
+`re_sandbox_<hex>` id the same way.
 
 `TEST_CARDS` maps Stripe's test card numbers to the tokens, for the hosted checkout page.
 """
@@ -36,7 +36,7 @@ from application.payments.ports import (
     RefundStarted,
 )
 from application.payments.service import PAYMENT_FAILED, PAYMENT_SUCCEEDED, REFUND_SUCCEEDED
-from application.ports import Job, JobQueue
+from application.ports import Job
 from domain.payment import CardMetadata
 
 SUCCESS = "tok_sandbox_success"
@@ -91,8 +91,7 @@ def token_for_card(number: str) -> str | None:
 class SandboxPaymentProcessor:
     """The PaymentProcessor port, emulating Stripe's test mode (see the module docstring)."""
 
-    def __init__(self, queue: JobQueue) -> None:
-        self.queue = queue
+    def __init__(self) -> None:
         # Idempotency key → the charge it started: a repeated request is the same charge
         # (among the last REMEMBERED_KEYS of this process; Stripe keeps keys 24 hours).
         self._charges: OrderedDict[str, ChargeStarted] = OrderedDict()
@@ -103,38 +102,36 @@ class SandboxPaymentProcessor:
         if started is not None:
             return started
         token = request.confirmation_token_id
-        started = ChargeStarted(
-            processor_id=f"pi_sandbox_{secrets.token_hex(12)}",
-            method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
-        )
-        _remember(self._charges, request.idempotency_key, started)
+        processor_id = f"pi_sandbox_{secrets.token_hex(12)}"
         outcome = OUTCOMES.get(token, INVALID_TOKEN)
         if outcome is None:
-            await self.queue.send(Job(PAYMENT_SUCCEEDED, {"processor_id": started.processor_id}))
+            report = Job(PAYMENT_SUCCEEDED, {"processor_id": processor_id})
         else:
             reason, message = outcome
-            await self.queue.send(
-                Job(
-                    PAYMENT_FAILED,
-                    {
-                        "processor_id": started.processor_id,
-                        "decline_reason": reason,
-                        "decline_message": message,
-                    },
-                )
+            report = Job(
+                PAYMENT_FAILED,
+                {
+                    "processor_id": processor_id,
+                    "decline_reason": reason,
+                    "decline_message": message,
+                },
             )
+        started = ChargeStarted(
+            processor_id=processor_id,
+            method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
+            reports=(report,),
+        )
+        _remember(self._charges, request.idempotency_key, started)
         return started
 
     async def refund(self, request: RefundRequest) -> RefundStarted:
         started = self._refunds.get(request.idempotency_key)
         if started is not None:
             return started
-        started = RefundStarted(processor_refund_id=f"re_sandbox_{secrets.token_hex(12)}")
-        _remember(self._refunds, request.idempotency_key, started)
-        await self.queue.send(
-            Job(
-                REFUND_SUCCEEDED,
-                {"processor_id": request.processor_id, "refund_id": started.processor_refund_id},
-            )
+        refund_id = f"re_sandbox_{secrets.token_hex(12)}"
+        report = Job(
+            REFUND_SUCCEEDED, {"processor_id": request.processor_id, "refund_id": refund_id}
         )
+        started = RefundStarted(processor_refund_id=refund_id, reports=(report,))
+        _remember(self._refunds, request.idempotency_key, started)
         return started

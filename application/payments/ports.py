@@ -8,8 +8,10 @@ handler takes (a Stripe `payment_intent.succeeded` becomes the job `payment.succ
 - `payment.failed` (processor_id, decline_reason, decline_message)
 - `refund.succeeded` (processor_id, refund_id)
 
-The job may arrive before the transaction that recorded the payment has committed: its handler
-then raises `PaymentNotFoundYet` and the job system retries it (see service.py).
+A webhook may arrive before the transaction that recorded the payment has committed: its job's
+handler then raises `PaymentNotFoundYet` and the job system retries it (see service.py). An
+emulated processor (the sandbox) hands its reports to the caller instead (`ChargeStarted.reports`),
+to be enqueued in the transaction that records the payment: they run as soon as it commits.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.ports import TenancyUnitOfWork
 from application.payments.sorting import PaymentSortProperty
+from application.ports import Job
 from domain.payment import CardMetadata, Payment, PaymentStatus
 
 
@@ -45,10 +48,16 @@ class ChargeRequest:
 
 @dataclass(frozen=True)
 class ChargeStarted:
-    """The processor took the charge: its id for it, and the card it is charged to."""
+    """The processor took the charge: its id for it, and the card it is charged to.
+
+    `reports` are outcome jobs the processor delivers through the caller's transaction: the
+    caller enqueues them where it records the payment (`PaymentService.record`), so they run
+    once it commits and survive a crash (the outbox). An emulated processor (the sandbox)
+    reports this way; a real one leaves it empty and reports through its webhook route."""
 
     processor_id: str
     method_metadata: CardMetadata
+    reports: tuple[Job, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,10 @@ class RefundRequest:
 
 @dataclass(frozen=True)
 class RefundStarted:
+    """The processor took the refund. `reports`: as for `ChargeStarted`."""
+
     processor_refund_id: str
+    reports: tuple[Job, ...] = ()
 
 
 class PaymentProcessor(Protocol):

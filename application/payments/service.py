@@ -29,7 +29,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.payments.ports import PaymentFilters, PaymentUnitOfWork
 from application.payments.sorting import PaymentSortProperty
-from application.ports import Clock
+from application.ports import Clock, Job
 from domain.errors import InvariantViolation
 from domain.payment import Payment
 
@@ -88,9 +88,16 @@ class PaymentService:
             raise ResourceNotFound(NOT_FOUND)
         return payment
 
-    async def record(self, uow: PaymentUnitOfWork, payment: Payment) -> Payment:
-        """Store a payment just started with a processor (pending)."""
-        return await uow.payments.create(payment)
+    async def record(
+        self, uow: PaymentUnitOfWork, payment: Payment, reports: Sequence[Job] = ()
+    ) -> Payment:
+        """Store a payment just started with a processor (pending), with the outcome reports the
+        processor delivers through this transaction (`ChargeStarted.reports`): they run once it
+        commits."""
+        created = await uow.payments.create(payment)
+        for job in reports:
+            uow.enqueue(job.name, **job.arguments)
+        return created
 
     async def _find(self, uow: PaymentUnitOfWork, processor_id: str) -> Payment:
         payment = await uow.payments.get_by_processor_id(processor_id, lock=True)

@@ -13,7 +13,6 @@ from adapters.payments.sandbox import SandboxPaymentProcessor
 from adapters.sqlalchemy.repositories.payments import SqlAlchemyPaymentRepository
 from application.payments.ports import PaymentProcessor
 from application.payments.service import PaymentService
-from application.ports import JobQueue
 from domain.scopes import Scope
 from entrypoints.http.payments import endpoints
 from entrypoints.modules.base import Module, Repository
@@ -21,19 +20,17 @@ from entrypoints.settings import PaymentProcessorKind, Settings
 from entrypoints.worker.tasks import payments as tasks
 
 
-def _processor(settings: Settings, queue: JobQueue) -> PaymentProcessor:
+def _processor(settings: Settings) -> PaymentProcessor:
     """The processor MERIDIAN_PAYMENT_PROCESSOR names."""
     if settings.payment_processor is PaymentProcessorKind.sandbox:
-        return SandboxPaymentProcessor(queue)
+        return SandboxPaymentProcessor()
     raise ValueError(f"unknown payment processor {settings.payment_processor!r}")
 
 
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
     return {
         "payment_service": providers.Singleton(PaymentService, clock=c.clock),
-        "payment_processor": providers.Singleton(
-            _processor, settings=c.settings, queue=c.job_queue
-        ),
+        "payment_processor": providers.Singleton(_processor, settings=c.settings),
     }
 
 

@@ -1,6 +1,7 @@
-"""The whole payment path on an in-process broker with retries: the sandbox charges, its
-outcome job runs before the payment is recorded (as when the charging transaction has not
-committed yet), fails, and is retried until the payment is there."""
+"""The whole payment path on an in-process broker with retries. The sandbox's report rides the
+transaction that records the payment, so its job finds the payment the first time; a report
+that arrives before the payment is committed (a real processor's webhook can) fails and is
+retried until the payment is there."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ async def _settled(harness: Harness, processor_id: str) -> Payment:
     raise AssertionError("the outcome job never settled the payment")
 
 
-async def _charged_then_recorded(token: str) -> tuple[Payment, int]:
-    """The settled payment, and how many times its outcome job looked for it."""
+async def _charged_then_recorded(token: str, *, early: bool) -> tuple[Payment, int]:
+    """The settled payment, and how many times its outcome job looked for it. `early` sends the
+    report through the queue before the payment is recorded, as a webhook may arrive."""
     container = memory_container()
     bundle = build_broker(None, policy=FAST)
     container.broker_bundle.override(providers.Object(bundle))
@@ -67,8 +69,11 @@ async def _charged_then_recorded(token: str) -> tuple[Payment, int]:
                 idempotency_key=str(payment_id),
             )
         )
-        # The outcome job runs (and fails) before the payment is recorded.
-        await asyncio.sleep(0.03)
+        if early:
+            for report in started.reports:
+                await queue.send(report)
+            # The outcome job runs (and fails) before the payment is recorded.
+            await asyncio.sleep(0.03)
         async with harness.uows.write() as uow:
             await service.record(
                 uow,
@@ -80,6 +85,7 @@ async def _charged_then_recorded(token: str) -> tuple[Payment, int]:
                     currency="usd",
                     method_metadata=started.method_metadata,
                 ),
+                () if early else started.reports,
             )
             await uow.commit()
         return await _settled(harness, started.processor_id), lookups
@@ -87,14 +93,21 @@ async def _charged_then_recorded(token: str) -> tuple[Payment, int]:
         await bundle.broker.shutdown()
 
 
+async def test_the_sandbox_report_settles_the_payment_on_its_first_run() -> None:
+    # Sent from the outbox once the payment is committed: no retry, no 2 s wait for one.
+    payment, lookups = await _charged_then_recorded("tok_sandbox_success", early=False)
+    assert payment.status is PaymentStatus.succeeded
+    assert lookups == 1
+
+
 async def test_a_success_reported_early_is_retried_until_recorded() -> None:
-    payment, lookups = await _charged_then_recorded("tok_sandbox_success")
+    payment, lookups = await _charged_then_recorded("tok_sandbox_success", early=True)
     assert payment.status is PaymentStatus.succeeded
     assert lookups >= 2  # Not found at first, then found on a retry.
 
 
 async def test_a_decline_reported_early_is_retried_until_recorded() -> None:
-    payment, lookups = await _charged_then_recorded("tok_sandbox_insufficient_funds")
+    payment, lookups = await _charged_then_recorded("tok_sandbox_insufficient_funds", early=True)
     assert lookups >= 2
     assert (payment.status, payment.decline_reason) == (
         PaymentStatus.failed,

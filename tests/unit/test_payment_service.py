@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 
-from adapters.memory.fakes import RecordingJobQueue
 from adapters.payments.sandbox import (
     TEST_CARDS,
     SandboxPaymentProcessor,
@@ -59,33 +58,31 @@ def _request(token: str, key: str | None = None) -> ChargeRequest:
 async def test_the_sandbox_reports_each_tokens_outcome_as_a_job(
     token: str, job: str, reason: str | None
 ) -> None:
-    queue = RecordingJobQueue()
-    processor = SandboxPaymentProcessor(queue)
+    processor = SandboxPaymentProcessor()
     started = await processor.charge(_request(token))
     assert started.processor_id.startswith("pi_sandbox_")
-    [sent] = queue.sent
+    [sent] = started.reports
     assert sent.name == job
     assert sent.arguments["processor_id"] == started.processor_id
     assert sent.arguments.get("decline_reason") == reason
 
 
 async def test_a_repeated_charge_is_the_same_charge() -> None:
-    queue = RecordingJobQueue()
-    processor = SandboxPaymentProcessor(queue)
+    processor = SandboxPaymentProcessor()
     first = await processor.charge(_request("tok_sandbox_success", "key-1"))
     again = await processor.charge(_request("tok_sandbox_success", "key-1"))
     assert first == again
-    assert len(queue.sent) == 1
+    other = await processor.charge(_request("tok_sandbox_success", "key-2"))
+    assert other.processor_id != first.processor_id
 
 
 async def test_a_refund_reports_its_success() -> None:
-    queue = RecordingJobQueue()
-    processor = SandboxPaymentProcessor(queue)
+    processor = SandboxPaymentProcessor()
     started = await processor.refund(
         RefundRequest(processor_id="pi_sandbox_1", amount=900, currency="usd", idempotency_key="k")
     )
     assert started.processor_refund_id.startswith("re_sandbox_")
-    [sent] = queue.sent
+    [sent] = started.reports
     assert (sent.name, sent.arguments["refund_id"]) == (
         REFUND_SUCCEEDED,
         started.processor_refund_id,
@@ -160,14 +157,12 @@ async def test_an_outcome_before_the_payment_is_committed_is_retried(
 async def test_the_sandbox_charge_then_its_job_succeeds_the_payment(
     harness: Harness, service: PaymentService
 ) -> None:
-    """The path a checkout will take: charge, record pending, then the outcome job."""
+    """The path a checkout will take: charge, record pending with the charge's report, commit;
+    the report is sent then (never before), and its job settles the payment."""
     tenant = await harness.tenant()
     processor = harness.container.payment_processor()
     started = await processor.charge(_request("tok_sandbox_success"))
-    [job] = [j for j in harness.queue.sent if j.name == PAYMENT_SUCCEEDED]
-    # The job runs before the charge's transaction commits: retried.
-    with pytest.raises(PaymentNotFoundYet):
-        await _outcome(harness, service, started.processor_id, True)
+    assert not [j for j in harness.queue.sent if j.name == PAYMENT_SUCCEEDED]
     async with harness.uows.write() as uow:
         await service.record(
             uow,
@@ -178,8 +173,11 @@ async def test_the_sandbox_charge_then_its_job_succeeds_the_payment(
                 currency="usd",
                 method_metadata=started.method_metadata,
             ),
+            started.reports,
         )
+        assert not [j for j in harness.queue.sent if j.name == PAYMENT_SUCCEEDED]
         await uow.commit()
+    [job] = [j for j in harness.queue.sent if j.name == PAYMENT_SUCCEEDED]
     payment = await _outcome(harness, service, str(job.arguments["processor_id"]), True)
     assert payment.status is PaymentStatus.succeeded
     assert payment.method_metadata.last4 == "4242"
