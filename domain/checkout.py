@@ -12,12 +12,15 @@ expired are final.
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.address import Address
+from domain.base import Entity
 from domain.discount import Discount
 from domain.errors import InvariantViolation
 from domain.price import (
@@ -173,3 +176,99 @@ def discount_refusal(
     if not discount.applies_to_currency(currency):
         return "This discount does not apply to this currency."
     return None
+
+
+# How long a checkout stays open (the issue's 24 h; `expire` closes it after).
+CHECKOUT_TTL = timedelta(hours=24)
+CLIENT_SECRET_PREFIX = "polar_c_"  # noqa: S105 - a prefix, not a secret
+CHECKOUT_ID_PLACEHOLDER = "{CHECKOUT_ID}"
+EMAIL_MAX_LENGTH = 320
+NAME_MAX_LENGTH = 256
+URL_MAX_LENGTH = 2048
+
+
+def new_client_secret() -> str:
+    """A checkout's client secret: whoever holds it may read and update the checkout (a
+    capability, stored as given, as in Polar)."""
+    return CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(kw_only=True)
+class Checkout(Entity):
+    """A checkout session of one organization's product price."""
+
+    organization_id: uuid.UUID
+    product_id: uuid.UUID
+    product_price_id: uuid.UUID
+    # The products offered (the first is `product_id` at creation).
+    product_ids: list[uuid.UUID] = field(default_factory=list)
+    status: CheckoutStatus = CheckoutStatus.open
+    client_secret: str = field(default_factory=new_client_secret)
+    expires_at: datetime
+    success_url: str | None = None
+    return_url: str | None = None
+    embed_origin: str | None = None
+    currency: str = "usd"
+    amount: int = 0
+    discount_amount: int = 0
+    net_amount: int = 0
+    tax_amount: int = 0
+    total_amount: int = 0
+    seats: int | None = None
+    units: int | None = None
+    # The amount the customer chose (pay what you want), as chosen.
+    custom_amount: int | None = None
+    discount_id: uuid.UUID | None = None
+    allow_discount_codes: bool = True
+    require_billing_address: bool = False
+    is_business_customer: bool = False
+    customer_id: uuid.UUID | None = None
+    external_customer_id: str | None = None
+    customer_email: str | None = None
+    customer_name: str | None = None
+    customer_billing_name: str | None = None
+    customer_billing_address: Address | None = None
+    customer_tax_id: str | None = None
+    customer_ip_address: str | None = None
+    locale: str | None = None
+    metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+    customer_metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(seats=self.seats, units=self.units, amount=self.custom_amount)
+
+    def price_with(self, price: Price, selection: Selection, discount: Discount | None) -> None:
+        """Choose `price` with `selection` and `discount`: the amounts follow
+        (`checkout_amounts`). Raises InvariantViolation naming the field out of bounds."""
+        amounts = checkout_amounts(price, selection, discount)
+        self.product_price_id = price.id
+        self.product_id = price.product_id
+        self.currency = amounts.currency
+        self.amount = amounts.amount
+        self.discount_amount = amounts.discount_amount
+        self.net_amount = amounts.net_amount
+        self.tax_amount = amounts.tax_amount
+        self.total_amount = amounts.total_amount
+        self.seats = amounts.seats
+        self.units = amounts.units
+        self.custom_amount = selection.amount
+        self.discount_id = None if discount is None else discount.id
+
+    def is_expired(self, at: datetime) -> bool:
+        return self.status is CheckoutStatus.expired or (
+            self.status is CheckoutStatus.open and self.expires_at <= at
+        )
+
+    def expire(self, at: datetime) -> None:
+        self.status = transition(self.status, "expire")
+        self.modified_at = at
+
+    def resolved_success_url(self, default: str) -> str:
+        """The success URL with `{CHECKOUT_ID}` replaced by the id (`default` when unset)."""
+        url = self.success_url or default
+        return url.replace(CHECKOUT_ID_PLACEHOLDER, str(self.id))
+
+    @property
+    def is_payment_required(self) -> bool:
+        return self.total_amount > 0

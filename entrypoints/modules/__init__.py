@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entrypoints.modules import (
     benefits,
+    checkouts,
     customers,
     discounts,
     files,
@@ -34,6 +35,7 @@ MODULES: tuple[Module, ...] = (
     meters.module,
     customers.module,
     payments.module,
+    checkouts.module,
     webhooks.module,
     idempotency.module,
 )

@@ -1,0 +1,351 @@
+"""Checkout use cases: open a checkout session, read it, change it (by id, as the merchant;
+by client secret, as the customer), and expire it.
+
+A checkout buys one price of one of the organization's live products; what it charges is
+`domain.checkout.checkout_amounts`. Confirming, paying and the orders that follow come with the
+next modules.
+
+Jobs (each also a webhook event of the same name, see entrypoints/modules/checkouts.py):
+`checkout.created`, `checkout.updated`, `checkout.expired`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from application.auth import AuthSubject
+from application.checkouts.commands import (
+    CheckoutCreate,
+    CheckoutUpdate,
+    CheckoutUpdatePublic,
+)
+from application.checkouts.ports import CheckoutFilters, CheckoutUnitOfWork
+from application.checkouts.sorting import CheckoutSortProperty
+from application.customers.commands import AddressInput
+from application.kit.errors import (
+    NotPermitted,
+    ResourceNotFound,
+    ResourceUnavailable,
+    ValidationFailed,
+    invariants_as_validation,
+)
+from application.kit.metadata import check_metadata
+from application.kit.pagination import Page, PaginationParams
+from application.kit.sorting import Sorting
+from application.ports import Clock
+from domain.address import Address
+from domain.checkout import (
+    CHECKOUT_TTL,
+    Checkout,
+    CheckoutStatus,
+    Selection,
+    discount_refusal,
+)
+from domain.discount import Discount
+from domain.price import Price
+from domain.product import Product
+
+CHECKOUT_CREATED = "checkout.created"
+CHECKOUT_UPDATED = "checkout.updated"
+CHECKOUT_EXPIRED = "checkout.expired"
+
+NOT_FOUND = "Checkout not found."
+# Open checkouts past their expiry that one sweep expires per unit of work.
+EXPIRY_BATCH = 100
+
+
+class ExpiredCheckoutError(ResourceUnavailable):
+    """410: the checkout expired (the client's `ExpiredCheckoutError`)."""
+
+    def __init__(self) -> None:
+        super().__init__("This checkout session has expired.")
+
+
+class NotOpenCheckout(NotPermitted):
+    """403: a checkout that is not open cannot change (the client's `NotOpenCheckout`)."""
+
+    def __init__(self, checkout: Checkout) -> None:
+        super().__init__(f"Checkout {checkout.id} is not open: {checkout.status.value}.")
+
+
+def _address(value: AddressInput | None) -> Address | None:
+    if value is None:
+        return None
+    return Address.create(
+        country=value.country,
+        line1=value.line1,
+        line2=value.line2,
+        postal_code=value.postal_code,
+        city=value.city,
+        state=value.state,
+    )
+
+
+def _live_price(product: Product, price_id: uuid.UUID | None, field: str) -> Price:
+    """The product's price `price_id` (its first live one when None), never an archived one."""
+    live = [p for p in product.prices if not p.is_archived]
+    if price_id is None:
+        if not live:
+            raise ValidationFailed.single(("body", field), "This product has no price.")
+        return live[0]
+    for price in live:
+        if price.id == price_id:
+            return price
+    raise ValidationFailed.single(
+        ("body", field), "This price does not exist or is archived.", input=str(price_id)
+    )
+
+
+class CheckoutService:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def list(
+        self,
+        uow: CheckoutUnitOfWork,
+        subject: AuthSubject,
+        *,
+        filters: CheckoutFilters,
+        pagination: PaginationParams,
+        sorting: Sequence[Sorting[CheckoutSortProperty]],
+    ) -> Page[Checkout]:
+        return await uow.checkouts.list_readable(
+            subject, filters=filters, pagination=pagination, sorting=sorting
+        )
+
+    async def get(
+        self, uow: CheckoutUnitOfWork, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
+    ) -> Checkout:
+        checkout = await uow.checkouts.get_readable(subject, id, lock=lock)
+        if checkout is None:
+            raise ResourceNotFound(NOT_FOUND)
+        return checkout
+
+    async def get_by_client_secret(
+        self, uow: CheckoutUnitOfWork, client_secret: str, *, lock: bool = False
+    ) -> Checkout:
+        """The checkout whoever holds its secret may read; an expired one is gone (410)."""
+        checkout = await uow.checkouts.get_by_client_secret(client_secret, lock=lock)
+        if checkout is None:
+            raise ResourceNotFound(NOT_FOUND)
+        if checkout.is_expired(self.clock.now()):
+            raise ExpiredCheckoutError()
+        return checkout
+
+    async def product(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> Product | None:
+        return await uow.products.get(checkout.product_id)
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    async def create(
+        self, uow: CheckoutUnitOfWork, subject: AuthSubject, command: CheckoutCreate
+    ) -> Checkout:
+        products: list[Product] = []
+        for index, product_id in enumerate(command.products):
+            product = await uow.products.get_readable(subject, product_id)
+            if product is None or product.is_archived:
+                raise ValidationFailed.single(
+                    ("body", "products", index),
+                    "Product does not exist or is archived.",
+                    input=str(product_id),
+                )
+            products.append(product)
+        organization_ids = {p.organization_id for p in products}
+        if len(organization_ids) > 1:
+            raise ValidationFailed.single(
+                ("body", "products"), "Products must all belong to the same organization."
+            )
+        product = products[0]
+        price = _live_price(product, None, "products")
+        check_metadata(command.metadata)
+        check_metadata(command.customer_metadata)
+        now = self.clock.now()
+        discount = None
+        if command.discount_id is not None:
+            discount = await self._discount_by_id(uow, subject, command.discount_id, product, price)
+        with invariants_as_validation():
+            checkout = Checkout(
+                created_at=now,
+                organization_id=product.organization_id,
+                product_id=product.id,
+                product_price_id=price.id,
+                product_ids=[p.id for p in products],
+                expires_at=now + CHECKOUT_TTL,
+                success_url=command.success_url,
+                return_url=command.return_url,
+                embed_origin=command.embed_origin,
+                allow_discount_codes=command.allow_discount_codes,
+                require_billing_address=command.require_billing_address
+                or command.customer_billing_address is not None,
+                is_business_customer=bool(command.is_business_customer),
+                customer_id=command.customer_id,
+                external_customer_id=command.external_customer_id,
+                customer_email=command.customer_email,
+                customer_name=command.customer_name,
+                customer_billing_name=command.customer_billing_name,
+                customer_billing_address=_address(command.customer_billing_address),
+                customer_tax_id=command.customer_tax_id,
+                customer_ip_address=command.customer_ip_address,
+                locale=command.locale,
+                metadata=dict(command.metadata),
+                customer_metadata=dict(command.customer_metadata),
+            )
+            checkout.price_with(
+                price,
+                Selection(seats=command.seats, units=command.units, amount=command.amount),
+                discount,
+            )
+        await uow.checkouts.create(checkout)
+        self._changed(uow, CHECKOUT_CREATED, checkout)
+        return checkout
+
+    async def update(
+        self,
+        uow: CheckoutUnitOfWork,
+        subject: AuthSubject | None,
+        checkout: Checkout,
+        command: CheckoutUpdatePublic,
+    ) -> Checkout:
+        """Change `checkout` (read locked). `subject` is None for the customer (by client
+        secret): only `CheckoutUpdatePublic`'s fields then, and a discount by code."""
+        now = self.clock.now()
+        if checkout.is_expired(now):
+            raise ExpiredCheckoutError()
+        if checkout.status is not CheckoutStatus.open:
+            raise NotOpenCheckout(checkout)
+        sent = command.model_fields_set
+        changes: dict[str, Any] = {}
+        for name in (
+            "customer_name",
+            "customer_billing_name",
+            "customer_tax_id",
+            "locale",
+        ):
+            if name in sent:
+                changes[name] = getattr(command, name)
+        if command.customer_email is not None:
+            changes["customer_email"] = command.customer_email
+        if command.is_business_customer is not None:
+            changes["is_business_customer"] = command.is_business_customer
+        if "customer_billing_address" in sent:
+            with invariants_as_validation(("body", "customer_billing_address")):
+                changes["customer_billing_address"] = _address(command.customer_billing_address)
+        if isinstance(command, CheckoutUpdate):
+            for name in (
+                "allow_discount_codes",
+                "require_billing_address",
+                "success_url",
+                "return_url",
+                "embed_origin",
+                "customer_ip_address",
+            ):
+                if name in sent and getattr(command, name) is not None:
+                    changes[name] = getattr(command, name)
+            for name in ("metadata", "customer_metadata"):
+                value = getattr(command, name)
+                if value is not None:
+                    check_metadata(value)
+                    changes[name] = dict(value)
+
+        product_id = command.product_id or checkout.product_id
+        if product_id not in checkout.product_ids:
+            raise ValidationFailed.single(
+                ("body", "product_id"),
+                "Product is not available in this checkout.",
+                input=str(product_id),
+            )
+        product = await uow.products.get(product_id)
+        if product is None or product.is_archived:
+            raise ValidationFailed.single(
+                ("body", "product_id"),
+                "Product does not exist or is archived.",
+                input=str(product_id),
+            )
+        price_id = command.product_price_id
+        if price_id is None and product_id == checkout.product_id:
+            price_id = checkout.product_price_id
+        price = _live_price(product, price_id, "product_price_id")
+
+        discount: Discount | None = None
+        if "discount_code" in sent and command.discount_code:
+            if not checkout.allow_discount_codes:
+                raise ValidationFailed.single(
+                    ("body", "discount_code"), "Discount codes are not allowed on this checkout."
+                )
+            discount = await uow.discounts.get_by_code(
+                checkout.organization_id, command.discount_code
+            )
+            if discount is None:
+                raise ValidationFailed.single(
+                    ("body", "discount_code"),
+                    "Discount does not exist.",
+                    input=command.discount_code,
+                )
+            refusal = discount_refusal(discount, product.id, price.currency, now)
+            if refusal is not None:
+                raise ValidationFailed.single(
+                    ("body", "discount_code"), refusal, input=command.discount_code
+                )
+        elif isinstance(command, CheckoutUpdate) and command.discount_id is not None:
+            assert subject is not None
+            discount = await self._discount_by_id(uow, subject, command.discount_id, product, price)
+        elif checkout.discount_id is not None and "discount_code" not in sent:
+            kept = await uow.discounts.get(checkout.discount_id)
+            if kept is not None and discount_refusal(kept, product.id, price.currency, now) is None:
+                discount = kept
+
+        selection = Selection(
+            seats=command.seats if "seats" in sent else checkout.seats,
+            units=command.units if "units" in sent else checkout.units,
+            amount=command.amount if "amount" in sent else checkout.custom_amount,
+        )
+        if price.id != checkout.product_price_id:
+            # A new price starts from its own defaults but for what was just sent.
+            selection = Selection(seats=command.seats, units=command.units, amount=command.amount)
+        for name, value in changes.items():
+            setattr(checkout, name, value)
+        with invariants_as_validation():
+            checkout.price_with(price, selection, discount)
+        checkout.modified_at = now
+        await uow.checkouts.update(checkout)
+        self._changed(uow, CHECKOUT_UPDATED, checkout)
+        return checkout
+
+    async def expire_due(self, uow: CheckoutUnitOfWork) -> int:
+        """Expire up to EXPIRY_BATCH open checkouts past their `expires_at`; how many."""
+        now = self.clock.now()
+        due = await uow.checkouts.expired_open(now, limit=EXPIRY_BATCH)
+        for checkout in due:
+            checkout.expire(now)
+            await uow.checkouts.update(checkout)
+            self._changed(uow, CHECKOUT_EXPIRED, checkout)
+        return len(due)
+
+    async def _discount_by_id(
+        self,
+        uow: CheckoutUnitOfWork,
+        subject: AuthSubject,
+        discount_id: uuid.UUID,
+        product: Product,
+        price: Price,
+    ) -> Discount:
+        discount = await uow.discounts.get_readable(subject, discount_id)
+        if discount is None or discount.organization_id != product.organization_id:
+            raise ValidationFailed.single(
+                ("body", "discount_id"), "Discount does not exist.", input=str(discount_id)
+            )
+        refusal = discount_refusal(discount, product.id, price.currency, self.clock.now())
+        if refusal is not None:
+            raise ValidationFailed.single(("body", "discount_id"), refusal, input=str(discount_id))
+        return discount
+
+    def _changed(self, uow: CheckoutUnitOfWork, event: str, checkout: Checkout) -> None:
+        uow.enqueue(
+            event,
+            checkout_id=str(checkout.id),
+            organization_id=str(checkout.organization_id),
+        )
