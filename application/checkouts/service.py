@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from application.auth import AuthSubject
@@ -44,6 +45,7 @@ from domain.checkout import (
     discount_refusal,
 )
 from domain.discount import Discount
+from domain.organization import Organization
 from domain.price import Price
 from domain.product import Product
 
@@ -98,6 +100,28 @@ def _live_price(product: Product, price_id: uuid.UUID | None, field: str) -> Pri
     )
 
 
+@dataclass(frozen=True)
+class CheckoutView:
+    """A checkout with what its wire format shows: the products it offers (in its order;
+    a deleted one left out), its discount and its organization."""
+
+    checkout: Checkout
+    products: list[Product]
+    discount: Discount | None
+    organization: Organization | None
+
+    @property
+    def product(self) -> Product | None:
+        return next((p for p in self.products if p.id == self.checkout.product_id), None)
+
+    @property
+    def price(self) -> Price | None:
+        product = self.product
+        if product is None:
+            return None
+        return next((p for p in product.prices if p.id == self.checkout.product_price_id), None)
+
+
 class CheckoutService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -138,6 +162,43 @@ class CheckoutService:
 
     async def product(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> Product | None:
         return await uow.products.get(checkout.product_id)
+
+    async def view(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> CheckoutView:
+        return (await self.views(uow, [checkout]))[0]
+
+    async def views(
+        self, uow: CheckoutUnitOfWork, checkouts: Sequence[Checkout]
+    ) -> Sequence[CheckoutView]:
+        """`checkouts` with what they show, each product, discount and organization read once
+        however many checkouts show it."""
+        products: dict[uuid.UUID, Product | None] = {}
+        discounts: dict[uuid.UUID, Discount | None] = {}
+        organizations: dict[uuid.UUID, Organization | None] = {}
+        for checkout in checkouts:
+            for product_id in checkout.product_ids or [checkout.product_id]:
+                if product_id not in products:
+                    products[product_id] = await uow.products.get(product_id)
+            if checkout.discount_id is not None and checkout.discount_id not in discounts:
+                discounts[checkout.discount_id] = await uow.discounts.get_including_deleted(
+                    checkout.discount_id
+                )
+            if checkout.organization_id not in organizations:
+                organizations[checkout.organization_id] = await uow.organizations.get(
+                    checkout.organization_id
+                )
+        return [
+            CheckoutView(
+                checkout=checkout,
+                products=[
+                    product
+                    for i in checkout.product_ids or [checkout.product_id]
+                    if (product := products[i]) is not None
+                ],
+                discount=None if checkout.discount_id is None else discounts[checkout.discount_id],
+                organization=organizations[checkout.organization_id],
+            )
+            for checkout in checkouts
+        ]
 
     # --- writes ---------------------------------------------------------------------------------
 

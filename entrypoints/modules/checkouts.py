@@ -3,16 +3,28 @@ client secret (the customer), and the sweep that expires them."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from dependency_injector import providers
 
 from adapters.memory.checkouts import InMemoryCheckoutRepository
 from adapters.sqlalchemy.repositories.checkouts import SqlAlchemyCheckoutRepository
-from application.checkouts.service import CheckoutService
+from application.checkouts.service import (
+    CHECKOUT_CREATED,
+    CHECKOUT_EXPIRED,
+    CHECKOUT_UPDATED,
+    CheckoutService,
+    CheckoutView,
+)
+from application.files.service import FileUseCases
 from domain.scopes import Scope
+from entrypoints.http.checkouts import endpoints
+from entrypoints.http.checkouts.schemas import checkout_wire
+from entrypoints.http.kit.responses import Wire
 from entrypoints.modules.base import Module, Repository
 from entrypoints.periodic import PeriodicJob
+from entrypoints.webhook_events import Catalogue
 
 # Seconds between sweeps of open checkouts past their expiry.
 EXPIRY_INTERVAL = 60.0
@@ -35,6 +47,27 @@ async def expire_checkouts(container: Any) -> int:
             return total
 
 
+def _events(catalogue: Catalogue, container: Any) -> None:
+    service: CheckoutService = container.checkout_service()
+    files: FileUseCases = container.file_service()
+    api_base_url: str = container.settings().api_base_url
+
+    async def load(uow: Any, id: uuid.UUID) -> CheckoutView | None:
+        checkout = await uow.checkouts.get_including_deleted(id)
+        return None if checkout is None else await service.view(uow, checkout)
+
+    def render(view: CheckoutView) -> Wire:
+        return checkout_wire(view, api_base_url, files.public_url)
+
+    catalogue.register(
+        [CHECKOUT_CREATED, CHECKOUT_UPDATED, CHECKOUT_EXPIRED],
+        argument="checkout_id",
+        load=load,
+        render=render,
+        organization_of=lambda view: view.checkout.organization_id,
+    )
+
+
 def _periodic(container: Any) -> list[PeriodicJob]:
     async def sweep() -> None:
         await expire_checkouts(container)
@@ -49,5 +82,7 @@ module = Module(
         "checkouts": Repository(SqlAlchemyCheckoutRepository, InMemoryCheckoutRepository)
     },
     services=_services,
+    routers=(endpoints.router,),
+    events=_events,
     periodic=_periodic,
 )
