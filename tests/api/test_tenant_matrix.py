@@ -142,6 +142,12 @@ async def _external_customer(world: World, tenant: Tenant) -> str:
     return external_id
 
 
+async def _checkout(world: World, tenant: Tenant) -> str:
+    # A checkout buys one of the tenant's products: made first.
+    product_id = await world.id_of(tenant, "/v1/products/{id}")
+    return await Created("/v1/checkouts/", {"products": [product_id]})(world, tenant)
+
+
 async def _webhook_event(world: World, tenant: Tenant) -> str:
     endpoint_id = await world.id_of(tenant, "/v1/webhooks/endpoints/{id}")
     return str((await world.seeder.webhook_event(tenant, uuid.UUID(endpoint_id))).id)
@@ -165,6 +171,7 @@ FACTORIES: dict[str, Factory] = {
     "/v1/customers/{id}": Created("/v1/customers/", CUSTOMER),
     "/v1/customers/external/{external_id}": _external_customer,
     "/v1/payments/{id}": _payment,
+    "/v1/checkouts/{id}": _checkout,
 }
 
 # Bodies of the creates no factory goes through (collection path → body).
@@ -184,6 +191,7 @@ BODIES: dict[str, dict[str, Any]] = {
 # Routes outside the matrix ("METHOD path"), each with why.
 _DOCS = "FastAPI's documentation: public, no tenant data"
 _STORAGE = "signed storage URL: authorized by its signature, not a token (tests/api/test_files.py)"
+_CLIENT_SECRET = "the client secret is the capability, as in Polar (tests/api/test_checkouts.py)"
 EXEMPT: dict[str, str] = {
     "GET /openapi.json": _DOCS,
     "GET /docs": _DOCS,
@@ -196,6 +204,10 @@ EXEMPT: dict[str, str] = {
     "GET /storage/objects/{key:path}": _STORAGE,
     "GET /storage/public/{rest:path}": "public objects (product media, avatars): public by design",
     "POST /v1/organizations/": "creates a new organization: it names no existing tenant",
+    "POST /v1/checkouts/": "names no organization (the checkout's is its products'); another "
+    "tenant's product is refused at body.products (tests/api/test_checkouts.py)",
+    "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
+    "PATCH /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
 }
 
 # --- The route table -----------------------------------------------------------------------------

@@ -1,0 +1,227 @@
+"""The checkouts API: the merchant's routes (by id, as a user and as an organization) in the
+client's `Checkout` model, the customer's routes (by client secret, no token) in
+`CheckoutPublic`, expiry (410), tenancy (404) and bad input (422, nothing written)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from polar.base import deserialize
+from polar.v2026_10.outputs import Checkout as SdkCheckout
+from polar.v2026_10.outputs import CheckoutPublic, ListResourceCheckout
+
+from domain.checkout import CHECKOUT_TTL
+from tests.harness import Seeder, ShiftableClock, Tenant, listed
+
+BASE = "/v1/checkouts"
+FIXED = {"name": "Pro", "prices": [{"amount_type": "fixed", "price_amount": 900}]}
+CUSTOM = {
+    "name": "Tip jar",
+    "prices": [
+        {
+            "amount_type": "custom",
+            "minimum_amount": 500,
+            "maximum_amount": 10_000,
+            "preset_amount": 1000,
+        }
+    ],
+}
+
+
+async def _product(
+    client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any] = FIXED
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/products/", json=tenant.body("user", body), headers=tenant.headers("user")
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _checkout(
+    client: httpx.AsyncClient, tenant: Tenant, kind: str = "organization", **body: Any
+) -> dict[str, Any]:
+    if "products" not in body:
+        body["products"] = [(await _product(client, tenant))["id"]]
+    response = await client.post(f"{BASE}/", json=body, headers=tenant.headers(kind))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+class TestAuthentication:
+    async def test_anonymous(self, client: httpx.AsyncClient) -> None:
+        for path in (f"{BASE}/", f"{BASE}/{uuid.uuid4()}"):
+            response = await client.get(path)
+            assert response.status_code == 401, path
+        response = await client.post(f"{BASE}/", json={"products": [str(uuid.uuid4())]})
+        assert response.status_code == 401
+
+
+class TestMerchant:
+    async def test_create_get_list_update(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        product = await _product(client, tenant)
+        body = await _checkout(
+            client,
+            tenant,
+            subject_kind,
+            products=[product["id"]],
+            success_url="https://shop.example/ok?checkout={CHECKOUT_ID}",
+            metadata={"order": "42"},
+        )
+        model = deserialize(body, SdkCheckout)
+        assert (model.status, model.amount, model.total_amount, model.currency) == (
+            "open",
+            900,
+            900,
+            "usd",
+        )
+        assert model.is_payment_required and model.payment_processor == "stripe"
+        assert model.success_url == f"https://shop.example/ok?checkout={model.id}"
+        assert model.url.endswith(f"/checkout/{model.client_secret}")
+        assert model.product is not None and model.product.id == product["id"]
+        assert model.product_price is not None
+        assert model.prices is not None and list(model.prices) == [product["id"]]
+        assert model.discount is None and model.tax_amount == 0
+        assert model.custom_field_data == {} and model.attached_custom_fields == []
+        assert model.metadata == {"order": "42"}
+        assert model.organization_id == str(tenant.organization.id)
+
+        headers = tenant.headers(subject_kind)
+        got = await client.get(f"{BASE}/{model.id}", headers=headers)
+        assert got.status_code == 200
+        assert got.json() == body
+
+        items = await listed(client, f"{BASE}/", tenant, ListResourceCheckout)
+        assert [item["id"] for item in items] == [model.id]
+
+        updated = await client.patch(
+            f"{BASE}/{model.id}",
+            json={"customer_email": "buyer@example.com", "metadata": {"order": "43"}},
+            headers=headers,
+        )
+        assert updated.status_code == 200, updated.text
+        changed = deserialize(updated.json(), SdkCheckout)
+        assert changed.customer_email == "buyer@example.com"
+        assert changed.metadata == {"order": "43"}
+
+    async def test_another_tenants_checkout_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine, theirs = await seeder.tenant(), await seeder.tenant()
+        other = await _checkout(client, theirs)
+        headers = mine.headers(subject_kind)
+        for response in (
+            await client.get(f"{BASE}/{other['id']}", headers=headers),
+            await client.patch(f"{BASE}/{other['id']}", json={}, headers=headers),
+        ):
+            assert response.status_code == 404
+            assert response.json()["error"] == "ResourceNotFound"
+        listing = await client.get(f"{BASE}/", headers=headers)
+        assert listing.json()["items"] == []
+        # Their product cannot be bought through my token either.
+        product_id = other["product_id"]
+        response = await client.post(f"{BASE}/", json={"products": [product_id]}, headers=headers)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "products", 0]
+
+    async def test_bad_input_writes_nothing(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        for body in (
+            {},
+            {"products": []},
+            {"products": ["not-a-uuid"]},
+            {"products": [str(uuid.uuid4())]},
+        ):
+            response = await client.post(f"{BASE}/", json=body, headers=headers)
+            assert response.status_code == 422, body
+        assert (await client.get(f"{BASE}/", headers=headers)).json()["items"] == []
+
+
+class TestClient:
+    async def test_get_and_update_without_a_token(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        product = await _product(client, tenant, CUSTOM)
+        checkout = await _checkout(client, tenant, products=[product["id"]])
+        path = f"{BASE}/client/{checkout['client_secret']}"
+
+        got = await client.get(path)
+        assert got.status_code == 200, got.text
+        public = deserialize(got.json(), CheckoutPublic)
+        assert public.id == checkout["id"] and public.amount == 1000
+        assert public.organization.id == str(tenant.organization.id)
+        # A token sent along (even a bad one) is ignored: the secret is the capability.
+        bad = await client.get(path, headers={"Authorization": "Bearer polar_oat_nonsense"})
+        assert bad.status_code == 200
+
+        updated = await client.patch(path, json={"customer_email": "me@example.com", "amount": 2500})
+        assert updated.status_code == 200, updated.text
+        public = deserialize(updated.json(), CheckoutPublic)
+        assert (public.customer_email, public.amount, public.total_amount) == (
+            "me@example.com",
+            2500,
+            2500,
+        )
+
+        for amount in (100, 20_000):
+            response = await client.patch(path, json={"amount": amount})
+            assert response.status_code == 422, amount
+            assert response.json()["detail"][0]["loc"] == ["body", "amount"]
+        response = await client.patch(path, json={"discount_code": "NOPE"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "discount_code"]
+        after = deserialize((await client.get(path)).json(), CheckoutPublic)
+        assert after.amount == 2500 and after.discount is None
+
+    async def test_discount_code(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+        tenant = await seeder.tenant()
+        discount = {
+            "name": "Half",
+            "type": "percentage",
+            "basis_points": 5000,
+            "duration": "once",
+            "code": "HALF",
+        }
+        created = await client.post(
+            "/v1/discounts/",
+            json=tenant.body("user", discount),
+            headers=tenant.headers("user"),
+        )
+        assert created.status_code == 201, created.text
+        checkout = await _checkout(client, tenant)
+        path = f"{BASE}/client/{checkout['client_secret']}"
+        response = await client.patch(path, json={"discount_code": "HALF"})
+        assert response.status_code == 200, response.text
+        public = deserialize(response.json(), CheckoutPublic)
+        assert (public.discount_amount, public.total_amount) == (450, 450)
+        assert public.discount is not None and public.discount.id == created.json()["id"]
+
+    async def test_unknown_secret(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(f"{BASE}/client/polar_c_unknown")
+        assert response.status_code == 404
+
+    async def test_expired(
+        self, client: httpx.AsyncClient, seeder: Seeder, clock: ShiftableClock
+    ) -> None:
+        tenant = await seeder.tenant()
+        checkout = await _checkout(client, tenant)
+        path = f"{BASE}/client/{checkout['client_secret']}"
+        clock.offset += CHECKOUT_TTL + timedelta(seconds=1)
+        for response in (
+            await client.get(path),
+            await client.patch(path, json={"customer_email": "late@example.com"}),
+        ):
+            assert response.status_code == 410
+            assert response.json()["error"] == "ExpiredCheckoutError"
