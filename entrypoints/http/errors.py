@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route, compile_path
 
 from adapters.sqlalchemy.engine import is_pool_exhausted, is_unavailable, is_unique_violation
+from application.checkouts.service import ExpiredCheckoutError, NotOpenCheckout
 from application.idempotency.service import IdempotencyKeyInUse, IdempotencyKeyMismatch
 from application.kit.errors import (
     ApplicationError,
@@ -37,6 +38,9 @@ log = logging.getLogger("meridian.http")
 REQUEST_INVALID = "meridian.request_invalid"
 
 STATUS: dict[type[ApplicationError], int] = {
+    # Named errors of the client's (their class names are the `error` sent).
+    ExpiredCheckoutError: 410,
+    NotOpenCheckout: 403,
     ResourceNotFound: 404,
     Unauthorized: 401,
     NotPermitted: 403,

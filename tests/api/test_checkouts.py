@@ -5,16 +5,29 @@ client's `Checkout` model, the customer's routes (by client secret, no token) in
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from dependency_injector import providers
 from polar.base import deserialize
 from polar.v2026_10.outputs import Checkout as SdkCheckout
 from polar.v2026_10.outputs import CheckoutPublic, ListResourceCheckout
+from polar.v2026_10.webhooks import (
+    WebhookCheckoutCreatedPayload,
+    WebhookCheckoutExpiredPayload,
+    WebhookCheckoutUpdatedPayload,
+    validate_event,
+)
 
+from application.webhooks.guard import UrlGuard
 from domain.checkout import CHECKOUT_TTL
+from entrypoints.container import Container
+from entrypoints.modules.checkouts import expire_checkouts
 from tests.harness import Seeder, ShiftableClock, Tenant, listed
+from tests.receiver import Receiver
 
 BASE = "/v1/checkouts"
 FIXED = {"name": "Pro", "prices": [{"amount_type": "fixed", "price_amount": 900}]}
@@ -166,7 +179,9 @@ class TestClient:
         bad = await client.get(path, headers={"Authorization": "Bearer polar_oat_nonsense"})
         assert bad.status_code == 200
 
-        updated = await client.patch(path, json={"customer_email": "me@example.com", "amount": 2500})
+        updated = await client.patch(
+            path, json={"customer_email": "me@example.com", "amount": 2500}
+        )
         assert updated.status_code == 200, updated.text
         public = deserialize(updated.json(), CheckoutPublic)
         assert (public.customer_email, public.amount, public.total_amount) == (
@@ -225,3 +240,59 @@ class TestClient:
         ):
             assert response.status_code == 410
             assert response.json()["error"] == "ExpiredCheckoutError"
+        # The merchant's update answers it as not open (the client's `update` knows no 410).
+        response = await client.patch(
+            f"{BASE}/{checkout['id']}", json={}, headers=tenant.headers("organization")
+        )
+        assert response.status_code == 403
+        assert response.json()["error"] == "NotOpenCheckout"
+
+
+@pytest.fixture
+def loopback(container: Container) -> Iterator[None]:
+    guard = UrlGuard(container.address_resolver(), require_https=False, allow_loopback=True)
+    container.url_guard.override(providers.Object(guard))
+    container.webhook_service.reset()
+    container.webhook_deliverer.reset()
+    yield
+    container.url_guard.reset_override()
+    container.webhook_service.reset()
+    container.webhook_deliverer.reset()
+
+
+@pytest.mark.usefixtures("loopback")
+async def test_webhook_events_load_in_the_clients_models(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container, clock: ShiftableClock
+) -> None:
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    events = ["checkout.created", "checkout.updated", "checkout.expired"]
+    with Receiver() as receiver:
+        endpoint = await client.post(
+            "/v1/webhooks/endpoints",
+            json={"url": receiver.url, "format": "raw", "events": events},
+            headers=headers,
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        secret = endpoint.json()["secret"]
+        checkout = await _checkout(client, tenant)
+        updated = await client.patch(
+            f"{BASE}/{checkout['id']}", json={"customer_name": "Ada"}, headers=headers
+        )
+        assert updated.status_code == 200
+        # Its expiry moved into the past (moving the clock would date the signatures too).
+        async with container.uow_factory().write() as uow:
+            row = await uow.checkouts.get_including_deleted(uuid.UUID(checkout["id"]))
+            row.expires_at = clock.now() - timedelta(seconds=1)
+            await uow.checkouts.update(row)
+            await uow.commit()
+        assert await expire_checkouts(container) == 1
+        payloads = [validate_event(r.body, r.headers, secret) for r in receiver.requests()]
+    assert [type(p) for p in payloads] == [
+        WebhookCheckoutCreatedPayload,
+        WebhookCheckoutUpdatedPayload,
+        WebhookCheckoutExpiredPayload,
+    ]
+    assert {p.data.id for p in payloads} == {checkout["id"]}
+    assert payloads[1].data.customer_name == "Ada"
+    assert payloads[2].data.status == "expired"

@@ -162,6 +162,9 @@ async def test_expiry_sweep_expires_open_checkouts_once(
         expired = await service.get(uow, tenant.itself, checkout.id, lock=True)
         assert expired.status is CheckoutStatus.expired
         with pytest.raises(ExpiredCheckoutError):
+            await service.update(uow, None, expired, CheckoutUpdatePublic())
+        # The merchant is told it is not open (Polar's 403 on `update`).
+        with pytest.raises(NotOpenCheckout):
             await service.update(uow, tenant.itself, expired, CheckoutUpdatePublic())
 
 
