@@ -164,14 +164,16 @@ class CheckoutService:
     async def product(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> Product | None:
         return await uow.products.get(checkout.product_id)
 
-    async def view(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> CheckoutView:
-        return (await self.views(uow, [checkout]))[0]
+    async def view(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, *, organization: bool = False
+    ) -> CheckoutView:
+        return (await self.views(uow, [checkout], organization=organization))[0]
 
     async def views(
-        self, uow: CheckoutUnitOfWork, checkouts: Sequence[Checkout]
+        self, uow: CheckoutUnitOfWork, checkouts: Sequence[Checkout], *, organization: bool = False
     ) -> Sequence[CheckoutView]:
-        """`checkouts` with what they show, each product, discount and organization read once
-        however many checkouts show it."""
+        """`checkouts` with what they show, each product, discount and (with `organization`,
+        which the customer's view shows) organization read once however many show it."""
         products: dict[uuid.UUID, Product | None] = {}
         discounts: dict[uuid.UUID, Discount | None] = {}
         organizations: dict[uuid.UUID, Organization | None] = {}
@@ -183,7 +185,7 @@ class CheckoutService:
                 discounts[checkout.discount_id] = await uow.discounts.get_including_deleted(
                     checkout.discount_id
                 )
-            if checkout.organization_id not in organizations:
+            if organization and checkout.organization_id not in organizations:
                 organizations[checkout.organization_id] = await uow.organizations.get(
                     checkout.organization_id
                 )
@@ -196,7 +198,7 @@ class CheckoutService:
                     if (product := products[i]) is not None
                 ],
                 discount=None if checkout.discount_id is None else discounts[checkout.discount_id],
-                organization=organizations[checkout.organization_id],
+                organization=organizations.get(checkout.organization_id),
             )
             for checkout in checkouts
         ]

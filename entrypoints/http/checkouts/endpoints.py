@@ -136,7 +136,8 @@ async def client_get_checkout(
     settings: Config,
 ) -> Response:
     checkout = await service.get_by_client_secret(uow, client_secret)
-    return json_response(_customer(await service.view(uow, checkout), settings, files))
+    view = await service.view(uow, checkout, organization=True)
+    return json_response(_customer(view, settings, files))
 
 
 @router.patch(
@@ -155,7 +156,7 @@ async def client_update_checkout(
 ) -> Response:
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
     checkout = await service.update(uow, None, checkout, body)
-    view = await service.view(uow, checkout)
+    view = await service.view(uow, checkout, organization=True)
     await uow.commit()
     return json_response(_customer(view, settings, files))
 
