@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entrypoints.modules import (
     benefits,
+    custom_fields,
     customers,
     discounts,
     files,
@@ -33,6 +34,7 @@ MODULES: tuple[Module, ...] = (
     benefits.module,
     meters.module,
     customers.module,
+    custom_fields.module,
     payments.module,
     webhooks.module,
     idempotency.module,

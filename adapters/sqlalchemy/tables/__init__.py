@@ -6,6 +6,7 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.counts import row_counts
+from adapters.sqlalchemy.tables.custom_fields import custom_fields
 from adapters.sqlalchemy.tables.customers import customers
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
@@ -31,6 +32,7 @@ __all__ = [
     "LIVE",
     "NAMING_CONVENTION",
     "benefits",
+    "custom_fields",
     "customers",
     "discounts",
     "files",
