@@ -12,7 +12,7 @@ from typing import Annotated, Literal, NotRequired
 from pydantic import UUID4, Field
 from typing_extensions import TypedDict
 
-from domain.custom_field import CustomField, MetadataValue
+from domain.custom_field import TYPE_PROPERTIES, CustomField, MetadataValue
 from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
@@ -123,5 +123,18 @@ def custom_field_wire(f: CustomField) -> Wire:
         "slug": f.slug,
         "name": f.name,
         "organization_id": f.organization_id,
-        "properties": f.properties,
+        "properties": _properties(f),
     }
+
+
+def _properties(f: CustomField) -> Wire:
+    """The properties set, in the order of the type's schema (JSONB keeps its own order)."""
+    shown: Wire = {}
+    for key in TYPE_PROPERTIES[f.type]:
+        if key not in f.properties:
+            continue
+        value = f.properties[key]
+        if key == "options":
+            value = [{"value": o["value"], "label": o["label"]} for o in value]
+        shown[key] = value
+    return shown
