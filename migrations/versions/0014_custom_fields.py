@@ -3,7 +3,8 @@
 Revision ID: 0014
 Revises: 0013
 
-Custom fields, with their list indexes (one per sort order) and their row counts kept by triggers
+Custom fields and the product links to them (in order, each required or not), the fields
+with their list indexes (one per sort order) and their row counts kept by triggers
 like every counted table's (see 0010_list_indexes.py).
 """
 
@@ -58,15 +59,30 @@ def upgrade() -> None:
     op.create_table(
         "custom_fields",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("slug", sa.String(length=256), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
-        sa.Column("properties", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
-        sa.Column("metadata", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column(
+            "properties",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column(
+            "metadata",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organizations.id"],
@@ -81,6 +97,31 @@ def upgrade() -> None:
         ["organization_id", "slug"],
         unique=True,
         postgresql_where=sa.text("deleted_at IS NULL"),
+    )
+    op.create_table(
+        "product_custom_fields",
+        sa.Column("product_id", sa.Uuid(), nullable=False),
+        sa.Column("custom_field_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["custom_field_id"],
+            ["custom_fields.id"],
+            name=op.f("fk_product_custom_fields_custom_field_id_custom_fields"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["products.id"],
+            name=op.f("fk_product_custom_fields_product_id_products"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "product_id", "custom_field_id", name=op.f("pk_product_custom_fields")
+        ),
+    )
+    op.create_index(
+        "ix_product_custom_fields_custom_field_id", "product_custom_fields", ["custom_field_id"]
     )
     for name, keys in LIST_INDEXES:
         columns = ", ".join(["organization_id", *(f"{key} NULLS FIRST" for key in keys), "id"])
@@ -114,5 +155,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM row_counts WHERE table_name = 'custom_fields'")
     for name, _ in LIST_INDEXES:
         op.drop_index(name, table_name="custom_fields")
+    op.drop_index("ix_product_custom_fields_custom_field_id", table_name="product_custom_fields")
+    op.drop_table("product_custom_fields")
     op.drop_index("uq_custom_fields_organization_id_slug_live", table_name="custom_fields")
     op.drop_table("custom_fields")

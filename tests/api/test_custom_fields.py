@@ -13,6 +13,7 @@ import pytest
 from polar.base import deserialize
 from polar.v2026_10.outputs import CustomField as SdkCustomField
 from polar.v2026_10.outputs import ListResourceCustomField
+from polar.v2026_10.outputs import Product as SdkProduct
 
 from application.auth import Scope
 from application.custom_fields.service import SLUG_TAKEN
@@ -335,3 +336,80 @@ class TestListing:
         assert error_loc(bad)[:2] == ["query", "type"]
         bad = await client.get(f"{BASE}/", params={"sorting": "email"}, headers=headers)
         assert error_loc(bad)[:2] == ["query", "sorting"]
+
+
+class TestProducts:
+    """Custom fields attached to products: in order, each required or not, shown in the
+    product's `attached_custom_fields`."""
+
+    async def test_attach_reorder_and_detach(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant, other = await seeder.tenant(), await seeder.tenant()
+        headers = tenant.headers(subject_kind)
+        text = await _create(client, tenant, subject_kind, BODIES["text"])
+        select = await _create(client, tenant, subject_kind, BODIES["select"])
+        theirs = await _create(client, other, "organization", BODIES["number"])
+        body = {
+            "name": "Shirt",
+            "prices": [{"amount_type": "fixed", "price_amount": 1000, "price_currency": "usd"}],
+            "attached_custom_fields": [
+                {"custom_field_id": select["id"], "required": True},
+                {"custom_field_id": text["id"], "required": False},
+            ],
+        }
+        response = await client.post(
+            "/v1/products/", json=tenant.body(subject_kind, body), headers=headers
+        )
+        assert response.status_code == 201, response.text
+        product = response.json()
+        deserialize(product, SdkProduct)
+        assert product["attached_custom_fields"] == [
+            {"custom_field_id": select["id"], "custom_field": select, "order": 0, "required": True},
+            {"custom_field_id": text["id"], "custom_field": text, "order": 1, "required": False},
+        ]
+        path = f"/v1/products/{product['id']}"
+        assert (await client.get(path, headers=headers)).json() == product
+        listed_products = await client.get("/v1/products/", headers=headers)
+        assert (
+            listed_products.json()["items"][0]["attached_custom_fields"]
+            == (product["attached_custom_fields"])
+        )
+
+        # Another organization's field, or one named twice, is refused and changes nothing.
+        for attached, index in [
+            ([{"custom_field_id": theirs["id"], "required": True}], 0),
+            (
+                [
+                    {"custom_field_id": text["id"], "required": True},
+                    {"custom_field_id": text["id"], "required": False},
+                ],
+                1,
+            ),
+        ]:
+            refused = await client.patch(
+                path, json={"attached_custom_fields": attached}, headers=headers
+            )
+            assert error_loc(refused) == [
+                "body",
+                "attached_custom_fields",
+                index,
+                "custom_field_id",
+            ]
+        assert (await client.get(path, headers=headers)).json() == product
+
+        reordered = await client.patch(
+            path,
+            json={"attached_custom_fields": [{"custom_field_id": text["id"], "required": True}]},
+            headers=headers,
+        )
+        assert reordered.status_code == 200, reordered.text
+        assert [
+            (a["custom_field_id"], a["order"], a["required"])
+            for a in reordered.json()["attached_custom_fields"]
+        ] == [(text["id"], 0, True)]
+        # Other changes keep them; a deleted field leaves the product.
+        renamed = await client.patch(path, json={"name": "Tee"}, headers=headers)
+        assert len(renamed.json()["attached_custom_fields"]) == 1
+        assert (await client.delete(f"{BASE}/{text['id']}", headers=headers)).status_code == 204
+        assert (await client.get(path, headers=headers)).json()["attached_custom_fields"] == []

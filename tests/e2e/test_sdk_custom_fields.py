@@ -96,7 +96,28 @@ def test_polar_sdk_manages_custom_fields(running: tuple[ApiProcess, dict[str, st
         assert [f.id for f in polar.custom_fields.list(query="comp").items] == [text.id]
         assert polar.custom_fields.list(organization_id=organization_id).pagination.total_count == 5
 
+        product = polar.products.create(
+            name="Shirt",
+            prices=[{"amount_type": "fixed", "price_amount": 1000, "price_currency": "usd"}],
+            attached_custom_fields=[
+                {"custom_field_id": select.id, "required": True},
+                {"custom_field_id": text.id, "required": False},
+            ],
+        )
+        assert [
+            (a.custom_field_id, a.order, a.required) for a in product.attached_custom_fields
+        ] == [
+            (select.id, 0, True),
+            (text.id, 1, False),
+        ]
+        assert isinstance(product.attached_custom_fields[0].custom_field, CustomFieldSelect)
+        assert (
+            polar.products.get(product.id).attached_custom_fields == product.attached_custom_fields
+        )
+
         polar.custom_fields.delete(text.id)
+        remaining = polar.products.get(product.id).attached_custom_fields
+        assert [a.custom_field_id for a in remaining] == [select.id]
         with pytest.raises(ResourceNotFound):
             polar.custom_fields.get(text.id)
         with pytest.raises(ResourceNotFound):

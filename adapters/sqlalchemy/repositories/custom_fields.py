@@ -22,6 +22,7 @@ from adapters.sqlalchemy.kit.repository import (
     SortingMixin,
     register_unique_field,
 )
+from adapters.sqlalchemy.mappers import custom_field_entity
 from adapters.sqlalchemy.tables import custom_fields
 from application.auth import AuthSubject, SubjectKind
 from application.custom_fields.ports import CustomFieldFilters
@@ -29,24 +30,9 @@ from application.custom_fields.service import SLUG_TAKEN
 from application.custom_fields.sorting import CustomFieldSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
-from domain.custom_field import CustomField, CustomFieldType
+from domain.custom_field import CustomField
 
 register_unique_field("uq_custom_fields_organization_id_slug_live", "slug", SLUG_TAKEN)
-
-
-def custom_field_entity(row: Mapping[Any, Any]) -> CustomField:
-    return CustomField(
-        id=row["id"],
-        created_at=row["created_at"],
-        modified_at=row["modified_at"],
-        deleted_at=row["deleted_at"],
-        organization_id=row["organization_id"],
-        type=CustomFieldType(row["type"]),
-        slug=row["slug"],
-        name=row["name"],
-        properties=dict(row["properties"]),
-        metadata=dict(row["metadata"]),
-    )
 
 
 class SqlAlchemyCustomFieldRepository(

@@ -6,7 +6,7 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.counts import row_counts
-from adapters.sqlalchemy.tables.custom_fields import custom_fields
+from adapters.sqlalchemy.tables.custom_fields import custom_fields, product_custom_fields
 from adapters.sqlalchemy.tables.customers import customers
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
@@ -46,6 +46,7 @@ __all__ = [
     "payments",
     "personal_access_tokens",
     "product_benefits",
+    "product_custom_fields",
     "product_medias",
     "product_prices",
     "products",

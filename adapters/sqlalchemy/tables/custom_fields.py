@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Uuid, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
@@ -35,3 +35,19 @@ list_index("ix_custom_fields_organization_id_created_at", custom_fields, custom_
 list_index("ix_custom_fields_organization_id_slug", custom_fields, custom_fields.c.slug)
 list_index("ix_custom_fields_organization_id_name", custom_fields, custom_fields.c.name)
 list_index("ix_custom_fields_organization_id_type", custom_fields, custom_fields.c.type)
+
+# The custom fields a product's checkout asks, in order (`position`), each required or not.
+product_custom_fields = Table(
+    "product_custom_fields",
+    metadata,
+    Column("product_id", Uuid, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "custom_field_id",
+        Uuid,
+        ForeignKey("custom_fields.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("required", Boolean, nullable=False),
+)
+Index("ix_product_custom_fields_custom_field_id", product_custom_fields.c.custom_field_id)
