@@ -133,7 +133,7 @@ ProductPriceSchema = Annotated[
 ]
 
 
-class AttachedCustomFieldSchema(Schema):
+class AttachedCustomField(Schema):
     """Schema of a custom field attached to a resource."""
 
     custom_field_id: UUID4 = Field(description="ID of the custom field.")
@@ -163,7 +163,7 @@ class ProductSchema(Schema):
     prices: list[ProductPriceSchema]
     benefits: list[BenefitSchema]
     medias: list[PublicFileRead]
-    attached_custom_fields: list[AttachedCustomFieldSchema]
+    attached_custom_fields: list[AttachedCustomField]
 
 
 MediaUrl = Callable[[File], str | None]
