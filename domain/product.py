@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from domain.base import Entity
 from domain.benefit import Benefit
+from domain.custom_field import AttachedCustomField
 from domain.errors import InvariantViolation
 from domain.file import File
 from domain.price import KeepPrice, Price, creation_time, validate_price_set
@@ -50,6 +51,8 @@ class Product(Entity):
     benefits: list[Benefit] = field(default_factory=list)
     # Images shown with the product (live, uploaded `product_media` files), in order.
     medias: list[File] = field(default_factory=list)
+    # The custom fields a checkout of the product asks (live ones only, as loaded), in order.
+    attached_custom_fields: list[AttachedCustomField] = field(default_factory=list)
     # Whether something that must keep pointing at the product does: a live discount restricted
     # to it (and, once they exist, an order or a subscription). As loaded; such a product can be
     # archived but not deleted.

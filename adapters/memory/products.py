@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.memory.store import (
     PRODUCT_BENEFITS,
+    PRODUCT_CUSTOM_FIELDS,
     PRODUCT_MEDIAS,
     MemoryRepository,
     metadata_matches,
@@ -18,6 +19,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.custom_field import AttachedCustomField
 from domain.price import MeteredPrice, Price
 from domain.product import Product
 
@@ -86,10 +88,23 @@ class InMemoryProductRepository(MemoryRepository[Product]):
                 for f in self.view.table(PRODUCT_MEDIAS).get(product.id, [])
                 if files[f].deleted_at is None
             ]
+            fields = self.view.table("custom_fields")
+            product.attached_custom_fields = [
+                AttachedCustomField(copy.deepcopy(fields[f]), required, position)
+                for position, (f, required) in enumerate(
+                    self.view.table(PRODUCT_CUSTOM_FIELDS).get(product.id, [])
+                )
+                if fields[f].deleted_at is None
+            ]
         return product
 
     async def set_medias(self, product: Product, file_ids: Sequence[uuid.UUID]) -> None:
         self.view.table(PRODUCT_MEDIAS)[product.id] = list(file_ids)
+
+    async def set_custom_fields(
+        self, product: Product, attached: Sequence[tuple[uuid.UUID, bool]]
+    ) -> None:
+        self.view.table(PRODUCT_CUSTOM_FIELDS)[product.id] = list(attached)
 
     async def get(self, id: uuid.UUID) -> Product | None:
         return self._with_benefits(await self.get_by_id(id))
@@ -118,6 +133,7 @@ class InMemoryProductRepository(MemoryRepository[Product]):
             if product.id in wanted:
                 summary = copy.deepcopy(product)
                 summary.prices, summary.benefits, summary.medias = [], [], []
+                summary.attached_custom_fields = []
                 summaries.append(summary)
         return summaries
 

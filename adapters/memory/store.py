@@ -25,6 +25,8 @@ Table = dict[Any, Any]
 # Link tables shared by several repositories: product id → ids in order.
 PRODUCT_BENEFITS = "product_benefits"
 PRODUCT_MEDIAS = "product_medias"
+# product id → [(custom field id, required)], in order.
+PRODUCT_CUSTOM_FIELDS = "product_custom_fields"
 
 
 @dataclass

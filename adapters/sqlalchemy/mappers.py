@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from domain.benefit import Benefit, BenefitVisibility
+from domain.custom_field import CustomField, CustomFieldType
 from domain.file import File, FileService, UploadState
 
 
@@ -37,3 +38,18 @@ def file_entity(row: Mapping[Any, Any]) -> File:
     file.service = FileService(row["service"])
     file.upload_state = UploadState(row["upload_state"])
     return file
+
+
+def custom_field_entity(row: Mapping[Any, Any]) -> CustomField:
+    return CustomField(
+        id=row["id"],
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        deleted_at=row["deleted_at"],
+        organization_id=row["organization_id"],
+        type=CustomFieldType(row["type"]),
+        slug=row["slug"],
+        name=row["name"],
+        properties=dict(row["properties"]),
+        metadata=dict(row["metadata"]),
+    )

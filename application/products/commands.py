@@ -41,10 +41,20 @@ ProductName = Annotated[
 Currency = Annotated[str, BeforeValidator(_lower), StringConstraints(pattern=r"^[a-z]{3}$")]
 TaxBehavior = Literal["location", "inclusive", "exclusive"]
 Metadata = MetadataInput
-# Media are file ids (product_media files); custom fields are not supported yet: only an empty
-# list is accepted.
+# Media are file ids (product_media files).
 Medias = Annotated[list[uuid.UUID], Field(max_length=MAX_PRICES)]
-CustomFields = Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES)]
+
+MAX_CUSTOM_FIELDS = 100
+
+
+class AttachedCustomFieldCreate(Command):
+    """A custom field to attach to the product, answered or not as `required`."""
+
+    custom_field_id: uuid.UUID = Field(description="ID of the custom field to attach.")
+    required: StrictBool = Field(description="Whether the value is required for this custom field.")
+
+
+CustomFields = Annotated[list[AttachedCustomFieldCreate], Field(max_length=MAX_CUSTOM_FIELDS)]
 
 
 class _PriceCreate(Command):

@@ -14,6 +14,7 @@ from domain.product import Product, Visibility
 
 if TYPE_CHECKING:
     from application.benefits.ports import BenefitRepository
+    from application.custom_fields.ports import CustomFieldRepository
     from application.files.ports import FileRepository
     from application.meters.ports import MeterRepository
 
@@ -86,6 +87,13 @@ class ProductRepository(Protocol):
         """Make `file_ids` (checked by the caller) the product's media, in this order."""
         ...
 
+    async def set_custom_fields(
+        self, product: Product, attached: Sequence[tuple[uuid.UUID, bool]]
+    ) -> None:
+        """Make `attached` (custom field id, required; checked by the caller) the product's
+        custom fields, in this order."""
+        ...
+
     async def set_benefits(self, product: Product, benefit_ids: Sequence[uuid.UUID]) -> None:
         """Make `benefit_ids` (checked by the caller) the benefits the product grants, in this
         order. The caller updates the product itself (its `modified_at`) separately."""
@@ -109,3 +117,4 @@ class ProductUnitOfWork(TenancyUnitOfWork, Protocol):
     benefits: BenefitRepository
     meters: MeterRepository
     files: FileRepository
+    custom_fields: CustomFieldRepository

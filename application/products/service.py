@@ -14,6 +14,7 @@ from application.auth import AuthSubject
 from application.files.usage import usable_files
 from application.kit.errors import (
     Conflict,
+    FieldError,
     ResourceNotFound,
     ValidationFailed,
     invariants_as_validation,
@@ -26,6 +27,7 @@ from application.kit.tenancy import target_organization
 from application.meters.usage import usable_meters
 from application.ports import Clock
 from application.products.commands import (
+    AttachedCustomFieldCreate,
     CustomPriceCreate,
     ExistingPrice,
     FixedPriceCreate,
@@ -42,6 +44,7 @@ from application.products.commands import (
 from application.products.ports import ProductFilters, ProductUnitOfWork
 from application.products.sorting import ProductSortProperty
 from domain.benefit import validate_benefit_list
+from domain.custom_field import AttachedCustomField
 from domain.file import FileService
 from domain.price import (
     CustomPrice,
@@ -68,12 +71,45 @@ class ProductNotDeletable(Conflict):
     """The product is in use (a discount is restricted to it); it can be archived instead."""
 
 
-CUSTOM_FIELDS_LATER = "Custom fields are not supported yet; send an empty list."
+CUSTOM_FIELD_NOT_FOUND = "Custom field does not exist."
+CUSTOM_FIELD_TWICE = "A custom field can be attached once."
 
 
-def _refuse_later_features(command: ProductCreate | ProductUpdate) -> None:
-    if command.attached_custom_fields:
-        raise ValidationFailed.single(("body", "attached_custom_fields"), CUSTOM_FIELDS_LATER)
+async def _attached_custom_fields(
+    uow: ProductUnitOfWork, organization_id: uuid.UUID, items: Sequence[AttachedCustomFieldCreate]
+) -> list[AttachedCustomField]:
+    """The custom fields `items` name, in order: each a live field of the organization, named
+    once. The fields are held (FOR SHARE) until the unit of work ends."""
+    ids = [item.custom_field_id for item in items]
+    found = {
+        f.id: f
+        for f in await uow.custom_fields.get_many(ids, lock=True)
+        if f.organization_id == organization_id
+    }
+    errors: list[FieldError] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        loc = ("body", "attached_custom_fields", index, "custom_field_id")
+        if item.custom_field_id not in found:
+            errors.append(FieldError(loc, CUSTOM_FIELD_NOT_FOUND, input=str(item.custom_field_id)))
+        elif item.custom_field_id in seen:
+            errors.append(FieldError(loc, CUSTOM_FIELD_TWICE, input=str(item.custom_field_id)))
+        seen.add(item.custom_field_id)
+    if errors:
+        raise ValidationFailed(errors)
+    return [
+        AttachedCustomField(found[item.custom_field_id], item.required, order)
+        for order, item in enumerate(items)
+    ]
+
+
+async def _set_custom_fields(
+    uow: ProductUnitOfWork, product: Product, attached: list[AttachedCustomField]
+) -> None:
+    await uow.products.set_custom_fields(
+        product, [(a.custom_field.id, a.required) for a in attached]
+    )
+    product.attached_custom_fields = attached
 
 
 # How each price input becomes its price, given the fields every price has.
@@ -197,7 +233,6 @@ class ProductService:
         self, uow: ProductUnitOfWork, subject: AuthSubject, command: ProductCreate
     ) -> Product:
         organization = await target_organization(uow, subject, command.organization_id)
-        _refuse_later_features(command)
         check_metadata(command.metadata)
         now = self.clock.now()
         recurring_count = command.recurring_interval_count
@@ -229,10 +264,15 @@ class ProductService:
             service=FileService.product_media,
             loc=("body", "medias"),
         )
+        attached = await _attached_custom_fields(
+            uow, organization.id, command.attached_custom_fields or []
+        )
         await uow.products.create(product)
         if medias:
             await uow.products.set_medias(product, [m.id for m in medias])
             product.medias = medias
+        if attached:
+            await _set_custom_fields(uow, product, attached)
         uow.enqueue(
             PRODUCT_CREATED,
             product_id=str(product.id),
@@ -261,7 +301,6 @@ class ProductService:
         self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID, command: ProductUpdate
     ) -> Product:
         product = await self.get(uow, subject, id, lock=True)
-        _refuse_later_features(command)
         sent = command.model_fields_set
         now = self.clock.now()
         for name in ("recurring_interval", "recurring_interval_count"):
@@ -307,6 +346,14 @@ class ProductService:
             if [m.id for m in medias] != product.media_ids:
                 await uow.products.set_medias(product, [m.id for m in medias])
                 product.medias = medias
+        if command.attached_custom_fields is not None:
+            attached = await _attached_custom_fields(
+                uow, product.organization_id, command.attached_custom_fields
+            )
+            if [(a.custom_field.id, a.required) for a in attached] != [
+                (a.custom_field.id, a.required) for a in product.attached_custom_fields
+            ]:
+                await _set_custom_fields(uow, product, attached)
         await uow.products.update(product)
         uow.enqueue(
             PRODUCT_UPDATED,

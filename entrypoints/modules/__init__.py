@@ -10,6 +10,7 @@ from __future__ import annotations
 from entrypoints.modules import (
     benefits,
     checkouts,
+    custom_fields,
     customers,
     discounts,
     files,
@@ -34,6 +35,7 @@ MODULES: tuple[Module, ...] = (
     benefits.module,
     meters.module,
     customers.module,
+    custom_fields.module,
     payments.module,
     checkouts.module,
     webhooks.module,

@@ -1,7 +1,7 @@
 """checkouts
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 Checkouts, with their list indexes (one per sort order), lookups by client secret, the expiry
 sweep's index, and their row counts kept by triggers like every counted table's (see
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

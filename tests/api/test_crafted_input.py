@@ -39,6 +39,7 @@ class TestNulInQueryStrings:
             ("/v1/meters/", "query"),
             ("/v1/customers/", "query"),
             ("/v1/customers/", "email"),
+            ("/v1/custom-fields/", "query"),
             ("/v1/payments/", "customer_email"),
             ("/v1/payments/", "method"),
             ("/v1/webhooks/deliveries", "query"),

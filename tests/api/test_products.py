@@ -393,6 +393,14 @@ class TestCreate:
                 {"attached_custom_fields": [{"custom_field_id": "x"}]},
                 ["body", "attached_custom_fields"],
             ),
+            (
+                {
+                    "attached_custom_fields": [
+                        {"custom_field_id": str(uuid.uuid4()), "required": True}
+                    ]
+                },
+                ["body", "attached_custom_fields", 0, "custom_field_id"],
+            ),
             ({"metadata": {"k" * 41: "v"}}, ["body", "metadata", "k" * 41]),
             ({"metadata": {"note": "v" * 501}}, ["body", "metadata", "note"]),
             ({"metadata": {f"k{i}": i for i in range(51)}}, ["body", "metadata"]),

@@ -50,7 +50,7 @@ async def test_listing_organizations_is_one_statement(
 
 
 @pytest.mark.parametrize("count", [1, 12])
-async def test_listing_products_is_four_statements(
+async def test_listing_products_is_five_statements(
     client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
 ) -> None:
     tenant: Tenant = await seeder.tenant()
@@ -66,6 +66,15 @@ async def test_listing_products_is_four_statements(
         benefit_ids.append(response.json()["id"])
     media = await seeder.file(tenant, service=FileService.product_media)
     meters = [await seeder.meter(tenant, name=f"Meter {n}") for n in range(2)]
+    fields = []
+    for n in range(2):
+        response = await client.post(
+            "/v1/custom-fields/",
+            json={"type": "text", "slug": f"field-{n}", "name": f"Field {n}", "properties": {}},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        fields.append({"custom_field_id": response.json()["id"], "required": n == 0})
     for n in range(count):
         prices = [
             {"amount_type": "fixed", "price_amount": 1000 + n},
@@ -79,6 +88,7 @@ async def test_listing_products_is_four_statements(
                 "recurring_interval": "month",
                 "prices": prices,
                 "medias": [str(media.id)],
+                "attached_custom_fields": fields,
             },
             headers=headers,
         )
@@ -97,9 +107,10 @@ async def test_listing_products_is_four_statements(
     }
     assert all([b["id"] for b in item["benefits"]] == benefit_ids for item in body["items"])
     assert all(len(item["medias"]) == 1 for item in body["items"])
-    # The page (with its total), then the prices, the benefits and the media of all its
-    # products, each in one statement.
-    assert len(statements) == 4, statements
+    assert all(len(item["attached_custom_fields"]) == 2 for item in body["items"])
+    # The page (with its total), then the prices, the benefits, the media and the custom
+    # fields of all its products, each in one statement.
+    assert len(statements) == 5, statements
 
 
 @pytest.mark.parametrize("count", [1, 12])

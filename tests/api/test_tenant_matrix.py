@@ -67,6 +67,7 @@ ENDPOINT = {
     "events": ["product.created"],
 }
 CUSTOMER = {"email": "matrix@example.com", "name": "Matrix"}
+CUSTOM_FIELD = {"type": "text", "slug": "matrix", "name": "Matrix", "properties": {}}
 TOKEN = {"comment": "matrix", "scopes": ["products:read"]}
 FILE = {
     "service": "downloadable",
@@ -169,6 +170,7 @@ FACTORIES: dict[str, Factory] = {
     "/v1/webhooks/endpoints/{id}": Created("/v1/webhooks/endpoints", ENDPOINT),
     "/v1/webhooks/events/{id}": _webhook_event,
     "/v1/customers/{id}": Created("/v1/customers/", CUSTOMER),
+    "/v1/custom-fields/{id}": Created("/v1/custom-fields/", CUSTOM_FIELD),
     "/v1/customers/external/{external_id}": _external_customer,
     "/v1/payments/{id}": _payment,
     "/v1/checkouts/{id}": _checkout,
@@ -186,6 +188,7 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "POST /v1/products/{id}/benefits": {"benefits": []},
     "PATCH /v1/benefits/{id}": {"type": "custom"},
+    "PATCH /v1/custom-fields/{id}": {"type": "text"},
 }
 
 # Routes outside the matrix ("METHOD path"), each with why.

@@ -23,6 +23,7 @@ from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.kit.counts import fold_row_counts
 from adapters.sqlalchemy.tables import (
     benefits,
+    custom_fields,
     customers,
     discounts,
     files,
@@ -36,6 +37,8 @@ from adapters.sqlalchemy.tables import (
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.benefits.ports import BenefitFilters
 from application.benefits.sorting import BenefitSortProperty
+from application.custom_fields.ports import CustomFieldFilters
+from application.custom_fields.sorting import CustomFieldSortProperty
 from application.customers.ports import CustomerFilters
 from application.customers.sorting import CustomerSortProperty
 from application.discounts.sorting import DiscountSortProperty
@@ -53,6 +56,7 @@ from application.uow import UnitOfWork
 from application.webhooks.ports import DeliveryFilters
 from domain.access_token import OrganizationAccessToken
 from domain.benefit import Benefit
+from domain.custom_field import CustomField, CustomFieldType
 from domain.customer import Customer
 from domain.discount import Discount, DiscountDuration, DiscountType
 from domain.file import File, FileService
@@ -197,6 +201,22 @@ class Scaled:
                 {"email": "'customer' || n || '@example.com'", "name": "t.name || n"},
             ),
             (
+                "custom_fields",
+                CustomField(
+                    created_at=at,
+                    organization_id=org,
+                    type=CustomFieldType.text,
+                    slug="field",
+                    name="Field",
+                ),
+                custom_fields,
+                {
+                    "slug": "t.slug || n",
+                    "name": "t.name || n",
+                    "type": "CASE n % 3 WHEN 0 THEN 'text' WHEN 1 THEN 'number' ELSE 'date' END",
+                },
+            ),
+            (
                 "payments",
                 Payment(
                     created_at=at,
@@ -292,6 +312,7 @@ SORTED_LISTS: list[tuple[str, Table, Any, Any]] = [
     ("meters", meters, MeterSortProperty, MeterFilters()),
     ("customers", customers, CustomerSortProperty, CustomerFilters()),
     ("payments", payments, PaymentSortProperty, PaymentFilters()),
+    ("custom_fields", custom_fields, CustomFieldSortProperty, CustomFieldFilters()),
     ("organization_access_tokens", organization_access_tokens, AccessTokenSortProperty, None),
 ]
 NEWEST = _sorted(ProductSortProperty.created_at, True)

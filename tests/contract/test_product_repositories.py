@@ -271,7 +271,7 @@ async def _cover(uow: UnitOfWork, organization: Organization) -> File:
 
 
 @pytest.mark.parametrize("count", [1, 10])
-async def test_a_page_loads_in_four_statements(connection: AsyncConnection, count: int) -> None:
+async def test_a_page_loads_in_five_statements(connection: AsyncConnection, count: int) -> None:
     """Products, then all their prices, all their benefits, all their media: never one query
     per product."""
     from adapters.memory.fakes import FrozenClock, RecordingJobQueue
@@ -311,7 +311,8 @@ async def test_a_page_loads_in_four_statements(connection: AsyncConnection, coun
         assert all(len(p.prices) == 2 for p in page.items)
         assert all(p.benefit_ids == [b.id for b in benefits] for p in page.items)
         assert all(p.medias == [image] for p in page.items)
-        assert len(statements) == 4, statements
+        # The page, then the prices, benefits, media and custom fields of all its products.
+        assert len(statements) == 5, statements
 
 
 async def test_direct_reads_load_what_sqlalchemy_loads(connection: AsyncConnection) -> None:

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import entrypoints.http
+from domain.custom_field import CustomField, CustomFieldType
 from domain.customer import Customer
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Meter, MeterSummary
@@ -64,6 +65,23 @@ FIELDS: dict[tuple[type, str], Any] = {
     ),
     # Every customer created has an email but teams (Customer.validate).
     (Customer, "email"): st.text(min_size=1, max_size=30),
+    # A field's properties are those of its type (CustomField.validate). Drawn independently
+    # of the type, they are drawn for a select, whose properties are the richest (the API tests
+    # read every type back through the client's models).
+    (CustomField, "type"): st.just(CustomFieldType.select),
+    (CustomField, "properties"): st.fixed_dictionaries(
+        {
+            "options": st.lists(
+                st.fixed_dictionaries({"value": st.text(max_size=5), "label": st.text(max_size=5)}),
+                min_size=1,
+                max_size=3,
+            )
+        },
+        optional={
+            key: st.text(min_size=1, max_size=10)
+            for key in ("form_label", "form_help_text", "form_placeholder")
+        },
+    ),
     # `count` reads no property; every other function reads one.
     (Meter, "aggregation"): st.builds(
         lambda func, name: Aggregation(func, None if func is AggregationFunction.cnt else name),

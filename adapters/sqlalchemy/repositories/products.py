@@ -1,5 +1,6 @@
-"""Products, their prices, benefits and media: a page of products is read in four statements
-(the products, then all their prices at once, then all their benefits, then all their media)."""
+"""Products, their prices, benefits, media and custom fields: a page of products is read in five
+statements (the products, then all their prices at once, then all their benefits, then all
+their media, then all their custom fields)."""
 
 from __future__ import annotations
 
@@ -36,14 +37,16 @@ from adapters.sqlalchemy.kit.filters import (
 )
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.kit.statements import Cached
-from adapters.sqlalchemy.mappers import benefit_entity, file_entity
+from adapters.sqlalchemy.mappers import benefit_entity, custom_field_entity, file_entity
 from adapters.sqlalchemy.prices import price_entity, price_row
 from adapters.sqlalchemy.tables import (
     benefits,
+    custom_fields,
     discounts,
     files,
     meters,
     product_benefits,
+    product_custom_fields,
     product_medias,
     product_prices,
     products,
@@ -53,6 +56,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.custom_field import AttachedCustomField
 from domain.price import AmountType, Price
 from domain.product import Interval, Product, Visibility
 
@@ -101,6 +105,23 @@ def _linked_statement(link: Table) -> Select[Any]:
         select(table, link.c.product_id.label("_linked_to"))
         .join(link, target == table.c.id)
         .where(link.c.product_id == any_(_PRODUCT_IDS), table.c.deleted_at.is_(None))
+        .order_by(link.c.product_id, link.c.position)
+    )
+
+
+def _attached_statement() -> Select[Any]:
+    """The live custom fields attached to the products of `product_ids`, each with its
+    product, whether it is required and its position, in order."""
+    link = product_custom_fields
+    return (
+        select(
+            custom_fields,
+            link.c.product_id.label("_linked_to"),
+            link.c.required.label("_required"),
+            link.c.position.label("_position"),
+        )
+        .join(link, link.c.custom_field_id == custom_fields.c.id)
+        .where(link.c.product_id == any_(_PRODUCT_IDS), custom_fields.c.deleted_at.is_(None))
         .order_by(link.c.product_id, link.c.position)
     )
 
@@ -217,6 +238,11 @@ class SqlAlchemyProductRepository(
         ids = [p.id for p in items]
         granted = await self._linked(product_benefits, benefit_entity, ids)
         shown = await self._linked(product_medias, file_entity, ids)
+        asked: dict[uuid.UUID, list[AttachedCustomField]] = {id: [] for id in ids}
+        for row in await self.rows(self.cached(_attached_statement), {"product_ids": ids}):
+            asked[row["_linked_to"]].append(
+                AttachedCustomField(custom_field_entity(row), row["_required"], row["_position"])
+            )
         statement = self.cached(
             lambda: _PRICES_WITH_METER.where(
                 product_prices.c.product_id == any_(_PRODUCT_IDS),
@@ -230,6 +256,7 @@ class SqlAlchemyProductRepository(
             product.prices = priced[product.id]
             product.benefits = granted[product.id]
             product.medias = shown[product.id]
+            product.attached_custom_fields = asked[product.id]
         return list(items)
 
     def _readable(self, kind: SubjectKind) -> Select[Any]:
@@ -392,6 +419,26 @@ class SqlAlchemyProductRepository(
                 [
                     {"product_id": product.id, "file_id": file_id, "position": position}
                     for position, file_id in enumerate(file_ids)
+                ],
+            )
+
+    async def set_custom_fields(
+        self, product: Product, attached: Sequence[tuple[uuid.UUID, bool]]
+    ) -> None:
+        await self.connection.execute(
+            delete(product_custom_fields).where(product_custom_fields.c.product_id == product.id)
+        )
+        if attached:
+            await self.connection.execute(
+                insert(product_custom_fields),
+                [
+                    {
+                        "product_id": product.id,
+                        "custom_field_id": custom_field_id,
+                        "position": position,
+                        "required": required,
+                    }
+                    for position, (custom_field_id, required) in enumerate(attached)
                 ],
             )
 

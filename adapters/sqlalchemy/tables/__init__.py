@@ -7,6 +7,7 @@ from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, r
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.checkouts import checkouts
 from adapters.sqlalchemy.tables.counts import row_counts
+from adapters.sqlalchemy.tables.custom_fields import custom_fields, product_custom_fields
 from adapters.sqlalchemy.tables.customers import customers
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
@@ -33,6 +34,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "benefits",
     "checkouts",
+    "custom_fields",
     "customers",
     "discounts",
     "files",
@@ -46,6 +48,7 @@ __all__ = [
     "payments",
     "personal_access_tokens",
     "product_benefits",
+    "product_custom_fields",
     "product_medias",
     "product_prices",
     "products",

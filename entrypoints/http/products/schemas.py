@@ -2,7 +2,7 @@
 `ProductPriceCustom`, `ProductPriceSeatBased`, `ProductPriceUnitBased`,
 `ProductPriceMeteredUnit`, `ProductPriceMeteredTiers`).
 
-Custom fields are not supported yet: an empty list.
+A product's `attached_custom_fields` are Polar's `AttachedCustomField`s, in order.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from domain.price import (
 )
 from domain.product import Product
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
+from entrypoints.http.custom_fields.schemas import CustomFieldSchema, custom_field_wire
 from entrypoints.http.files.schemas import PublicFileRead, public_file_wire
 from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
@@ -132,6 +133,15 @@ ProductPriceSchema = Annotated[
 ]
 
 
+class AttachedCustomField(Schema):
+    """Schema of a custom field attached to a resource."""
+
+    custom_field_id: UUID4 = Field(description="ID of the custom field.")
+    custom_field: CustomFieldSchema
+    order: int = Field(description="Order of the custom field in the resource.")
+    required: bool = Field(description="Whether the value is required for this custom field.")
+
+
 class ProductSchema(Schema):
     id: UUID4
     created_at: datetime
@@ -153,7 +163,7 @@ class ProductSchema(Schema):
     prices: list[ProductPriceSchema]
     benefits: list[BenefitSchema]
     medias: list[PublicFileRead]
-    attached_custom_fields: list[dict[str, object]]
+    attached_custom_fields: list[AttachedCustomField]
 
 
 MediaUrl = Callable[[File], str | None]
@@ -290,5 +300,13 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
     wire["prices"] = [price_wire(price) for price in p.prices]
     wire["benefits"] = [benefit_wire(b) for b in p.benefits]
     wire["medias"] = [_media_wire(m, media_url) for m in p.medias]
-    wire["attached_custom_fields"] = []
+    wire["attached_custom_fields"] = [
+        {
+            "custom_field_id": a.custom_field.id,
+            "custom_field": custom_field_wire(a.custom_field),
+            "order": a.order,
+            "required": a.required,
+        }
+        for a in p.attached_custom_fields
+    ]
     return wire
