@@ -7,10 +7,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam, func
+from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
-from adapters.sqlalchemy.kit.filters import locked, subject_params, where_readable
+from adapters.sqlalchemy.kit.filters import (
+    containing,
+    like_pattern,
+    locked,
+    subject_params,
+    where_readable,
+)
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
 from adapters.sqlalchemy.tables import checkouts
 from application.auth import AuthSubject, SubjectKind
@@ -137,12 +143,7 @@ class SqlAlchemyCheckoutRepository(
             for name in present:
                 statement = statement.where(_IN_FILTERS[name].in_(bindparam(name, expanding=True)))
             if by_query:
-                statement = statement.where(
-                    func.strpos(
-                        func.lower(checkouts.c.customer_email), bindparam("query", type_=String)
-                    )
-                    > 0
-                )
+                statement = statement.where(containing(checkouts.c.customer_email))
             statement = self.apply_sorting(statement, sorting)
             if present or by_query:
                 return statement  # Counted by a window over what the filters match.
@@ -170,5 +171,5 @@ class SqlAlchemyCheckoutRepository(
             **{name: values[name] for name in present},
         }
         if filters.query:
-            params["query"] = filters.query.lower()
+            params["query"] = like_pattern(filters.query)
         return await self.paginate(statement, pagination, params)
