@@ -233,6 +233,8 @@ class Checkout(Entity):
     locale: str | None = None
     metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
     customer_metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
+    # The customer's answers to the product's custom fields (slug → value), kept at confirm.
+    custom_field_data: dict[str, str | int | bool | None] = field(default_factory=dict)
 
     @property
     def selection(self) -> Selection:
@@ -262,6 +264,21 @@ class Checkout(Entity):
 
     def expire(self, at: datetime) -> None:
         self.status = transition(self.status, "expire")
+        self.modified_at = at
+
+    def confirm(self, at: datetime) -> None:
+        """The customer submitted the checkout; its payment is under way."""
+        self.status = transition(self.status, "confirm")
+        self.modified_at = at
+
+    def succeed(self, at: datetime) -> None:
+        """Paid (or free): final."""
+        self.status = transition(self.status, "succeed")
+        self.modified_at = at
+
+    def reopen(self, at: datetime) -> None:
+        """The payment failed: the customer may try again (until the checkout expires)."""
+        self.status = transition(self.status, "reopen")
         self.modified_at = at
 
     def resolved_success_url(self, default: str) -> str:

@@ -261,6 +261,25 @@ class Discount(Entity):
             return False
         return self.max_redemptions is None or self.redemptions_count < self.max_redemptions
 
+    def redeem(self, at: datetime, customer_redemptions: int) -> None:
+        """Count one more redemption, by a customer who has redeemed it `customer_redemptions`
+        times before. Raises InvariantViolation when the discount is not redeemable anymore
+        (dates, overall limit) or that customer reached its own limit."""
+        if not self.is_redeemable(at):
+            raise InvariantViolation("discount_code", "This discount code is not valid anymore.")
+        limit = self.max_redemptions_per_customer
+        if limit is not None and customer_redemptions >= limit:
+            raise InvariantViolation(
+                "discount_code", "This discount code was already used the most times it can be."
+            )
+        self.redemptions_count += 1
+        self.modified_at = at
+
+    def release(self, at: datetime) -> None:
+        """Give back one redemption (its payment failed)."""
+        self.redemptions_count = max(self.redemptions_count - 1, 0)
+        self.modified_at = at
+
     def amount_off(self, amount: int, currency: str) -> int:
         """What the discount takes off a price of `amount` cents in `currency`."""
         if self.type is DiscountType.percentage:

@@ -49,6 +49,17 @@ class InMemoryCheckoutRepository(MemoryRepository[Checkout]):
     ) -> Checkout | None:
         return self.find(lambda c: c.client_secret == client_secret)
 
+    async def get_locked(self, id: uuid.UUID) -> Checkout | None:
+        return await self.get_by_id(id)
+
+    async def count_redeemed(self, discount_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+        held = (CheckoutStatus.confirmed, CheckoutStatus.succeeded)
+        return sum(
+            1
+            for c in self.live()
+            if c.discount_id == discount_id and c.customer_id == customer_id and c.status in held
+        )
+
     async def expired_open(self, at: datetime, *, limit: int) -> list[Checkout]:
         due = [c for c in self.live() if c.status is CheckoutStatus.open and c.expires_at <= at]
         return sorted(due, key=lambda c: c.expires_at)[:limit]

@@ -30,7 +30,7 @@ class InMemoryDiscountRepository(MemoryRepository[Discount]):
         DiscountSortProperty.ends_at: lambda d: d.ends_at,
     }
 
-    async def get(self, id: uuid.UUID) -> Discount | None:
+    async def get(self, id: uuid.UUID, *, lock: bool = False) -> Discount | None:
         return await self.get_by_id(id)
 
     async def get_readable(

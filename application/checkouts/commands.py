@@ -6,7 +6,7 @@ accepted and ignored where the client sends defaults."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
@@ -58,6 +58,15 @@ class CheckoutUpdatePublic(_CustomerFields):
     seats: Count | None = None
     units: Count | None = None
     discount_code: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+
+class CheckoutConfirm(CheckoutUpdatePublic):
+    """What the customer submits (by client secret): the last changes, the answers to the
+    product's custom fields, and the processor's token for the card (Stripe's confirmation
+    token; the sandbox's `tok_sandbox_*`)."""
+
+    confirmation_token_id: Annotated[str, StringConstraints(max_length=256)] | None = None
+    custom_field_data: dict[str, Any] | None = None
 
 
 class CheckoutUpdate(CheckoutUpdatePublic):

@@ -14,7 +14,9 @@ from application.organizations.ports import TenancyUnitOfWork
 from domain.checkout import Checkout, CheckoutStatus
 
 if TYPE_CHECKING:
+    from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
+    from application.payments.ports import PaymentRepository
     from application.products.ports import ProductRepository
 
 
@@ -59,6 +61,16 @@ class CheckoutRepository(Protocol):
         UPDATE SKIP LOCKED: concurrent sweeps take different ones)."""
         ...
 
+    async def get_locked(self, id: uuid.UUID) -> Checkout | None:
+        """The checkout, held (FOR UPDATE) until the unit of work ends: a payment's outcome
+        and a customer's confirm apply one after the other."""
+        ...
+
+    async def count_redeemed(self, discount_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+        """How many of the customer's checkouts hold a redemption of the discount (confirmed
+        or succeeded with it)."""
+        ...
+
     async def create(self, checkout: Checkout) -> Checkout: ...
 
     async def update(
@@ -70,3 +82,5 @@ class CheckoutUnitOfWork(TenancyUnitOfWork, Protocol):
     checkouts: CheckoutRepository
     products: ProductRepository
     discounts: DiscountRepository
+    customers: CustomerRepository
+    payments: PaymentRepository

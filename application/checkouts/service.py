@@ -2,8 +2,10 @@
 by client secret, as the customer), and expire it.
 
 A checkout buys one price of one of the organization's live products; what it charges is
-`domain.checkout.checkout_amounts`. Confirming, paying and the orders that follow come with the
-next modules.
+`domain.checkout.checkout_amounts`. Confirming (`confirm`) starts its payment through the
+payments port; the payment's outcome comes back by job (`on_payment`, a payment listener) and
+succeeds the checkout, whose fulfillers (the orders module) create what was bought, or reopens
+it after a decline.
 
 Jobs (each also a webhook event of the same name, see entrypoints/modules/checkouts.py):
 `checkout.created`, `checkout.updated`, `checkout.expired`.
@@ -11,13 +13,15 @@ Jobs (each also a webhook event of the same name, see entrypoints/modules/checko
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from application.auth import AuthSubject
 from application.checkouts.commands import (
+    CheckoutConfirm,
     CheckoutCreate,
     CheckoutUpdate,
     CheckoutUpdatePublic,
@@ -25,7 +29,9 @@ from application.checkouts.commands import (
 from application.checkouts.ports import CheckoutFilters, CheckoutUnitOfWork
 from application.checkouts.sorting import CheckoutSortProperty
 from application.customers.commands import AddressInput
+from application.customers.service import CustomerService
 from application.kit.errors import (
+    FieldError,
     NotPermitted,
     ResourceNotFound,
     ResourceUnavailable,
@@ -35,6 +41,8 @@ from application.kit.errors import (
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.payments.ports import ChargeRequest, PaymentProcessor
+from application.payments.service import PaymentService
 from application.ports import Clock
 from domain.address import Address
 from domain.checkout import (
@@ -44,10 +52,15 @@ from domain.checkout import (
     Selection,
     discount_refusal,
 )
+from domain.custom_field import CustomFieldDataInvalid, validate_custom_field_data
 from domain.discount import Discount
+from domain.errors import InvariantViolation
 from domain.organization import Organization
+from domain.payment import Payment, PaymentStatus
 from domain.price import Price
 from domain.product import Product
+
+log = logging.getLogger("meridian.checkouts")
 
 CHECKOUT_CREATED = "checkout.created"
 CHECKOUT_UPDATED = "checkout.updated"
@@ -123,9 +136,31 @@ class CheckoutView:
         return next((p for p in product.prices if p.id == self.checkout.product_price_id), None)
 
 
+class Fulfiller(Protocol):
+    """Called once per checkout that just succeeded, in the unit of work that succeeds it,
+    with the payment that paid it (None when it was free): the orders module creates the
+    order (and the subscription) there."""
+
+    async def __call__(self, uow: Any, checkout: Checkout, payment: Payment | None) -> None: ...
+
+
 class CheckoutService:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        customers: CustomerService,
+        payments: PaymentService,
+        processor: PaymentProcessor,
+    ) -> None:
         self.clock = clock
+        self.customers = customers
+        self.payments = payments
+        self.processor = processor
+        self.fulfillers: list[Fulfiller] = []
+        payments.subscribe(self.on_payment)
+
+    def fulfil_with(self, fulfiller: Fulfiller) -> None:
+        self.fulfillers.append(fulfiller)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -276,6 +311,20 @@ class CheckoutService:
     ) -> Checkout:
         """Change `checkout` (read locked). `subject` is None for the customer (by client
         secret): only `CheckoutUpdatePublic`'s fields then, and a discount by code."""
+        await self._apply(uow, subject, checkout, command)
+        await uow.checkouts.update(checkout)
+        self._changed(uow, CHECKOUT_UPDATED, checkout)
+        return checkout
+
+    async def _apply(
+        self,
+        uow: CheckoutUnitOfWork,
+        subject: AuthSubject | None,
+        checkout: Checkout,
+        command: CheckoutUpdatePublic,
+    ) -> tuple[Product, Price, Discount | None]:
+        """Apply `command` to `checkout` (not stored yet); the product, price and discount it
+        now buys."""
         now = self.clock.now()
         if checkout.is_expired(now) and subject is None:
             raise ExpiredCheckoutError()
@@ -377,9 +426,149 @@ class CheckoutService:
         with invariants_as_validation():
             checkout.price_with(price, selection, discount)
         checkout.modified_at = now
+        return product, price, discount
+
+    async def confirm(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, command: CheckoutConfirm
+    ) -> Checkout:
+        """The customer submits `checkout` (read locked by its client secret) with the last
+        changes in `command`: the customer is matched or created, the custom fields checked,
+        the discount redeemed (under its row lock), and the payment started. Returns the
+        checkout confirmed; its payment's outcome arrives later by job (`on_payment`). A
+        checkout with nothing to pay succeeds at once.
+
+        Any refusal raises before anything is written: the unit of work is not committed."""
+        held = checkout.discount_id
+        product, price, discount = await self._apply(uow, None, checkout, command)
+        now = self.clock.now()
+        if (
+            held is not None
+            and discount is None
+            and "discount_code" not in command.model_fields_set
+        ):
+            # The discount the customer saw is not valid anymore: never charge more silently.
+            raise ValidationFailed.single(
+                ("body", "discount_code"), "This discount code is not valid anymore."
+            )
+        required: list[FieldError] = []
+        if not checkout.customer_email:
+            required.append(FieldError(("body", "customer_email"), "Field required."))
+        if checkout.require_billing_address and checkout.customer_billing_address is None:
+            required.append(FieldError(("body", "customer_billing_address"), "Field required."))
+        if checkout.is_payment_required and not command.confirmation_token_id:
+            required.append(FieldError(("body", "confirmation_token_id"), "Field required."))
+        if required:
+            raise ValidationFailed(required)
+        try:
+            checkout.custom_field_data = validate_custom_field_data(
+                product.attached_custom_fields, command.custom_field_data
+            )
+        except CustomFieldDataInvalid as error:
+            raise ValidationFailed(
+                [
+                    FieldError(("body", "custom_field_data", slug), message)
+                    for slug, message in error.errors
+                ]
+            ) from error
+
+        customer = await self.customers.for_checkout(uow, checkout)
+        checkout.customer_id = customer.id
+        if discount is not None:
+            await self._redeem(uow, checkout, discount)
+
+        if not checkout.is_payment_required:
+            checkout.succeed(now)
+            await uow.checkouts.update(checkout)
+            self._changed(uow, CHECKOUT_UPDATED, checkout)
+            await self._fulfil(uow, checkout, None)
+            return checkout
+
+        assert command.confirmation_token_id is not None
+        payment_id = uuid.uuid4()
+        started = await self.processor.charge(
+            ChargeRequest(
+                payment_id=payment_id,
+                amount=checkout.total_amount,
+                currency=checkout.currency,
+                confirmation_token_id=command.confirmation_token_id,
+                customer_email=checkout.customer_email,
+                idempotency_key=str(payment_id),
+            )
+        )
+        payment = Payment.create(
+            at=now,
+            id=payment_id,
+            organization_id=checkout.organization_id,
+            processor_id=started.processor_id,
+            amount=checkout.total_amount,
+            currency=checkout.currency,
+            method_metadata=started.method_metadata,
+            customer_id=customer.id,
+            customer_email=checkout.customer_email,
+            checkout_id=checkout.id,
+        )
+        checkout.confirm(now)
         await uow.checkouts.update(checkout)
+        await self.payments.record(uow, payment, started.reports)
         self._changed(uow, CHECKOUT_UPDATED, checkout)
         return checkout
+
+    async def _redeem(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, discount: Discount
+    ) -> None:
+        """Count the checkout's redemption of `discount`, under the discount's row lock: of
+        concurrent confirms of its last redemption, one wins and the others are refused."""
+        locked = await uow.discounts.get(discount.id, lock=True)
+        assert checkout.customer_id is not None
+        used = 0
+        if locked is not None and locked.max_redemptions_per_customer is not None:
+            used = await uow.checkouts.count_redeemed(locked.id, checkout.customer_id)
+        try:
+            if locked is None:
+                raise InvariantViolation(
+                    "discount_code", "This discount code is not valid anymore."
+                )
+            locked.redeem(self.clock.now(), used)
+        except InvariantViolation as error:
+            raise ValidationFailed.single(("body", "discount_code"), error.message) from error
+        await uow.discounts.update(locked)
+
+    async def on_payment(self, uow: CheckoutUnitOfWork, payment: Payment) -> None:
+        """A payment listener (`PaymentService.subscribe`): the checkout a payment belongs to
+        succeeds with it (and is fulfilled), or reopens when it failed, its discount's
+        redemption given back. Runs in the unit of work that records the outcome."""
+        if payment.checkout_id is None:
+            return
+        checkout = await uow.checkouts.get_locked(payment.checkout_id)
+        if checkout is None or checkout.status is not CheckoutStatus.confirmed:
+            log.warning(
+                "payment %s: its checkout %s is not confirmed; nothing to do",
+                payment.id,
+                payment.checkout_id,
+            )
+            return
+        now = self.clock.now()
+        if payment.status is PaymentStatus.succeeded:
+            checkout.succeed(now)
+            await uow.checkouts.update(checkout)
+            self._changed(uow, CHECKOUT_UPDATED, checkout)
+            await self._fulfil(uow, checkout, payment)
+            return
+        checkout.reopen(now)
+        await uow.checkouts.update(checkout)
+        if checkout.discount_id is not None:
+            discount = await uow.discounts.get(checkout.discount_id, lock=True)
+            if discount is not None:
+                discount.release(now)
+                await uow.discounts.update(discount)
+        self._changed(uow, CHECKOUT_UPDATED, checkout)
+
+    async def _fulfil(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, payment: Payment | None
+    ) -> None:
+        """What a succeeded checkout leads to: its order (and subscription)."""
+        for fulfiller in self.fulfillers:
+            await fulfiller(uow, checkout, payment)
 
     async def expire_due(self, uow: CheckoutUnitOfWork) -> int:
         """Expire up to EXPIRY_BATCH open checkouts past their `expires_at`; how many."""

@@ -36,6 +36,7 @@ from application.kit.sorting import Sorting
 from application.kit.tenancy import target_organization
 from application.ports import Clock
 from domain.address import Address
+from domain.checkout import Checkout
 from domain.customer import Customer, CustomerType, email_key
 
 CUSTOMER_CREATED = "customer.created"
@@ -271,6 +272,60 @@ class CustomerService:
         customer.soft_delete(now)
         await uow.customers.update(customer)
         self._changed(uow, CUSTOMER_DELETED, customer)
+
+    async def for_checkout(self, uow: CustomerUnitOfWork, checkout: Checkout) -> Customer:
+        """The customer a confirmed checkout buys for: the one it names (`customer_id`), else
+        the organization's customer with its external id, else with its email; created from
+        the checkout's details when there is none. A matched customer gets the details it
+        lacks (name, billing address, external id)."""
+        organization_id = checkout.organization_id
+        customer: Customer | None = None
+        if checkout.customer_id is not None:
+            customer = await uow.customers.get_including_deleted(checkout.customer_id)
+            if customer is not None and (
+                customer.deleted_at is not None or customer.organization_id != organization_id
+            ):
+                customer = None
+        if customer is None and checkout.external_customer_id is not None:
+            customer = await uow.customers.get_by_external_id(
+                organization_id, checkout.external_customer_id
+            )
+        if customer is None and checkout.customer_email is not None:
+            customer = await uow.customers.get_by_email(organization_id, checkout.customer_email)
+        address = checkout.customer_billing_address
+        if customer is None:
+            with invariants_as_validation():
+                customer = Customer.create(
+                    at=self.clock.now(),
+                    organization_id=organization_id,
+                    email=checkout.customer_email,
+                    name=checkout.customer_name,
+                    external_id=checkout.external_customer_id,
+                    billing_address=address,
+                    tax_id=checkout.customer_tax_id if address is not None else None,
+                    locale=checkout.locale,
+                    metadata=dict(checkout.customer_metadata),
+                )
+            await uow.customers.create(customer)
+            self._changed(uow, CUSTOMER_CREATED, customer)
+            return customer
+        changes: dict[str, Any] = {}
+        if customer.name is None and checkout.customer_name:
+            changes["name"] = checkout.customer_name
+        if address is not None and customer.billing_address != address:
+            changes["billing_address"] = address
+        if customer.external_id is None and checkout.external_customer_id is not None:
+            holder = await uow.customers.get_by_external_id(
+                organization_id, checkout.external_customer_id
+            )
+            if holder is None:
+                changes["external_id"] = checkout.external_customer_id
+        if changes:
+            with invariants_as_validation():
+                customer.revise(changes)
+            await uow.customers.update(customer)
+            self._changed(uow, CUSTOMER_UPDATED, customer)
+        return customer
 
     def _changed(self, uow: CustomerUnitOfWork, event: str, customer: Customer) -> None:
         arguments = {

@@ -24,7 +24,10 @@ class DiscountRepository(Protocol):
     organization holds the code.
     """
 
-    async def get(self, id: uuid.UUID) -> Discount | None: ...
+    async def get(self, id: uuid.UUID, *, lock: bool = False) -> Discount | None:
+        """The live discount; `lock` holds it (FOR UPDATE) until the unit of work ends (a
+        checkout redeeming it: concurrent redemptions count one after the other)."""
+        ...
 
     async def get_including_deleted(self, id: uuid.UUID) -> Discount | None:
         """The discount even when soft-deleted (the `discount.deleted` webhook shows it)."""

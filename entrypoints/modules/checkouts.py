@@ -31,7 +31,15 @@ EXPIRY_INTERVAL = 60.0
 
 
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
-    return {"checkout_service": providers.Singleton(CheckoutService, clock=c.clock)}
+    return {
+        "checkout_service": providers.Singleton(
+            CheckoutService,
+            clock=c.clock,
+            customers=c.customer_service,
+            payments=c.payment_service,
+            processor=c.payment_processor,
+        )
+    }
 
 
 async def expire_checkouts(container: Any) -> int:

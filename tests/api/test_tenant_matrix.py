@@ -211,6 +211,7 @@ EXEMPT: dict[str, str] = {
     "tenant's product is refused at body.products (tests/api/test_checkouts.py)",
     "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
     "PATCH /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
+    "POST /v1/checkouts/client/{client_secret}/confirm": _CLIENT_SECRET,
 }
 
 # --- The route table -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam
+from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam, func, select
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
@@ -27,6 +27,9 @@ from application.kit.sorting import Sorting
 from domain.address import Address
 from domain.checkout import Checkout, CheckoutStatus
 
+# A checkout in these holds a redemption of its discount.
+REDEEMED_STATUSES = (CheckoutStatus.confirmed.value, CheckoutStatus.succeeded.value)
+
 # Filter → column: each present filter is `column IN (values)`.
 _IN_FILTERS = {
     "product_ids": checkouts.c.product_id,
@@ -44,6 +47,7 @@ def checkout_entity(row: Mapping[Any, Any]) -> Checkout:
     values["product_ids"] = list(row["product_ids"])
     values["metadata"] = dict(row["metadata"])
     values["customer_metadata"] = dict(row["customer_metadata"])
+    values["custom_field_data"] = dict(row["custom_field_data"])
     return Checkout(**values)
 
 
@@ -104,6 +108,28 @@ class SqlAlchemyCheckoutRepository(
             lock,
         )
         return await self.get_one_or_none(statement, {"client_secret": client_secret})
+
+    async def get_locked(self, id: uuid.UUID) -> Checkout | None:
+        statement = self.cached(
+            lambda: (
+                self.get_base_statement()
+                .where(checkouts.c.id == bindparam("id", type_=Uuid))
+                .with_for_update(of=checkouts)
+            )
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
+    async def count_redeemed(self, discount_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+        statement = self.cached(
+            lambda: select(func.count().label("n")).where(
+                checkouts.c.discount_id == bindparam("discount_id", type_=Uuid),
+                checkouts.c.customer_id == bindparam("customer_id", type_=Uuid),
+                checkouts.c.status.in_(REDEEMED_STATUSES),
+                checkouts.c.deleted_at.is_(None),
+            )
+        )
+        rows = await self.rows(statement, {"discount_id": discount_id, "customer_id": customer_id})
+        return int(rows[0]["n"])
 
     async def expired_open(self, at: datetime, *, limit: int) -> list[Checkout]:
         statement = self.cached(

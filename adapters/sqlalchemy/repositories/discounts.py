@@ -82,9 +82,14 @@ class SqlAlchemyDiscountRepository(
     def _readable(self, kind: SubjectKind) -> Select[Any]:
         return where_readable(self.get_base_statement(), discounts.c.organization_id, kind)
 
-    async def get(self, id: uuid.UUID) -> Discount | None:
+    async def get(self, id: uuid.UUID, *, lock: bool = False) -> Discount | None:
         statement = self.cached(
-            lambda: self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid))
+            lambda lock: locked(
+                self.get_base_statement().where(discounts.c.id == bindparam("id", type_=Uuid)),
+                discounts,
+                lock,
+            ),
+            lock,
         )
         return await self.get_one_or_none(statement, {"id": id})
 

@@ -59,9 +59,17 @@ checkouts = Table(
     Column("locale", String(16), nullable=True),
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("customer_metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("custom_field_data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
 # The client secret is the customer's handle on the checkout.
 Index("uq_checkouts_client_secret", checkouts.c.client_secret, unique=True)
+# A customer's redemptions of a discount are its confirmed and succeeded checkouts with it.
+Index(
+    "ix_checkouts_discount_id_customer_id",
+    checkouts.c.discount_id,
+    checkouts.c.customer_id,
+    postgresql_where=text("discount_id IS NOT NULL"),
+)
 # The expiry sweep reads open checkouts by expiry.
 Index(
     "ix_checkouts_open_expires_at",

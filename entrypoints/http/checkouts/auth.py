@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from application.auth import AuthSubject, Scope, SubjectKind
 from entrypoints.http.dependencies import Authenticator
 from entrypoints.http.idempotency import IDEMPOTENCY, IdempotentRequest
-from entrypoints.http.rate_limits import RateLimits
+from entrypoints.http.rate_limits import CHECKOUT_CONFIRM, RateLimitGroup, RateLimits
 
 _MERCHANTS = {SubjectKind.user, SubjectKind.organization}
 
@@ -17,8 +17,8 @@ class ClientSecretHolder(Authenticator):
     in Polar, so whatever credential the request carries is ignored; the request is counted
     against the rate limits as anonymous and may claim an Idempotency-Key by its address."""
 
-    def __init__(self) -> None:
-        super().__init__((), {SubjectKind.anonymous})
+    def __init__(self, rate_limits: tuple[RateLimitGroup, ...] = ()) -> None:
+        super().__init__((), {SubjectKind.anonymous}, rate_limits=rate_limits)
 
     async def __call__(self, request: Request) -> AuthSubject:
         subject = AuthSubject.anonymous()
@@ -37,3 +37,5 @@ CheckoutsRead = Annotated[
 ]
 CheckoutsWrite = Annotated[AuthSubject, Depends(Authenticator({Scope.checkouts_write}, _MERCHANTS))]
 Customer = Annotated[AuthSubject, Depends(ClientSecretHolder())]
+# Confirming also counts against Polar's `checkout_confirm` limits (per client address).
+Confirming = Annotated[AuthSubject, Depends(ClientSecretHolder((CHECKOUT_CONFIRM,)))]

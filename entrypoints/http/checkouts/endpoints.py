@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import UUID4, Field
 
-from application.checkouts.commands import CheckoutCreate, CheckoutUpdate, CheckoutUpdatePublic
+from application.checkouts.commands import (
+    CheckoutConfirm,
+    CheckoutCreate,
+    CheckoutUpdate,
+    CheckoutUpdatePublic,
+)
 from application.checkouts.ports import CheckoutFilters, CheckoutUnitOfWork
 from application.checkouts.service import CheckoutService, CheckoutView
 from application.checkouts.sorting import DEFAULT_SORTING, CheckoutSortProperty
@@ -156,6 +161,29 @@ async def client_update_checkout(
 ) -> Response:
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
     checkout = await service.update(uow, None, checkout, body)
+    view = await service.view(uow, checkout, organization=True)
+    await uow.commit()
+    return json_response(_customer(view, settings, files))
+
+
+@router.post(
+    "/client/{client_secret}/confirm",
+    summary="Confirm a checkout session from a client",
+    response_model=CheckoutPublicSchema,
+)
+async def client_confirm_checkout(
+    client_secret: ClientSecret,
+    body: CheckoutConfirm,
+    _: auth.Confirming,
+    uow: WriteUnitOfWork[CheckoutUnitOfWork],
+    service: Service,
+    files: Files,
+    settings: Config,
+) -> Response:
+    """Submit the checkout: its payment starts (its outcome arrives shortly after: read the
+    checkout again until it is `succeeded`, or `open` again after a declined card)."""
+    checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
+    checkout = await service.confirm(uow, checkout, body)
     view = await service.view(uow, checkout, organization=True)
     await uow.commit()
     return json_response(_customer(view, settings, files))

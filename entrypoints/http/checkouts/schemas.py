@@ -291,7 +291,7 @@ def _common(view: CheckoutView, api_base_url: str, media_url: MediaUrl) -> Wire:
         "id": c.id,
         "created_at": c.created_at,
         "modified_at": c.modified_at,
-        "custom_field_data": {},
+        "custom_field_data": c.custom_field_data,
         "payment_processor": "stripe",
         "status": c.status.value,
         "client_secret": c.client_secret,
