@@ -157,7 +157,6 @@ class CheckoutService:
         self.payments = payments
         self.processor = processor
         self.fulfillers: list[Fulfiller] = []
-        payments.subscribe(self.on_payment)
 
     def fulfil_with(self, fulfiller: Fulfiller) -> None:
         self.fulfillers.append(fulfiller)

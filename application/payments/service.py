@@ -66,8 +66,10 @@ class PaymentService:
         self.listeners: list[PaymentListener] = []
 
     def subscribe(self, listener: PaymentListener) -> None:
-        """Have `listener` told of every payment outcome from now on."""
-        self.listeners.append(listener)
+        """Have `listener` told of every payment outcome from now on (once, however many
+        times it subscribes)."""
+        if listener not in self.listeners:
+            self.listeners.append(listener)
 
     async def list(
         self,

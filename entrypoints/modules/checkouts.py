@@ -76,6 +76,12 @@ def _events(catalogue: Catalogue, container: Any) -> None:
     )
 
 
+def _listen(broker: Any, container: Any) -> None:
+    """Where jobs run (API and workers), payments' outcomes reach their checkouts."""
+    service: CheckoutService = container.checkout_service()
+    container.payment_service().subscribe(service.on_payment)
+
+
 def _periodic(container: Any) -> list[PeriodicJob]:
     async def sweep() -> None:
         await expire_checkouts(container)
@@ -93,4 +99,5 @@ module = Module(
     routers=(endpoints.router,),
     events=_events,
     periodic=_periodic,
+    tasks=_listen,
 )
