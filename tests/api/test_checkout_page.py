@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from domain.checkout import CHECKOUT_TTL
 from domain.payment import PaymentStatus
