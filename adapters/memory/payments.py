@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,12 @@ class InMemoryPaymentRepository(MemoryRepository[Payment]):
     async def get_by_processor_id(self, processor_id: str, *, lock: bool = False) -> Payment | None:
         # No lock to take: a memory unit of work reads, decides and commits without yielding.
         return self.find(lambda p: p.processor_id == processor_id)
+
+    async def latest_for_checkout(self, checkout_id: uuid.UUID) -> Payment | None:
+        attempts = [p for p in self.live() if p.checkout_id == checkout_id]
+        if not attempts:
+            return None
+        return copy.deepcopy(max(attempts, key=lambda p: p.created_at))
 
     async def list_readable(
         self,

@@ -119,6 +119,11 @@ class PaymentRepository(Protocol):
         until the unit of work ends, so two reports of one outcome apply one after the other."""
         ...
 
+    async def latest_for_checkout(self, checkout_id: uuid.UUID) -> Payment | None:
+        """The newest payment attempt of the checkout `checkout_id` (the hosted checkout page
+        shows its decline), or None."""
+        ...
+
     async def create(self, payment: Payment) -> Payment: ...
 
     async def update(self, payment: Payment) -> Payment:

@@ -22,6 +22,7 @@ from domain.scopes import Scope
 from entrypoints.http.checkouts import endpoints
 from entrypoints.http.checkouts.schemas import checkout_wire
 from entrypoints.http.kit.responses import Wire
+from entrypoints.http.pages import checkout as checkout_page
 from entrypoints.modules.base import Module, Repository
 from entrypoints.periodic import PeriodicJob
 from entrypoints.webhook_events import Catalogue
@@ -97,6 +98,8 @@ module = Module(
     },
     services=_services,
     routers=(endpoints.router,),
+    # The hosted checkout page (`checkout.url`), at the root.
+    public_routers=(checkout_page.router,),
     events=_events,
     periodic=_periodic,
     tasks=_listen,

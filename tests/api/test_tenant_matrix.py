@@ -212,6 +212,11 @@ EXEMPT: dict[str, str] = {
     "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
     "PATCH /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
     "POST /v1/checkouts/client/{client_secret}/confirm": _CLIENT_SECRET,
+    # The hosted checkout page (HTML), by the same capability.
+    "GET /checkout/{client_secret}": _CLIENT_SECRET,
+    "POST /checkout/{client_secret}": _CLIENT_SECRET,
+    "GET /checkout/{client_secret}/confirmation": _CLIENT_SECRET,
+    "GET /checkout-assets/checkout.css": "The checkout page's stylesheet: public, no data.",
 }
 
 # --- The route table -----------------------------------------------------------------------------

@@ -127,3 +127,19 @@ async def test_filters_and_sorting(adapter: Adapter) -> None:
         assert await _amounts(uow, subject, by_amount, methods=["card"]) == [100, 200, 300]
         assert await _amounts(uow, subject, methods=["paypal"]) == []
         await uow.commit()
+
+
+async def test_latest_for_checkout(adapter: Adapter) -> None:
+    """The hosted checkout page shows the newest attempt's decline."""
+    checkout_id, other = uuid.uuid4(), uuid.uuid4()
+    async with adapter.uows.write() as uow:
+        organization, _ = await owned_organization(uow, adapter.clock)
+        assert await uow.payments.latest_for_checkout(checkout_id) is None
+        await _payment(uow, adapter, organization, checkout_id=checkout_id, amount=1)
+        newest = await _payment(
+            uow, adapter, organization, checkout_id=checkout_id, status=PaymentStatus.failed
+        )
+        await _payment(uow, adapter, organization, checkout_id=other, amount=3)
+        found = await uow.payments.latest_for_checkout(checkout_id)
+        assert found is not None and found.id == newest.id
+        assert found.status is PaymentStatus.failed

@@ -110,6 +110,17 @@ class SqlAlchemyPaymentRepository(
         )
         return await self.get_one_or_none(statement, {"processor_id": processor_id})
 
+    async def latest_for_checkout(self, checkout_id: uuid.UUID) -> Payment | None:
+        statement = self.cached(
+            lambda: (
+                self.get_base_statement()
+                .where(payments.c.checkout_id == bindparam("checkout_id", type_=Uuid))
+                .order_by(payments.c.created_at.desc(), payments.c.id.desc())
+                .limit(1)
+            )
+        )
+        return await self.get_one_or_none(statement, {"checkout_id": checkout_id})
+
     async def list_readable(
         self,
         subject: AuthSubject,
