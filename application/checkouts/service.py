@@ -159,7 +159,9 @@ class CheckoutService:
         self.fulfillers: list[Fulfiller] = []
 
     def fulfil_with(self, fulfiller: Fulfiller) -> None:
-        self.fulfillers.append(fulfiller)
+        """Have `fulfiller` make what succeeded checkouts bought (once, however many times)."""
+        if fulfiller not in self.fulfillers:
+            self.fulfillers.append(fulfiller)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -438,7 +440,7 @@ class CheckoutService:
 
         Any refusal raises before anything is written: the unit of work is not committed."""
         held = checkout.discount_id
-        product, price, discount = await self._apply(uow, None, checkout, command)
+        product, _price, discount = await self._apply(uow, None, checkout, command)
         now = self.clock.now()
         if (
             held is not None

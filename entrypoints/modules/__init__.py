@@ -16,6 +16,7 @@ from entrypoints.modules import (
     files,
     idempotency,
     meters,
+    orders,
     organizations,
     payments,
     products,
@@ -38,6 +39,7 @@ MODULES: tuple[Module, ...] = (
     custom_fields.module,
     payments.module,
     checkouts.module,
+    orders.module,
     webhooks.module,
     idempotency.module,
 )

@@ -31,16 +31,21 @@ from entrypoints.webhook_events import Catalogue
 EXPIRY_INTERVAL = 60.0
 
 
+def _checkout_service(container: Any) -> CheckoutService:
+    """The checkout service, whose succeeded checkouts the orders module fulfils."""
+    service = CheckoutService(
+        clock=container.clock(),
+        customers=container.customer_service(),
+        payments=container.payment_service(),
+        processor=container.payment_processor(),
+    )
+    orders = container.order_service()
+    service.fulfil_with(orders.from_checkout)
+    return service
+
+
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
-    return {
-        "checkout_service": providers.Singleton(
-            CheckoutService,
-            clock=c.clock,
-            customers=c.customer_service,
-            payments=c.payment_service,
-            processor=c.payment_processor,
-        )
-    }
+    return {"checkout_service": providers.Singleton(_checkout_service, container=c.__self__)}
 
 
 async def expire_checkouts(container: Any) -> int:
@@ -77,12 +82,6 @@ def _events(catalogue: Catalogue, container: Any) -> None:
     )
 
 
-def _listen(broker: Any, container: Any) -> None:
-    """Where jobs run (API and workers), payments' outcomes reach their checkouts."""
-    service: CheckoutService = container.checkout_service()
-    container.payment_service().subscribe(service.on_payment)
-
-
 def _periodic(container: Any) -> list[PeriodicJob]:
     async def sweep() -> None:
         await expire_checkouts(container)
@@ -102,5 +101,4 @@ module = Module(
     public_routers=(checkout_page.router,),
     events=_events,
     periodic=_periodic,
-    tasks=_listen,
 )

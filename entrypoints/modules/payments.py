@@ -13,6 +13,7 @@ from adapters.payments.sandbox import SandboxPaymentProcessor
 from adapters.sqlalchemy.repositories.payments import SqlAlchemyPaymentRepository
 from application.payments.ports import PaymentProcessor
 from application.payments.service import PaymentService
+from domain.payment import Payment
 from domain.scopes import Scope
 from entrypoints.http.payments import endpoints
 from entrypoints.modules.base import Module, Repository
@@ -27,9 +28,21 @@ def _processor(settings: Settings) -> PaymentProcessor:
     raise ValueError(f"unknown payment processor {settings.payment_processor!r}")
 
 
+def _payment_service(container: Any) -> PaymentService:
+    """The payment service, whose outcomes reach the checkouts they pay (looked up when the
+    first outcome arrives: the checkout service itself uses this one)."""
+    service = PaymentService(clock=container.clock())
+
+    async def to_checkouts(uow: Any, payment: Payment) -> None:
+        await container.checkout_service().on_payment(uow, payment)
+
+    service.subscribe(to_checkouts)
+    return service
+
+
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
     return {
-        "payment_service": providers.Singleton(PaymentService, clock=c.clock),
+        "payment_service": providers.Singleton(_payment_service, container=c.__self__),
         "payment_processor": providers.Singleton(_processor, settings=c.settings),
     }
 

@@ -50,6 +50,7 @@ from tests.unit.conftest import memory_container
 # --- What the matrix needs to know about the app, one line per kind ------------------------------
 
 PRODUCT = {"name": "Pro", "prices": [{"amount_type": "fixed", "price_amount": 900}]}
+FREE_PRODUCT = {"name": "Starter", "prices": [{"amount_type": "fixed", "price_amount": 0}]}
 DISCOUNT = {"name": "Spring", "type": "percentage", "basis_points": 2500, "duration": "once"}
 BENEFIT = {"type": "custom", "description": "Priority support", "properties": {"note": "Mail"}}
 METER = {
@@ -149,6 +150,24 @@ async def _checkout(world: World, tenant: Tenant) -> str:
     return await Created("/v1/checkouts/", {"products": [product_id]})(world, tenant)
 
 
+async def _order(world: World, tenant: Tenant) -> str:
+    # A free checkout confirmed: it succeeds at once and makes its order.
+    product = await Created("/v1/products/", FREE_PRODUCT)(world, tenant)
+    headers = tenant.headers("user")
+    created = await world.client.post(
+        "/v1/checkouts/", json={"products": [product]}, headers=headers
+    )
+    secret = created.json()["client_secret"]
+    confirmed = await world.client.post(
+        f"/v1/checkouts/client/{secret}/confirm", json={"customer_email": "buyer@example.com"}
+    )
+    assert confirmed.json()["status"] == "succeeded", confirmed.text
+    orders = await world.client.get(
+        "/v1/orders/", params={"checkout_id": created.json()["id"]}, headers=headers
+    )
+    return str(orders.json()["items"][0]["id"])
+
+
 async def _webhook_event(world: World, tenant: Tenant) -> str:
     endpoint_id = await world.id_of(tenant, "/v1/webhooks/endpoints/{id}")
     return str((await world.seeder.webhook_event(tenant, uuid.UUID(endpoint_id))).id)
@@ -174,6 +193,7 @@ FACTORIES: dict[str, Factory] = {
     "/v1/customers/external/{external_id}": _external_customer,
     "/v1/payments/{id}": _payment,
     "/v1/checkouts/{id}": _checkout,
+    "/v1/orders/{id}": _order,
 }
 
 # Bodies of the creates no factory goes through (collection path → body).

@@ -21,6 +21,7 @@ from adapters.sqlalchemy.tables.foundation import (
 )
 from adapters.sqlalchemy.tables.idempotency import idempotency_records
 from adapters.sqlalchemy.tables.meters import meters
+from adapters.sqlalchemy.tables.orders import orders
 from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.webhooks import (
@@ -42,6 +43,7 @@ __all__ = [
     "memberships",
     "metadata",
     "meters",
+    "orders",
     "organization_access_tokens",
     "organizations",
     "outbox",

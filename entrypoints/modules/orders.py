@@ -1,0 +1,55 @@
+"""Orders: what a succeeded checkout makes (the checkouts module's fulfiller), read by the
+merchant (`GET /v1/orders/`), with their webhook events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dependency_injector import providers
+
+from adapters.memory.orders import InMemoryOrderRepository
+from adapters.sqlalchemy.repositories.orders import SqlAlchemyOrderRepository
+from application.orders.service import (
+    ORDER_CREATED,
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    ORDER_UPDATED,
+    OrderService,
+    OrderView,
+)
+from domain.scopes import Scope
+from entrypoints.http.orders import endpoints
+from entrypoints.http.orders.schemas import order_wire
+from entrypoints.modules.base import Module, Repository
+from entrypoints.webhook_events import Catalogue
+
+
+def _services(c: Any) -> dict[str, providers.Provider[Any]]:
+    return {"order_service": providers.Singleton(OrderService, clock=c.clock)}
+
+
+def _events(catalogue: Catalogue, container: Any) -> None:
+    service: OrderService = container.order_service()
+
+    async def load(uow: Any, id: uuid.UUID) -> OrderView | None:
+        order = await uow.orders.get_including_deleted(id)
+        return None if order is None else await service.view(uow, order)
+
+    catalogue.register(
+        [ORDER_CREATED, ORDER_PAID, ORDER_UPDATED, ORDER_REFUNDED],
+        argument="order_id",
+        load=load,
+        render=order_wire,
+        organization_of=lambda view: view.order.organization_id,
+    )
+
+
+module = Module(
+    name="orders",
+    scopes=(Scope.orders_read, Scope.orders_write),
+    repositories={"orders": Repository(SqlAlchemyOrderRepository, InMemoryOrderRepository)},
+    services=_services,
+    routers=(endpoints.router,),
+    events=_events,
+)

@@ -1,0 +1,156 @@
+"""The orders API: a succeeded checkout makes one paid order, shown in the client's `Order`
+model; the merchant lists (filters), reads and readdresses orders; another tenant's are not
+found and never listed; webhooks `order.created` and `order.paid` load in the client."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from polar.base import deserialize
+from polar.v2026_10.outputs import ListResourceOrder
+from polar.v2026_10.outputs import Order as SdkOrder
+
+from adapters.payments.sandbox import DECLINE, SUCCESS
+from tests.harness import Seeder, Tenant, listed
+
+BASE = "/v1/orders"
+FIXED = {"name": "Pro", "prices": [{"amount_type": "fixed", "price_amount": 900}]}
+
+
+async def _bought(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    *,
+    token: str = SUCCESS,
+    email: str = "buyer@example.com",
+    **checkout: Any,
+) -> dict[str, Any]:
+    """A checkout of a new product, confirmed with `token`; the checkout as it ends."""
+    product = await client.post(
+        "/v1/products/", json=tenant.body("user", FIXED), headers=tenant.headers("user")
+    )
+    assert product.status_code == 201, product.text
+    created = await client.post(
+        "/v1/checkouts/",
+        json={"products": [product.json()["id"]], **checkout},
+        headers=tenant.headers("organization"),
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["client_secret"]
+    confirmed = await client.post(
+        f"/v1/checkouts/client/{secret}/confirm",
+        json={"customer_email": email, "confirmation_token_id": token},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    final = await client.get(f"/v1/checkouts/client/{secret}")
+    result: dict[str, Any] = final.json()
+    return result
+
+
+async def _orders_of(
+    client: httpx.AsyncClient, tenant: Tenant, **params: Any
+) -> list[dict[str, Any]]:
+    response = await client.get(f"{BASE}/", params=params, headers=tenant.headers("organization"))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+class TestFromCheckouts:
+    async def test_a_paid_checkout_makes_one_paid_order(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        tenant = await seeder.tenant()
+        checkout = await _bought(
+            client, tenant, customer_billing_name="Ada Ltd", metadata={"ref": "x1"}
+        )
+        assert checkout["status"] == "succeeded"
+        [order] = await listed(client, f"{BASE}/", tenant, ListResourceOrder)
+        model = deserialize(order, SdkOrder)
+        assert (model.status, model.paid, model.billing_reason) == ("paid", True, "purchase")
+        assert (model.subtotal_amount, model.net_amount, model.total_amount) == (900, 900, 900)
+        assert (model.due_amount, model.refunded_amount, model.refundable_amount) == (0, 0, 900)
+        assert model.checkout_id == checkout["id"] and model.product_id == checkout["product_id"]
+        assert model.customer.email == "buyer@example.com"
+        assert model.billing_name == "Ada Ltd" and model.metadata == {"ref": "x1"}
+        assert [(i.label, i.amount) for i in model.items] == [("Pro", 900)]
+        assert model.product is not None and model.product.name == "Pro"
+        got = await client.get(f"{BASE}/{model.id}", headers=tenant.headers(subject_kind))
+        assert got.status_code == 200 and got.json() == order
+        # The payment points at its order.
+        payments = await client.get(
+            "/v1/payments/",
+            params={"order_id": model.id},
+            headers=tenant.headers("organization"),
+        )
+        assert [p["checkout_id"] for p in payments.json()["items"]] == [checkout["id"]]
+
+    async def test_a_declined_checkout_makes_no_order(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        checkout = await _bought(client, tenant, token=DECLINE)
+        assert checkout["status"] == "open"
+        assert await _orders_of(client, tenant) == []
+
+    async def test_filters(self, client: httpx.AsyncClient, seeder: Seeder) -> None:
+        tenant = await seeder.tenant()
+        first = await _bought(client, tenant, email="a@example.com")
+        second = await _bought(client, tenant, email="b@example.com", external_customer_id="b-1")
+        by_checkout = await _orders_of(client, tenant, checkout_id=first["id"])
+        assert [o["checkout_id"] for o in by_checkout] == [first["id"]]
+        by_external = await _orders_of(client, tenant, external_customer_id="b-1")
+        assert [o["checkout_id"] for o in by_external] == [second["id"]]
+        assert len(await _orders_of(client, tenant, product_billing_type="one_time")) == 2
+        assert await _orders_of(client, tenant, product_billing_type="recurring") == []
+        assert len(await _orders_of(client, tenant, status="paid")) == 2
+        assert await _orders_of(client, tenant, status="refunded") == []
+        ascending = await _orders_of(client, tenant, sorting="created_at")
+        assert [o["checkout_id"] for o in ascending] == [first["id"], second["id"]]
+
+
+class TestUpdate:
+    async def test_billing_name_and_address(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        await _bought(client, tenant)
+        [order] = await _orders_of(client, tenant)
+        headers = tenant.headers("organization")
+        response = await client.patch(
+            f"{BASE}/{order['id']}",
+            json={"billing_name": "Acme", "billing_address": {"country": "FR", "city": "Paris"}},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        body = deserialize(response.json(), SdkOrder)
+        assert body.billing_name == "Acme"
+        assert body.billing_address is not None and body.billing_address.country == "FR"
+        bad = await client.patch(
+            f"{BASE}/{order['id']}", json={"billing_address": {"country": "XX"}}, headers=headers
+        )
+        assert bad.status_code == 422
+        again = await client.get(f"{BASE}/{order['id']}", headers=headers)
+        assert again.json()["billing_address"]["country"] == "FR"
+
+
+class TestTenancy:
+    async def test_another_tenants_order_is_not_found(
+        self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
+    ) -> None:
+        mine, theirs = await seeder.tenant(), await seeder.tenant()
+        await _bought(client, theirs)
+        [order] = await _orders_of(client, theirs)
+        headers = mine.headers(subject_kind)
+        for response in (
+            await client.get(f"{BASE}/{order['id']}", headers=headers),
+            await client.patch(f"{BASE}/{order['id']}", json={}, headers=headers),
+            await client.get(f"{BASE}/{uuid.uuid4()}", headers=headers),
+        ):
+            assert response.status_code == 404
+        assert (await client.get(f"{BASE}/", headers=headers)).json()["items"] == []
+
+    async def test_anonymous_is_401(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get(f"{BASE}/")).status_code == 401
