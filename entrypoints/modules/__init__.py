@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entrypoints.modules import (
     benefits,
+    checkout_links,
     checkouts,
     custom_fields,
     customers,
@@ -38,6 +39,7 @@ MODULES: tuple[Module, ...] = (
     custom_fields.module,
     payments.module,
     checkouts.module,
+    checkout_links.module,
     webhooks.module,
     idempotency.module,
 )
