@@ -29,11 +29,12 @@ from application.kit.errors import (
     ValidationFailed,
     invariants_as_validation,
 )
-from application.kit.metadata import check_metadata
+from application.kit.inputs import unstorable_text
+from application.kit.metadata import MAX_STRING_VALUE_LENGTH, check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.ports import Clock
-from domain.checkout import Checkout
+from domain.checkout import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, Checkout
 from domain.checkout_link import CheckoutLink, CheckoutPrefill
 from domain.discount import Discount
 from domain.product import Product, Visibility
@@ -67,8 +68,16 @@ class RedirectQuery:
     metadata: dict[str, str | None] | None = None
 
 
+def _text(value: str | None, max_length: int) -> str | None:
+    """A query string's text, if the checkout can keep it: else None (ignored, as Polar
+    ignores a prefill that does not apply)."""
+    if not value or len(value) > max_length or unstorable_text(value) is not None:
+        return None
+    return value
+
+
 def _email(value: str | None) -> str | None:
-    if not value:
+    if not _text(value, EMAIL_MAX_LENGTH):
         return None
     try:
         return _EMAIL.validate_python(value)
@@ -261,12 +270,14 @@ class CheckoutLinkService:
         prefill = CheckoutPrefill(
             product_id=query.product_id,
             customer_email=_email(query.customer_email),
-            customer_name=(query.customer_name or None),
-            discount_code=(query.discount_code or None),
+            customer_name=_text(query.customer_name, NAME_MAX_LENGTH),
+            discount_code=_text(query.discount_code, 256),
             amount=_amount(query.amount),
-            locale=(query.locale or None),
+            locale=_text(query.locale, 16),
             customer_ip_address=query.ip_address,
-            metadata=link.query_metadata(query.metadata or {}),
+            metadata=link.query_metadata(
+                {k: _text(v, MAX_STRING_VALUE_LENGTH) for k, v in (query.metadata or {}).items()}
+            ),
         )
         return await self.checkouts.create_from_link(uow, link, products, prefill)
 

@@ -320,12 +320,21 @@ class TestRedirect:
         product = await _product(client, tenant, CUSTOM)
         link = await _link(client, tenant, products=[product["id"]])
         response = await _redirect(
-            client, link, customer_email="not-an-email", discount_code="NOPE", amount="1"
+            client,
+            link,
+            customer_email="not-an-email",
+            customer_name="Ada\x00",
+            discount_code="NO\x00PE",
+            amount="1e400",
+            locale="x\x00",
+            utm_source="s" * 501,
         )
         checkout = await _checkout_of(client, tenant, response)
-        assert checkout["customer_email"] is None
-        assert checkout["discount_id"] is None
-        assert checkout["amount"] == 1000  # the preset: 1 is below the minimum
+        assert checkout["customer_email"] is None and checkout["customer_name"] is None
+        assert checkout["discount_id"] is None and checkout["locale"] is None
+        assert checkout["amount"] == 1000  # the preset
+        below = await _redirect(client, link, amount="1", discount_code="NOPE")
+        assert (await _checkout_of(client, tenant, below))["amount"] == 1000
         assert checkout["metadata"] == {}
 
     async def test_each_visit_opens_a_new_checkout(
