@@ -139,21 +139,17 @@ class CheckoutLinkService:
     async def views(
         self, uow: CheckoutLinkUnitOfWork, links: Sequence[CheckoutLink]
     ) -> builtins.list[CheckoutLinkView]:
-        """`links` with their live products and discounts, each read once however many links
-        show it."""
-        products: dict[uuid.UUID, Product | None] = {}
-        discounts: dict[uuid.UUID, Discount | None] = {}
-        for link in links:
-            for product_id in link.product_ids:
-                if product_id not in products:
-                    products[product_id] = await uow.products.get(product_id)
-            if link.discount_id is not None and link.discount_id not in discounts:
-                discounts[link.discount_id] = await uow.discounts.get(link.discount_id)
+        """`links` with their live products and discounts: one read of each relation however
+        many links a page holds."""
+        product_ids = {i for link in links for i in link.product_ids}
+        discount_ids = {link.discount_id for link in links if link.discount_id is not None}
+        products = {p.id: p for p in await uow.products.get_many_whole(list(product_ids))}
+        discounts = {d.id: d for d in await uow.discounts.get_many(list(discount_ids))}
         return [
             CheckoutLinkView(
                 link=link,
-                products=[p for i in link.product_ids if (p := products[i]) is not None],
-                discount=None if link.discount_id is None else discounts[link.discount_id],
+                products=[products[i] for i in link.product_ids if i in products],
+                discount=None if link.discount_id is None else discounts.get(link.discount_id),
             )
             for link in links
         ]
