@@ -84,6 +84,12 @@ async def test_a_link_round_trips_with_its_products_in_order(adapter: Adapter) -
         assert await uow.checkout_links.get_by_client_secret("polar_cl_nope") is None
         assert await uow.checkout_links.product_of_price(first.prices[0].id) == first.id
         assert await uow.checkout_links.product_of_price(uuid.uuid4()) is None
+        whole = await uow.products.get_many_whole([first.id, second.id, uuid.uuid4()])
+        assert sorted(whole, key=lambda p: p.id.int) == sorted(
+            [await uow.products.get(first.id), await uow.products.get(second.id)],
+            key=lambda p: p.id.int if p else 0,
+        )
+        assert await uow.products.get_many_whole([]) == []
     async with adapter.uows.write() as uow:
         found = await uow.checkout_links.get_readable(subject, link.id, lock=True)
         assert found is not None
