@@ -109,6 +109,10 @@ class InMemoryProductRepository(MemoryRepository[Product]):
     async def get(self, id: uuid.UUID) -> Product | None:
         return self._with_benefits(await self.get_by_id(id))
 
+    async def get_many_whole(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        found = [self._with_benefits(p) for p in await self.get_many(ids)]
+        return [p for p in found if p is not None]
+
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Product | None:

@@ -51,13 +51,15 @@ from domain.checkout import (
     CheckoutStatus,
     Selection,
     discount_refusal,
+    subtotal,
 )
+from domain.checkout_link import CheckoutLink, CheckoutPrefill
 from domain.custom_field import CustomFieldDataInvalid, validate_custom_field_data
 from domain.discount import Discount
 from domain.errors import InvariantViolation
 from domain.organization import Organization
 from domain.payment import Payment, PaymentStatus
-from domain.price import Price
+from domain.price import CustomPrice, Price
 from domain.product import Product
 
 log = logging.getLogger("meridian.checkouts")
@@ -605,3 +607,79 @@ class CheckoutService:
             checkout_id=str(checkout.id),
             organization_id=str(checkout.organization_id),
         )
+
+    # --- from a checkout link (appended; see application/checkout_links/service.py) -------------
+
+    async def create_from_link(
+        self,
+        uow: CheckoutUnitOfWork,
+        link: CheckoutLink,
+        products: Sequence[Product],
+        prefill: CheckoutPrefill,
+    ) -> Checkout:
+        """Open a checkout from `link` on behalf of its organization: no subject, the link's
+        client secret is the capability. `products` are the link's live products, in order
+        (at least one). As in Polar, a preset or prefill the chosen price does not allow (seats
+        or units out of bounds, an amount out of bounds, a discount not applicable) is ignored
+        rather than refused."""
+        product = next((p for p in products if p.id == prefill.product_id), products[0])
+        price = _live_price(product, None, "products")
+        now = self.clock.now()
+
+        def allowed(selection: Selection) -> bool:
+            try:
+                subtotal(price, selection)
+            except InvariantViolation:
+                return False
+            return True
+
+        seats = (
+            link.seats if link.seats is not None and allowed(Selection(seats=link.seats)) else None
+        )
+        units = (
+            link.units if link.units is not None and allowed(Selection(units=link.units)) else None
+        )
+        amount = (
+            prefill.amount
+            if isinstance(price, CustomPrice)
+            and prefill.amount is not None
+            and allowed(Selection(amount=prefill.amount))
+            else None
+        )
+
+        async def applicable(discount: Discount | None) -> Discount | None:
+            if discount is None or discount.organization_id != link.organization_id:
+                return None
+            refused = discount_refusal(discount, product.id, price.currency, now)
+            return discount if refused is None else None
+
+        discount = None
+        if link.discount_id is not None:
+            discount = await applicable(await uow.discounts.get(link.discount_id))
+        if prefill.discount_code and link.allow_discount_codes:
+            by_code = await applicable(
+                await uow.discounts.get_by_code(link.organization_id, prefill.discount_code)
+            )
+            discount = by_code or discount
+        with invariants_as_validation():
+            checkout = Checkout(
+                created_at=now,
+                organization_id=link.organization_id,
+                product_id=product.id,
+                product_price_id=price.id,
+                product_ids=[p.id for p in products],
+                expires_at=now + CHECKOUT_TTL,
+                success_url=link.success_url,
+                return_url=link.return_url,
+                allow_discount_codes=link.allow_discount_codes,
+                require_billing_address=link.require_billing_address,
+                customer_email=prefill.customer_email,
+                customer_name=prefill.customer_name,
+                customer_ip_address=prefill.customer_ip_address,
+                locale=prefill.locale,
+                metadata=dict(prefill.metadata),
+            )
+            checkout.price_with(price, Selection(seats=seats, units=units, amount=amount), discount)
+        await uow.checkouts.create(checkout)
+        self._changed(uow, CHECKOUT_CREATED, checkout)
+        return checkout

@@ -29,6 +29,11 @@ class DiscountRepository(Protocol):
         checkout redeeming it: concurrent redemptions count one after the other)."""
         ...
 
+    async def get_many(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Discount]:
+        """The live discounts among `ids`, whatever their organization, in no particular
+        order."""
+        ...
+
     async def get_including_deleted(self, id: uuid.UUID) -> Discount | None:
         """The discount even when soft-deleted (the `discount.deleted` webhook shows it)."""
         ...

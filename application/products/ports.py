@@ -46,6 +46,11 @@ class ProductRepository(Protocol):
 
     async def get(self, id: uuid.UUID) -> Product | None: ...
 
+    async def get_many_whole(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        """The live products among `ids`, whatever their organization, each whole as `get`
+        returns it, in no particular order: one statement per relation however many."""
+        ...
+
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Product | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from entrypoints.modules import (
     benefits,
+    checkout_links,
     checkouts,
     custom_fields,
     customers,
@@ -40,6 +41,7 @@ MODULES: tuple[Module, ...] = (
     payments.module,
     checkouts.module,
     orders.module,
+    checkout_links.module,
     webhooks.module,
     idempotency.module,
 )

@@ -174,3 +174,41 @@ async def test_checking_a_products_media_is_one_statement_for_any_number_of_file
         counts.append(len([s for s in statements if "FROM files" in s.sql]))
     # The files are read in one statement, whether the product shows one image or four.
     assert counts == [1, 1]
+
+
+@pytest.mark.parametrize("count", [1, 12])
+async def test_listing_checkout_links_runs_as_many_statements_for_one_as_for_a_page(
+    client: httpx.AsyncClient, connection: AsyncConnection, seeder: Seeder, count: int
+) -> None:
+    tenant: Tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    response = await client.post(
+        "/v1/discounts/",
+        json={"name": "D", "type": "percentage", "basis_points": 100, "duration": "once"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    discount_id = response.json()["id"]
+    for n in range(count):
+        response = await client.post(
+            "/v1/products/",
+            json={"name": f"P{n}", "prices": [{"amount_type": "fixed", "price_amount": 100}]},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        response = await client.post(
+            "/v1/checkout-links/",
+            json={
+                "payment_processor": "stripe",
+                "products": [response.json()["id"]],
+                "discount_id": discount_id,
+            },
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+    body, statements = await _list(client, connection, "/v1/checkout-links/", headers)
+    assert len(body["items"]) == min(count, 10)
+    assert all(item["discount"]["id"] == discount_id for item in body["items"])
+    # The page, the links' products, the products whole (five: rows, prices, benefits, media,
+    # custom fields) and the discounts: the same for one link as for a page.
+    assert len(statements) == 8, statements

@@ -283,6 +283,19 @@ class SqlAlchemyProductRepository(
         )
         return await self._one(statement, {"id": id})
 
+    async def get_many_whole(self, ids: Sequence[uuid.UUID]) -> list[Product]:
+        if not ids:
+            return []
+        statement = self.cached(
+            lambda: (
+                self.get_base_statement()
+                .add_columns(_IN_USE)
+                .where(products.c.id == any_(_PRODUCT_IDS))
+            )
+        )
+        items = await self.get_all(statement, {"product_ids": list(ids)})
+        return await self._with_related(items)
+
     async def in_use(self, id: uuid.UUID) -> bool:
         statement = self.cached(lambda: select(_in_use(bindparam("id", type_=Uuid))))
         result = await self.execute(statement, {"id": id})

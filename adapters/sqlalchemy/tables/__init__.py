@@ -5,6 +5,7 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
+from adapters.sqlalchemy.tables.checkout_links import checkout_link_products, checkout_links
 from adapters.sqlalchemy.tables.checkouts import checkouts
 from adapters.sqlalchemy.tables.counts import row_counts
 from adapters.sqlalchemy.tables.custom_fields import custom_fields, product_custom_fields
@@ -34,6 +35,8 @@ __all__ = [
     "LIVE",
     "NAMING_CONVENTION",
     "benefits",
+    "checkout_link_products",
+    "checkout_links",
     "checkouts",
     "custom_fields",
     "customers",

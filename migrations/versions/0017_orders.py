@@ -1,6 +1,6 @@
 """orders
 
-Revision ID: 0020
+Revision ID: 0017
 Revises: 0016
 
 Orders, with their list indexes, one order per checkout, lookups by customer and subscription,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0020"
+revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
