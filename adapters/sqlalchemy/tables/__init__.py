@@ -8,6 +8,7 @@ from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.checkouts import checkouts
 from adapters.sqlalchemy.tables.counts import row_counts
 from adapters.sqlalchemy.tables.custom_fields import custom_fields, product_custom_fields
+from adapters.sqlalchemy.tables.customer_sessions import customer_sessions
 from adapters.sqlalchemy.tables.customers import customers
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
@@ -35,6 +36,7 @@ __all__ = [
     "benefits",
     "checkouts",
     "custom_fields",
+    "customer_sessions",
     "customers",
     "discounts",
     "files",
