@@ -14,7 +14,6 @@ import pytest
 from polar.base import deserialize
 from polar.v2026_10.outputs import CustomerPortalCustomer as SdkPortalCustomer
 from polar.v2026_10.outputs import CustomerSession as SdkCustomerSession
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 

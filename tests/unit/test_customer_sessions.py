@@ -3,7 +3,8 @@ tenancy and the sweep."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from domain.customer import Customer
 from domain.customer_session import SESSION_TTL, CustomerSession
 from domain.scopes import MERCHANT_SCOPES, Scope
 from entrypoints.modules.customer_sessions import sweep_customer_sessions
-from tests.unit.conftest import Harness, Tenant
+from tests.unit.conftest import Harness, Tenant, memory_container
 
 
 @pytest.fixture
@@ -50,13 +51,11 @@ async def _issue(
 
 async def _authenticate(harness: Harness, token: str) -> AuthSubject:
     async with harness.uows.read() as uow:
-        return await harness.authentication.authenticate(uow, token)
+        subject: AuthSubject = await harness.authentication.authenticate(uow, token)
+    return subject
 
 
 def test_a_session_lives_one_hour() -> None:
-    from datetime import UTC, datetime
-    import uuid
-
     now = datetime(2026, 1, 1, tzinfo=UTC)
     session = CustomerSession.open(
         token_digest="d", customer_id=uuid.uuid4(), organization_id=uuid.uuid4(), now=now
@@ -191,11 +190,9 @@ class TestAuthenticatingAsTheCustomer:
             with pytest.raises(Unauthorized):
                 await authenticated_customer(uow, subject)
 
-    async def test_the_cache_never_outlives_the_session(self, service: Any) -> None:
-        from tests.unit.conftest import memory_container
-
+    async def test_the_cache_never_outlives_the_session(self) -> None:
         harness = Harness(memory_container(auth_cache_ttl=300))
-        service = harness.container.customer_session_service()
+        service: CustomerSessionService = harness.container.customer_session_service()
         tenant = await harness.tenant()
         ada = await _customer(harness, tenant.itself)
         issued = await _issue(harness, service, tenant.itself, customer_id=str(ada.id))
