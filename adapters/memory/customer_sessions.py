@@ -14,9 +14,13 @@ class InMemoryCustomerSessionRepository(MemoryRepository[CustomerSession]):
 
     async def get_usable_by_digest(self, digest: str, now: datetime) -> CustomerSession | None:
         live_customers = self.live_ids("customers")
+        live_organizations = self.live_ids("organizations")
         return self.find(
             lambda s: (
-                s.token_digest == digest and s.expires_at > now and s.customer_id in live_customers
+                s.token_digest == digest
+                and s.expires_at > now
+                and s.customer_id in live_customers
+                and s.organization_id in live_organizations
             )
         )
 

@@ -11,8 +11,8 @@ class CustomerSessionRepository(Protocol):
     async def create(self, session: CustomerSession) -> CustomerSession: ...
 
     async def get_usable_by_digest(self, digest: str, now: datetime) -> CustomerSession | None:
-        """The live, unexpired session with this token digest whose customer is live; None
-        otherwise."""
+        """The live, unexpired session with this token digest whose customer and organization
+        are live; None otherwise."""
         ...
 
     async def delete_expired(self, now: datetime, *, limit: int) -> int:

@@ -76,3 +76,23 @@ async def test_the_sweep_deletes_expired_sessions_a_batch_at_a_time(adapter: Ada
     async with adapter.uows.read() as uow:
         last = sessions[-1]
         assert await uow.customer_sessions.get_usable_by_digest(last.token_digest, now) == last
+
+
+async def test_not_found_once_the_organization_is_deleted(adapter: Adapter) -> None:
+    now = adapter.clock.now()
+    async with adapter.uows.write() as uow:
+        organization, _ = await owned_organization(uow, adapter.clock)
+        customer = Customer.create(at=now, organization_id=organization.id, email="a@example.com")
+        await uow.customers.create(customer)
+        session = CustomerSession.open(
+            token_digest=f"digest-{uuid.uuid4().hex}",
+            customer_id=customer.id,
+            organization_id=organization.id,
+            now=now,
+        )
+        await uow.customer_sessions.create(session)
+        organization.soft_delete(now)
+        await uow.organizations.update(organization)
+        await uow.commit()
+    async with adapter.uows.read() as uow:
+        assert await uow.customer_sessions.get_usable_by_digest(session.token_digest, now) is None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, Select, String, bindparam, delete, select
 
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin
-from adapters.sqlalchemy.tables import customer_sessions, customers
+from adapters.sqlalchemy.tables import customer_sessions, customers, organizations
 from domain.customer_session import CustomerSession
 
 
@@ -24,10 +24,12 @@ class SqlAlchemyCustomerSessionRepository(
             return (
                 self.get_base_statement()
                 .join(customers, customers.c.id == s.c.customer_id)
+                .join(organizations, organizations.c.id == s.c.organization_id)
                 .where(
                     s.c.token_digest == bindparam("digest", type_=String),
                     s.c.expires_at > bindparam("now", type_=DateTime(timezone=True)),
                     customers.c.deleted_at.is_(None),
+                    organizations.c.deleted_at.is_(None),
                 )
             )
 
