@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from domain.scopes import MERCHANT_SCOPES, Scope, implied
+from domain.scopes import CUSTOMER_SCOPES, MERCHANT_SCOPES, Scope, implied
 
-__all__ = ["MERCHANT_SCOPES", "AuthSubject", "Scope", "SubjectKind"]
+__all__ = ["CUSTOMER_SCOPES", "MERCHANT_SCOPES", "AuthSubject", "Scope", "SubjectKind"]
 
 
 class SubjectKind(StrEnum):
@@ -30,6 +30,8 @@ class AuthSubject:
     # When that credential expires (None: never, or no credential). What the subject creates
     # on its behalf (tokens) expires no later.
     expires_at: datetime | None = None
+    # A customer's organization (a customer subject's `id` is the customer's).
+    organization_id: uuid.UUID | None = None
 
     @classmethod
     def anonymous(cls) -> AuthSubject:
@@ -55,6 +57,25 @@ class AuthSubject:
     ) -> AuthSubject:
         return cls(SubjectKind.organization, organization_id, implied(scopes), token_id, expires_at)
 
+    @classmethod
+    def customer(
+        cls,
+        customer_id: uuid.UUID,
+        organization_id: uuid.UUID,
+        token_id: uuid.UUID | None = None,
+        expires_at: datetime | None = None,
+    ) -> AuthSubject:
+        """A customer, authenticated by a customer session: it may use the customer portal
+        (`customer_portal:*`) and read none of the merchant's data."""
+        return cls(
+            SubjectKind.customer,
+            customer_id,
+            CUSTOMER_SCOPES,
+            token_id,
+            expires_at,
+            organization_id,
+        )
+
     @property
     def is_user(self) -> bool:
         return self.kind is SubjectKind.user
@@ -62,6 +83,10 @@ class AuthSubject:
     @property
     def is_organization(self) -> bool:
         return self.kind is SubjectKind.organization
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind is SubjectKind.customer
 
     @property
     def is_anonymous(self) -> bool:

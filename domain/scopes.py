@@ -54,6 +54,11 @@ MERCHANT_SCOPES: frozenset[Scope] = frozenset(
     s for s in Scope if not s.value.startswith("customer_portal:")
 )
 
+# What a customer session carries: the customer portal, nothing of the merchant's.
+CUSTOMER_SCOPES: frozenset[Scope] = frozenset(
+    {Scope.customer_portal_read, Scope.customer_portal_write}
+)
+
 
 def implied(scopes: Iterable[Scope]) -> frozenset[Scope]:
     """A `x:write` scope implies `x:read` where such a read scope exists."""

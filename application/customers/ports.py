@@ -52,6 +52,11 @@ class CustomerRepository(Protocol):
         member of several organizations may find several: the oldest is returned."""
         ...
 
+    async def get_by_id(self, id: uuid.UUID) -> Customer | None:
+        """The live customer with `id`, whoever reads it: for a subject that is the customer
+        (a customer session), never for a merchant's request."""
+        ...
+
     async def get_including_deleted(self, id: uuid.UUID) -> Customer | None:
         """The customer even when soft-deleted (the `customer.deleted` webhook shows it)."""
         ...

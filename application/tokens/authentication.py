@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from application.auth import AuthSubject
+from application.customer_sessions.ports import CustomerSessionRepository
 from application.kit.errors import Unauthorized
 from application.ports import (
     CachedCredential,
@@ -15,6 +17,17 @@ from application.ports import (
 )
 from application.tokens.ports import TokenUnitOfWork
 from domain.access_token import TokenKind, needs_usage_record
+
+INVALID = "The access token is invalid, expired or revoked."
+
+# Token kinds whose `last_used_at` is kept (a customer session has none: it lives an hour).
+_USAGE_RECORDED = frozenset({TokenKind.personal.value, TokenKind.organization.value})
+
+
+class AuthenticationUnitOfWork(TokenUnitOfWork, Protocol):
+    """What authenticating reads: access tokens and customer sessions."""
+
+    customer_sessions: CustomerSessionRepository
 
 
 class AuthenticationService:
@@ -48,7 +61,7 @@ class AuthenticationService:
             return None
         return self._used(credential, now)
 
-    async def authenticate(self, uow: TokenUnitOfWork, token: str | None) -> AuthSubject:
+    async def authenticate(self, uow: AuthenticationUnitOfWork, token: str | None) -> AuthSubject:
         """Anonymous without a token; Unauthorized for a token that is unknown, expired or revoked.
 
         `last_used_at` goes to the usage recorder, which persists it off the request path.
@@ -68,31 +81,43 @@ class AuthenticationService:
     @staticmethod
     def _require_known_kind(token: str) -> TokenKind:
         kind = TokenKind.of(token)
-        if kind not in (TokenKind.personal, TokenKind.organization):
-            # Customer sessions arrive with the customer module; until then they are unknown.
-            raise Unauthorized("The access token is invalid, expired or revoked.")
+        if kind is None:
+            raise Unauthorized(INVALID)
         return kind
 
     def _used(self, credential: CachedCredential, now: datetime) -> AuthSubject:
-        if needs_usage_record(credential.last_used_at, now):
+        if credential.token_kind in _USAGE_RECORDED and needs_usage_record(
+            credential.last_used_at, now
+        ):
             self.usage.record(credential.token_kind, credential.token_id, now)
             credential.last_used_at = now
         return credential.subject
 
     async def _lookup(
-        self, uow: TokenUnitOfWork, kind: TokenKind, digest: str, now: datetime
+        self, uow: AuthenticationUnitOfWork, kind: TokenKind, digest: str, now: datetime
     ) -> tuple[CachedCredential, datetime | None]:
+        if kind is TokenKind.customer_session:
+            session = await uow.customer_sessions.get_usable_by_digest(digest, now)
+            if session is None:
+                raise Unauthorized(INVALID)
+            subject = AuthSubject.customer(
+                session.customer_id, session.organization_id, session.id, session.expires_at
+            )
+            credential = CachedCredential(
+                subject, kind.value, session.id, session.organization_id, None
+            )
+            return credential, session.expires_at
         if kind is TokenKind.personal:
             pat = await uow.personal_access_tokens.get_usable_by_digest(digest, now)
             if pat is None:
-                raise Unauthorized("The access token is invalid, expired or revoked.")
+                raise Unauthorized(INVALID)
             subject = AuthSubject.user(pat.user_id, pat.scopes, pat.id, pat.expires_at)
             return CachedCredential(
                 subject, kind.value, pat.id, None, pat.last_used_at
             ), pat.expires_at
         oat = await uow.organization_access_tokens.get_usable_by_digest(digest, now)
         if oat is None:
-            raise Unauthorized("The access token is invalid, expired or revoked.")
+            raise Unauthorized(INVALID)
         subject = AuthSubject.organization(oat.organization_id, oat.scopes, oat.id, oat.expires_at)
         credential = CachedCredential(
             subject, kind.value, oat.id, oat.organization_id, oat.last_used_at

@@ -205,7 +205,12 @@ FACTORIES: dict[str, Factory] = {
 }
 
 # Bodies of the creates no factory goes through (collection path → body).
-CREATES: dict[str, dict[str, Any]] = {"/v1/files/": FILE}
+# A customer session names its customer, never an organization: another tenant's customer is
+# not found (tests/api/test_customer_sessions.py sends their ids).
+CREATES: dict[str, dict[str, Any]] = {
+    "/v1/files/": FILE,
+    "/v1/customer-sessions/": {"external_customer_id": "user_1"},
+}
 
 # Bodies of the writes whose body does not validate as `{}` ("METHOD path").
 BODIES: dict[str, dict[str, Any]] = {
@@ -248,6 +253,8 @@ EXEMPT: dict[str, str] = {
     "POST /v1/checkout-links/": "names no organization (the link's is its products'); another "
     "tenant's product is refused at body.products (tests/api/test_checkout_links.py)",
     "GET /v1/checkout-links/{client_secret}/redirect": _CLIENT_SECRET,
+    "GET /v1/customer-portal/customers/me": "customer sessions only: names no id, the session's "
+    "customer is the one shown (tests/api/test_customer_sessions.py)",
 }
 
 # --- The route table -----------------------------------------------------------------------------

@@ -119,7 +119,7 @@ class TestAuthenticationWithoutUnitOfWork:
         authentication = cached.authentication
         assert authentication.authenticate_cached(None) == AuthSubject.anonymous()
         with pytest.raises(Unauthorized):
-            authentication.authenticate_cached("polar_cst_whatever")
+            authentication.authenticate_cached("polar_xyz_whatever")
         # Not cached yet: the caller must look it up with a unit of work.
         assert authentication.authenticate_cached(tenant.organization_token) is None
         async with cached.uows.read() as uow:

@@ -91,6 +91,13 @@ class SqlAlchemyCustomerRepository(
     def _readable(self, kind: SubjectKind) -> Select[Any]:
         return where_readable(self.get_base_statement(), customers.c.organization_id, kind)
 
+    async def get_by_id(self, id: uuid.UUID) -> Customer | None:
+        # The customer portal's lookup of its session's customer: one reused statement.
+        statement = self.cached(
+            lambda: self.get_base_statement().where(customers.c.id == bindparam("id", type_=Uuid))
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Customer | None:

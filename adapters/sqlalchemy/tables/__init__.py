@@ -9,6 +9,7 @@ from adapters.sqlalchemy.tables.checkout_links import checkout_link_products, ch
 from adapters.sqlalchemy.tables.checkouts import checkouts
 from adapters.sqlalchemy.tables.counts import row_counts
 from adapters.sqlalchemy.tables.custom_fields import custom_fields, product_custom_fields
+from adapters.sqlalchemy.tables.customer_sessions import customer_sessions
 from adapters.sqlalchemy.tables.customers import customers
 from adapters.sqlalchemy.tables.discounts import discounts
 from adapters.sqlalchemy.tables.files import files
@@ -39,6 +40,7 @@ __all__ = [
     "checkout_links",
     "checkouts",
     "custom_fields",
+    "customer_sessions",
     "customers",
     "discounts",
     "files",

@@ -1,0 +1,47 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+
+from application.customer_sessions.commands import CustomerSessionCreate
+from application.customer_sessions.ports import CustomerSessionUnitOfWork
+from application.customer_sessions.service import CustomerSessionService
+from entrypoints.http.customer_sessions import auth
+from entrypoints.http.customer_sessions.schemas import (
+    CustomerSessionSchema,
+    customer_session_wire,
+)
+from entrypoints.http.dependencies import WriteUnitOfWork, provided
+from entrypoints.http.kit.responses import json_response
+from entrypoints.settings import Settings
+
+router = APIRouter(prefix="/customer-sessions", tags=["customer-sessions"])
+
+Service = Annotated[CustomerSessionService, provided(lambda c: c.customer_session_service)]
+AppSettings = Annotated[Settings, provided(lambda c: c.settings)]
+
+
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create Customer Session",
+    response_model=CustomerSessionSchema,
+)
+async def create_customer_session(
+    body: CustomerSessionCreate,
+    subject: auth.CustomerSessionsWrite,
+    uow: WriteUnitOfWork[CustomerSessionUnitOfWork],
+    service: Service,
+    settings: AppSettings,
+) -> Response:
+    """A `polar_cst_` token with which the customer authenticates for an hour (shown once),
+    and the URL of its customer portal."""
+    issued = await service.create(uow, subject, body)
+    await uow.commit()
+    wire = customer_session_wire(
+        issued.session,
+        issued.token,
+        issued.customer,
+        issued.organization.slug,
+        settings.api_base_url,
+    )
+    return json_response(wire, status_code=201)
