@@ -13,7 +13,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.payments.ports import PaymentFilters
 from application.payments.sorting import PaymentSortProperty
-from domain.payment import Payment
+from domain.payment import Payment, PaymentStatus
 
 
 def _matches(payment: Payment, filters: PaymentFilters) -> bool:
@@ -57,6 +57,12 @@ class InMemoryPaymentRepository(MemoryRepository[Payment]):
         if not attempts:
             return None
         return copy.deepcopy(max(attempts, key=lambda p: p.created_at))
+
+    async def succeeded_for_order(self, order_id: uuid.UUID) -> Payment | None:
+        paid = [
+            p for p in self.live() if p.order_id == order_id and p.status is PaymentStatus.succeeded
+        ]
+        return copy.deepcopy(max(paid, key=lambda p: p.created_at)) if paid else None
 
     async def list_readable(
         self,

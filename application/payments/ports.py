@@ -124,6 +124,10 @@ class PaymentRepository(Protocol):
         shows its decline), or None."""
         ...
 
+    async def succeeded_for_order(self, order_id: uuid.UUID) -> Payment | None:
+        """The payment that paid the order `order_id` (succeeded), or None."""
+        ...
+
     async def create(self, payment: Payment) -> Payment: ...
 
     async def update(self, payment: Payment) -> Payment:

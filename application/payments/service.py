@@ -60,16 +60,28 @@ class PaymentListener(Protocol):
     async def __call__(self, uow: Any, payment: Payment) -> None: ...
 
 
+class RefundListener(Protocol):
+    """Called once per refund report (`refund.succeeded`) with the processor's refund id."""
+
+    async def __call__(self, uow: Any, processor_refund_id: str) -> None: ...
+
+
 class PaymentService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.listeners: list[PaymentListener] = []
+        self.refund_listeners: list[RefundListener] = []
 
     def subscribe(self, listener: PaymentListener) -> None:
         """Have `listener` told of every payment outcome from now on (once, however many
         times it subscribes)."""
         if listener not in self.listeners:
             self.listeners.append(listener)
+
+    def subscribe_refunds(self, listener: RefundListener) -> None:
+        """Have `listener` told of every refund that went through from now on (once)."""
+        if listener not in self.refund_listeners:
+            self.refund_listeners.append(listener)
 
     async def list(
         self,
@@ -142,10 +154,11 @@ class PaymentService:
     async def on_refund_succeeded(
         self, uow: PaymentUnitOfWork, processor_id: str, refund_id: str
     ) -> None:
-        """A refund went through. Refund records come with the refunds module; until then the
-        report is only logged (after checking the payment exists, so an early report waits)."""
+        """A refund of the payment went through: the refund listeners (the refunds module)
+        record it. The payment is looked up first, so that an early report waits."""
         await self._find(uow, processor_id)
-        log.info("payment %s: refund %s succeeded", processor_id, refund_id)
+        for listener in self.refund_listeners:
+            await listener(uow, refund_id)
 
     async def _tell(self, uow: PaymentUnitOfWork, payment: Payment) -> None:
         for listener in self.listeners:

@@ -29,14 +29,18 @@ def _processor(settings: Settings) -> PaymentProcessor:
 
 
 def _payment_service(container: Any) -> PaymentService:
-    """The payment service, whose outcomes reach the checkouts they pay (looked up when the
-    first outcome arrives: the checkout service itself uses this one)."""
+    """The payment service, whose outcomes reach the checkouts they pay and the refunds they
+    give (looked up when the first outcome arrives: those services use this one)."""
     service = PaymentService(clock=container.clock())
 
     async def to_checkouts(uow: Any, payment: Payment) -> None:
         await container.checkout_service().on_payment(uow, payment)
 
+    async def to_refunds(uow: Any, processor_refund_id: str) -> None:
+        await container.refund_service().on_processor_refunded(uow, processor_refund_id)
+
     service.subscribe(to_checkouts)
+    service.subscribe_refunds(to_refunds)
     return service
 
 

@@ -121,6 +121,20 @@ class SqlAlchemyPaymentRepository(
         )
         return await self.get_one_or_none(statement, {"checkout_id": checkout_id})
 
+    async def succeeded_for_order(self, order_id: uuid.UUID) -> Payment | None:
+        statement = self.cached(
+            lambda: (
+                self.get_base_statement()
+                .where(
+                    payments.c.order_id == bindparam("order_id", type_=Uuid),
+                    payments.c.status == PaymentStatus.succeeded.value,
+                )
+                .order_by(payments.c.created_at.desc(), payments.c.id.desc())
+                .limit(1)
+            )
+        )
+        return await self.get_one_or_none(statement, {"order_id": order_id})
+
     async def list_readable(
         self,
         subject: AuthSubject,

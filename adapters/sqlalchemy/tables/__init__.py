@@ -26,6 +26,7 @@ from adapters.sqlalchemy.tables.meters import meters
 from adapters.sqlalchemy.tables.orders import orders
 from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
+from adapters.sqlalchemy.tables.refunds import refunds
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
     webhook_endpoints,
@@ -60,6 +61,7 @@ __all__ = [
     "product_prices",
     "products",
     "record_columns",
+    "refunds",
     "row_counts",
     "users",
     "webhook_deliveries",

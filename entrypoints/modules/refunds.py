@@ -1,0 +1,51 @@
+"""Refunds: money given back on orders (`POST|GET /v1/refunds/`), through the payments port's
+processor; its report (`refund.succeeded`) reaches them through the payment service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dependency_injector import providers
+
+from adapters.memory.refunds import InMemoryRefundRepository
+from adapters.sqlalchemy.repositories.refunds import SqlAlchemyRefundRepository
+from application.refunds.service import REFUND_CREATED, REFUND_UPDATED, RefundService
+from domain.refund import Refund
+from domain.scopes import Scope
+from entrypoints.http.refunds import endpoints
+from entrypoints.http.refunds.schemas import refund_wire
+from entrypoints.modules.base import Module, Repository
+from entrypoints.webhook_events import Catalogue
+
+
+def _services(c: Any) -> dict[str, providers.Provider[Any]]:
+    return {
+        "refund_service": providers.Singleton(
+            RefundService, clock=c.clock, processor=c.payment_processor
+        )
+    }
+
+
+def _events(catalogue: Catalogue, container: Any) -> None:
+    async def load(uow: Any, id: uuid.UUID) -> Refund | None:
+        refund: Refund | None = await uow.refunds.get_including_deleted(id)
+        return refund
+
+    catalogue.register(
+        [REFUND_CREATED, REFUND_UPDATED],
+        argument="refund_id",
+        load=load,
+        render=refund_wire,
+        organization_of=lambda refund: refund.organization_id,
+    )
+
+
+module = Module(
+    name="refunds",
+    scopes=(Scope.refunds_read, Scope.refunds_write),
+    repositories={"refunds": Repository(SqlAlchemyRefundRepository, InMemoryRefundRepository)},
+    services=_services,
+    routers=(endpoints.router,),
+    events=_events,
+)
