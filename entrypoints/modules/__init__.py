@@ -8,6 +8,7 @@ organizations; webhooks' catalogue asks every module for its event sources).
 from __future__ import annotations
 
 from entrypoints.modules import (
+    benefit_grants,
     benefits,
     checkouts,
     custom_fields,
@@ -37,6 +38,7 @@ MODULES: tuple[Module, ...] = (
     customers.module,
     custom_fields.module,
     payments.module,
+    benefit_grants.module,
     checkouts.module,
     webhooks.module,
     idempotency.module,

@@ -66,6 +66,11 @@ ENDPOINT = {
     "format": "raw",
     "events": ["product.created"],
 }
+LICENSE_BENEFIT = {
+    "type": "license_keys",
+    "description": "License",
+    "properties": {"activations": {"limit": 3, "enable_customer_admin": False}},
+}
 CUSTOMER = {"email": "matrix@example.com", "name": "Matrix"}
 CUSTOM_FIELD = {"type": "text", "slug": "matrix", "name": "Matrix", "properties": {}}
 TOKEN = {"comment": "matrix", "scopes": ["products:read"]}
@@ -154,6 +159,38 @@ async def _webhook_event(world: World, tenant: Tenant) -> str:
     return str((await world.seeder.webhook_event(tenant, uuid.UUID(endpoint_id))).id)
 
 
+async def _license_key(world: World, tenant: Tenant) -> str:
+    # Keys are issued by granting a license-keys benefit (a job), never created by the API.
+    from adapters.clock import SystemClock
+    from application.benefit_grants.service import BenefitGrantService
+    from entrypoints.modules.benefits import BENEFIT_STRATEGIES
+
+    customer_id = await world.id_of(tenant, "/v1/customers/{id}")
+    benefit_id = await Created("/v1/benefits/", LICENSE_BENEFIT)(world, tenant)
+    service = BenefitGrantService(SystemClock(), {s.type: s for s in BENEFIT_STRATEGIES})
+    async with world.seeder.uows.write() as uow:
+        grant = await service.grant(
+            uow, customer_id=uuid.UUID(customer_id), benefit_id=uuid.UUID(benefit_id)
+        )
+        await uow.commit()
+    assert grant is not None
+    return str(grant.properties["license_key_id"])
+
+
+async def _activation(world: World, tenant: Tenant) -> str:
+    from adapters.clock import SystemClock
+    from application.license_keys.commands import LicenseKeyActivate
+    from application.license_keys.service import LicenseKeyService
+
+    key_id = await world.id_of(tenant, "/v1/license-keys/{id}")
+    async with world.seeder.uows.write() as uow:
+        key = await uow.license_keys.get(uuid.UUID(key_id))
+        command = LicenseKeyActivate(key=key.key, organization_id=key.organization_id, label="m")
+        view = await LicenseKeyService(SystemClock()).activate(uow, None, command)
+        await uow.commit()
+    return str(view.activation.id)
+
+
 # A path up to one of its parameters → how to make a resource of that kind for a tenant. A
 # route's parameters are resolved by the prefixes of its path ending at each of them, so a new
 # route under a known prefix (`/v1/products/{id}/prices`) needs nothing here.
@@ -174,6 +211,8 @@ FACTORIES: dict[str, Factory] = {
     "/v1/customers/external/{external_id}": _external_customer,
     "/v1/payments/{id}": _payment,
     "/v1/checkouts/{id}": _checkout,
+    "/v1/license-keys/{id}": _license_key,
+    "/v1/license-keys/{id}/activations/{activation_id}": _activation,
 }
 
 # Bodies of the creates no factory goes through (collection path → body).
@@ -195,6 +234,7 @@ BODIES: dict[str, dict[str, Any]] = {
 _DOCS = "FastAPI's documentation: public, no tenant data"
 _STORAGE = "signed storage URL: authorized by its signature, not a token (tests/api/test_files.py)"
 _CLIENT_SECRET = "the client secret is the capability, as in Polar (tests/api/test_checkouts.py)"
+_LICENSE_KEY = "public: the license key in the body is the capability, as in Polar"
 EXEMPT: dict[str, str] = {
     "GET /openapi.json": _DOCS,
     "GET /docs": _DOCS,
@@ -210,6 +250,9 @@ EXEMPT: dict[str, str] = {
     "POST /v1/checkouts/": "names no organization (the checkout's is its products'); another "
     "tenant's product is refused at body.products (tests/api/test_checkouts.py)",
     "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
+    "POST /v1/customer-portal/license-keys/validate": _LICENSE_KEY,
+    "POST /v1/customer-portal/license-keys/activate": _LICENSE_KEY,
+    "POST /v1/customer-portal/license-keys/deactivate": _LICENSE_KEY,
     "PATCH /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
 }
 
