@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from adapters.memory.store import MemoryRepository
@@ -83,6 +84,12 @@ class InMemoryBenefitGrantRepository(MemoryRepository[BenefitGrant]):
         return self.paginate(items, pagination, sorting, self.sort_keys)
 
 
+class _KeyOrder(StrEnum):
+    """Keys list oldest first, as the SQL repository orders them."""
+
+    created_at = "created_at"
+
+
 class InMemoryLicenseKeyRepository(MemoryRepository[LicenseKey]):
     table_name = "license_keys"
 
@@ -115,7 +122,7 @@ class InMemoryLicenseKeyRepository(MemoryRepository[LicenseKey]):
             return not any(wanted and value not in wanted for wanted, value in checks)
 
         items = [k for k in self.live() if self.readable(subject, k.organization_id) and matches(k)]
-        oldest_first = [Sorting("created_at", descending=False)]
+        oldest_first = [Sorting(_KeyOrder.created_at, descending=False)]
         return self.paginate(
             items, pagination, oldest_first, {"created_at": lambda k: k.created_at}
         )

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from application.auth import AuthSubject
 from application.benefit_grants.sorting import BenefitGrantSortProperty
-from application.benefits.ports import BenefitRepository
+from application.benefits.ports import BenefitRepository, BenefitUnitOfWork
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.license_keys.ports import LicenseKeyRepository
@@ -82,6 +82,10 @@ class BenefitGrantUnitOfWork(TenancyUnitOfWork, Protocol):
     customers: CustomerReads
     # What benefit types issue when granted.
     license_keys: LicenseKeyRepository
+
+
+class BenefitGrantsOfBenefitUnitOfWork(BenefitUnitOfWork, BenefitGrantUnitOfWork, Protocol):
+    """Listing a benefit's grants: the benefit is read first (404 when not readable)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ Every route of the app is one of:
 - a list (GET on a collection): none of B's ids appears in what A lists, without filters,
   with each id filter naming B's rows, and with `organization_id` naming B's organization;
 - a create (POST on a collection): naming B's organization is refused with 404 (see below)
-  and creates nothing for B;
+  and creates nothing for B. The same holds the license-key routes an organization token uses
+  a key with (`/v1/license-keys/validate|activate|deactivate`): their body names B's real key
+  (and activation) and B's organization, so the 404 is the tenant check's, not an unknown key's;
 - exempt: listed in EXEMPT with its reason.
 
 A new route is covered without a new test. If its path names a kind of resource the matrix
@@ -215,8 +217,32 @@ FACTORIES: dict[str, Factory] = {
     "/v1/license-keys/{id}/activations/{activation_id}": _activation,
 }
 
-# Bodies of the creates no factory goes through (collection path → body).
-CREATES: dict[str, dict[str, Any]] = {"/v1/files/": FILE}
+
+async def _key_body(world: World, tenant: Tenant, **extra: Any) -> dict[str, Any]:
+    """A body naming one of the tenant's real keys: with an unknown key the 404 of the
+    validate / activate / deactivate routes would prove nothing about the tenant check."""
+    key_id = await world.id_of(tenant, "/v1/license-keys/{id}")
+    async with world.seeder.uows.write() as uow:
+        key = await uow.license_keys.get(uuid.UUID(key_id))
+    return {"key": key.key, "organization_id": str(tenant.organization.id), **extra}
+
+
+async def _activation_body(world: World, tenant: Tenant) -> dict[str, Any]:
+    activation_id = await world.id_of(tenant, "/v1/license-keys/{id}/activations/{activation_id}")
+    return await _key_body(world, tenant, activation_id=activation_id)
+
+
+Body = dict[str, Any] | Callable[[World, Tenant], Awaitable[dict[str, Any]]]
+
+# Bodies of the creates no factory goes through (collection path → body, or how to make one
+# naming the other tenant's resources).
+CREATES: dict[str, Body] = {
+    "/v1/files/": FILE,
+    # The organization token's use of a key: B's own key and activation, B's organization.
+    "/v1/license-keys/validate": _key_body,
+    "/v1/license-keys/activate": lambda world, tenant: _key_body(world, tenant, label="matrix"),
+    "/v1/license-keys/deactivate": _activation_body,
+}
 
 # Bodies of the writes whose body does not validate as `{}` ("METHOD path").
 BODIES: dict[str, dict[str, Any]] = {
@@ -539,15 +565,18 @@ async def test_another_tenants_rows_are_never_listed(world: World) -> None:
 async def test_another_tenants_organization_is_refused_on_create(world: World) -> None:
     mine, theirs = await world.seeder.tenant(), await world.seeder.tenant()
     result = table(world.app)
-    bodies = {f.path: f.body for f in FACTORIES.values() if isinstance(f, Created)} | CREATES
+    bodies: dict[str, Body] = {
+        f.path: f.body for f in FACTORIES.values() if isinstance(f, Created)
+    } | CREATES
     their_ids = await make_everything(world, theirs)
     before = await view(world, theirs, result)
     problems: list[str] = []
     for route in result.creates:
-        body = bodies.get(route.path)
-        if body is None:
+        made = bodies.get(route.path)
+        if made is None:
             problems.append(f"{route.key}: no body to create with; add one to CREATES")
             continue
+        body = made if isinstance(made, dict) else await made(world, theirs)
         for kind in route.token_kinds:
             for header in (False, True):
                 # The body names B's organization, or (as the SDK does for users) the header.

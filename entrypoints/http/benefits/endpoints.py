@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import UUID4, Field
 
-from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantUnitOfWork
+from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantsOfBenefitUnitOfWork
 from application.benefit_grants.service import BenefitGrantService
 from application.benefit_grants.sorting import DEFAULT_SORTING as GRANT_SORTING
 from application.benefits.commands import BenefitCreate, BenefitUpdate
@@ -146,7 +146,7 @@ async def delete_benefit(
 async def list_benefit_grants(
     id: UUID4,
     subject: auth.BenefitsRead,
-    uow: ReadUnitOfWork[BenefitGrantUnitOfWork],
+    uow: ReadUnitOfWork[BenefitGrantsOfBenefitUnitOfWork],
     service: Service,
     grants: GrantService,
     q: Annotated[GrantListQuery, list_query(GrantListQuery)],
