@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
 
+from application.benefit_grants.ports import BenefitGrantUnitOfWork
 from application.benefits.ports import BenefitUnitOfWork
 from application.files.usage import usable_files
 from application.kit.errors import FieldError, ValidationFailed
 from application.kit.inputs import Command, parse_input
+from domain.benefit import Benefit
+from domain.benefit_grant import BenefitGrant
 from domain.file import FileService
 
 LOC = ("body", "properties")
@@ -59,3 +63,17 @@ class DownloadablesBenefit:
             "archived": {str(k): v for k, v in parsed.archived.items()},
             "files": [str(f) for f in parsed.files],
         }
+
+    async def grant(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        """The files offered (not archived) when granted; a re-grant keeps those it had."""
+        archived = benefit.properties.get("archived", {})
+        offered = [f for f in benefit.properties.get("files", []) if not archived.get(f)]
+        kept = [f for f in grant.properties.get("files", []) if f not in offered]
+        return {"files": [*offered, *kept]}
+
+    async def revoke(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        return {"files": []}

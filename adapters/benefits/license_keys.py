@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from application.benefit_grants.ports import BenefitGrantUnitOfWork
 from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
+from domain.benefit import Benefit
+from domain.benefit_grant import BenefitGrant
+from domain.license_key import LicenseKey, LicenseKeyStatus, expiry, generate_key
 
 LOC = ("body", "properties")
 MAX_ACTIVATIONS = 50
@@ -54,3 +59,46 @@ class LicenseKeysBenefit:
             "activations": None if parsed.activations is None else parsed.activations.model_dump(),
             "limit_usage": parsed.limit_usage,
         }
+
+    async def grant(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        """Issues the customer's key; a re-grant grants the key it issued before again, with
+        the benefit's current limits."""
+        props = benefit.properties
+        expires = props.get("expires")
+        activations = props.get("activations")
+        limits: dict[str, Any] = {
+            "limit_usage": props.get("limit_usage"),
+            "limit_activations": None if activations is None else activations["limit"],
+        }
+        key: LicenseKey | None = None
+        key_id = grant.properties.get("license_key_id")
+        if key_id is not None:
+            key = await uow.license_keys.get(uuid.UUID(key_id), lock=True)
+        if key is None:
+            key = LicenseKey(
+                created_at=at,
+                organization_id=benefit.organization_id,
+                customer_id=grant.customer_id,
+                benefit_id=benefit.id,
+                key=generate_key(props.get("prefix")),
+                expires_at=None
+                if expires is None
+                else expiry(at, expires["ttl"], expires["timeframe"]),
+                **limits,
+            )
+            await uow.license_keys.create(key)
+        else:
+            await uow.license_keys.update(key, {"status": LicenseKeyStatus.granted, **limits})
+        return {"license_key_id": str(key.id), "display_key": key.display_key}
+
+    async def revoke(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        key_id = grant.properties.get("license_key_id")
+        if key_id is not None:
+            key = await uow.license_keys.get(uuid.UUID(key_id), lock=True)
+            if key is not None:
+                await uow.license_keys.update(key, {"status": LicenseKeyStatus.revoked})
+        return dict(grant.properties)

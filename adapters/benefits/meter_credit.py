@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
 
+from application.benefit_grants.ports import BenefitGrantUnitOfWork
 from application.benefits.ports import BenefitUnitOfWork
 from application.kit.inputs import Command, parse_input
 from application.meters.usage import usable_meters
+from domain.benefit import Benefit
+from domain.benefit_grant import BenefitGrant
 from domain.price import MAX_UNITS
 
 LOC = ("body", "properties")
@@ -39,3 +43,19 @@ class MeterCreditBenefit:
             "rollover": parsed.rollover,
             "meter_id": str(parsed.meter_id),
         }
+
+    async def grant(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        """Records the credit in the grant (meter events and balances come with usage billing:
+        until then the grant's properties are the record of what was credited)."""
+        return {
+            "last_credited_meter_id": benefit.properties["meter_id"],
+            "last_credited_units": benefit.properties["units"],
+            "last_credited_at": at.isoformat(),
+        }
+
+    async def revoke(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        return dict(grant.properties)

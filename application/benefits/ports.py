@@ -20,8 +20,10 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.ports import TenancyUnitOfWork
 from domain.benefit import Benefit
+from domain.benefit_grant import BenefitGrant
 
 if TYPE_CHECKING:
+    from application.benefit_grants.ports import BenefitGrantUnitOfWork
     from application.files.ports import FileRepository
     from application.meters.ports import MeterRepository
 
@@ -102,6 +104,21 @@ class BenefitStrategy(Protocol):
         Raise ValidationFailed (locations under `("body", "properties")`) for a broken rule, and
         ResourceNotFound for an id that is not one of the organization's live records.
         """
+        ...
+
+    async def grant(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        """Give the benefit to the grant's customer (run by the `benefit.grant` job, inside its
+        unit of work, the grant locked); the grant's properties afterwards. Runs again on a
+        re-grant of a revoked grant, with the properties the revocation left: it must then
+        reuse what it issued before (the same license key)."""
+        ...
+
+    async def revoke(
+        self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
+    ) -> dict[str, Any]:
+        """Take the benefit back (the `benefit.revoke` job); the grant's properties afterwards."""
         ...
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from application.auth import AuthSubject
 from application.benefits.commands import BenefitCreate, BenefitUpdate
@@ -161,16 +160,3 @@ class BenefitService:
             benefit_id=str(benefit.id),
             organization_id=str(benefit.organization_id),
         )
-
-    async def grants(
-        self,
-        uow: BenefitUnitOfWork,
-        subject: AuthSubject,
-        id: uuid.UUID,
-        *,
-        pagination: PaginationParams,
-    ) -> Page[Any]:
-        """The grants of a readable benefit. Benefits are granted to customers when they buy
-        (checkouts and subscriptions, not built yet): until then no benefit has any grant."""
-        await self.get(uow, subject, id)
-        return Page(items=[], total_count=0, limit=pagination.limit)

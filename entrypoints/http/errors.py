@@ -31,6 +31,7 @@ from application.kit.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from application.license_keys.service import RotateNotPermitted
 
 log = logging.getLogger("meridian.http")
 
@@ -41,6 +42,7 @@ STATUS: dict[type[ApplicationError], int] = {
     # Named errors of the client's (their class names are the `error` sent).
     ExpiredCheckoutError: 410,
     NotOpenCheckout: 403,
+    RotateNotPermitted: 400,
     ResourceNotFound: 404,
     Unauthorized: 401,
     NotPermitted: 403,

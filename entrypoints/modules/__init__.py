@@ -8,6 +8,7 @@ organizations; webhooks' catalogue asks every module for its event sources).
 from __future__ import annotations
 
 from entrypoints.modules import (
+    benefit_grants,
     benefits,
     checkout_links,
     checkouts,
@@ -42,6 +43,7 @@ MODULES: tuple[Module, ...] = (
     customer_sessions.module,
     custom_fields.module,
     payments.module,
+    benefit_grants.module,
     checkouts.module,
     orders.module,
     refunds.module,

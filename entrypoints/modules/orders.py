@@ -18,6 +18,8 @@ from application.orders.service import (
     OrderService,
     OrderView,
 )
+from domain.order import Order
+from domain.product import Product
 from domain.scopes import Scope
 from entrypoints.http.orders import endpoints
 from entrypoints.http.orders.schemas import order_wire
@@ -25,8 +27,27 @@ from entrypoints.modules.base import Module, Repository
 from entrypoints.webhook_events import Catalogue
 
 
+def _order_service(container: Any) -> OrderService:
+    """The order service, whose paid orders grant their product's benefits (by job, one per
+    benefit: the benefit grants module)."""
+    service = OrderService(clock=container.clock())
+
+    async def grant(uow: Any, order: Order, product: Product) -> None:
+        container.benefit_grant_service().enqueue_grants(
+            uow,
+            customer_id=order.customer_id,
+            benefit_ids=[benefit.id for benefit in product.benefits],
+            # A subscription's benefits last as long as it does; a purchase's, for good.
+            order_id=None if order.subscription_id is not None else order.id,
+            subscription_id=order.subscription_id,
+        )
+
+    service.on_paid(grant)
+    return service
+
+
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
-    return {"order_service": providers.Singleton(OrderService, clock=c.clock)}
+    return {"order_service": providers.Singleton(_order_service, container=c.__self__)}
 
 
 def _events(catalogue: Catalogue, container: Any) -> None:

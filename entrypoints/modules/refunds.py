@@ -11,6 +11,7 @@ from dependency_injector import providers
 from adapters.memory.refunds import InMemoryRefundRepository
 from adapters.sqlalchemy.repositories.refunds import SqlAlchemyRefundRepository
 from application.refunds.service import REFUND_CREATED, REFUND_UPDATED, RefundService
+from domain.order import Order
 from domain.refund import Refund
 from domain.scopes import Scope
 from entrypoints.http.refunds import endpoints
@@ -19,12 +20,28 @@ from entrypoints.modules.base import Module, Repository
 from entrypoints.webhook_events import Catalogue
 
 
-def _services(c: Any) -> dict[str, providers.Provider[Any]]:
-    return {
-        "refund_service": providers.Singleton(
-            RefundService, clock=c.clock, processor=c.payment_processor
+def _refund_service(container: Any) -> RefundService:
+    """The refund service, whose refunds with `revoke_benefits` revoke what the order granted
+    (by job, one per benefit: the benefit grants module)."""
+    service = RefundService(clock=container.clock(), processor=container.payment_processor())
+
+    async def revoke(uow: Any, refund: Refund, order: Order) -> None:
+        product = None if order.product_id is None else await uow.products.get(order.product_id)
+        if product is None:
+            return
+        container.benefit_grant_service().enqueue_revokes(
+            uow,
+            customer_id=order.customer_id,
+            benefit_ids=[benefit.id for benefit in product.benefits],
+            order_id=order.id,
         )
-    }
+
+    service.on_revoke(revoke)
+    return service
+
+
+def _services(c: Any) -> dict[str, providers.Provider[Any]]:
+    return {"refund_service": providers.Singleton(_refund_service, container=c.__self__)}
 
 
 def _events(catalogue: Catalogue, container: Any) -> None:

@@ -288,3 +288,72 @@ async def test_deleting_a_product_while_a_discount_names_it(
         )
         outcome = (created.status_code, deleted.status_code)
         assert outcome in {(201, 409), (404, 204)}, (created.text, deleted.text)
+
+
+ACTIVATIONS = 20
+
+
+@pytest.fixture
+async def committing_wide(database_url: str) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
+    # A connection for every activation, plus `_race`'s holder and watcher.
+    async with committing_app(
+        database_url, database_pool_size=ACTIVATIONS + 2, database_pool_timeout=30
+    ) as app:
+        yield app
+
+
+async def test_activating_one_key_at_once_stops_at_its_limit(
+    committing_wide: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """Every activation locks the key's row before counting its activations: of 20 at once
+    against a limit of 3, exactly 3 succeed and the others get the 403 they would get one after
+    the other."""
+    container, client = committing_wide
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    customer = await client.post(
+        "/v1/customers/", json={"email": "activations@example.com"}, headers=headers
+    )
+    assert customer.status_code == 201, customer.text
+    benefit = await client.post(
+        "/v1/benefits/",
+        json={
+            "type": "license_keys",
+            "description": "Race license",
+            "properties": {"activations": {"limit": 3, "enable_customer_admin": False}},
+        },
+        headers=headers,
+    )
+    assert benefit.status_code == 201, benefit.text
+    # This app records its jobs: the grant job's work is done here, as the job would.
+    async with container.uow_factory().write() as uow:
+        grant = await container.benefit_grant_service().grant(
+            uow,
+            customer_id=uuid.UUID(customer.json()["id"]),
+            benefit_id=uuid.UUID(benefit.json()["id"]),
+        )
+        await uow.commit()
+    assert grant is not None
+    key_id = str(grant.properties["license_key_id"])
+    key = (await client.get(f"/v1/license-keys/{key_id}", headers=headers)).json()
+    body = {"key": key["key"], "organization_id": str(tenant.organization.id)}
+    responses = await _race(
+        container,
+        "license_keys",
+        key_id,
+        [
+            client.post(
+                "/v1/customer-portal/license-keys/activate", json={**body, "label": f"d{n}"}
+            )
+            for n in range(ACTIVATIONS)
+        ],
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * 3 + [403] * (ACTIVATIONS - 3), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 403:
+            assert response.json()["detail"] == "License key activation limit reached"
+    key = (await client.get(f"/v1/license-keys/{key_id}", headers=headers)).json()
+    assert sorted(a["id"] for a in key["activations"]) == sorted(
+        r.json()["id"] for r in responses if r.status_code == 200
+    )

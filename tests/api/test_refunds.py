@@ -140,6 +140,12 @@ class TestRefunds:
             ("refund.updated", WebhookRefundUpdatedPayload),
         ):
             payload = deserialize(
-                {"type": event, "timestamp": "2026-12-03T00:00:00Z", "data": body}, model
+                {
+                    "type": event,
+                    "timestamp": "2026-12-03T00:00:00Z",
+                    "api_version": "2026-10",
+                    "data": body,
+                },
+                model,
             )
             assert payload.data.id == body["id"]

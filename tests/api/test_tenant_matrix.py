@@ -9,7 +9,9 @@ Every route of the app is one of:
 - a list (GET on a collection): none of B's ids appears in what A lists, without filters,
   with each id filter naming B's rows, and with `organization_id` naming B's organization;
 - a create (POST on a collection): naming B's organization is refused with 404 (see below)
-  and creates nothing for B;
+  and creates nothing for B. The same holds the license-key routes an organization token uses
+  a key with (`/v1/license-keys/validate|activate|deactivate`): their body names B's real key
+  (and activation) and B's organization, so the 404 is the tenant check's, not an unknown key's;
 - exempt: listed in EXEMPT with its reason.
 
 A new route is covered without a new test. If its path names a kind of resource the matrix
@@ -67,6 +69,11 @@ ENDPOINT = {
     "format": "raw",
     "events": ["product.created"],
 }
+LICENSE_BENEFIT = {
+    "type": "license_keys",
+    "description": "License",
+    "properties": {"activations": {"limit": 3, "enable_customer_admin": False}},
+}
 CUSTOMER = {"email": "matrix@example.com", "name": "Matrix"}
 CUSTOM_FIELD = {"type": "text", "slug": "matrix", "name": "Matrix", "properties": {}}
 TOKEN = {"comment": "matrix", "scopes": ["products:read"]}
@@ -93,7 +100,7 @@ class World:
         """The id of tenant's resource of kind `key`, made on first use."""
         made = self.made.setdefault(tenant.organization.id, {})
         if key not in made:
-            made[key] = await FACTORIES[key](self, tenant)
+            made[key] = await (FACTORIES.get(key) or LISTED_ONLY[key])(self, tenant)
         return made[key]
 
 
@@ -175,9 +182,62 @@ async def _checkout_link(world: World, tenant: Tenant) -> str:
     return await Created("/v1/checkout-links/", body)(world, tenant)
 
 
+async def _refund(world: World, tenant: Tenant) -> str:
+    # Refunds have no route by id, only the list: one recorded on the tenant's order.
+    from domain.refund import Refund, RefundReason
+
+    order_id = await world.id_of(tenant, "/v1/orders/{id}")
+    async with world.seeder.uows.write() as uow:
+        order = await uow.orders.get_including_deleted(uuid.UUID(order_id))
+        refund = Refund.create(
+            at=order.created_at,
+            organization_id=order.organization_id,
+            order_id=order.id,
+            customer_id=order.customer_id,
+            reason=RefundReason.other,
+            amount=1,
+            currency=order.currency,
+        )
+        await uow.refunds.create(refund)
+        await uow.commit()
+    return str(refund.id)
+
+
 async def _webhook_event(world: World, tenant: Tenant) -> str:
     endpoint_id = await world.id_of(tenant, "/v1/webhooks/endpoints/{id}")
     return str((await world.seeder.webhook_event(tenant, uuid.UUID(endpoint_id))).id)
+
+
+async def _license_key(world: World, tenant: Tenant) -> str:
+    # Keys are issued by granting a license-keys benefit (a job), never created by the API.
+    from adapters.clock import SystemClock
+    from application.benefit_grants.service import BenefitGrantService
+    from entrypoints.modules.benefits import BENEFIT_STRATEGIES
+
+    customer_id = await world.id_of(tenant, "/v1/customers/{id}")
+    benefit_id = await Created("/v1/benefits/", LICENSE_BENEFIT)(world, tenant)
+    service = BenefitGrantService(SystemClock(), {s.type: s for s in BENEFIT_STRATEGIES})
+    async with world.seeder.uows.write() as uow:
+        grant = await service.grant(
+            uow, customer_id=uuid.UUID(customer_id), benefit_id=uuid.UUID(benefit_id)
+        )
+        await uow.commit()
+    assert grant is not None
+    return str(grant.properties["license_key_id"])
+
+
+async def _activation(world: World, tenant: Tenant) -> str:
+    from adapters.clock import SystemClock
+    from application.license_keys.commands import LicenseKeyActivate
+    from application.license_keys.service import LicenseKeyService
+
+    key_id = await world.id_of(tenant, "/v1/license-keys/{id}")
+    async with world.seeder.uows.write() as uow:
+        key = await uow.license_keys.get(uuid.UUID(key_id))
+        command = LicenseKeyActivate(key=key.key, organization_id=key.organization_id, label="m")
+        view = await LicenseKeyService(SystemClock()).activate(uow, None, command)
+        await uow.commit()
+    return str(view.activation.id)
 
 
 # A path up to one of its parameters → how to make a resource of that kind for a tenant. A
@@ -202,14 +262,41 @@ FACTORIES: dict[str, Factory] = {
     "/v1/checkouts/{id}": _checkout,
     "/v1/orders/{id}": _order,
     "/v1/checkout-links/{id}": _checkout_link,
+    "/v1/license-keys/{id}": _license_key,
+    "/v1/license-keys/{id}/activations/{activation_id}": _activation,
 }
 
-# Bodies of the creates no factory goes through (collection path → body).
-# A customer session names its customer, never an organization: another tenant's customer is
-# not found (tests/api/test_customer_sessions.py sends their ids).
-CREATES: dict[str, dict[str, Any]] = {
+
+async def _key_body(world: World, tenant: Tenant, **extra: Any) -> dict[str, Any]:
+    """A body naming one of the tenant's real keys: with an unknown key the 404 of the
+    validate / activate / deactivate routes would prove nothing about the tenant check."""
+    key_id = await world.id_of(tenant, "/v1/license-keys/{id}")
+    async with world.seeder.uows.write() as uow:
+        key = await uow.license_keys.get(uuid.UUID(key_id))
+    return {"key": key.key, "organization_id": str(tenant.organization.id), **extra}
+
+
+async def _activation_body(world: World, tenant: Tenant) -> dict[str, Any]:
+    activation_id = await world.id_of(tenant, "/v1/license-keys/{id}/activations/{activation_id}")
+    return await _key_body(world, tenant, activation_id=activation_id)
+
+
+Body = dict[str, Any] | Callable[[World, Tenant], Awaitable[dict[str, Any]]]
+
+# Rows of lists that have no route by id: made so that each list has a row of A's to show.
+LISTED_ONLY: dict[str, Factory] = {"/v1/refunds/": _refund}
+
+# Bodies of the creates no factory goes through (collection path → body, or how to make one
+# naming the other tenant's resources).
+CREATES: dict[str, Body] = {
     "/v1/files/": FILE,
+    # A customer session names its customer, never an organization: another tenant's customer
+    # is not found (tests/api/test_customer_sessions.py sends their ids).
     "/v1/customer-sessions/": {"external_customer_id": "user_1"},
+    # The organization token's use of a key: B's own key and activation, B's organization.
+    "/v1/license-keys/validate": _key_body,
+    "/v1/license-keys/activate": lambda world, tenant: _key_body(world, tenant, label="matrix"),
+    "/v1/license-keys/deactivate": _activation_body,
 }
 
 # Bodies of the writes whose body does not validate as `{}` ("METHOD path").
@@ -228,6 +315,7 @@ BODIES: dict[str, dict[str, Any]] = {
 _DOCS = "FastAPI's documentation: public, no tenant data"
 _STORAGE = "signed storage URL: authorized by its signature, not a token (tests/api/test_files.py)"
 _CLIENT_SECRET = "the client secret is the capability, as in Polar (tests/api/test_checkouts.py)"
+_LICENSE_KEY = "public: the license key in the body is the capability, as in Polar"
 EXEMPT: dict[str, str] = {
     "GET /openapi.json": _DOCS,
     "GET /docs": _DOCS,
@@ -243,6 +331,9 @@ EXEMPT: dict[str, str] = {
     "POST /v1/checkouts/": "names no organization (the checkout's is its products'); another "
     "tenant's product is refused at body.products (tests/api/test_checkouts.py)",
     "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
+    "POST /v1/customer-portal/license-keys/validate": _LICENSE_KEY,
+    "POST /v1/customer-portal/license-keys/activate": _LICENSE_KEY,
+    "POST /v1/customer-portal/license-keys/deactivate": _LICENSE_KEY,
     "PATCH /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
     "POST /v1/checkouts/client/{client_secret}/confirm": _CLIENT_SECRET,
     # The hosted checkout page (HTML), by the same capability.
@@ -253,6 +344,8 @@ EXEMPT: dict[str, str] = {
     "POST /v1/checkout-links/": "names no organization (the link's is its products'); another "
     "tenant's product is refused at body.products (tests/api/test_checkout_links.py)",
     "GET /v1/checkout-links/{client_secret}/redirect": _CLIENT_SECRET,
+    "POST /v1/refunds/": "names no organization (the refund's is its order's); another "
+    "tenant's order is refused at body.order_id, as an unknown one (tests/api/test_refunds.py)",
     "GET /v1/customer-portal/customers/me": "customer sessions only: names no id, the session's "
     "customer is the one shown (tests/api/test_customer_sessions.py)",
 }
@@ -385,7 +478,7 @@ async def fill(world: World, tenant: Tenant, route: Route) -> str:
 
 async def make_everything(world: World, tenant: Tenant) -> set[str]:
     """One resource of every kind for `tenant`; every id the tenant has."""
-    for key in FACTORIES:
+    for key in [*FACTORIES, *LISTED_ONLY]:
         await world.id_of(tenant, key)
     return {
         *world.made[tenant.organization.id].values(),
@@ -540,15 +633,18 @@ async def test_another_tenants_rows_are_never_listed(world: World) -> None:
 async def test_another_tenants_organization_is_refused_on_create(world: World) -> None:
     mine, theirs = await world.seeder.tenant(), await world.seeder.tenant()
     result = table(world.app)
-    bodies = {f.path: f.body for f in FACTORIES.values() if isinstance(f, Created)} | CREATES
+    bodies: dict[str, Body] = {
+        f.path: f.body for f in FACTORIES.values() if isinstance(f, Created)
+    } | CREATES
     their_ids = await make_everything(world, theirs)
     before = await view(world, theirs, result)
     problems: list[str] = []
     for route in result.creates:
-        body = bodies.get(route.path)
-        if body is None:
+        made = bodies.get(route.path)
+        if made is None:
             problems.append(f"{route.key}: no body to create with; add one to CREATES")
             continue
+        body = made if isinstance(made, dict) else await made(world, theirs)
         for kind in route.token_kinds:
             for header in (False, True):
                 # The body names B's organization, or (as the SDK does for users) the header.

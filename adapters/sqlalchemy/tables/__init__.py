@@ -4,6 +4,11 @@ Importing this package registers every table on `metadata` (Alembic reads it fro
 """
 
 from adapters.sqlalchemy.tables.base import LIVE, NAMING_CONVENTION, metadata, record_columns
+from adapters.sqlalchemy.tables.benefit_grants import (
+    benefit_grants,
+    license_key_activations,
+    license_keys,
+)
 from adapters.sqlalchemy.tables.benefits import benefits, product_benefits
 from adapters.sqlalchemy.tables.checkout_links import checkout_link_products, checkout_links
 from adapters.sqlalchemy.tables.checkouts import checkouts
@@ -36,6 +41,7 @@ from adapters.sqlalchemy.tables.webhooks import (
 __all__ = [
     "LIVE",
     "NAMING_CONVENTION",
+    "benefit_grants",
     "benefits",
     "checkout_link_products",
     "checkout_links",
@@ -46,6 +52,8 @@ __all__ = [
     "discounts",
     "files",
     "idempotency_records",
+    "license_key_activations",
+    "license_keys",
     "memberships",
     "metadata",
     "meters",

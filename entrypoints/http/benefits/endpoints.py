@@ -1,14 +1,17 @@
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import UUID4, Field
 
+from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantsOfBenefitUnitOfWork
+from application.benefit_grants.service import BenefitGrantService
+from application.benefit_grants.sorting import DEFAULT_SORTING as GRANT_SORTING
 from application.benefits.commands import BenefitCreate, BenefitUpdate
 from application.benefits.ports import BenefitFilters, BenefitUnitOfWork
 from application.benefits.service import BenefitService
 from application.benefits.sorting import DEFAULT_SORTING, BenefitSortProperty
-from application.kit.pagination import Page
+from entrypoints.http.benefit_grants.schemas import BenefitGrantSchema, benefit_grant_wire
 from entrypoints.http.benefits import auth
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.dependencies import (
@@ -31,6 +34,7 @@ from entrypoints.http.kit.schemas import ListResource
 router = APIRouter(prefix="/benefits", tags=["benefits"])
 
 Service = Annotated[BenefitService, provided(lambda c: c.benefit_service)]
+GrantService = Annotated[BenefitGrantService, provided(lambda c: c.benefit_grant_service)]
 
 
 class BenefitListQuery(SortedListQuery):
@@ -136,14 +140,25 @@ async def delete_benefit(
 @router.get(
     "/{id}/grants",
     summary="List the grants of a benefit",
+    response_model=ListResource[BenefitGrantSchema],
     openapi_extra=openapi_parameters(GrantListQuery),
 )
 async def list_benefit_grants(
     id: UUID4,
     subject: auth.BenefitsRead,
-    uow: ReadUnitOfWork[BenefitUnitOfWork],
+    uow: ReadUnitOfWork[BenefitGrantsOfBenefitUnitOfWork],
     service: Service,
+    grants: GrantService,
     q: Annotated[GrantListQuery, list_query(GrantListQuery)],
-) -> ListResource[dict[str, Any]]:
-    page: Page[Any] = await service.grants(uow, subject, id, pagination=q.pagination)
-    return ListResource.of(page, [])
+) -> Response:
+    benefit = await service.get(uow, subject, id)
+    filters = BenefitGrantFilters(
+        benefit_ids=[benefit.id],
+        customer_ids=q.customer_id or [],
+        member_ids=q.member_id or [],
+        is_granted=q.is_granted,
+    )
+    page = await grants.list(
+        uow, subject, filters=filters, pagination=q.pagination, sorting=GRANT_SORTING
+    )
+    return page_response(page, benefit_grant_wire)
