@@ -55,6 +55,7 @@ from domain.checkout import (
 )
 from domain.checkout_link import CheckoutLink, CheckoutPrefill
 from domain.custom_field import CustomFieldDataInvalid, validate_custom_field_data
+from domain.customer import Customer
 from domain.discount import Discount
 from domain.errors import InvariantViolation
 from domain.organization import Organization
@@ -515,6 +516,12 @@ class CheckoutService:
         await self.payments.record(uow, payment, started.reports)
         self._changed(uow, CHECKOUT_UPDATED, checkout)
         return checkout
+
+    async def buyer(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> Customer | None:
+        """The customer a confirmed checkout buys for."""
+        if checkout.customer_id is None:
+            return None
+        return await uow.customers.get_including_deleted(checkout.customer_id)
 
     async def _redeem(
         self, uow: CheckoutUnitOfWork, checkout: Checkout, discount: Discount

@@ -55,16 +55,25 @@ class CustomerSessionService:
         organization = await uow.organizations.get_readable(subject, customer.organization_id)
         if organization is None:
             raise ResourceNotFound(NOT_FOUND)
+        return_url = None if command.return_url is None else str(command.return_url)
+        session, token = await self.issue(uow, customer, return_url=return_url)
+        return IssuedCustomerSession(session, token, customer, organization)
+
+    async def issue(
+        self, uow: CustomerSessionUnitOfWork, customer: Customer, *, return_url: str | None = None
+    ) -> tuple[CustomerSession, str]:
+        """A new session of `customer` and its token (known only now): a checkout's buyer gets
+        one at confirm, to reach the customer portal."""
         token = self.hasher.generate(TokenKind.customer_session.value)
         session = CustomerSession.open(
             token_digest=self.hasher.digest(token),
             customer_id=customer.id,
             organization_id=customer.organization_id,
             now=self.clock.now(),
-            return_url=None if command.return_url is None else str(command.return_url),
+            return_url=return_url,
         )
         await uow.customer_sessions.create(session)
-        return IssuedCustomerSession(session, token, customer, organization)
+        return session, token
 
     async def sweep_expired(
         self, uow: CustomerSessionUnitOfWork, *, limit: int = SWEEP_BATCH

@@ -3,7 +3,7 @@ secret, with none: the secret is the capability)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Path, Response
 from pydantic import UUID4, Field
@@ -17,13 +17,17 @@ from application.checkouts.commands import (
 from application.checkouts.ports import CheckoutFilters, CheckoutUnitOfWork
 from application.checkouts.service import CheckoutService, CheckoutView
 from application.checkouts.sorting import DEFAULT_SORTING, CheckoutSortProperty
+from application.customer_sessions.ports import CustomerSessionUnitOfWork
+from application.customer_sessions.service import CustomerSessionService
 from application.files.service import FileUseCases
 from application.kit.pagination import Page
 from domain.checkout import CheckoutStatus
 from entrypoints.http.checkouts import auth
 from entrypoints.http.checkouts.schemas import (
+    CheckoutPublicConfirmedSchema,
     CheckoutPublicSchema,
     CheckoutSchema,
+    checkout_confirmed_wire,
     checkout_public_wire,
     checkout_wire,
 )
@@ -44,6 +48,11 @@ Service = Annotated[CheckoutService, provided(lambda c: c.checkout_service)]
 Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
 Config = Annotated[Settings, provided(lambda c: c.settings)]
 ClientSecret = Annotated[str, Path(min_length=1, max_length=256)]
+Sessions = Annotated[CustomerSessionService, provided(lambda c: c.customer_session_service)]
+
+
+class ConfirmUnitOfWork(CheckoutUnitOfWork, CustomerSessionUnitOfWork, Protocol):
+    """Confirming opens a customer session for the buyer too."""
 
 
 class CheckoutListQuery(SortedListQuery):
@@ -169,14 +178,15 @@ async def client_update_checkout(
 @router.post(
     "/client/{client_secret}/confirm",
     summary="Confirm a checkout session from a client",
-    response_model=CheckoutPublicSchema,
+    response_model=CheckoutPublicConfirmedSchema,
 )
 async def client_confirm_checkout(
     client_secret: ClientSecret,
     body: CheckoutConfirm,
     _: auth.Confirming,
-    uow: WriteUnitOfWork[CheckoutUnitOfWork],
+    uow: WriteUnitOfWork[ConfirmUnitOfWork],
     service: Service,
+    sessions: Sessions,
     files: Files,
     settings: Config,
 ) -> Response:
@@ -185,8 +195,14 @@ async def client_confirm_checkout(
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
     checkout = await service.confirm(uow, checkout, body)
     view = await service.view(uow, checkout, organization=True)
+    token = None
+    buyer = await service.buyer(uow, checkout)
+    if buyer is not None:
+        token = (await sessions.issue(uow, buyer))[1]
     await uow.commit()
-    return json_response(_customer(view, settings, files))
+    return json_response(
+        checkout_confirmed_wire(view, settings.api_base_url, files.public_url, token)
+    )
 
 
 # --- by id ----------------------------------------------------------------------------------------

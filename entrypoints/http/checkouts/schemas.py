@@ -191,6 +191,12 @@ class CheckoutPublicSchema(_CheckoutBase):
     attached_custom_fields: list[dict[str, Any]]
 
 
+class CheckoutPublicConfirmedSchema(CheckoutPublicSchema):
+    """A checkout just confirmed, with a customer session token for its buyer."""
+
+    customer_session_token: str | None
+
+
 def billing_address_fields(c: Checkout) -> Wire:
     """Which address fields the checkout form asks for: the full address of a business or
     when the merchant requires it, else the country (and in the US, state and postal code)."""
@@ -370,6 +376,17 @@ def checkout_wire(view: CheckoutView, api_base_url: str, media_url: MediaUrl) ->
     wire["subscription_id"] = None
     wire["attached_custom_fields"] = []
     wire["customer_metadata"] = c.customer_metadata
+    return wire
+
+
+@wire_format(CheckoutPublicConfirmedSchema)
+def checkout_confirmed_wire(
+    view: CheckoutView, api_base_url: str, media_url: MediaUrl, customer_session_token: str | None
+) -> Wire:
+    """A checkout just confirmed, for its buyer: the public document and a customer session
+    token (the client's `CheckoutPublicConfirmed`)."""
+    wire = checkout_public_wire(view, api_base_url, media_url)
+    wire["customer_session_token"] = customer_session_token
     return wire
 
 
