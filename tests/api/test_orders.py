@@ -11,6 +11,12 @@ import httpx
 from polar.base import deserialize
 from polar.v2026_10.outputs import ListResourceOrder
 from polar.v2026_10.outputs import Order as SdkOrder
+from polar.v2026_10.webhooks import (
+    WebhookOrderCreatedPayload,
+    WebhookOrderPaidPayload,
+    WebhookOrderRefundedPayload,
+    WebhookOrderUpdatedPayload,
+)
 
 from adapters.payments.sandbox import DECLINE, SUCCESS
 from tests.harness import Seeder, Tenant, listed
@@ -154,3 +160,34 @@ class TestTenancy:
 
     async def test_anonymous_is_401(self, client: httpx.AsyncClient) -> None:
         assert (await client.get(f"{BASE}/")).status_code == 401
+
+
+class TestWebhooks:
+    async def test_order_payloads_load_in_the_client(
+        self, client: httpx.AsyncClient, seeder: Seeder, container: Any
+    ) -> None:
+        from entrypoints.webhook_events import Catalogue
+
+        tenant = await seeder.tenant()
+        await _bought(client, tenant)
+        [order] = await _orders_of(client, tenant)
+        catalogue: Catalogue = container.webhook_catalogue()
+        for event, model in (
+            ("order.created", WebhookOrderCreatedPayload),
+            ("order.paid", WebhookOrderPaidPayload),
+            ("order.updated", WebhookOrderUpdatedPayload),
+            ("order.refunded", WebhookOrderRefundedPayload),
+        ):
+            async with container.uow_factory().read() as uow:
+                rendered = await catalogue.render(uow, event, uuid.UUID(order["id"]))
+            assert rendered is not None
+            payload = deserialize(
+                {
+                    "type": event,
+                    "timestamp": "2026-12-03T00:00:00Z",
+                    "api_version": "2026-10",
+                    "data": rendered.data,
+                },
+                model,
+            )
+            assert payload.data.id == order["id"]

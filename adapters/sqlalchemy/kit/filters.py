@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from adapters.sqlalchemy.tables import memberships
+from adapters.sqlalchemy.tables import customers, memberships
 from application.auth import AuthSubject, SubjectKind
 
 # Readable statements take the subject's id as the bound parameter `subject_id`, so that one
@@ -101,3 +101,14 @@ def metadata_params(filters: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         params[f"metadata_key_{index}"] = name
         params[f"metadata_values_{index}"] = list(values)
     return params
+
+
+def of_external_customers(table: Table) -> ColumnElement[bool]:
+    """Rows of `table` whose customer (`customer_id`) has one of the bound
+    `external_customer_ids`, among the customers of the row's own organization."""
+    return table.c.customer_id.in_(
+        select(customers.c.id).where(
+            customers.c.organization_id == table.c.organization_id,
+            customers.c.external_id.in_(bindparam("external_customer_ids", expanding=True)),
+        )
+    )

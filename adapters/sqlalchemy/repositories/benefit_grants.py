@@ -9,9 +9,14 @@ from typing import Any
 from sqlalchemy import Boolean, Select, Uuid, bindparam, false, select
 from sqlalchemy.dialects.postgresql import insert
 
-from adapters.sqlalchemy.kit.filters import locked, subject_params, where_readable
+from adapters.sqlalchemy.kit.filters import (
+    locked,
+    of_external_customers,
+    subject_params,
+    where_readable,
+)
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SortingMixin
-from adapters.sqlalchemy.tables import benefit_grants, customers
+from adapters.sqlalchemy.tables import benefit_grants
 from application.auth import AuthSubject, SubjectKind
 from application.benefit_grants.ports import BenefitGrantFilters, GrantScope
 from application.benefit_grants.sorting import BenefitGrantSortProperty
@@ -115,15 +120,7 @@ class SqlAlchemyBenefitGrantRepository(
             for name in present:
                 statement = statement.where(_IN_FILTERS[name].in_(bindparam(name, expanding=True)))
             if by_external:
-                statement = statement.where(
-                    benefit_grants.c.customer_id.in_(
-                        select(customers.c.id).where(
-                            customers.c.external_id.in_(
-                                bindparam("external_customer_ids", expanding=True)
-                            )
-                        )
-                    )
-                )
+                statement = statement.where(of_external_customers(benefit_grants))
             if by_member:
                 statement = statement.where(false())
             if by_granted:

@@ -6,12 +6,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Uuid, bindparam, select
+from sqlalchemy import Select, Uuid, bindparam
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
-from adapters.sqlalchemy.kit.filters import locked, subject_params, where_readable
+from adapters.sqlalchemy.kit.filters import (
+    locked,
+    of_external_customers,
+    subject_params,
+    where_readable,
+)
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
-from adapters.sqlalchemy.tables import customers, orders
+from adapters.sqlalchemy.tables import orders
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -125,16 +130,7 @@ class SqlAlchemyOrderRepository(
             for name in present:
                 statement = statement.where(_IN_FILTERS[name].in_(bindparam(name, expanding=True)))
             if by_external_id:
-                statement = statement.where(
-                    orders.c.customer_id.in_(
-                        select(customers.c.id).where(
-                            customers.c.organization_id == orders.c.organization_id,
-                            customers.c.external_id.in_(
-                                bindparam("external_customer_ids", expanding=True)
-                            ),
-                        )
-                    )
-                )
+                statement = statement.where(of_external_customers(orders))
             if billing_types == ("one_time",):
                 statement = statement.where(orders.c.subscription_id.is_(None))
             elif billing_types == ("recurring",):

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, Uuid, bindparam, select
+from sqlalchemy import Select, String, Uuid, bindparam
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
-from adapters.sqlalchemy.kit.filters import subject_params, where_readable
+from adapters.sqlalchemy.kit.filters import of_external_customers, subject_params, where_readable
 from adapters.sqlalchemy.kit.repository import RepositoryBase, SoftDeletionMixin, SortingMixin
-from adapters.sqlalchemy.tables import customers, refunds
+from adapters.sqlalchemy.tables import refunds
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -104,16 +104,7 @@ class SqlAlchemyRefundRepository(
             for name in present:
                 statement = statement.where(_IN_FILTERS[name].in_(bindparam(name, expanding=True)))
             if by_external_id:
-                statement = statement.where(
-                    refunds.c.customer_id.in_(
-                        select(customers.c.id).where(
-                            customers.c.organization_id == refunds.c.organization_id,
-                            customers.c.external_id.in_(
-                                bindparam("external_customer_ids", expanding=True)
-                            ),
-                        )
-                    )
-                )
+                statement = statement.where(of_external_customers(refunds))
             if succeeded is True:
                 statement = statement.where(refunds.c.status == RefundStatus.succeeded.value)
             elif succeeded is False:
