@@ -277,7 +277,9 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
         app = stack.enter_context(server("app", argv, port, env))
         since = time.time()
         cpu = {"api": _cpu_seconds(app.process.pid), "worker": _cpu_seconds(worker)}
+        began = time.monotonic()
         timings, elapsed = asyncio.run(_drive(app.url, database_url, organization_access_token))
+        wall = time.monotonic() - began
         cpu = {
             "api": _cpu_seconds(app.process.pid) - cpu["api"],
             "worker": _cpu_seconds(worker) - cpu["worker"],
@@ -288,6 +290,11 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
     keyed = [t.keyed - t.sent for t in timings if t.keyed]
     paid_to_key = [t.keyed - t.paid for t in timings if t.keyed and t.paid]
     count = len(timings)
+    # Confirm → key by quarter of the run: flat, the pipeline's own latency; growing, a backlog.
+    quarters = [
+        _ms([t.keyed - t.sent for t in timings[q * count // 4 : (q + 1) * count // 4] if t.keyed])
+        for q in range(4)
+    ]
     summary: dict[str, Any] = {
         "rate": RATE,
         "seconds": SECONDS,
@@ -301,10 +308,14 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
         "confirm_to_paid": _ms(paid),
         "paid_to_key": _ms(paid_to_key),
         "confirm_to_key": _ms(keyed),
+        "confirm_to_key_by_quarter": quarters,
         "poll_interval_ms": POLL * 1000,
         "outbox_commit_to_redis": outbox,
         # CPU seconds per checkout (warm-up and setup included in the API's).
         "cpu_ms_per_checkout": {k: v * 1000 / count for k, v in cpu.items()},
+        # Share of one core over setup, warm-up, the run and its drain.
+        "cpu_share": {k: v / wall for k, v in cpu.items()},
+        "machine": {"cpus": os.cpu_count(), "load_average_1m": os.getloadavg()[0]},
         "rate_limits": f"on, raised: {json.dumps(RATE_LIMIT_RULES)}",
         "mode": "API process + redis, one worker, the scheduler",
     }
@@ -331,6 +342,8 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
     print(f"  confirm → order paid:      {line('confirm_to_paid')}")
     print(f"  order paid → key granted:  {line('paid_to_key')}")
     print(f"  confirm → key granted:     {line('confirm_to_key')}")
+    by_quarter = ", ".join(f"{q['p50_ms']:.0f}/{q['p99_ms']:.0f}" for q in quarters)
+    print(f"  confirm → key p50/p99 ms by quarter of the run: {by_quarter}")
     for name, figures in outbox.items():
         print(
             f"  outbox {name}: {figures['rows']} rows, commit → Redis p50 "
@@ -338,7 +351,11 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
             f"{figures['sent_by_relay']} by the relay"
         )
     cpu_line = ", ".join(f"{k} {v:.1f} ms" for k, v in summary["cpu_ms_per_checkout"].items())
-    print(f"  CPU per checkout: {cpu_line}; rate limits {summary['rate_limits']}")
+    share = ", ".join(f"{k} {v:.0%}" for k, v in summary["cpu_share"].items())
+    print(
+        f"  CPU per checkout: {cpu_line} (share of a core: {share}; {os.cpu_count()} CPUs, "
+        f"load {summary['machine']['load_average_1m']:.1f}); rate limits {summary['rate_limits']}"
+    )
     if summary["first_errors"]:
         print(f"  first errors: {summary['first_errors']}")
     print(
