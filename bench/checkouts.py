@@ -72,7 +72,9 @@ def _headers(token: str) -> dict[str, str]:
 
 def _check(response: httpx.Response) -> dict[str, Any]:
     if not response.is_success:
-        raise RuntimeError(f"{response.request.url} answered {response.status_code}: {response.text}")
+        raise RuntimeError(
+            f"{response.request.url} answered {response.status_code}: {response.text}"
+        )
     body: dict[str, Any] = response.json()
     return body
 
@@ -150,7 +152,13 @@ async def _observe(database_url: str, timings: list[Timing], done: asyncio.Event
     connection = await asyncpg.connect(plain(database_url))
     try:
         while True:
-            pending = [i for i, t in by_id.items() if t.sent and (t.paid is None or t.keyed is None)]
+            # A confirmation that failed (or has not answered yet and will fail) makes no key:
+            # only the answered, successful ones are waited for once the run is over.
+            pending = [
+                i
+                for i, t in by_id.items()
+                if t.sent and not t.errors and (t.paid is None or t.keyed is None)
+            ]
             if pending:
                 rows = await connection.fetch(
                     "SELECT c.id, o.status = 'paid' AS paid,"
@@ -190,6 +198,10 @@ async def _drive(app_url: str, database_url: str, token: str) -> tuple[list[Timi
 
         done = asyncio.Event()
         observer = asyncio.create_task(_observe(database_url, measured, done))
+        print(
+            f"checkouts: {len(timings)} open, {WARMUP} confirmed as a warm-up; measuring",
+            flush=True,
+        )
         start, confirms = time.monotonic(), []
         for n, timing in enumerate(measured):
             pause = start + n / RATE - time.monotonic()
