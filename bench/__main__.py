@@ -7,9 +7,13 @@
    (`bench/load.py`) with the same concurrency and duration.
 5. Run the growth scenario on the same app (bench/growth.py): a list's first page at 1 k and
    at 1 M rows.
-6. Run the webhook scenario (bench/webhooks.py).
-7. Print the tables, write bench/results/latest.json (and growth.json, webhooks.json), and tear
-   everything down.
+6. Run the webhook scenario (bench/webhooks.py), then the checkout scenario
+   (bench/checkouts.py: its own API process, Redis and one worker).
+7. Print the tables, write bench/results/latest.json (and growth.json, webhooks.json,
+   checkouts.json), and tear everything down.
+
+`uv run task bench --scenario checkouts` (or `webhooks`) runs one scenario alone on a fresh
+bench database.
 
 Environment: MERIDIAN_BENCH_DATABASE_URL (else TEST_DATABASE_URL, else a local server on
 127.0.0.1:5432, else an embedded one), MERIDIAN_BENCH_DURATION (seconds per run, default 10),
@@ -21,6 +25,7 @@ of both drifts by a fifth within minutes; pairs measured seconds apart drift tog
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import atexit
 import json
@@ -42,7 +47,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import growth, webhooks
+from bench import checkouts, growth, webhooks
 from bench.report import combine, latencies, print_rows, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -419,7 +424,30 @@ def print_table(results: list[dict[str, Any]]) -> None:
     print(f"server CPU, app/baseline (share of one core, warm-up included): {busy}")
 
 
+def alone(scenario: str) -> int:
+    """One scenario on a fresh, seeded bench database."""
+    with ExitStack() as stack:
+        server_url = stack.enter_context(database_server())
+        database_url = stack.enter_context(bench_database(server_url))
+        seeded = asyncio.run(seed(database_url))
+        if scenario == "checkouts":
+            checkouts.run(database_url, seeded.organization_access_token)
+        else:
+            webhooks.run(database_url, seeded.organization_id)
+    return 0
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument(
+        "--scenario",
+        choices=["all", "checkouts", "webhooks"],
+        default="all",
+        help="all (default): the routes, growth, webhooks and checkouts; or one scenario alone",
+    )
+    scenario = parser.parse_args().scenario
+    if scenario != "all":
+        return alone(scenario)
     print(
         f"{CONCURRENCY} connections, {WARMUP:g} s warm-up + {DURATION:g} s per server and route,"
         f" in {ROUNDS} alternating rounds"
@@ -455,6 +483,7 @@ def main() -> int:
         # The API process runs jobs of its own (in-process, with the periodic webhook sweep):
         # it is stopped first, so that the scenario's worker alone delivers.
         webhooks.run(database_url, seeded.organization_id)  # bench/webhooks.py
+        checkouts.run(database_url, seeded.organization_access_token)  # bench/checkouts.py
 
     print()
     print_table(results)
