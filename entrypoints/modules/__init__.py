@@ -19,6 +19,7 @@ from entrypoints.modules import (
     organizations,
     payments,
     products,
+    subscriptions,
     tokens,
     users,
     webhooks,
@@ -38,6 +39,7 @@ MODULES: tuple[Module, ...] = (
     custom_fields.module,
     payments.module,
     checkouts.module,
+    subscriptions.module,
     webhooks.module,
     idempotency.module,
 )

@@ -23,6 +23,7 @@ from adapters.sqlalchemy.tables.idempotency import idempotency_records
 from adapters.sqlalchemy.tables.meters import meters
 from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
+from adapters.sqlalchemy.tables.subscriptions import subscriptions
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
     webhook_endpoints,
@@ -54,6 +55,7 @@ __all__ = [
     "products",
     "record_columns",
     "row_counts",
+    "subscriptions",
     "users",
     "webhook_deliveries",
     "webhook_endpoints",
