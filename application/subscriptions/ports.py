@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from application.auth import AuthSubject
 from application.kit.pagination import Page, PaginationParams
@@ -54,6 +54,12 @@ class SubscriptionRepository(Protocol):
     ) -> Page[Subscription]: ...
 
     async def create(self, subscription: Subscription) -> Subscription: ...
+
+    async def update(
+        self, subscription: Subscription, changes: dict[str, Any] | None = None
+    ) -> Subscription:
+        """Apply `changes` (attribute → value), stamp `modified_at`, persist the whole entity."""
+        ...
 
 
 class SubscriptionUnitOfWork(TenancyUnitOfWork, Protocol):
