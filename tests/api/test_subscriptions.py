@@ -253,6 +253,20 @@ class TestCreate:
         assert await listed(client, f"{BASE}/", theirs) == []
 
 
+async def test_a_subscribed_product_cannot_be_deleted(
+    client: httpx.AsyncClient, seeder: Seeder
+) -> None:
+    tenant = await seeder.tenant()
+    product = await _product(client, tenant)
+    await _subscribe(client, tenant, product)
+    path = f"/v1/products/{product['id']}"
+    headers = tenant.headers("organization")
+    assert (await client.get(path, headers=headers)).json()["is_deletable"] is False
+    refused = await client.delete(path, headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "ProductNotDeletable"
+
+
 class TestRead:
     async def test_another_tenants_subscription_is_not_found_nor_listed(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
