@@ -43,8 +43,7 @@ SUBSCRIPTION_ACTIVE = "subscription.active"
 NOT_FOUND = "Subscription not found."
 NOT_RECURRING = "Product is not a recurring product."
 NOT_FREE = (
-    "Product is not free. The customer should go through a checkout to create a paid "
-    "subscription."
+    "Product is not free. The customer should go through a checkout to create a paid subscription."
 )
 
 
@@ -107,7 +106,9 @@ class SubscriptionService:
             raise ResourceNotFound(NOT_FOUND)
         return subscription
 
-    async def view(self, uow: SubscriptionUnitOfWork, subscription: Subscription) -> SubscriptionView:
+    async def view(
+        self, uow: SubscriptionUnitOfWork, subscription: Subscription
+    ) -> SubscriptionView:
         return (await self.views(uow, [subscription]))[0]
 
     async def views(

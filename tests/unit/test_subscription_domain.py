@@ -98,7 +98,7 @@ def test_statuses_are_the_clients() -> None:
         "unpaid",
         "paused",
     ]
-    assert ACTIVE_STATUSES == {SubscriptionStatus.trialing, SubscriptionStatus.active}
+    assert {SubscriptionStatus.trialing, SubscriptionStatus.active} == ACTIVE_STATUSES
 
 
 def _start(**overrides: object) -> Subscription:
