@@ -113,7 +113,7 @@ class SubscriptionService:
 
     async def views(
         self, uow: SubscriptionUnitOfWork, subscriptions: Sequence[Subscription]
-    ) -> list[SubscriptionView]:
+    ) -> Sequence[SubscriptionView]:
         """`subscriptions` with what they show, each customer, product and discount read once
         however many show it. A subscription keeps its product from deletion (the product is
         in use) and shows its customer even once deleted."""
@@ -127,7 +127,7 @@ class SubscriptionService:
                 products[s.product_id] = await uow.products.get(s.product_id)
             if s.discount_id is not None and s.discount_id not in discounts:
                 discounts[s.discount_id] = await uow.discounts.get_including_deleted(s.discount_id)
-        views = []
+        views: list[SubscriptionView] = []
         for s in subscriptions:
             customer, product = customers[s.customer_id], products[s.product_id]
             if customer is None or product is None:
