@@ -9,8 +9,9 @@ awaited with `(uow, subscription, product)` in the unit of work that starts the 
 (benefit grants hook there); a listener's writes commit with the subscription, or neither does.
 
 Jobs (each also a webhook event of the same name, see entrypoints/modules/subscriptions.py):
-`subscription.created`, and `subscription.active` when it starts trialing or active (Polar sends
-both); `customer.state_changed` for its customer.
+`subscription.created`, `subscription.active` when it starts trialing or active, then
+`subscription.updated` (Polar sends all three on a start: merchants rely on `updated` for
+everything); `customer.state_changed` for its customer.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from domain.subscription import Subscription
 
 SUBSCRIPTION_CREATED = "subscription.created"
 SUBSCRIPTION_ACTIVE = "subscription.active"
+SUBSCRIPTION_UPDATED = "subscription.updated"
 
 NOT_FOUND = "Subscription not found."
 NOT_RECURRING = "Product is not a recurring product."
@@ -183,6 +185,7 @@ class SubscriptionService:
         self._changed(uow, SUBSCRIPTION_CREATED, subscription)
         if subscription.is_active:
             self._changed(uow, SUBSCRIPTION_ACTIVE, subscription)
+        self._changed(uow, SUBSCRIPTION_UPDATED, subscription)
         uow.enqueue(
             CUSTOMER_STATE_CHANGED,
             customer_id=str(customer.id),

@@ -15,6 +15,7 @@ from application.files.service import FileUseCases
 from application.subscriptions.service import (
     SUBSCRIPTION_ACTIVE,
     SUBSCRIPTION_CREATED,
+    SUBSCRIPTION_UPDATED,
     SubscriptionService,
     SubscriptionView,
 )
@@ -42,7 +43,7 @@ def _events(catalogue: Catalogue, container: Any) -> None:
         return subscription_wire(view, files.public_url)
 
     catalogue.register(
-        [SUBSCRIPTION_CREATED, SUBSCRIPTION_ACTIVE],
+        [SUBSCRIPTION_CREATED, SUBSCRIPTION_ACTIVE, SUBSCRIPTION_UPDATED],
         argument="subscription_id",
         load=load,
         render=render,

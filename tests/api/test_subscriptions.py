@@ -19,6 +19,7 @@ from polar.v2026_10.outputs import Subscription as SdkSubscription
 from polar.v2026_10.webhooks import (
     WebhookSubscriptionActivePayload,
     WebhookSubscriptionCreatedPayload,
+    WebhookSubscriptionUpdatedPayload,
     validate_event,
 )
 
@@ -375,7 +376,7 @@ async def test_webhook_events_load_in_the_clients_models(
 ) -> None:
     tenant = await seeder.tenant()
     headers = tenant.headers("organization")
-    events = ["subscription.created", "subscription.active"]
+    events = ["subscription.created", "subscription.active", "subscription.updated"]
     with Receiver() as receiver:
         endpoint = await client.post(
             "/v1/webhooks/endpoints",
@@ -387,7 +388,12 @@ async def test_webhook_events_load_in_the_clients_models(
         subscription = await _subscribe(client, tenant)
         payloads = [validate_event(r.body, r.headers, secret) for r in receiver.requests()]
     assert sorted(type(p).__name__ for p in payloads) == sorted(
-        [WebhookSubscriptionCreatedPayload.__name__, WebhookSubscriptionActivePayload.__name__]
+        t.__name__
+        for t in (
+            WebhookSubscriptionCreatedPayload,
+            WebhookSubscriptionActivePayload,
+            WebhookSubscriptionUpdatedPayload,
+        )
     )
     assert {p.data.id for p in payloads} == {subscription["id"]}
     assert {p.data.status for p in payloads} == {"active"}
