@@ -159,7 +159,9 @@ class SubscriptionService:
         """Start `customer`'s subscription to the recurring `product` at `price`, billing
         `amount` of `currency` per period: trialing when the product has a trial, else active,
         its first period from now. Enqueues its events and tells the started listeners, in
-        `uow`, which the caller commits."""
+        `uow`, which the caller commits. The caller holds the product (locked, or FOR SHARE as
+        `ProductRepository.get_summaries(lock=True)` does) so that it cannot be deleted
+        meanwhile: a subscription keeps its product in use."""
         if product.recurring_interval is None:
             raise InvariantViolation("product_id", NOT_RECURRING)
         subscription = Subscription.start(
@@ -200,7 +202,9 @@ class SubscriptionService:
     ) -> Subscription:
         """Start a subscription to a free recurring product for an existing customer of the
         product's organization, without payment (`POST /v1/subscriptions/`)."""
-        product = await uow.products.get_readable(subject, command.product_id)
+        # Held (FOR UPDATE) until the commit: a concurrent deletion waits, then finds the
+        # product in use; or, committed first, leaves it not found here.
+        product = await uow.products.get_readable(subject, command.product_id, lock=True)
         product_input = str(command.product_id)
         if product is None or product.is_archived:
             raise ValidationFailed.single(
