@@ -31,6 +31,7 @@ from application.ports import Clock
 from application.subscriptions.commands import SubscriptionCreate, SubscriptionCreateCustomer
 from application.subscriptions.ports import SubscriptionFilters, SubscriptionUnitOfWork
 from application.subscriptions.sorting import SubscriptionSortProperty
+from domain.checkout import Checkout
 from domain.customer import Customer
 from domain.discount import Discount
 from domain.errors import InvariantViolation
@@ -196,6 +197,32 @@ class SubscriptionService:
         for listener in self.started_listeners:
             await listener(uow, subscription, product)
         return subscription
+
+    async def from_checkout(
+        self, uow: SubscriptionUnitOfWork, checkout: Checkout, product: Product, customer: Customer
+    ) -> uuid.UUID:
+        """`start` for a succeeded checkout of the recurring `product` (held by the caller):
+        its price, amount before discount (as Polar's subscription amount: the discount is
+        applied when billing), currency, discount, seats, units, metadata and custom field
+        answers. Returns the subscription's id (the first order's `subscription_id`)."""
+        price = next((p for p in product.prices if p.id == checkout.product_price_id), None)
+        if price is None:
+            raise InvariantViolation("product_price_id", "Not a price of the checkout's product.")
+        subscription = await self.start(
+            uow,
+            customer=customer,
+            product=product,
+            price=price,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            discount_id=checkout.discount_id,
+            seats=checkout.seats,
+            units=checkout.units,
+            checkout_id=checkout.id,
+            metadata=checkout.metadata,
+            custom_field_data=checkout.custom_field_data,
+        )
+        return subscription.id
 
     async def create(
         self, uow: SubscriptionUnitOfWork, subject: AuthSubject, command: SubscriptionCreate

@@ -5,6 +5,7 @@ listener leaves nothing behind."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from application.subscriptions.service import (
     SUBSCRIPTION_UPDATED,
     SubscriptionService,
 )
+from domain.checkout import Checkout
 from domain.customer import Customer
 from domain.product import Product
 from domain.subscription import Subscription, SubscriptionStatus
@@ -125,3 +127,31 @@ async def test_a_failing_listener_leaves_nothing(harness: Harness) -> None:
         # The caller's unit of work ends without committing.
     assert harness.queue.sent == []
     assert harness.store.tables.get("subscriptions", {}) == {}
+
+
+async def test_from_checkout_starts_what_the_checkout_bought(
+    harness: Harness, service: SubscriptionService
+) -> None:
+    product, customer = await _bought(harness)
+    now = harness.clock.now()
+    checkout = Checkout(
+        created_at=now,
+        organization_id=product.organization_id,
+        product_id=product.id,
+        product_price_id=product.prices[0].id,
+        expires_at=now + timedelta(hours=1),
+        amount=900,
+        net_amount=900,
+        total_amount=900,
+        metadata={"cart": "7"},
+        custom_field_data={"company": "ACME"},
+    )
+    async with harness.uows.write() as uow:
+        subscription_id = await service.from_checkout(uow, checkout, product, customer)
+        await uow.commit()
+    async with harness.uows.read() as uow:
+        stored = await uow.subscriptions.get_including_deleted(subscription_id)
+    assert stored is not None
+    assert (stored.checkout_id, stored.amount, stored.currency) == (checkout.id, 900, "usd")
+    assert stored.price_ids == [product.prices[0].id]
+    assert (stored.metadata, stored.custom_field_data) == ({"cart": "7"}, {"company": "ACME"})
