@@ -48,6 +48,9 @@ class SubscriptionStatus(StrEnum):
 
 # Polar's `SubscriptionStatus.active_statuses()`: what the `active` list filter means.
 ACTIVE_STATUSES = frozenset({SubscriptionStatus.trialing, SubscriptionStatus.active})
+# Polar's `billable_statuses()`: a customer with one of these is active (the customers list's
+# `active` filter).
+BILLABLE_STATUSES = ACTIVE_STATUSES | {SubscriptionStatus.past_due}
 
 
 class CustomerCancellationReason(StrEnum):

@@ -268,6 +268,24 @@ async def test_a_subscribed_product_cannot_be_deleted(
     assert refused.json()["error"] == "ProductNotDeletable"
 
 
+async def test_customers_with_a_subscription_are_active(
+    client: httpx.AsyncClient, seeder: Seeder
+) -> None:
+    tenant = await seeder.tenant()
+    subscribed, idle = await _customer(client, tenant), await _customer(client, tenant)
+    await _subscribe(client, tenant, customer=subscribed)
+    headers = tenant.headers("organization")
+
+    async def ids(active: str) -> list[str]:
+        response = await client.get("/v1/customers/", params={"active": active}, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["pagination"]["total_count"] == len(response.json()["items"])
+        return [item["id"] for item in response.json()["items"]]
+
+    assert await ids("true") == [subscribed["id"]]
+    assert await ids("false") == [idle["id"]]
+
+
 class TestRead:
     async def test_another_tenants_subscription_is_not_found_nor_listed(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
