@@ -54,8 +54,8 @@ class Product(Entity):
     # The custom fields a checkout of the product asks (live ones only, as loaded), in order.
     attached_custom_fields: list[AttachedCustomField] = field(default_factory=list)
     # Whether something that must keep pointing at the product does: a live discount restricted
-    # to it (and, once they exist, an order or a subscription). As loaded; such a product can be
-    # archived but not deleted.
+    # to it or a subscription to it (and, once they exist, an order). As loaded; such a product
+    # can be archived but not deleted.
     in_use: bool = False
 
     @property

@@ -17,6 +17,7 @@ from application.kit.errors import ValidationFailed
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.customer import Customer, email_key
+from domain.subscription import BILLABLE_STATUSES
 
 
 def _contains(haystack: str | None, needle: str) -> bool:
@@ -78,6 +79,13 @@ class InMemoryCustomerRepository(MemoryRepository[Customer]):
             for c in self.live()
             if self.readable(subject, c.organization_id) and _matches(c, filters)
         ]
+        if filters.active is not None:
+            billable = {
+                s.customer_id
+                for s in self.view.table("subscriptions").values()
+                if s.deleted_at is None and s.status in BILLABLE_STATUSES
+            }
+            items = [c for c in items if (c.id in billable) == filters.active]
         return self.paginate(items, pagination, sorting, self.sort_keys)
 
     async def list_after(

@@ -128,6 +128,9 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         return any(
             d.deleted_at is None and id in d.product_ids
             for d in self.view.table("discounts").values()
+        ) or any(
+            s.deleted_at is None and s.product_id == id
+            for s in self.view.table("subscriptions").values()
         )
 
     async def get_summaries(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Product]:

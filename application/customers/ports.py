@@ -26,6 +26,9 @@ class CustomerFilters:
     query: str | None = None
     # metadata[key] is one of the values (each value compared as its string form).
     metadata: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # True: with a trialing, active or past-due subscription (Polar's billable statuses);
+    # False: without one.
+    active: bool | None = None
 
 
 class CustomerRepository(Protocol):

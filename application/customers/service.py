@@ -10,6 +10,7 @@ Jobs (each also a webhook event of the same name, see entrypoints/modules/custom
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -136,10 +137,9 @@ class CustomerService:
         pagination: PaginationParams,
         sorting: Sequence[Sorting[CustomerSortProperty]],
     ) -> Page[Customer]:
-        if active:
-            # Active customers have a trialing, active or past-due subscription. There are no
-            # subscriptions yet: the subscriptions module turns this into a filter.
-            return Page(items=[], total_count=0, limit=pagination.limit)
+        if active is not None:
+            # Active customers have a trialing, active or past-due subscription.
+            filters = dataclasses.replace(filters, active=active)
         return await uow.customers.list_readable(
             subject, filters=filters, pagination=pagination, sorting=sorting
         )

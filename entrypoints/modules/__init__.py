@@ -24,6 +24,7 @@ from entrypoints.modules import (
     payments,
     products,
     refunds,
+    subscriptions,
     tokens,
     users,
     webhooks,
@@ -48,6 +49,7 @@ MODULES: tuple[Module, ...] = (
     orders.module,
     refunds.module,
     checkout_links.module,
+    subscriptions.module,
     webhooks.module,
     idempotency.module,
 )

@@ -18,6 +18,8 @@ from application.orders.service import (
     OrderService,
     OrderView,
 )
+from domain.checkout import Checkout
+from domain.customer import Customer
 from domain.order import Order
 from domain.product import Product
 from domain.scopes import Scope
@@ -29,20 +31,29 @@ from entrypoints.webhook_events import Catalogue
 
 def _order_service(container: Any) -> OrderService:
     """The order service, whose paid orders grant their product's benefits (by job, one per
-    benefit: the benefit grants module)."""
+    benefit: the benefit grants module), and whose recurring products' checkouts start their
+    subscription (the subscriptions module, which grants its benefits for its life)."""
     service = OrderService(clock=container.clock())
 
     async def grant(uow: Any, order: Order, product: Product) -> None:
+        if order.subscription_id is not None:
+            return  # The subscription granted its benefits when it started (for its life).
         container.benefit_grant_service().enqueue_grants(
             uow,
             customer_id=order.customer_id,
             benefit_ids=[benefit.id for benefit in product.benefits],
-            # A subscription's benefits last as long as it does; a purchase's, for good.
-            order_id=None if order.subscription_id is not None else order.id,
-            subscription_id=order.subscription_id,
+            order_id=order.id,
         )
 
+    async def start_subscription(
+        uow: Any, checkout: Checkout, product: Product, customer: Customer
+    ) -> uuid.UUID:
+        subscriptions = container.subscription_service()
+        started: uuid.UUID = await subscriptions.from_checkout(uow, checkout, product, customer)
+        return started
+
     service.on_paid(grant)
+    service.subscription_starter = start_subscription
     return service
 
 

@@ -191,3 +191,59 @@ class TestWebhooks:
                 model,
             )
             assert payload.data.id == order["id"]
+
+
+class TestRecurring:
+    async def test_a_recurring_product_starts_its_subscription_with_the_first_order(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        benefit = await client.post(
+            "/v1/benefits/",
+            json={"type": "custom", "description": "Support", "properties": {}},
+            headers=headers,
+        )
+        product = await client.post(
+            "/v1/products/",
+            json={
+                "name": "Monthly",
+                "recurring_interval": "month",
+                "prices": [{"amount_type": "fixed", "price_amount": 1500}],
+            },
+            headers=headers,
+        )
+        assert product.status_code == 201, product.text
+        attached = await client.post(
+            f"/v1/products/{product.json()['id']}/benefits",
+            json={"benefits": [benefit.json()["id"]]},
+            headers=headers,
+        )
+        assert attached.status_code == 200, attached.text
+        created = await client.post(
+            "/v1/checkouts/",
+            json={"products": [product.json()["id"]], "customer_email": "sub@example.com"},
+            headers=headers,
+        )
+        secret = created.json()["client_secret"]
+        confirmed = await client.post(
+            f"/v1/checkouts/client/{secret}/confirm", json={"confirmation_token_id": SUCCESS}
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        [order] = await _orders_of(client, tenant, product_billing_type="recurring")
+        assert (order["billing_reason"], order["status"]) == ("subscription_create", "paid")
+        subscription = await client.get(
+            f"/v1/subscriptions/{order['subscription_id']}", headers=headers
+        )
+        assert subscription.status_code == 200, subscription.text
+        body = subscription.json()
+        assert (body["status"], body["amount"], body["checkout_id"]) == (
+            "active",
+            1500,
+            created.json()["id"],
+        )
+        # Its benefits are granted for the subscription's life (one grant, not one per order).
+        grants = await client.get("/v1/benefit-grants/", headers=headers)
+        assert [(g["subscription_id"], g["order_id"]) for g in grants.json()["items"]] == [
+            (body["id"], None)
+        ]

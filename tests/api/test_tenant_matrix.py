@@ -53,6 +53,7 @@ from tests.unit.conftest import memory_container
 
 PRODUCT = {"name": "Pro", "prices": [{"amount_type": "fixed", "price_amount": 900}]}
 FREE_PRODUCT = {"name": "Starter", "prices": [{"amount_type": "fixed", "price_amount": 0}]}
+FREE_PRICE = {"amount_type": "fixed", "price_amount": 0}
 DISCOUNT = {"name": "Spring", "type": "percentage", "basis_points": 2500, "duration": "once"}
 BENEFIT = {"type": "custom", "description": "Priority support", "properties": {"note": "Mail"}}
 METER = {
@@ -203,6 +204,15 @@ async def _refund(world: World, tenant: Tenant) -> str:
     return str(refund.id)
 
 
+async def _subscription(world: World, tenant: Tenant) -> str:
+    # A subscription starts without payment only to a free recurring product, for a customer.
+    product = {**PRODUCT, "recurring_interval": "month", "prices": [FREE_PRICE]}
+    product_id = await Created("/v1/products/", product)(world, tenant)
+    customer_id = await world.id_of(tenant, "/v1/customers/{id}")
+    body = {"product_id": product_id, "customer_id": customer_id}
+    return await Created("/v1/subscriptions/", body)(world, tenant)
+
+
 async def _webhook_event(world: World, tenant: Tenant) -> str:
     endpoint_id = await world.id_of(tenant, "/v1/webhooks/endpoints/{id}")
     return str((await world.seeder.webhook_event(tenant, uuid.UUID(endpoint_id))).id)
@@ -264,6 +274,7 @@ FACTORIES: dict[str, Factory] = {
     "/v1/checkout-links/{id}": _checkout_link,
     "/v1/license-keys/{id}": _license_key,
     "/v1/license-keys/{id}/activations/{activation_id}": _activation,
+    "/v1/subscriptions/{id}": _subscription,
 }
 
 
@@ -330,6 +341,9 @@ EXEMPT: dict[str, str] = {
     "POST /v1/organizations/": "creates a new organization: it names no existing tenant",
     "POST /v1/checkouts/": "names no organization (the checkout's is its products'); another "
     "tenant's product is refused at body.products (tests/api/test_checkouts.py)",
+    "POST /v1/subscriptions/": "names no organization (the subscription's is its product's); "
+    "another tenant's product or customer is refused at body.product_id / body.customer_id "
+    "(tests/api/test_subscriptions.py)",
     "GET /v1/checkouts/client/{client_secret}": _CLIENT_SECRET,
     "POST /v1/customer-portal/license-keys/validate": _LICENSE_KEY,
     "POST /v1/customer-portal/license-keys/activate": _LICENSE_KEY,

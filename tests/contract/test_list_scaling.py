@@ -4,8 +4,8 @@ The work is counted, not timed: each list's page statement runs again under
 `EXPLAIN (ANALYZE, FORMAT JSON)` and the rows its plan reads from the listed table are summed.
 A first page reads about a page of rows whether the organization holds a few or thousands
 (here 3,000 rows, cloned with SQL from one row the repository wrote), for every sort order a
-list offers (but by price, which is not a column of the product) and the filters clients use
-most, in custom and in generic plans (what a prepared statement settles on after five runs).
+list offers (but by price, which is not a column of the product, and subscriptions by their
+customer, product or discount) and the filters clients use most, in custom and in generic plans (what a prepared statement settles on after five runs).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from adapters.sqlalchemy.tables import (
     organization_access_tokens,
     payments,
     products,
+    subscriptions,
     webhook_deliveries,
     webhook_endpoints,
 )
@@ -51,6 +52,8 @@ from application.payments.ports import PaymentFilters
 from application.payments.sorting import PaymentSortProperty
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from application.subscriptions.ports import SubscriptionFilters
+from application.subscriptions.sorting import SubscriptionSortProperty
 from application.tokens.sorting import AccessTokenSortProperty
 from application.uow import UnitOfWork
 from application.webhooks.ports import DeliveryFilters
@@ -62,7 +65,8 @@ from domain.discount import Discount, DiscountDuration, DiscountType
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Filter, FilterConjunction, Meter
 from domain.payment import Payment
-from domain.product import Product
+from domain.product import Interval, Product
+from domain.subscription import Subscription
 from domain.webhook import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookFormat
 from tests.contract.conftest import owned_organization, sql_units_of_work
 from tests.harness import SharedConnectionSource, statements_sent
@@ -149,10 +153,14 @@ class Scaled:
         )
         self.endpoint_id = endpoint.id
         archived_tenth = "CASE WHEN n % 10 = 0 THEN t.created_at END"
+        product = Product(created_at=at, organization_id=org, name="Product")
+        customer = Customer(
+            created_at=at, organization_id=org, email="customer@example.com", name="C"
+        )
         templates: list[tuple[str, Any, Table, dict[str, str]]] = [
             (
                 "products",
-                Product(created_at=at, organization_id=org, name="Product"),
+                product,
                 products,
                 {"name": "t.name || n", "is_archived": "n % 10 = 0"},
             ),
@@ -194,9 +202,7 @@ class Scaled:
             ),
             (
                 "customers",
-                Customer(
-                    created_at=at, organization_id=org, email="customer@example.com", name="C"
-                ),
+                customer,
                 customers,
                 {"email": "'customer' || n || '@example.com'", "name": "t.name || n"},
             ),
@@ -231,6 +237,27 @@ class Scaled:
                     "amount": "n % 997",
                     "status": "CASE n % 3 WHEN 0 THEN 'pending' WHEN 1 THEN 'succeeded' "
                     "ELSE 'failed' END",
+                },
+            ),
+            (
+                "subscriptions",
+                Subscription.start(
+                    at=at,
+                    recurring_interval=Interval.month,
+                    recurring_interval_count=1,
+                    organization_id=org,
+                    customer_id=customer.id,
+                    product_id=product.id,
+                    amount=1000,
+                    currency="usd",
+                ),
+                subscriptions,
+                {
+                    "amount": "n % 997",
+                    "started_at": "t.started_at - make_interval(secs => n)",
+                    "current_period_end": "t.current_period_end + make_interval(secs => n)",
+                    "status": "CASE n % 3 WHEN 0 THEN 'active' WHEN 1 THEN 'trialing' "
+                    "ELSE 'canceled' END",
                 },
             ),
             (
@@ -312,10 +339,14 @@ SORTED_LISTS: list[tuple[str, Table, Any, Any]] = [
     ("meters", meters, MeterSortProperty, MeterFilters()),
     ("customers", customers, CustomerSortProperty, CustomerFilters()),
     ("payments", payments, PaymentSortProperty, PaymentFilters()),
+    ("subscriptions", subscriptions, SubscriptionSortProperty, SubscriptionFilters()),
     ("custom_fields", custom_fields, CustomFieldSortProperty, CustomFieldFilters()),
     ("organization_access_tokens", organization_access_tokens, AccessTokenSortProperty, None),
 ]
 NEWEST = _sorted(ProductSortProperty.created_at, True)
+# Subscription sort orders by a related row's column (no index on the subscriptions can serve
+# them): each page sorts the organization's subscriptions.
+RELATED_SORTS = {"customer", "product", "discount"}
 
 
 def _cases() -> list[tuple[str, Table, Listing]]:
@@ -326,6 +357,8 @@ def _cases() -> list[tuple[str, Table, Listing]]:
         for prop in properties:
             if prop.value.startswith("price"):
                 continue  # By price: computed from the prices, read for every product.
+            if repository == "subscriptions" and prop.value in RELATED_SORTS:
+                continue  # By the customer's email, product's or discount's name: sorted.
             for descending in (False, True):
                 name = f"{repository}-{'-' if descending else ''}{prop.value}"
                 sorting = _sorted(prop, descending)

@@ -162,7 +162,7 @@ async def test_filters_sorting_and_active(harness: Harness, service: CustomerSer
             uow, subject, filters=CustomerFilters(), active=True, pagination=ALL, sorting=[]
         )
     assert [c.id for c in by_email.items] == [ada.id, bob.id]
-    assert active.total_count == 0  # no subscriptions yet
+    assert active.total_count == 0  # none has a subscription
 
 
 async def test_export_walks_every_customer_in_batches(

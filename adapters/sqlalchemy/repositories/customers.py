@@ -7,7 +7,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam, func, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    tuple_,
+)
 
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
@@ -26,7 +37,7 @@ from adapters.sqlalchemy.kit.repository import (
     ordered,
     register_unique_field,
 )
-from adapters.sqlalchemy.tables import customers
+from adapters.sqlalchemy.tables import customers, subscriptions
 from application.auth import AuthSubject, SubjectKind
 from application.customers.ports import CustomerFilters
 from application.customers.service import EMAIL_TAKEN, EXTERNAL_ID_TAKEN
@@ -35,6 +46,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.address import Address
 from domain.customer import Customer, CustomerType
+from domain.subscription import BILLABLE_STATUSES
 
 register_unique_field("uq_customers_organization_id_email_live", "email", EMAIL_TAKEN)
 register_unique_field(
@@ -61,6 +73,16 @@ def customer_entity(row: Mapping[Any, Any]) -> Customer:
         locale=row["locale"],
         metadata=dict(row["metadata"]),
         first_user_event_at=row["first_user_event_at"],
+    )
+
+
+def _billable_subscription() -> ColumnElement[bool]:
+    """Whether the customer has a trialing, active or past-due subscription (Polar's
+    `get_active_clause`)."""
+    return exists().where(
+        subscriptions.c.customer_id == customers.c.id,
+        subscriptions.c.status.in_(sorted(s.value for s in BILLABLE_STATUSES)),
+        subscriptions.c.deleted_at.is_(None),
     )
 
 
@@ -145,6 +167,7 @@ class SqlAlchemyCustomerRepository(
             by_email: bool,
             by_query: bool,
             metadata_filters: int,
+            active: bool | None,
             sorting: tuple[Sorting[CustomerSortProperty], ...],
         ) -> Select[Any]:
             statement = self._readable(kind)
@@ -162,8 +185,11 @@ class SqlAlchemyCustomerRepository(
                     containing(customers.c.email, customers.c.name, customers.c.external_id)
                 )
             statement = where_metadata(statement, customers.c.metadata, metadata_filters)
+            if active is not None:
+                subscribed = _billable_subscription()
+                statement = statement.where(subscribed if active else ~subscribed)
             statement = self.apply_sorting(statement, sorting)
-            if by_email or by_query or metadata_filters:
+            if by_email or by_query or metadata_filters or active is not None:
                 return statement  # Counted by a window over what the filters match.
             total = counted_total(customers, kind, by_organization=by_organization)
             return with_total(statement, total)
@@ -175,6 +201,7 @@ class SqlAlchemyCustomerRepository(
             filters.email is not None,
             filters.query is not None,
             len(filters.metadata),
+            filters.active,
             tuple(sorting),
         )
         params: dict[str, Any] = {

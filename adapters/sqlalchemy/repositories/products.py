@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -50,6 +51,7 @@ from adapters.sqlalchemy.tables import (
     product_medias,
     product_prices,
     products,
+    subscriptions,
 )
 from application.auth import AuthSubject, SubjectKind
 from application.kit.pagination import Page, PaginationParams
@@ -149,11 +151,15 @@ _PRICES_WITH_METER = select(
 
 def _in_use(product_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """Whether something that must keep pointing at the product does: a live discount
-    restricted to it (orders and subscriptions join this when they exist)."""
-    return exists().where(
+    restricted to it, or a subscription to it (orders join this when they exist)."""
+    restricting = exists().where(
         discounts.c.product_ids.contains(array([product_id], type_=Uuid)),
         discounts.c.deleted_at.is_(None),
     )
+    subscribed = exists().where(
+        subscriptions.c.product_id == product_id, subscriptions.c.deleted_at.is_(None)
+    )
+    return or_(restricting, subscribed)
 
 
 # A full product's row says whether it is in use (its `is_deletable`), in the same statement.

@@ -32,6 +32,7 @@ from adapters.sqlalchemy.tables.orders import orders
 from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.refunds import refunds
+from adapters.sqlalchemy.tables.subscriptions import subscriptions
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
     webhook_endpoints,
@@ -71,6 +72,7 @@ __all__ = [
     "record_columns",
     "refunds",
     "row_counts",
+    "subscriptions",
     "users",
     "webhook_deliveries",
     "webhook_endpoints",
