@@ -170,3 +170,23 @@ class Authenticator:
         if not subject.has_any_scope(self.required_scopes):
             needed = " or ".join(sorted(s.value for s in self.required_scopes))
             raise NotPermitted(f"The token lacks the required scope: {needed}.")
+
+
+class CapabilityHolder(Authenticator):
+    """Routes whose capability is in the request itself (a checkout's client secret, a license
+    key), as in Polar: whatever credential the request carries is ignored; the request is
+    counted against the rate limits as anonymous (`rate_limits` adds groups) and may claim an
+    Idempotency-Key by its address."""
+
+    def __init__(self, rate_limits: tuple[RateLimitGroup, ...] = ()) -> None:
+        super().__init__((), {SubjectKind.anonymous}, rate_limits=rate_limits)
+
+    async def __call__(self, request: Request) -> AuthSubject:
+        subject = AuthSubject.anonymous()
+        limits: RateLimits = request.app.state.container.rate_limits()
+        if limits.on:
+            await limits.admit(request, subject, self.rate_limits)
+        idempotent: IdempotentRequest | None = request.scope.get(IDEMPOTENCY)
+        if idempotent is not None:
+            await idempotent.claim_for(request, subject)
+        return subject

@@ -51,8 +51,8 @@ def rate_limit_group(name: str, limits: str, *, per_address: bool = False) -> Ra
 
 
 DEFAULT = rate_limit_group("default", "500/minute")
-# Polar's numbers for the routes that come with later modules: the public license-key routes
-# (validate, activate, deactivate) and checkout confirmation. They opt in when they arrive.
+# Polar's numbers for the public license-key routes (validate, activate, deactivate: per
+# address) and checkout confirmation.
 LICENSE_KEYS = rate_limit_group("license_keys", "3/second", per_address=True)
 CHECKOUT_CONFIRM = rate_limit_group("checkout_confirm", "6/minute;20/hour")
 

@@ -75,8 +75,12 @@ async def container(database_url: str, engine: AsyncEngine) -> AsyncIterator[Con
                 env=Environment.test,
                 database_url=database_url,
                 secret=TEST_SECRET,
-                # Polar's 6 confirms a minute per address would stop a suite that buys more.
-                rate_limit_rules={"checkout_confirm": "10000/minute"},
+                # Polar's 6 confirms a minute and 3 license-key calls a second per address would
+                # stop a suite that makes more (tests/unit/test_rate_limits.py checks them).
+                rate_limit_rules={
+                    "checkout_confirm": "10000/minute",
+                    "license_keys": "10000/second",
+                },
             )
         )
     )

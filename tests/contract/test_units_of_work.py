@@ -41,5 +41,5 @@ async def test_leaving_without_a_commit_keeps_nothing(adapter: Adapter) -> None:
 
 async def test_a_unit_of_work_builds_only_registered_repositories(adapter: Adapter) -> None:
     async with adapter.uows.read() as uow:
-        with pytest.raises(AttributeError, match="no repository named 'orders'"):
-            _ = uow.orders
+        with pytest.raises(AttributeError, match="no repository named 'invoices'"):
+            _ = uow.invoices

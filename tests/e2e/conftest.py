@@ -39,10 +39,14 @@ def base_env(e2e_database: str) -> dict[str, str]:
         "MERIDIAN_LOG_LEVEL": "INFO",
         "MERIDIAN_OUTBOX_RELAY_INTERVAL": "1",
         "MERIDIAN_QUEUE_NAME": f"meridian-e2e:{uuid.uuid4().hex}",
+        "MERIDIAN_RATE_LIMIT_RULES": E2E_RATE_LIMITS,
     }
 
 
 OWNER, ORGANIZATION = "owner@example.com", "SDK Org"
+# Polar's per-address limits on confirms (6 a minute) and license-key calls (3 a second) would
+# stop the end-to-end tests, which make more from one address.
+E2E_RATE_LIMITS = '{"checkout_confirm": "1000/minute", "license_keys": "1000/second"}'
 
 
 @pytest.fixture(params=["sqlalchemy", "memory"])
@@ -55,6 +59,7 @@ def running(request: pytest.FixtureRequest) -> Iterator[tuple[ApiProcess, dict[s
             "MERIDIAN_ADAPTERS": "memory",
             "MERIDIAN_BOOTSTRAP_EMAIL": OWNER,
             "MERIDIAN_BOOTSTRAP_ORGANIZATION": ORGANIZATION,
+            "MERIDIAN_RATE_LIMIT_RULES": E2E_RATE_LIMITS,
         }
         api = ApiProcess(env).start()
         try:

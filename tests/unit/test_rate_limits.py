@@ -210,3 +210,19 @@ def test_bad_rules_stop_the_start(rules: dict[str, str], message: str) -> None:
     container = memory_container(rate_limit_rules=rules)
     with pytest.raises(ValueError, match=message):
         container.rate_limits()
+
+
+async def test_the_real_public_routes_count_against_their_groups() -> None:
+    """The customer's license-key routes (3 a second per address) and checkout confirmation
+    (6 a minute) opt in with Polar's numbers."""
+    _, app = _app()
+    async with _client(app) as client:
+        body = {"key": "UNKNOWN", "organization_id": "00000000-0000-4000-8000-000000000000"}
+        statuses = [
+            (await client.post("/v1/customer-portal/license-keys/validate", json=body)).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [404, 404, 404, 429]
+        path = "/v1/checkouts/client/polar_c_unknown/confirm"
+        statuses = [(await client.post(path, json={})).status_code for _ in range(7)]
+        assert statuses == [404] * 6 + [429]

@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from application.auth import AuthSubject, Scope, SubjectKind
-from entrypoints.http.checkouts.auth import ClientSecretHolder
-from entrypoints.http.dependencies import Authenticator
+from entrypoints.http.dependencies import Authenticator, CapabilityHolder
 
 _MERCHANTS = {SubjectKind.user, SubjectKind.organization}
 
@@ -19,4 +18,4 @@ CheckoutLinksWrite = Annotated[
 ]
 # The redirect: the link's client secret in the path is the capability (any credential sent
 # is ignored, as on the checkout's client routes).
-Visitor = Annotated[AuthSubject, Depends(ClientSecretHolder())]
+Visitor = Annotated[AuthSubject, Depends(CapabilityHolder())]

@@ -160,7 +160,10 @@ async def deactivate(
 
 @portal.post("/validate", summary="Validate a license key", response_model=ValidatedLicenseKey)
 async def portal_validate(
-    body: LicenseKeyValidate, uow: WriteUnitOfWork[LicenseKeyUnitOfWork], service: Service
+    body: LicenseKeyValidate,
+    _: auth.KeyHolder,
+    uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
+    service: Service,
 ) -> Response:
     view = await service.validate(uow, None, body)
     await uow.commit()
@@ -169,7 +172,10 @@ async def portal_validate(
 
 @portal.post("/activate", summary="Activate a license key", response_model=LicenseKeyActivationRead)
 async def portal_activate(
-    body: LicenseKeyActivate, uow: WriteUnitOfWork[LicenseKeyUnitOfWork], service: Service
+    body: LicenseKeyActivate,
+    _: auth.KeyHolder,
+    uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
+    service: Service,
 ) -> Response:
     view = await service.activate(uow, None, body)
     await uow.commit()
@@ -178,7 +184,10 @@ async def portal_activate(
 
 @portal.post("/deactivate", summary="Deactivate a license key", status_code=204)
 async def portal_deactivate(
-    body: LicenseKeyDeactivate, uow: WriteUnitOfWork[LicenseKeyUnitOfWork], service: Service
+    body: LicenseKeyDeactivate,
+    _: auth.KeyHolder,
+    uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
+    service: Service,
 ) -> Response:
     await service.deactivate(uow, None, body)
     await uow.commit()
