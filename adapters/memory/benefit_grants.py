@@ -41,6 +41,13 @@ class InMemoryBenefitGrantRepository(MemoryRepository[BenefitGrant]):
     async def get_for_scope(self, scope: GrantScope, *, lock: bool = False) -> BenefitGrant | None:
         return self.find(lambda g: _in_scope(g, scope))
 
+    async def granted_of_customer(self, customer_id: uuid.UUID) -> list[GrantScope]:
+        return [
+            GrantScope(g.customer_id, g.benefit_id, g.order_id, g.subscription_id)
+            for g in self.rows.values()
+            if g.customer_id == customer_id and g.is_granted
+        ]
+
     async def claim(self, grant: BenefitGrant) -> tuple[BenefitGrant, bool]:
         scope = GrantScope(
             grant.customer_id, grant.benefit_id, grant.order_id, grant.subscription_id

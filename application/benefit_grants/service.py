@@ -45,6 +45,8 @@ log = logging.getLogger("meridian.benefit_grants")
 # Jobs (not webhook events: those are `benefit_grant.*`).
 GRANT_JOB = "benefit.grant"
 REVOKE_JOB = "benefit.revoke"
+# Revoke every grant of a customer (deleted): one `benefit.revoke` per grant follows.
+REVOKE_CUSTOMER_JOB = "benefit.revoke_customer"
 # Webhook events.
 BENEFIT_GRANT_CREATED = "benefit_grant.created"
 BENEFIT_GRANT_UPDATED = "benefit_grant.updated"
@@ -110,7 +112,25 @@ class BenefitGrantService:
                 REVOKE_JOB, **_job_arguments(customer_id, benefit_id, order_id, subscription_id)
             )
 
+    def enqueue_revoke_customer(self, uow: BenefitGrantUnitOfWork, customer_id: uuid.UUID) -> None:
+        """Revoke everything the customer was granted (it was deleted), by job, sent when `uow`
+        commits."""
+        uow.enqueue(REVOKE_CUSTOMER_JOB, customer_id=str(customer_id))
+
     # --- The jobs ------------------------------------------------------------------------------
+
+    async def revoke_customer(self, uow: BenefitGrantUnitOfWork, customer_id: uuid.UUID) -> int:
+        """One `benefit.revoke` job per grant the customer holds; how many."""
+        scopes = await uow.benefit_grants.granted_of_customer(customer_id)
+        for scope in scopes:
+            self.enqueue_revokes(
+                uow,
+                customer_id=scope.customer_id,
+                benefit_ids=[scope.benefit_id],
+                order_id=scope.order_id,
+                subscription_id=scope.subscription_id,
+            )
+        return len(scopes)
 
     async def _targets(
         self, uow: BenefitGrantUnitOfWork, scope: GrantScope

@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from application.auth import AuthSubject
 from application.customers.commands import (
@@ -121,9 +121,21 @@ def _update_changes(command: CustomerUpdateExternalID) -> dict[str, Any]:
     return changes
 
 
+class DeletedListener(Protocol):
+    """Called once per customer just deleted, in the unit of work that deletes it."""
+
+    async def __call__(self, uow: Any, customer: Customer) -> None: ...
+
+
 class CustomerService:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
+        self.deleted_listeners: list[DeletedListener] = []
+
+    def on_deleted(self, listener: DeletedListener) -> None:
+        """Have `listener` told of every customer deleted from now on (once)."""
+        if listener not in self.deleted_listeners:
+            self.deleted_listeners.append(listener)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -262,9 +274,10 @@ class CustomerService:
         """Soft-delete `customer` (read locked): its email and external id are free again.
         With `anonymize`, its personal data is scrubbed too.
 
-        Of concurrent deletions one deletes, the others find nothing (404). Polar also cancels
-        the customer's subscriptions and revokes its benefits here, by jobs: the subscriptions
-        and benefit grants modules enqueue theirs next to `customer.deleted`.
+        Of concurrent deletions one deletes, the others find nothing (404). The deletion
+        listeners run in the same unit of work: the benefit grants module revokes the
+        customer's benefits there, by job. (Polar also cancels its subscriptions: with their
+        lifecycle.)
         """
         now = self.clock.now()
         if anonymize:
@@ -272,6 +285,8 @@ class CustomerService:
         customer.soft_delete(now)
         await uow.customers.update(customer)
         self._changed(uow, CUSTOMER_DELETED, customer)
+        for listener in self.deleted_listeners:
+            await listener(uow, customer)
 
     async def for_checkout(self, uow: CustomerUnitOfWork, checkout: Checkout) -> Customer:
         """The customer a confirmed checkout buys for: the one it names (`customer_id`), else

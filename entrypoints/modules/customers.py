@@ -25,8 +25,20 @@ from entrypoints.modules.base import Module, Repository
 from entrypoints.webhook_events import Catalogue
 
 
+def _customer_service(container: Any) -> CustomerService:
+    """The customer service, whose deleted customers lose their benefits (by job: the benefit
+    grants module)."""
+    service = CustomerService(clock=container.clock())
+
+    async def revoke(uow: Any, customer: Customer) -> None:
+        container.benefit_grant_service().enqueue_revoke_customer(uow, customer.id)
+
+    service.on_deleted(revoke)
+    return service
+
+
 def _services(c: Any) -> dict[str, providers.Provider[Any]]:
-    return {"customer_service": providers.Singleton(CustomerService, clock=c.clock)}
+    return {"customer_service": providers.Singleton(_customer_service, container=c.__self__)}
 
 
 def _events(catalogue: Catalogue, container: Any) -> None:

@@ -272,6 +272,8 @@ class TestRefusals:
             },
         )
         checkout = await _checkout(client, tenant, product, customer_email="a@example.com")
+        [attached] = checkout["attached_custom_fields"]
+        assert (attached["custom_field"]["slug"], attached["required"]) == ("company", True)
         response = await _confirm(client, checkout)
         assert response.status_code == 422
         assert error_loc(response) == ["body", "custom_field_data", "company"]

@@ -247,3 +247,42 @@ class TestRecurring:
         assert [(g["subscription_id"], g["order_id"]) for g in grants.json()["items"]] == [
             (body["id"], None)
         ]
+
+
+class TestCustomerDeletion:
+    async def test_deleting_a_customer_revokes_what_it_bought(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        benefit = await client.post(
+            "/v1/benefits/",
+            json={"type": "license_keys", "description": "App", "properties": {}},
+            headers=headers,
+        )
+        assert benefit.status_code == 201, benefit.text
+        checkout = await _bought(client, tenant)
+        await client.post(
+            f"/v1/products/{checkout['product_id']}/benefits",
+            json={"benefits": [benefit.json()["id"]]},
+            headers=headers,
+        )
+        # Bought again now that the product grants a key.
+        product_id = checkout["product_id"]
+        created = await client.post(
+            "/v1/checkouts/",
+            json={"products": [product_id], "customer_email": "buyer@example.com"},
+            headers=headers,
+        )
+        secret = created.json()["client_secret"]
+        await client.post(
+            f"/v1/checkouts/client/{secret}/confirm", json={"confirmation_token_id": SUCCESS}
+        )
+        [key] = (await client.get("/v1/license-keys/", headers=headers)).json()["items"]
+        assert key["status"] == "granted"
+        deleted = await client.delete(f"/v1/customers/{key['customer_id']}", headers=headers)
+        assert deleted.status_code == 204, deleted.text
+        after = await client.get(f"/v1/license-keys/{key['id']}", headers=headers)
+        assert after.json()["status"] == "revoked"
+        grants = await client.get("/v1/benefit-grants/", headers=headers)
+        assert [g["is_revoked"] for g in grants.json()["items"]] == [True]

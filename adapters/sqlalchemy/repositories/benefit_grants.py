@@ -79,6 +79,24 @@ class SqlAlchemyBenefitGrantRepository(
         }
         return await self.get_one_or_none(statement, params)
 
+    async def granted_of_customer(self, customer_id: uuid.UUID) -> list[GrantScope]:
+        statement = self.cached(
+            lambda: select(
+                benefit_grants.c.customer_id,
+                benefit_grants.c.benefit_id,
+                benefit_grants.c.order_id,
+                benefit_grants.c.subscription_id,
+            ).where(
+                benefit_grants.c.customer_id == bindparam("customer_id", type_=Uuid),
+                benefit_grants.c.granted_at.is_not(None),
+            )
+        )
+        rows = await self.rows(statement, {"customer_id": customer_id})
+        return [
+            GrantScope(r["customer_id"], r["benefit_id"], r["order_id"], r["subscription_id"])
+            for r in rows
+        ]
+
     async def claim(self, grant: BenefitGrant) -> tuple[BenefitGrant, bool]:
         statement = self.cached(
             lambda: (

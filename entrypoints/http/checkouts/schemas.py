@@ -27,6 +27,7 @@ from entrypoints.http.products.schemas import (
     MediaUrl,
     ProductPriceSchema,
     _media_wire,
+    attached_custom_fields_wire,
     price_wire,
     product_fields,
 )
@@ -374,7 +375,9 @@ def checkout_wire(view: CheckoutView, api_base_url: str, media_url: MediaUrl) ->
     wire["external_customer_id"] = c.external_customer_id
     wire.update(_offer(view, media_url))
     wire["subscription_id"] = None
-    wire["attached_custom_fields"] = []
+    wire["attached_custom_fields"] = (
+        [] if view.product is None else attached_custom_fields_wire(view.product)
+    )
     wire["customer_metadata"] = c.customer_metadata
     return wire
 
@@ -408,5 +411,7 @@ def checkout_public_wire(view: CheckoutView, api_base_url: str, media_url: Media
         "proration_behavior": o.subscription_settings.proration_behavior,
         "allow_customer_updates": o.subscription_settings.allow_customer_updates,
     }
-    wire["attached_custom_fields"] = []
+    wire["attached_custom_fields"] = (
+        [] if view.product is None else attached_custom_fields_wire(view.product)
+    )
     return wire

@@ -300,7 +300,13 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
     wire["prices"] = [price_wire(price) for price in p.prices]
     wire["benefits"] = [benefit_wire(b) for b in p.benefits]
     wire["medias"] = [_media_wire(m, media_url) for m in p.medias]
-    wire["attached_custom_fields"] = [
+    wire["attached_custom_fields"] = attached_custom_fields_wire(p)
+    return wire
+
+
+def attached_custom_fields_wire(p: Product) -> list[Wire]:
+    """The custom fields `p` asks at checkout, in order (Polar's `AttachedCustomField`)."""
+    return [
         {
             "custom_field_id": a.custom_field.id,
             "custom_field": custom_field_wire(a.custom_field),
@@ -309,4 +315,3 @@ def product_wire(p: Product, media_url: MediaUrl) -> Wire:
         }
         for a in p.attached_custom_fields
     ]
-    return wire

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from taskiq import AsyncBroker
 
 from adapters.taskiq.broker import Priority
-from application.benefit_grants.service import GRANT_JOB, REVOKE_JOB
+from application.benefit_grants.service import GRANT_JOB, REVOKE_CUSTOMER_JOB, REVOKE_JOB
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -55,4 +55,11 @@ def register(broker: AsyncBroker, container: Container) -> None:
                 order_id=_id(order_id),
                 subscription_id=_id(subscription_id),
             )
+            await uow.commit()
+
+    @broker.task(task_name=REVOKE_CUSTOMER_JOB, priority=Priority.medium.value, timeout=60)
+    async def revoke_customer(customer_id: str) -> None:
+        service = container.benefit_grant_service()
+        async with container.uow_factory().write() as uow:
+            await service.revoke_customer(uow, uuid.UUID(customer_id))
             await uow.commit()
