@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -42,10 +42,16 @@ class InMemoryBenefitGrantRepository(MemoryRepository[BenefitGrant]):
         return self.find(lambda g: _in_scope(g, scope))
 
     async def granted_of_customer(self, customer_id: uuid.UUID) -> list[GrantScope]:
+        return self._granted(lambda g: g.customer_id == customer_id)
+
+    async def granted_of_order(self, order_id: uuid.UUID) -> list[GrantScope]:
+        return self._granted(lambda g: g.order_id == order_id)
+
+    def _granted(self, wanted: Callable[[BenefitGrant], bool]) -> list[GrantScope]:
         return [
             GrantScope(g.customer_id, g.benefit_id, g.order_id, g.subscription_id)
             for g in self.rows.values()
-            if g.customer_id == customer_id and g.is_granted
+            if wanted(g) and g.is_granted
         ]
 
     async def claim(self, grant: BenefitGrant) -> tuple[BenefitGrant, bool]:

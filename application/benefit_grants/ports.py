@@ -56,6 +56,10 @@ class BenefitGrantRepository(Protocol):
         """The scopes of the customer's grants that are granted (not revoked)."""
         ...
 
+    async def granted_of_order(self, order_id: uuid.UUID) -> list[GrantScope]:
+        """The scopes of the order's grants that are granted (not revoked)."""
+        ...
+
     async def claim(self, grant: BenefitGrant) -> tuple[BenefitGrant, bool]:
         """The grant of `grant`'s scope, locked (FOR UPDATE) until the unit of work ends:
         `grant` itself, inserted, when its scope had none (True), else the existing one

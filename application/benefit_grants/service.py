@@ -121,7 +121,14 @@ class BenefitGrantService:
 
     async def revoke_customer(self, uow: BenefitGrantUnitOfWork, customer_id: uuid.UUID) -> int:
         """One `benefit.revoke` job per grant the customer holds; how many."""
-        scopes = await uow.benefit_grants.granted_of_customer(customer_id)
+        return self._revoke_each(uow, await uow.benefit_grants.granted_of_customer(customer_id))
+
+    async def revoke_order(self, uow: BenefitGrantUnitOfWork, order_id: uuid.UUID) -> int:
+        """One `benefit.revoke` job per grant the order made (refunded with
+        `revoke_benefits`), whatever the product grants today; how many."""
+        return self._revoke_each(uow, await uow.benefit_grants.granted_of_order(order_id))
+
+    def _revoke_each(self, uow: BenefitGrantUnitOfWork, scopes: Sequence[GrantScope]) -> int:
         for scope in scopes:
             self.enqueue_revokes(
                 uow,

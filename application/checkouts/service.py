@@ -139,6 +139,15 @@ class CheckoutView:
         return next((p for p in product.prices if p.id == self.checkout.product_price_id), None)
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """A checkout just confirmed, and the customer its buyer may be given a session as (None
+    when the customer was only matched by the email typed: see CustomerService.for_checkout)."""
+
+    checkout: Checkout
+    session_customer: Customer | None
+
+
 class Fulfiller(Protocol):
     """Called once per checkout that just succeeded, in the unit of work that succeeds it,
     with the payment that paid it (None when it was free): the orders module creates the
@@ -434,12 +443,13 @@ class CheckoutService:
 
     async def confirm(
         self, uow: CheckoutUnitOfWork, checkout: Checkout, command: CheckoutConfirm
-    ) -> Checkout:
+    ) -> Confirmed:
         """The customer submits `checkout` (read locked by its client secret) with the last
         changes in `command`: the customer is matched or created, the custom fields checked,
         the discount redeemed (under its row lock), and the payment started. Returns the
-        checkout confirmed; its payment's outcome arrives later by job (`on_payment`). A
-        checkout with nothing to pay succeeds at once.
+        checkout confirmed (with the customer its buyer may have a session as); its payment's
+        outcome arrives later by job (`on_payment`). A checkout with nothing to pay succeeds at
+        once.
 
         Any refusal raises before anything is written: the unit of work is not committed."""
         held = checkout.discount_id
@@ -475,7 +485,7 @@ class CheckoutService:
                 ]
             ) from error
 
-        customer = await self.customers.for_checkout(uow, checkout)
+        customer, trusted = await self.customers.for_checkout(uow, checkout)
         checkout.customer_id = customer.id
         if discount is not None:
             await self._redeem(uow, checkout, discount)
@@ -485,7 +495,7 @@ class CheckoutService:
             await uow.checkouts.update(checkout)
             self._changed(uow, CHECKOUT_UPDATED, checkout)
             await self._fulfil(uow, checkout, None)
-            return checkout
+            return Confirmed(checkout, customer if trusted else None)
 
         assert command.confirmation_token_id is not None
         payment_id = uuid.uuid4()
@@ -515,13 +525,7 @@ class CheckoutService:
         await uow.checkouts.update(checkout)
         await self.payments.record(uow, payment, started.reports)
         self._changed(uow, CHECKOUT_UPDATED, checkout)
-        return checkout
-
-    async def buyer(self, uow: CheckoutUnitOfWork, checkout: Checkout) -> Customer | None:
-        """The customer a confirmed checkout buys for."""
-        if checkout.customer_id is None:
-            return None
-        return await uow.customers.get_including_deleted(checkout.customer_id)
+        return Confirmed(checkout, customer if trusted else None)
 
     async def _redeem(
         self, uow: CheckoutUnitOfWork, checkout: Checkout, discount: Discount

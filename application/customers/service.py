@@ -288,11 +288,18 @@ class CustomerService:
         for listener in self.deleted_listeners:
             await listener(uow, customer)
 
-    async def for_checkout(self, uow: CustomerUnitOfWork, checkout: Checkout) -> Customer:
+    async def for_checkout(
+        self, uow: CustomerUnitOfWork, checkout: Checkout
+    ) -> tuple[Customer, bool]:
         """The customer a confirmed checkout buys for: the one it names (`customer_id`), else
         the organization's customer with its external id, else with its email; created from
         the checkout's details when there is none. A matched customer gets the details it
-        lacks (name, billing address, external id)."""
+        lacks (name, billing address, external id).
+
+        With it, whether the buyer may be given a session as that customer: when the customer
+        was created now or named by the merchant (its id or external id), never when it was
+        only matched by the email the buyer typed (anyone can type someone's email, as Polar
+        warns)."""
         organization_id = checkout.organization_id
         customer: Customer | None = None
         if checkout.customer_id is not None:
@@ -323,7 +330,11 @@ class CustomerService:
                 )
             await uow.customers.create(customer)
             self._changed(uow, CUSTOMER_CREATED, customer)
-            return customer
+            return customer, True
+        named = checkout.customer_id == customer.id or (
+            checkout.external_customer_id is not None
+            and customer.external_id == checkout.external_customer_id
+        )
         changes: dict[str, Any] = {}
         if customer.name is None and checkout.customer_name:
             changes["name"] = checkout.customer_name
@@ -340,7 +351,7 @@ class CustomerService:
                 customer.revise(changes)
             await uow.customers.update(customer)
             self._changed(uow, CUSTOMER_UPDATED, customer)
-        return customer
+        return customer, named
 
     def _changed(self, uow: CustomerUnitOfWork, event: str, customer: Customer) -> None:
         arguments = {

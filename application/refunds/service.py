@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from application.auth import AuthSubject
-from application.kit.errors import NotPermitted, ResourceNotFound, ValidationFailed
+from application.kit.errors import (
+    BadRequest,
+    NotPermitted,
+    ResourceNotFound,
+    ValidationFailed,
+)
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
@@ -47,11 +52,11 @@ class RefundedAlready(NotPermitted):
         super().__init__(f"Order is already fully refunded: {order.id}")
 
 
-class RevokeSubscriptionBenefitsProhibited(NotPermitted):
+class RevokeSubscriptionBenefitsProhibited(BadRequest):
+    """400, as Polar: a subscription's benefits go with the subscription."""
+
     def __init__(self) -> None:
-        super().__init__(
-            "Benefits of a subscription are revoked by canceling it, not by refunding an order."
-        )
+        super().__init__("Subscription benefits can only be revoked upon cancellation.")
 
 
 class RefundedListener(Protocol):

@@ -26,15 +26,8 @@ def _refund_service(container: Any) -> RefundService:
     service = RefundService(clock=container.clock(), processor=container.payment_processor())
 
     async def revoke(uow: Any, refund: Refund, order: Order) -> None:
-        product = None if order.product_id is None else await uow.products.get(order.product_id)
-        if product is None:
-            return
-        container.benefit_grant_service().enqueue_revokes(
-            uow,
-            customer_id=order.customer_id,
-            benefit_ids=[benefit.id for benefit in product.benefits],
-            order_id=order.id,
-        )
+        # What the order was granted, whatever its product grants today (or if it is gone).
+        await container.benefit_grant_service().revoke_order(uow, order.id)
 
     service.on_revoke(revoke)
     return service

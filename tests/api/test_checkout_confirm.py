@@ -331,3 +331,30 @@ class TestDiscounts:
         assert await _status(client, first) == "open"
         got = await client.get(f"/v1/discounts/{discount.json()['id']}", headers=headers)
         assert got.json()["redemptions_count"] == 1
+
+
+class TestCustomerSession:
+    async def test_a_session_only_for_a_new_or_merchant_named_customer(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        """Anyone can type someone's email: a customer matched only by the email typed gets
+        no session (Polar's guard against taking over a customer's portal)."""
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        existing = await client.post(
+            "/v1/customers/",
+            json={"email": "victim@example.com", "external_id": "v-1"},
+            headers=headers,
+        )
+        assert existing.status_code == 201, existing.text
+        product = await _product(client, tenant, FREE)
+        typed = await _checkout(client, tenant, product)
+        response = await _confirm(client, typed, customer_email="victim@example.com")
+        assert response.status_code == 200, response.text
+        assert response.json()["customer_session_token"] is None
+        new = await _checkout(client, tenant, product)
+        response = await _confirm(client, new, customer_email="someone@example.com")
+        assert response.json()["customer_session_token"].startswith("polar_cst_")
+        named = await _checkout(client, tenant, product, external_customer_id="v-1")
+        response = await _confirm(client, named, customer_email="victim@example.com")
+        assert response.json()["customer_session_token"].startswith("polar_cst_")

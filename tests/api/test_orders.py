@@ -247,6 +247,19 @@ class TestRecurring:
         assert [(g["subscription_id"], g["order_id"]) for g in grants.json()["items"]] == [
             (body["id"], None)
         ]
+        # They go with the subscription, not with a refund of one of its orders.
+        refund = await client.post(
+            "/v1/refunds/",
+            json={
+                "order_id": order["id"],
+                "reason": "customer_request",
+                "amount": 100,
+                "revoke_benefits": True,
+            },
+            headers=headers,
+        )
+        assert refund.status_code == 400
+        assert refund.json()["error"] == "RevokeSubscriptionBenefitsProhibited"
 
 
 class TestCustomerDeletion:

@@ -149,3 +149,40 @@ class TestRefunds:
                 model,
             )
             assert payload.data.id == body["id"]
+
+
+class TestRevokeBenefits:
+    async def test_revokes_what_the_order_was_granted_even_once_detached(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        benefit = await client.post(
+            "/v1/benefits/",
+            json={"type": "license_keys", "description": "App", "properties": {}},
+            headers=headers,
+        )
+        product = await client.post("/v1/products/", json=FIXED, headers=headers)
+        path = f"/v1/products/{product.json()['id']}/benefits"
+        await client.post(path, json={"benefits": [benefit.json()["id"]]}, headers=headers)
+        created = await client.post(
+            "/v1/checkouts/",
+            json={"products": [product.json()["id"]], "customer_email": "a@example.com"},
+            headers=headers,
+        )
+        await client.post(
+            f"/v1/checkouts/client/{created.json()['client_secret']}/confirm",
+            json={"confirmation_token_id": SUCCESS},
+        )
+        [order] = (
+            await client.get(
+                "/v1/orders/", params={"checkout_id": created.json()["id"]}, headers=headers
+            )
+        ).json()["items"]
+        [key] = (await client.get("/v1/license-keys/", headers=headers)).json()["items"]
+        # The product stops granting the key after the purchase: the refund still takes it.
+        await client.post(path, json={"benefits": []}, headers=headers)
+        refund = await _refund(client, tenant, order["id"], 900, revoke_benefits=True)
+        assert refund.status_code == 201, refund.text
+        after = await client.get(f"/v1/license-keys/{key['id']}", headers=headers)
+        assert after.json()["status"] == "revoked"

@@ -80,18 +80,25 @@ class SqlAlchemyBenefitGrantRepository(
         return await self.get_one_or_none(statement, params)
 
     async def granted_of_customer(self, customer_id: uuid.UUID) -> list[GrantScope]:
+        return await self._granted("customer_id", customer_id)
+
+    async def granted_of_order(self, order_id: uuid.UUID) -> list[GrantScope]:
+        return await self._granted("order_id", order_id)
+
+    async def _granted(self, column: str, value: uuid.UUID) -> list[GrantScope]:
         statement = self.cached(
-            lambda: select(
+            lambda column: select(
                 benefit_grants.c.customer_id,
                 benefit_grants.c.benefit_id,
                 benefit_grants.c.order_id,
                 benefit_grants.c.subscription_id,
             ).where(
-                benefit_grants.c.customer_id == bindparam("customer_id", type_=Uuid),
+                benefit_grants.c[column] == bindparam("value", type_=Uuid),
                 benefit_grants.c.granted_at.is_not(None),
-            )
+            ),
+            column,
         )
-        rows = await self.rows(statement, {"customer_id": customer_id})
+        rows = await self.rows(statement, {"value": value})
         return [
             GrantScope(r["customer_id"], r["benefit_id"], r["order_id"], r["subscription_id"])
             for r in rows

@@ -193,12 +193,11 @@ async def client_confirm_checkout(
     """Submit the checkout: its payment starts (its outcome arrives shortly after: read the
     checkout again until it is `succeeded`, or `open` again after a declined card)."""
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
-    checkout = await service.confirm(uow, checkout, body)
-    view = await service.view(uow, checkout, organization=True)
+    confirmed = await service.confirm(uow, checkout, body)
+    view = await service.view(uow, confirmed.checkout, organization=True)
     token = None
-    buyer = await service.buyer(uow, checkout)
-    if buyer is not None:
-        token = (await sessions.issue(uow, buyer))[1]
+    if confirmed.session_customer is not None:
+        token = (await sessions.issue(uow, confirmed.session_customer))[1]
     await uow.commit()
     return json_response(
         checkout_confirmed_wire(view, settings.api_base_url, files.public_url, token)
