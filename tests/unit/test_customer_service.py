@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from application.auth import AuthSubject
+from application.benefit_grants.service import REVOKE_CUSTOMER_JOB
 from application.customers import service as customer_service
 from application.customers.commands import CustomerCreate, CustomerUpdate
 from application.customers.ports import CustomerFilters
@@ -116,6 +117,8 @@ async def test_every_write_enqueues_its_event_and_a_state_change(
         CUSTOMER_STATE_CHANGED,
         CUSTOMER_DELETED,
         CUSTOMER_STATE_CHANGED,
+        # The deletion's listener: the benefit grants module revokes what it was granted.
+        REVOKE_CUSTOMER_JOB,
     ]
     assert {j.arguments["customer_id"] for j in harness.queue.sent} == {str(ada.id)}
 
