@@ -240,7 +240,7 @@ class TestForm:
         response = await client.post(path, content=body.encode(), headers=FORM)
         assert response.status_code == 422
         html = response.text
-        assert "not a valid email" in _error_next_to(html, "f-customer-email")
+        assert "Enter a valid email address" in _error_next_to(html, "f-customer-email")
         # What was typed is kept (never the card number).
         assert 'value="not-an-email"' in html and 'value="Ada"' in html
         assert "4242424242424242" not in html

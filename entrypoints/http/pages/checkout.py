@@ -352,8 +352,15 @@ def _errors(errors: list[FieldError], form: Form, known: set[str]) -> None:
         form.add(".".join(loc), error.msg, known)
 
 
+# What a customer reads for a field the form refused, in place of the validator's wording.
+FRIENDLY = {"customer_email": "Enter a valid email address, like name@example.com."}
+
+
 def _pydantic_errors(error: ValidationError) -> list[FieldError]:
-    return [FieldError(loc=tuple(e["loc"]), msg=e["msg"]) for e in error.errors()]
+    return [
+        FieldError(loc=tuple(e["loc"]), msg=FRIENDLY.get(str(e["loc"][-1]), e["msg"]))
+        for e in error.errors()
+    ]
 
 
 @router.post("/checkout/{client_secret}", response_class=HTMLResponse)
