@@ -220,15 +220,15 @@ class CheckoutService:
     async def views(
         self, uow: CheckoutUnitOfWork, checkouts: Sequence[Checkout], *, organization: bool = False
     ) -> Sequence[CheckoutView]:
-        """`checkouts` with what they show, each product, discount and (with `organization`,
-        which the customer's view shows) organization read once however many show it."""
-        products: dict[uuid.UUID, Product | None] = {}
+        """`checkouts` with what they show: their products in one read, each discount and
+        (with `organization`, which the customer's view shows) organization read once however
+        many show it."""
+        wanted = {i for c in checkouts for i in c.product_ids or [c.product_id]}
+        found = {p.id: p for p in await uow.products.get_many_whole(list(wanted))}
+        products: dict[uuid.UUID, Product | None] = {i: found.get(i) for i in wanted}
         discounts: dict[uuid.UUID, Discount | None] = {}
         organizations: dict[uuid.UUID, Organization | None] = {}
         for checkout in checkouts:
-            for product_id in checkout.product_ids or [checkout.product_id]:
-                if product_id not in products:
-                    products[product_id] = await uow.products.get(product_id)
             if checkout.discount_id is not None and checkout.discount_id not in discounts:
                 discounts[checkout.discount_id] = await uow.discounts.get_including_deleted(
                     checkout.discount_id
