@@ -8,6 +8,11 @@ A checkout moves open → confirmed (the customer submitted it; payment is under
 succeeded (paid, or free). A failed payment puts it back to open so the customer can try
 another card; an open checkout expires (`expire`) once `expires_at` has passed. Succeeded and
 expired are final.
+
+A checkout of a recurring product with a trial (the product's, or the checkout's own override,
+unless `allow_trial` is off) carries the trial's end (`update_trial`): nothing is charged at
+confirm, the card is only set up for when the trial ends, and the subscription starts trialing
+(Polar's `is_payment_required` is false while `trial_end` is set).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from domain.price import (
     UnitTier,
     tiered_amount,
 )
+from domain.product import Interval, Product
+from domain.subscription import period_end
 
 
 class CheckoutStatus(StrEnum):
@@ -235,6 +242,12 @@ class Checkout(Entity):
     customer_metadata: dict[str, str | int | float | bool] = field(default_factory=dict)
     # The customer's answers to the product's custom fields (slug → value), kept at confirm.
     custom_field_data: dict[str, str | int | bool | None] = field(default_factory=dict)
+    # Trials: off when `allow_trial` is false; the checkout's own interval overrides the
+    # product's; `trial_end` is when the trial offered now would end (None: no trial).
+    allow_trial: bool = True
+    trial_interval: Interval | None = None
+    trial_interval_count: int | None = None
+    trial_end: datetime | None = None
 
     @property
     def selection(self) -> Selection:
@@ -286,6 +299,33 @@ class Checkout(Entity):
         url = self.success_url or default
         return url.replace(CHECKOUT_ID_PLACEHOLDER, str(self.id))
 
+    def active_trial(self, product: Product) -> tuple[Interval, int] | None:
+        """The trial this checkout offers on `product`: its own interval, else the product's;
+        none when trials are off or the product is not recurring."""
+        if not self.allow_trial or not product.is_recurring:
+            return None
+        interval = self.trial_interval or product.trial_interval
+        if interval is None:
+            return None
+        return interval, self.trial_interval_count or product.trial_interval_count or 1
+
+    def update_trial(self, product: Product, at: datetime) -> None:
+        """Set `trial_end` for a trial starting at `at` (None without one)."""
+        trial = self.active_trial(product)
+        self.trial_end = None if trial is None else period_end(at, trial[0], trial[1])
+
     @property
     def is_payment_required(self) -> bool:
-        return self.total_amount > 0
+        """Something is charged at confirm: a total to pay and no trial."""
+        return self.total_amount > 0 and self.trial_end is None
+
+    def is_payment_setup_required(self, product: Product, price: Price) -> bool:
+        """A card is kept for later charges: a recurring product whose price is not free
+        (metered prices bill later, even at 0 now)."""
+        if not product.is_recurring:
+            return False
+        if isinstance(price, MeteredPrice):
+            return True
+        if isinstance(price, FixedPrice) and price.amount == 0:
+            return False
+        return self.amount > 0

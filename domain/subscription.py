@@ -142,14 +142,18 @@ class Subscription(Entity):
         recurring_interval_count: int | None,
         trial_interval: Interval | None = None,
         trial_interval_count: int | None = None,
+        trial_end: datetime | None = None,
         **attributes: Any,
     ) -> Subscription:
         """A subscription starting at `at`: trialing until the trial ends when there is a
-        trial (its first period), else active for one interval."""
+        trial (its first period), else active for one interval. The trial is `trial_end`
+        when given (a checkout's, fixed when the customer saw it), else one of
+        `trial_interval`."""
         count = recurring_interval_count or 1
-        trial_end = None
-        if trial_interval is not None:
+        if trial_end is None and trial_interval is not None:
             trial_end = period_end(at, trial_interval, trial_interval_count or 1)
+        if trial_end is not None and trial_end <= at:
+            trial_end = None
         subscription = cls(
             created_at=at,
             recurring_interval=recurring_interval,

@@ -19,6 +19,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.checkout import CheckoutStatus
 from domain.custom_field import AttachedCustomField
 from domain.price import MeteredPrice, Price
 from domain.product import Product
@@ -125,12 +126,20 @@ class InMemoryProductRepository(MemoryRepository[Product]):
         return self.in_use_now(id)
 
     def in_use_now(self, id: uuid.UUID) -> bool:
-        return any(
-            d.deleted_at is None and id in d.product_ids
-            for d in self.view.table("discounts").values()
-        ) or any(
-            s.deleted_at is None and s.product_id == id
-            for s in self.view.table("subscriptions").values()
+        return (
+            any(
+                d.deleted_at is None and id in d.product_ids
+                for d in self.view.table("discounts").values()
+            )
+            or any(
+                s.deleted_at is None and s.product_id == id
+                for s in self.view.table("subscriptions").values()
+            )
+            or any(o.product_id == id for o in self.view.table("orders").values())
+            or any(
+                c.product_id == id and c.status is CheckoutStatus.confirmed
+                for c in self.view.table("checkouts").values()
+            )
         )
 
     async def get_summaries(self, ids: Sequence[uuid.UUID], *, lock: bool = False) -> list[Product]:

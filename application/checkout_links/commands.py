@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from application.checkouts.commands import TrialCount
 from application.kit.inputs import Command, JsonInt
 from application.kit.metadata import MetadataInput
 from domain.checkout import URL_MAX_LENGTH
@@ -19,7 +20,6 @@ from domain.product import Interval
 Label = Annotated[str, StringConstraints(max_length=LABEL_MAX_LENGTH)]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=URL_MAX_LENGTH)]
 Count = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
-TrialCount = Annotated[JsonInt, Field(ge=1, le=1000)]
 ProductIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
 
 

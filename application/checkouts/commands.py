@@ -1,24 +1,26 @@
 """Inputs of the checkout use cases (also the request bodies): the client's `CheckoutCreate`,
-`CheckoutUpdate` and `CheckoutUpdatePublic`, as far as Meridian keeps them. Trials, custom
-field data, presentment currencies and subscription upgrades come later; sending them is
-accepted and ignored where the client sends defaults."""
+`CheckoutUpdate` and `CheckoutUpdatePublic`, as far as Meridian keeps them. Presentment
+currencies and subscription upgrades come later; sending them is accepted and ignored where the
+client sends defaults."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
 from application.customers.commands import AddressInput, Email, TaxId
-from application.kit.inputs import Command
+from application.kit.inputs import Command, JsonInt
 from application.kit.metadata import MetadataInput
 from domain.checkout import NAME_MAX_LENGTH, URL_MAX_LENGTH
+from domain.product import Interval
 
 Name = Annotated[str, StringConstraints(max_length=NAME_MAX_LENGTH)]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=URL_MAX_LENGTH)]
 Amount = Annotated[int, Field(ge=0, le=99_999_999)]
 Count = Annotated[int, Field(ge=1, le=1_000_000)]
+TrialCount = Annotated[JsonInt, Field(ge=1, le=1000)]
 
 
 class _CustomerFields(Command):
@@ -47,6 +49,10 @@ class CheckoutCreate(_CustomerFields):
     success_url: Url | None = None
     return_url: Url | None = None
     embed_origin: Url | None = None
+    # The trial offered: the product's unless overridden here; none when allow_trial is off.
+    allow_trial: bool = True
+    trial_interval: Interval | None = None
+    trial_interval_count: TrialCount | None = None
 
 
 class CheckoutUpdatePublic(_CustomerFields):
@@ -58,6 +64,8 @@ class CheckoutUpdatePublic(_CustomerFields):
     seats: Count | None = None
     units: Count | None = None
     discount_code: Annotated[str, StringConstraints(max_length=256)] | None = None
+    # The customer may only turn the trial off (say, when one was redeemed already).
+    allow_trial: Literal[False] | None = None
 
 
 class CheckoutConfirm(CheckoutUpdatePublic):
@@ -81,3 +89,6 @@ class CheckoutUpdate(CheckoutUpdatePublic):
     success_url: Url | None = None
     return_url: Url | None = None
     embed_origin: Url | None = None
+    trial_interval: Interval | None = None
+    trial_interval_count: TrialCount | None = None
+    allow_trial: bool | None = None  # type: ignore[assignment]  # the merchant may turn it on

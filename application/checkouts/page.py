@@ -36,6 +36,18 @@ class CheckoutPage:
     def checkout(self) -> Checkout:
         return self.view.checkout
 
+    @property
+    def card_required(self) -> bool:
+        """The page asks for a card: to pay now, or kept for later (after a trial)."""
+        view = self.view
+        if self.checkout.is_payment_required:
+            return True
+        return (
+            view.product is not None
+            and view.price is not None
+            and self.checkout.is_payment_setup_required(view.product, view.price)
+        )
+
 
 DEFAULT_DECLINE = "Your payment was declined. Try another card."
 

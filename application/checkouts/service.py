@@ -305,12 +305,16 @@ class CheckoutService:
                 locale=command.locale,
                 metadata=dict(command.metadata),
                 customer_metadata=dict(command.customer_metadata),
+                allow_trial=command.allow_trial,
+                trial_interval=command.trial_interval,
+                trial_interval_count=command.trial_interval_count,
             )
             checkout.price_with(
                 price,
                 Selection(seats=command.seats, units=command.units, amount=command.amount),
                 discount,
             )
+        checkout.update_trial(product, now)
         await uow.checkouts.create(checkout)
         self._changed(uow, CHECKOUT_CREATED, checkout)
         return checkout
@@ -362,6 +366,8 @@ class CheckoutService:
         if "customer_billing_address" in sent:
             with invariants_as_validation(("body", "customer_billing_address")):
                 changes["customer_billing_address"] = _address(command.customer_billing_address)
+        if command.allow_trial is not None:
+            changes["allow_trial"] = command.allow_trial
         if isinstance(command, CheckoutUpdate):
             for name in (
                 "allow_discount_codes",
@@ -372,6 +378,9 @@ class CheckoutService:
                 "customer_ip_address",
             ):
                 if name in sent and getattr(command, name) is not None:
+                    changes[name] = getattr(command, name)
+            for name in ("trial_interval", "trial_interval_count"):
+                if name in sent:
                     changes[name] = getattr(command, name)
             for name in ("metadata", "customer_metadata"):
                 value = getattr(command, name)
@@ -438,6 +447,7 @@ class CheckoutService:
             setattr(checkout, name, value)
         with invariants_as_validation():
             checkout.price_with(price, selection, discount)
+        checkout.update_trial(product, now)
         checkout.modified_at = now
         return product, price, discount
 
@@ -453,7 +463,15 @@ class CheckoutService:
 
         Any refusal raises before anything is written: the unit of work is not committed."""
         held = checkout.discount_id
-        product, _price, discount = await self._apply(uow, None, checkout, command)
+        product, price, discount = await self._apply(uow, None, checkout, command)
+        # Held (FOR SHARE) until the commit: a concurrent deletion of the product waits, then
+        # finds it in use (a confirmed checkout); committed first, the product is gone here.
+        if not await uow.products.get_summaries([product.id], lock=True):
+            raise ValidationFailed.single(
+                ("body", "product_id"),
+                "Product does not exist or is archived.",
+                input=str(product.id),
+            )
         now = self.clock.now()
         if (
             held is not None
@@ -469,7 +487,10 @@ class CheckoutService:
             required.append(FieldError(("body", "customer_email"), "Field required."))
         if checkout.require_billing_address and checkout.customer_billing_address is None:
             required.append(FieldError(("body", "customer_billing_address"), "Field required."))
-        if checkout.is_payment_required and not command.confirmation_token_id:
+        form_required = checkout.is_payment_required or checkout.is_payment_setup_required(
+            product, price
+        )
+        if form_required and not command.confirmation_token_id:
             required.append(FieldError(("body", "confirmation_token_id"), "Field required."))
         if required:
             raise ValidationFailed(required)
@@ -689,8 +710,11 @@ class CheckoutService:
                 customer_ip_address=prefill.customer_ip_address,
                 locale=prefill.locale,
                 metadata=dict(prefill.metadata),
+                trial_interval=link.trial_interval,
+                trial_interval_count=link.trial_interval_count,
             )
             checkout.price_with(price, Selection(seats=seats, units=units, amount=amount), discount)
+        checkout.update_trial(product, now)
         await uow.checkouts.create(checkout)
         self._changed(uow, CHECKOUT_CREATED, checkout)
         return checkout

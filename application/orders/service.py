@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from application.auth import AuthSubject
@@ -168,6 +169,13 @@ class OrderService:
         if product.is_recurring and self.subscription_starter is not None:
             subscription_id = await self.subscription_starter(uow, checkout, product, customer)
             reason = BillingReason.subscription_create
+        # A trial's first order charges nothing; its one line names the trial's dates.
+        trial = checkout.trial_end is not None and subscription_id is not None
+        charged = 0 if trial else 1  # multiplies every amount
+        label = product.name
+        if trial:
+            assert checkout.trial_end is not None
+            label = trial_label(product.name, now, checkout.trial_end)
         order = Order.create(
             at=now,
             organization_id=checkout.organization_id,
@@ -176,16 +184,16 @@ class OrderService:
             status=OrderStatus.pending,
             billing_reason=reason,
             currency=checkout.currency,
-            subtotal_amount=checkout.amount,
-            discount_amount=checkout.discount_amount,
-            net_amount=checkout.net_amount,
-            tax_amount=checkout.tax_amount,
-            total_amount=checkout.total_amount,
+            subtotal_amount=charged * checkout.amount,
+            discount_amount=charged * checkout.discount_amount,
+            net_amount=charged * checkout.net_amount,
+            tax_amount=charged * checkout.tax_amount,
+            total_amount=charged * checkout.total_amount,
             billing_name=checkout.customer_billing_name or checkout.customer_name,
             billing_address=checkout.customer_billing_address,
             seats=checkout.seats,
             units=checkout.units,
-            discount_id=checkout.discount_id,
+            discount_id=None if trial else checkout.discount_id,
             subscription_id=subscription_id,
             checkout_id=checkout.id,
             description=product.name,
@@ -193,9 +201,9 @@ class OrderService:
                 OrderItem(
                     id=uuid.uuid4(),
                     created_at=now,
-                    label=product.name,
-                    amount=checkout.amount,
-                    tax_amount=checkout.tax_amount,
+                    label=label,
+                    amount=charged * checkout.amount,
+                    tax_amount=charged * checkout.tax_amount,
                     product_price_id=checkout.product_price_id,
                 )
             ],
@@ -215,3 +223,12 @@ class OrderService:
 
     def _changed(self, uow: OrderUnitOfWork, event: str, order: Order) -> None:
         uow.enqueue(event, order_id=str(order.id), organization_id=str(order.organization_id))
+
+
+def trial_label(product_name: str, start: datetime, end: datetime) -> str:
+    """A trial order's line: the product and the trial's first and last dates."""
+    return f"Trial period for {product_name} ({_day(start)} - {_day(end)})"
+
+
+def _day(at: datetime) -> str:
+    return f"{at:%b} {at.day}, {at.year}"

@@ -68,7 +68,8 @@ class ProductRepository(Protocol):
 
     async def in_use(self, id: uuid.UUID) -> bool:
         """Whether something that must keep pointing at the product does (a live discount
-        restricted to it, a subscription to it), as committed when asked: a deletion asks once it holds the product.
+        restricted to it, a subscription to it, an order of it, a confirmed checkout of it), as
+        committed when asked: a deletion asks once it holds the product.
         Full products carry the same answer as `in_use`."""
         ...
 

@@ -68,7 +68,8 @@ PRODUCT_UPDATED = "product.updated"
 
 
 class ProductNotDeletable(Conflict):
-    """The product is in use (a discount is restricted to it); it can be archived instead."""
+    """The product is in use (sold, subscribed to, being paid for, or a discount is restricted
+    to it); it can be archived instead."""
 
 
 CUSTOM_FIELD_NOT_FOUND = "Custom field does not exist."
@@ -282,7 +283,7 @@ class ProductService:
 
     async def delete(self, uow: ProductUnitOfWork, subject: AuthSubject, id: uuid.UUID) -> None:
         """Soft-delete a product nothing points at: it leaves every read and list, its prices
-        with it. A product in use (a live discount restricted to it) is refused; archiving it is
+        with it. A product in use (see `ProductRepository.in_use`) is refused; archiving it is
         what keeps it from new sales. Of concurrent deletions one deletes, the others find
         nothing (404); a discount that comes to name the product waits for the deletion, then
         finds no product."""
@@ -291,8 +292,8 @@ class ProductService:
         # committed while it waited.
         if await uow.products.in_use(product.id):
             raise ProductNotDeletable(
-                "This product is in use (a discount is restricted to it) and cannot be "
-                "deleted; archive it instead."
+                "This product is in use (it has orders, subscriptions or a payment under way, "
+                "or a discount is restricted to it) and cannot be deleted; archive it instead."
             )
         product.soft_delete(self.clock.now())
         await uow.products.update(product)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from application.auth import AuthSubject
@@ -156,10 +157,12 @@ class SubscriptionService:
         checkout_id: uuid.UUID | None,
         metadata: Mapping[str, Any],
         custom_field_data: Mapping[str, Any],
+        trial_end: datetime | None = None,
+        product_trial: bool = False,
     ) -> Subscription:
         """Start `customer`'s subscription to the recurring `product` at `price`, billing
-        `amount` of `currency` per period: trialing when the product has a trial, else active,
-        its first period from now. Enqueues its events and tells the started listeners, in
+        `amount` of `currency` per period: trialing until `trial_end` when given (or for the
+        product's own trial with `product_trial`), else active, its first period from now. Enqueues its events and tells the started listeners, in
         `uow`, which the caller commits. The caller holds the product (locked, or FOR SHARE as
         `ProductRepository.get_summaries(lock=True)` does) so that it cannot be deleted
         meanwhile: a subscription keeps its product in use."""
@@ -169,8 +172,9 @@ class SubscriptionService:
             at=self.clock.now(),
             recurring_interval=product.recurring_interval,
             recurring_interval_count=product.recurring_interval_count,
-            trial_interval=product.trial_interval,
-            trial_interval_count=product.trial_interval_count,
+            trial_end=trial_end,
+            trial_interval=product.trial_interval if product_trial else None,
+            trial_interval_count=product.trial_interval_count if product_trial else None,
             organization_id=product.organization_id,
             customer_id=customer.id,
             product_id=product.id,
@@ -221,6 +225,7 @@ class SubscriptionService:
             checkout_id=checkout.id,
             metadata=checkout.metadata,
             custom_field_data=checkout.custom_field_data,
+            trial_end=checkout.trial_end,
         )
         return subscription.id
 
@@ -268,6 +273,7 @@ class SubscriptionService:
             checkout_id=None,
             metadata=command.metadata,
             custom_field_data={},
+            product_trial=True,
         )
 
     def _changed(self, uow: SubscriptionUnitOfWork, event: str, subscription: Subscription) -> None:

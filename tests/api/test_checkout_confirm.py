@@ -7,7 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -358,3 +358,132 @@ class TestCustomerSession:
         named = await _checkout(client, tenant, product, external_customer_id="v-1")
         response = await _confirm(client, named, customer_email="victim@example.com")
         assert response.json()["customer_session_token"].startswith("polar_cst_")
+
+
+TRIAL = {
+    "name": "Team",
+    "recurring_interval": "month",
+    "trial_interval": "day",
+    "trial_interval_count": 14,
+    "prices": [{"amount_type": "fixed", "price_amount": 1500}],
+}
+
+
+async def _orders(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
+    response = await client.get("/v1/orders/", headers=tenant.headers("organization"))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def _subscriptions(client: httpx.AsyncClient, tenant: Tenant) -> list[dict[str, Any]]:
+    response = await client.get("/v1/subscriptions/", headers=tenant.headers("organization"))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+class TestTrials:
+    async def test_a_trial_charges_nothing_and_starts_the_subscription_trialing(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        checkout = await _checkout(client, tenant, await _product(client, tenant, TRIAL))
+        public = deserialize(
+            (await client.get(f"{CLIENT}/{checkout['client_secret']}")).json(), CheckoutPublic
+        )
+        assert (public.total_amount, public.allow_trial) == (1500, True)
+        assert (public.active_trial_interval, public.active_trial_interval_count) == ("day", 14)
+        assert public.trial_end is not None
+        trial = datetime.fromisoformat(str(public.trial_end))
+        assert trial - datetime.fromisoformat(str(public.created_at)) == timedelta(days=14)
+        # Nothing to pay now, but a card is kept for when the trial ends.
+        assert not public.is_payment_required
+        assert public.is_payment_setup_required and public.is_payment_form_required
+
+        without_card = await _confirm(client, checkout, customer_email="t@example.com")
+        assert without_card.status_code == 422
+        assert error_loc(without_card) == ["body", "confirmation_token_id"]
+
+        response = await _confirm(
+            client, checkout, customer_email="t@example.com", confirmation_token_id=SUCCESS
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "succeeded"
+        assert await _payments(client, tenant, checkout) == []  # no charge at all
+        [subscription] = await _subscriptions(client, tenant)
+        assert subscription["status"] == "trialing"
+        assert subscription["trial_end"] == subscription["current_period_end"]
+        assert subscription["amount"] == 1500  # what the periods after the trial cost
+        [order] = await _orders(client, tenant)
+        assert order["billing_reason"] == "subscription_create"
+        assert order["status"] == "paid"
+        assert (order["subtotal_amount"], order["total_amount"]) == (0, 0)
+        [item] = order["items"]
+        assert item["amount"] == 0 and item["label"].startswith("Trial period for Team (")
+
+    async def test_a_trial_turned_off_charges_the_first_period(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        product = await _product(client, tenant, TRIAL)
+        by_merchant = await _checkout(client, tenant, product, allow_trial=False)
+        assert by_merchant["trial_end"] is None and by_merchant["is_payment_required"]
+        # The customer may turn it off too (say, a trial was redeemed already).
+        checkout = await _checkout(client, tenant, product)
+        assert checkout["trial_end"] is not None
+        response = await _confirm(
+            client,
+            checkout,
+            customer_email="t@example.com",
+            allow_trial=False,
+            confirmation_token_id=SUCCESS,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["trial_end"] is None
+        [payment] = await _payments(client, tenant, checkout)
+        assert (payment["status"], payment["amount"]) == ("succeeded", 1500)
+        [subscription] = await _subscriptions(client, tenant)
+        assert (subscription["status"], subscription["trial_end"]) == ("active", None)
+        [order] = await _orders(client, tenant)
+        assert order["total_amount"] == 1500
+
+    async def test_the_checkout_s_own_trial_overrides_the_product_s(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        no_trial = {**TRIAL, "trial_interval": None, "trial_interval_count": None}
+        checkout = await _checkout(
+            client,
+            tenant,
+            await _product(client, tenant, no_trial),
+            trial_interval="week",
+            trial_interval_count=2,
+        )
+        assert (checkout["trial_interval"], checkout["trial_interval_count"]) == ("week", 2)
+        assert checkout["active_trial_interval"] == "week"
+        assert not checkout["is_payment_required"]
+        one_time = await _checkout(
+            client, tenant, await _product(client, tenant), trial_interval="week"
+        )
+        assert one_time["trial_end"] is None  # only recurring products have trials
+        assert one_time["is_payment_required"]
+
+
+async def test_a_product_sold_cannot_be_deleted(client: httpx.AsyncClient, seeder: Seeder) -> None:
+    tenant = await seeder.tenant()
+    product = await _product(client, tenant)
+    path, headers = f"/v1/products/{product['id']}", tenant.headers("user")
+    assert (await client.get(path, headers=headers)).json()["is_deletable"] is True
+    checkout = await _checkout(client, tenant, product)
+    response = await _confirm(
+        client, checkout, customer_email="b@example.com", confirmation_token_id=SUCCESS
+    )
+    assert response.status_code == 200, response.text
+    assert await _status(client, checkout) == "succeeded"
+    assert (await client.get(path, headers=headers)).json()["is_deletable"] is False
+    refused = await client.delete(path, headers=headers)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "ProductNotDeletable"
+    [order] = await _orders(client, tenant)
+    assert order["product"]["id"] == product["id"]

@@ -5,7 +5,7 @@ listener leaves nothing behind."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -55,7 +55,11 @@ async def _bought(harness: Harness, **product: Any) -> tuple[Product, Customer]:
 
 
 async def _start(
-    service: SubscriptionService, uow: Any, product: Product, customer: Customer
+    service: SubscriptionService,
+    uow: Any,
+    product: Product,
+    customer: Customer,
+    trial_end: datetime | None = None,
 ) -> Subscription:
     return await service.start(
         uow,
@@ -70,6 +74,7 @@ async def _start(
         checkout_id=uuid.uuid4(),
         metadata={"from": "checkout"},
         custom_field_data={"company": "ACME"},
+        trial_end=trial_end,
     )
 
 
@@ -102,14 +107,29 @@ async def test_start_writes_in_the_callers_unit_of_work(
     assert (stored.amount, stored.metadata) == (900, {"from": "checkout"})
 
 
-async def test_a_trial_starts_trialing(harness: Harness, service: SubscriptionService) -> None:
+async def test_a_trial_starts_trialing_until_its_given_end(
+    harness: Harness, service: SubscriptionService
+) -> None:
+    product, customer = await _bought(harness, trial_interval="day", trial_interval_count=7)
+    trial_end = harness.clock.now() + timedelta(days=7)
+    async with harness.uows.write() as uow:
+        subscription = await _start(service, uow, product, customer, trial_end)
+        await uow.commit()
+    assert subscription.status is SubscriptionStatus.trialing
+    assert subscription.trial_start == harness.clock.now()
+    assert subscription.trial_end == subscription.current_period_end == trial_end
+
+
+async def test_without_a_trial_end_it_starts_active_whatever_the_product_offers(
+    harness: Harness, service: SubscriptionService
+) -> None:
+    # The checkout decides the trial (it may have turned it off): start follows it.
     product, customer = await _bought(harness, trial_interval="day", trial_interval_count=7)
     async with harness.uows.write() as uow:
         subscription = await _start(service, uow, product, customer)
         await uow.commit()
-    assert subscription.status is SubscriptionStatus.trialing
-    assert subscription.trial_end is not None and subscription.trial_start is not None
-    assert (subscription.trial_end - subscription.trial_start).days == 7
+    assert subscription.status is SubscriptionStatus.active
+    assert subscription.trial_end is None
 
 
 async def test_a_failing_listener_leaves_nothing(harness: Harness) -> None:

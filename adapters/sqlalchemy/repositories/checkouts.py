@@ -26,6 +26,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.address import Address
 from domain.checkout import Checkout, CheckoutStatus
+from domain.product import Interval
 
 # A checkout in these holds a redemption of its discount.
 REDEEMED_STATUSES = (CheckoutStatus.confirmed.value, CheckoutStatus.succeeded.value)
@@ -48,6 +49,8 @@ def checkout_entity(row: Mapping[Any, Any]) -> Checkout:
     values["metadata"] = dict(row["metadata"])
     values["customer_metadata"] = dict(row["customer_metadata"])
     values["custom_field_data"] = dict(row["custom_field_data"])
+    interval = row["trial_interval"]
+    values["trial_interval"] = None if interval is None else Interval(interval)
     return Checkout(**values)
 
 

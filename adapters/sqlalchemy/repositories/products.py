@@ -42,10 +42,12 @@ from adapters.sqlalchemy.mappers import benefit_entity, custom_field_entity, fil
 from adapters.sqlalchemy.prices import price_entity, price_row
 from adapters.sqlalchemy.tables import (
     benefits,
+    checkouts,
     custom_fields,
     discounts,
     files,
     meters,
+    orders,
     product_benefits,
     product_custom_fields,
     product_medias,
@@ -58,6 +60,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.products.ports import ProductFilters
 from application.products.sorting import ProductSortProperty
+from domain.checkout import CheckoutStatus
 from domain.custom_field import AttachedCustomField
 from domain.price import AmountType, Price
 from domain.product import Interval, Product, Visibility
@@ -151,7 +154,8 @@ _PRICES_WITH_METER = select(
 
 def _in_use(product_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """Whether something that must keep pointing at the product does: a live discount
-    restricted to it, or a subscription to it (orders join this when they exist)."""
+    restricted to it, a subscription to it, an order of it, or a checkout of it whose payment
+    is under way (confirmed: its success makes an order of the product)."""
     restricting = exists().where(
         discounts.c.product_ids.contains(array([product_id], type_=Uuid)),
         discounts.c.deleted_at.is_(None),
@@ -159,7 +163,12 @@ def _in_use(product_id: ColumnElement[Any]) -> ColumnElement[bool]:
     subscribed = exists().where(
         subscriptions.c.product_id == product_id, subscriptions.c.deleted_at.is_(None)
     )
-    return or_(restricting, subscribed)
+    ordered = exists().where(orders.c.product_id == product_id)
+    paying = exists().where(
+        checkouts.c.product_id == product_id,
+        checkouts.c.status == CheckoutStatus.confirmed.value,
+    )
+    return or_(restricting, subscribed, ordered, paying)
 
 
 # A full product's row says whether it is in use (its `is_deletable`), in the same statement.

@@ -60,6 +60,10 @@ checkouts = Table(
     Column("metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("customer_metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("custom_field_data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("allow_trial", Boolean, nullable=False, server_default=text("true")),
+    Column("trial_interval", String(8), nullable=True),
+    Column("trial_interval_count", Integer, nullable=True),
+    Column("trial_end", DateTime(timezone=True), nullable=True),
 )
 # The client secret is the customer's handle on the checkout.
 Index("uq_checkouts_client_secret", checkouts.c.client_secret, unique=True)
@@ -69,6 +73,12 @@ Index(
     checkouts.c.discount_id,
     checkouts.c.customer_id,
     postgresql_where=text("discount_id IS NOT NULL"),
+)
+# A product's deletion asks whether a payment for it is under way.
+Index(
+    "ix_checkouts_confirmed_product_id",
+    checkouts.c.product_id,
+    postgresql_where=text("status = 'confirmed'"),
 )
 # The expiry sweep reads open checkouts by expiry.
 Index(

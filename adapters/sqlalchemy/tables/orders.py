@@ -59,6 +59,12 @@ Index(
     postgresql_where=text("checkout_id IS NOT NULL"),
 )
 Index("ix_orders_customer_id", orders.c.customer_id)
+# A product with orders is in use (it cannot be deleted); orders are also listed by product.
+Index(
+    "ix_orders_product_id",
+    orders.c.product_id,
+    postgresql_where=text("product_id IS NOT NULL"),
+)
 Index(
     "ix_orders_subscription_id",
     orders.c.subscription_id,

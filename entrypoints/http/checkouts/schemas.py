@@ -291,7 +291,10 @@ def _common(view: CheckoutView, api_base_url: str, media_url: MediaUrl) -> Wire:
         isinstance(price, CustomPrice) and price.minimum_amount == 0 and c.amount == 0
     )
     payment_required = c.is_payment_required
-    setup_required = product is not None and product.is_recurring and not payment_required
+    setup_required = (
+        product is not None and price is not None and c.is_payment_setup_required(product, price)
+    )
+    trial = None if product is None else c.active_trial(product)
     address = c.customer_billing_address
     checkout_url = f"{api_base_url}/checkout/{c.client_secret}"
     return {
@@ -320,10 +323,10 @@ def _common(view: CheckoutView, api_base_url: str, media_url: MediaUrl) -> Wire:
         "tax_behavior": None,
         "total_amount": c.total_amount,
         "currency": c.currency,
-        "allow_trial": None,
-        "active_trial_interval": None,
-        "active_trial_interval_count": None,
-        "trial_end": None,
+        "allow_trial": c.allow_trial,
+        "active_trial_interval": None if trial is None else trial[0].value,
+        "active_trial_interval_count": None if trial is None else trial[1],
+        "trial_end": c.trial_end,
         "organization_id": c.organization_id,
         "product_id": c.product_id,
         "product_price_id": c.product_price_id,
@@ -369,8 +372,8 @@ def checkout_wire(view: CheckoutView, api_base_url: str, media_url: MediaUrl) ->
     """A checkout's wire document for its merchant, in CheckoutSchema's field order."""
     c = view.checkout
     wire = _common(view, api_base_url, media_url)
-    wire["trial_interval"] = None
-    wire["trial_interval_count"] = None
+    wire["trial_interval"] = None if c.trial_interval is None else c.trial_interval.value
+    wire["trial_interval_count"] = c.trial_interval_count
     wire["metadata"] = c.metadata
     wire["external_customer_id"] = c.external_customer_id
     wire.update(_offer(view, media_url))

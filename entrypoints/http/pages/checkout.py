@@ -57,6 +57,7 @@ templates = Environment(
     lstrip_blocks=True,
 )
 templates.filters["money"] = format_money
+templates.filters["day"] = lambda at: f"{at:%B} {at.day}, {at.year}"
 
 router = APIRouter(include_in_schema=False)
 
@@ -428,9 +429,9 @@ async def checkout_page_post(
 def _card_token(
     posted: dict[str, list[str]], page: CheckoutPage, settings: Settings, form: Form
 ) -> str | None:
-    """The confirmation token for the card typed, None when nothing is to pay; a missing or
-    unknown card is an error next to the card field."""
-    if not page.checkout.is_payment_required:
+    """The confirmation token for the card typed, None when no card is asked for; a missing
+    or unknown card is an error next to the card field."""
+    if not page.card_required:
         return None
     number = _first(posted, "card_number")
     if not number:

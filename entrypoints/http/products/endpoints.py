@@ -132,8 +132,9 @@ async def update_product(
     status_code=204,
     summary="Delete a product",
     description=(
-        "Soft-delete a product. A product in use (a discount is restricted to it) cannot be "
-        "deleted: it answers 409 ProductNotDeletable, and can be archived instead."
+        "Soft-delete a product. A product in use (with orders, subscriptions or a payment "
+        "under way, or a discount restricted to it) cannot be deleted: it answers 409 "
+        "ProductNotDeletable, and can be archived instead."
     ),
     responses={409: {"description": "The product is in use and cannot be deleted."}},
 )
