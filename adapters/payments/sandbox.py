@@ -20,6 +20,9 @@ caller enqueues the report in the transaction that records the payment (the outb
 as soon as that commits, and a crash loses neither. `refund` reports `refund.succeeded` with a
 `re_sandbox_<hex>` id the same way.
 
+`setup` keeps a card for later (a trial's): it answers at once, as Stripe's SetupIntent does for
+cards, with a `pm_sandbox_<hex>` id, or raises PaymentError with the token's decline.
+
 `TEST_CARDS` maps Stripe's test card numbers to the tokens, for the hosted checkout page.
 """
 
@@ -32,8 +35,11 @@ from typing import TypeVar
 from application.payments.ports import (
     ChargeRequest,
     ChargeStarted,
+    PaymentError,
     RefundRequest,
     RefundStarted,
+    SetupDone,
+    SetupRequest,
 )
 from application.payments.service import PAYMENT_FAILED, PAYMENT_SUCCEEDED, REFUND_SUCCEEDED
 from application.ports import Job
@@ -96,6 +102,7 @@ class SandboxPaymentProcessor:
         # (among the last REMEMBERED_KEYS of this process; Stripe keeps keys 24 hours).
         self._charges: OrderedDict[str, ChargeStarted] = OrderedDict()
         self._refunds: OrderedDict[str, RefundStarted] = OrderedDict()
+        self._setups: OrderedDict[str, SetupDone] = OrderedDict()
 
     async def charge(self, request: ChargeRequest) -> ChargeStarted:
         started = self._charges.get(request.idempotency_key)
@@ -135,3 +142,19 @@ class SandboxPaymentProcessor:
         started = RefundStarted(processor_refund_id=refund_id, reports=(report,))
         _remember(self._refunds, request.idempotency_key, started)
         return started
+
+    async def setup(self, request: SetupRequest) -> SetupDone:
+        done = self._setups.get(request.idempotency_key)
+        if done is not None:
+            return done
+        token = request.confirmation_token_id
+        outcome = OUTCOMES.get(token, INVALID_TOKEN)
+        if outcome is not None:
+            reason, message = outcome
+            raise PaymentError(message, reason)
+        done = SetupDone(
+            processor_id=f"pm_sandbox_{secrets.token_hex(12)}",
+            method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
+        )
+        _remember(self._setups, request.idempotency_key, done)
+        return done

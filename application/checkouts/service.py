@@ -41,7 +41,7 @@ from application.kit.errors import (
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
-from application.payments.ports import ChargeRequest, PaymentProcessor
+from application.payments.ports import ChargeRequest, PaymentProcessor, SetupRequest
 from application.payments.service import PaymentService
 from application.ports import Clock
 from domain.address import Address
@@ -511,6 +511,17 @@ class CheckoutService:
         if discount is not None:
             await self._redeem(uow, checkout, discount)
 
+        if form_required and not checkout.is_payment_required:
+            # A trial: the card is kept for when it ends, nothing is charged now. A refusal
+            # raises PaymentError before anything is written.
+            assert command.confirmation_token_id is not None
+            await self.processor.setup(
+                SetupRequest(
+                    confirmation_token_id=command.confirmation_token_id,
+                    customer_email=checkout.customer_email,
+                    idempotency_key=f"setup-{checkout.id}-{command.confirmation_token_id}",
+                )
+            )
         if not checkout.is_payment_required:
             checkout.succeed(now)
             await uow.checkouts.update(checkout)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from application.auth import AuthSubject
+from application.kit.errors import BadRequest
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.ports import TenancyUnitOfWork
@@ -76,13 +77,45 @@ class RefundStarted:
     reports: tuple[Job, ...] = ()
 
 
+@dataclass(frozen=True)
+class SetupRequest:
+    """Keep the card `confirmation_token_id` stands for, to charge later (Stripe's
+    SetupIntent): a trial's card, charged when the trial ends."""
+
+    confirmation_token_id: str
+    customer_email: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class SetupDone:
+    """The card is kept: the processor's id for it (a payment method) and what it shows."""
+
+    processor_id: str
+    method_metadata: CardMetadata
+
+
+class PaymentError(BadRequest):
+    """The processor refused the card at once (a setup declined): nothing was kept or
+    charged; the customer may try another card. The client's `PaymentError` (400)."""
+
+    def __init__(self, detail: str, decline_reason: str) -> None:
+        super().__init__(detail)
+        self.decline_reason = decline_reason
+
+
 class PaymentProcessor(Protocol):
     """Charges and refunds. Outcomes are reported later through the jobs listed above, never
-    returned: a caller records the payment as pending with the `ChargeStarted` it got."""
+    returned: a caller records the payment as pending with the `ChargeStarted` it got. Setting
+    a card up answers at once, as Stripe's SetupIntent does for cards."""
 
     async def charge(self, request: ChargeRequest) -> ChargeStarted: ...
 
     async def refund(self, request: RefundRequest) -> RefundStarted: ...
+
+    async def setup(self, request: SetupRequest) -> SetupDone:
+        """Raises PaymentError when the card is refused."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,25 @@ class TestTrials:
         [item] = order["items"]
         assert item["amount"] == 0 and item["label"].startswith("Trial period for Team (")
 
+    async def test_a_trial_s_declined_card_is_a_payment_error_that_writes_nothing(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        checkout = await _checkout(client, tenant, await _product(client, tenant, TRIAL))
+        response = await _confirm(
+            client, checkout, customer_email="t@example.com", confirmation_token_id=DECLINE
+        )
+        assert response.status_code == 400, response.text
+        assert response.json() == {"error": "PaymentError", "detail": "Your card was declined."}
+        assert await _status(client, checkout) == "open"
+        assert await _customers(client, tenant) == []
+        assert await _subscriptions(client, tenant) == []
+        retried = await _confirm(
+            client, checkout, customer_email="t@example.com", confirmation_token_id=SUCCESS
+        )
+        assert retried.status_code == 200, retried.text
+        assert [s["status"] for s in await _subscriptions(client, tenant)] == ["trialing"]
+
     async def test_a_trial_turned_off_charges_the_first_period(
         self, client: httpx.AsyncClient, seeder: Seeder
     ) -> None:
