@@ -93,7 +93,11 @@ class InMemoryBenefitGrantRepository(MemoryRepository[BenefitGrant]):
                 return False
             return filters.is_granted is None or g.is_granted == filters.is_granted
 
-        items = [g for g in self.live() if self.readable(subject, g.organization_id) and matches(g)]
+        items = [
+            g
+            for g in self.live()
+            if not g.is_tombstone and self.readable(subject, g.organization_id) and matches(g)
+        ]
         return self.paginate(items, pagination, sorting, self.sort_keys)
 
 

@@ -47,6 +47,10 @@ class InMemoryCustomerRepository(MemoryRepository[Customer]):
         CustomerSortProperty.name: lambda c: c.name,
     }
 
+    async def get_including_deleted_for_share(self, id: uuid.UUID) -> Customer | None:
+        # No lock to take (see `get_readable`).
+        return await self.get_including_deleted(id)
+
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Customer | None:

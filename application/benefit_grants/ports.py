@@ -63,7 +63,8 @@ class BenefitGrantRepository(Protocol):
     async def claim(self, grant: BenefitGrant) -> tuple[BenefitGrant, bool]:
         """The grant of `grant`'s scope, locked (FOR UPDATE) until the unit of work ends:
         `grant` itself, inserted, when its scope had none (True), else the existing one
-        (False). Concurrent claims of one scope wait for each other and find one row."""
+        (False). Concurrent claims of one scope wait for each other and find one row. `grant`
+        may be a tombstone (a revoke claiming a scope no grant job reached yet)."""
         ...
 
     async def list_readable(
@@ -73,7 +74,9 @@ class BenefitGrantRepository(Protocol):
         filters: BenefitGrantFilters,
         pagination: PaginationParams,
         sorting: Sequence[Sorting[BenefitGrantSortProperty]],
-    ) -> Page[BenefitGrant]: ...
+    ) -> Page[BenefitGrant]:
+        """The readable grants matching `filters`; tombstones (never granted) are left out."""
+        ...
 
     async def update(
         self, grant: BenefitGrant, changes: dict[str, Any] | None = None
@@ -82,6 +85,12 @@ class BenefitGrantRepository(Protocol):
 
 class CustomerReads(Protocol):
     async def get_including_deleted(self, id: uuid.UUID) -> Customer | None: ...
+
+    async def get_including_deleted_for_share(self, id: uuid.UUID) -> Customer | None:
+        """The customer even when soft-deleted, held (FOR SHARE) until the unit of work ends:
+        a concurrent deletion waits for that unit of work, or, committed first, is seen. A grant
+        job reads its customer so, and grants nothing to a deleted one."""
+        ...
 
 
 class BenefitGrantUnitOfWork(TenancyUnitOfWork, Protocol):

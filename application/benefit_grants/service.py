@@ -6,15 +6,23 @@ unit of work: one job per benefit, sent once that unit of work commits. The job 
 
 - idempotent: a grant is unique per customer, benefit, order and subscription; granting a
   granted grant, or revoking a revoked one, changes nothing and tells no one;
+- order-proof: jobs are delivered at least once and in no particular order, so a revoke that
+  finds no grant records a tombstone (domain/benefit_grant.py) that a later grant job obeys, and
+  an order's grant once revoked is not granted again by a grant job (a redelivered one must not
+  undo the refund). A subscription's revoked grant may be granted again;
 - serialized: the grant's row is claimed (inserted or found) and locked first, so concurrent
-  runs of one scope happen one after the other;
+  runs of one scope happen one after the other (a grant and a revoke too); a grant also holds
+  its customer (FOR SHARE), so a concurrent deletion of the customer commits before the grant
+  job reads it (which then grants nothing) or after the grant is committed (which the deletion's
+  `benefit.revoke_customer` then finds);
 - retried: any error leaves the unit of work uncommitted and the job system retries with
   backoff (adapters/taskiq/broker.py). A customer or benefit not found at all is raised as
   `GrantTargetNotFoundYet` (retried); a deleted one is skipped.
 
 Each type's work is its strategy's (`BenefitStrategy.grant` / `revoke`), whose returned
 properties the grant keeps. Webhooks: `benefit_grant.created` (first granted), `.updated`
-(granted again, or its properties changed), `.revoked`.
+(granted again, or its properties changed), `.revoked`. A tombstone, never a grant, tells no
+one and is not listed.
 """
 
 from __future__ import annotations
@@ -123,10 +131,22 @@ class BenefitGrantService:
         """One `benefit.revoke` job per grant the customer holds; how many."""
         return self._revoke_each(uow, await uow.benefit_grants.granted_of_customer(customer_id))
 
-    async def revoke_order(self, uow: BenefitGrantUnitOfWork, order_id: uuid.UUID) -> int:
+    async def revoke_order(
+        self,
+        uow: BenefitGrantUnitOfWork,
+        order_id: uuid.UUID,
+        *,
+        customer_id: uuid.UUID,
+        benefit_ids: Sequence[uuid.UUID] = (),
+    ) -> int:
         """One `benefit.revoke` job per grant the order made (refunded with
-        `revoke_benefits`), whatever the product grants today; how many."""
-        return self._revoke_each(uow, await uow.benefit_grants.granted_of_order(order_id))
+        `revoke_benefits`), whatever the product grants today, and per benefit of
+        `benefit_ids` (what the product grants) the order's grant jobs may not have granted
+        yet: those revokes leave tombstones the grant jobs then obey. How many."""
+        scopes = dict.fromkeys(await uow.benefit_grants.granted_of_order(order_id))
+        for benefit_id in benefit_ids:
+            scopes.setdefault(GrantScope(customer_id, benefit_id, order_id=order_id))
+        return self._revoke_each(uow, list(scopes))
 
     def _revoke_each(self, uow: BenefitGrantUnitOfWork, scopes: Sequence[GrantScope]) -> int:
         for scope in scopes:
@@ -140,9 +160,14 @@ class BenefitGrantService:
         return len(scopes)
 
     async def _targets(
-        self, uow: BenefitGrantUnitOfWork, scope: GrantScope
+        self, uow: BenefitGrantUnitOfWork, scope: GrantScope, *, hold_customer: bool
     ) -> tuple[Customer, Benefit] | None:
-        customer = await uow.customers.get_including_deleted(scope.customer_id)
+        """The scope's customer (held FOR SHARE with `hold_customer`) and benefit, even
+        deleted; None when they are of different organizations."""
+        if hold_customer:
+            customer = await uow.customers.get_including_deleted_for_share(scope.customer_id)
+        else:
+            customer = await uow.customers.get_including_deleted(scope.customer_id)
         if customer is None:
             raise GrantTargetNotFoundYet("customer", scope.customer_id)
         benefit = await uow.benefits.get_including_deleted(scope.benefit_id)
@@ -162,9 +187,10 @@ class BenefitGrantService:
         order_id: uuid.UUID | None = None,
         subscription_id: uuid.UUID | None = None,
     ) -> BenefitGrant | None:
-        """Grant the benefit (the `benefit.grant` job). Idempotent; None when skipped."""
+        """Grant the benefit (the `benefit.grant` job). Idempotent; None when skipped. A scope
+        revoked for good (a tombstone, a revoked order's grant) is left as it is and returned."""
         scope = GrantScope(customer_id, benefit_id, order_id, subscription_id)
-        targets = await self._targets(uow, scope)
+        targets = await self._targets(uow, scope, hold_customer=True)
         if targets is None:
             return None
         customer, benefit = targets
@@ -182,6 +208,9 @@ class BenefitGrantService:
             )
         )
         if grant.is_granted:
+            return grant
+        if not grant.is_grantable:
+            log.info("grant %s skipped: revoked for good", scope)
             return grant
         now = self.clock.now()
         strategy = self.strategies[benefit.type]
@@ -204,10 +233,13 @@ class BenefitGrantService:
         order_id: uuid.UUID | None = None,
         subscription_id: uuid.UUID | None = None,
     ) -> BenefitGrant | None:
-        """Revoke the benefit (the `benefit.revoke` job). Idempotent: a revoked grant, or none
-        at all, changes nothing."""
+        """Revoke the benefit (the `benefit.revoke` job). Idempotent: a revoked grant changes
+        nothing. A scope with no grant yet (its grant job has not run) is recorded revoked, as a
+        tombstone that tells no one: the grant job, when it runs, grants nothing."""
         scope = GrantScope(customer_id, benefit_id, order_id, subscription_id)
         grant = await uow.benefit_grants.get_for_scope(scope, lock=True)
+        if grant is None:
+            grant = await self._tombstone(uow, scope)
         if grant is None or grant.is_revoked:
             return grant
         now = self.clock.now()
@@ -222,6 +254,36 @@ class BenefitGrantService:
             benefit_grant_id=str(grant.id),
             organization_id=str(grant.organization_id),
         )
+        return grant
+
+    async def _tombstone(
+        self, uow: BenefitGrantUnitOfWork, scope: GrantScope
+    ) -> BenefitGrant | None:
+        """The scope's grant, claimed: a tombstone inserted when there was none (returned
+        revoked), else the grant a concurrent grant job committed meanwhile (locked, to be
+        revoked). None when the customer or the benefit is gone or they do not match."""
+        customer = await uow.customers.get_including_deleted(scope.customer_id)
+        benefit = await uow.benefits.get_including_deleted(scope.benefit_id)
+        if customer is None or benefit is None:
+            log.info("revoke %s: no customer or benefit, nothing to record", scope)
+            return None
+        if customer.organization_id != benefit.organization_id:
+            log.warning("revoke %s: customer and benefit of different organizations", scope)
+            return None
+        grant, created = await uow.benefit_grants.claim(
+            BenefitGrant.tombstone(
+                at=self.clock.now(),
+                organization_id=benefit.organization_id,
+                customer_id=scope.customer_id,
+                benefit_id=scope.benefit_id,
+                order_id=scope.order_id,
+                subscription_id=scope.subscription_id,
+            )
+        )
+        if created:
+            log.info(
+                "revoke %s before any grant: recorded, the grant job will grant nothing", scope
+            )
         return grant
 
     # --- Reads -----------------------------------------------------------------------------------
@@ -248,8 +310,9 @@ class BenefitGrantService:
         return views
 
     async def view(self, uow: BenefitGrantUnitOfWork, id: uuid.UUID) -> GrantView | None:
+        """The grant as the API shows it; None for a tombstone (it never was a grant)."""
         grant = await uow.benefit_grants.get_including_deleted(id)
-        if grant is None:
+        if grant is None or grant.is_tombstone:
             return None
         found = await self.views(uow, [grant])
         return found[0] if found else None

@@ -64,6 +64,12 @@ class CustomerRepository(Protocol):
         """The customer even when soft-deleted (the `customer.deleted` webhook shows it)."""
         ...
 
+    async def get_including_deleted_for_share(self, id: uuid.UUID) -> Customer | None:
+        """The customer even when soft-deleted, held (FOR SHARE) until the unit of work ends:
+        a concurrent deletion waits for that unit of work, or, committed first, is seen. A grant
+        job reads its customer so, and grants nothing to a deleted one."""
+        ...
+
     async def list_readable(
         self,
         subject: AuthSubject,

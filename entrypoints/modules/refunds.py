@@ -26,8 +26,16 @@ def _refund_service(container: Any) -> RefundService:
     service = RefundService(clock=container.clock(), processor=container.payment_processor())
 
     async def revoke(uow: Any, refund: Refund, order: Order) -> None:
-        # What the order was granted, whatever its product grants today (or if it is gone).
-        await container.benefit_grant_service().revoke_order(uow, order.id)
+        # What the order was granted, whatever its product grants today (or if it is gone), and
+        # what its product grants: grant jobs not run yet find those revoked and grant nothing.
+        benefit_ids: list[uuid.UUID] = []
+        if order.subscription_id is None and order.product_id is not None:
+            product = await uow.products.get(order.product_id)
+            if product is not None:
+                benefit_ids = product.benefit_ids
+        await container.benefit_grant_service().revoke_order(
+            uow, order.id, customer_id=order.customer_id, benefit_ids=benefit_ids
+        )
 
     service.on_revoke(revoke)
     return service

@@ -61,8 +61,11 @@ async def grant(container: Container, customer_id: str, benefit_id: str) -> None
         await uow.commit()
 
 
-def _job(name: str, customer_id: str, benefit_id: str) -> Job:
-    return Job(name, {"customer_id": customer_id, "benefit_id": benefit_id})
+def _job(name: str, customer_id: str, benefit_id: str, order_id: str | None = None) -> Job:
+    arguments = {"customer_id": customer_id, "benefit_id": benefit_id}
+    if order_id is not None:
+        arguments["order_id"] = order_id
+    return Job(name, arguments)
 
 
 async def _grants(client: httpx.AsyncClient, tenant: Tenant, **params: Any) -> list[Any]:
@@ -138,6 +141,83 @@ async def test_revoke_revokes_the_key_and_regrant_grants_the_same_key(
     assert [(k.id, k.status) for k in await _keys(client, tenant)] == [(key.id, "granted")]
 
 
+async def test_a_revoke_that_runs_before_its_grant_leaves_nothing_granted(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    """An order refunded (or its customer deleted) before its grant job ran: the revoke leaves a
+    tombstone that the grant job, however late and however many times, finds and obeys."""
+    tenant = await seeder.tenant()
+    customer_id, benefit_id = await customer_and_benefit(client, tenant)
+    order_id = str(uuid.uuid4())
+    queue = container.job_queue()
+    await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, order_id))
+    await queue.send(_job(GRANT_JOB, customer_id, benefit_id, order_id))
+    await queue.send(_job(GRANT_JOB, customer_id, benefit_id, order_id))  # redelivered
+    await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, order_id))  # redelivered
+    # Never granted: no grant to show, no license key issued.
+    assert await _grants(client, tenant) == []
+    assert await _keys(client, tenant) == []
+
+
+async def test_a_redelivered_grant_does_not_undo_an_orders_revoke(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    tenant = await seeder.tenant()
+    customer_id, benefit_id = await customer_and_benefit(client, tenant)
+    order_id = str(uuid.uuid4())
+    queue = container.job_queue()
+    await queue.send(_job(GRANT_JOB, customer_id, benefit_id, order_id))
+    [key] = await _keys(client, tenant)
+    body = {"key": key.key, "organization_id": str(tenant.organization.id)}
+    validate = "/v1/customer-portal/license-keys/validate"
+    assert (await client.post(validate, json=body)).status_code == 200
+
+    await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, order_id))
+    await queue.send(_job(GRANT_JOB, customer_id, benefit_id, order_id))  # redelivered
+    [revoked] = await _grants(client, tenant)
+    assert revoked.order_id == order_id
+    assert revoked.is_revoked and not revoked.is_granted
+    assert [k.status for k in await _keys(client, tenant)] == ["revoked"]
+    assert (await client.post(validate, json=body)).status_code == 404
+
+
+async def test_an_orders_revoke_before_its_grants_covers_the_benefits_not_granted_yet(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    """A refund with `revoke_benefits` committed before the order's grant jobs ran: it revokes
+    the benefits the order grants, not only those already granted."""
+    tenant = await seeder.tenant()
+    customer_id, benefit_id = await customer_and_benefit(client, tenant)
+    order_id = str(uuid.uuid4())
+    service = container.benefit_grant_service()
+    async with container.uow_factory().write() as uow:
+        revokes = await service.revoke_order(
+            uow,
+            uuid.UUID(order_id),
+            customer_id=uuid.UUID(customer_id),
+            benefit_ids=[uuid.UUID(benefit_id)],
+        )
+        await uow.commit()
+    assert revokes == 1
+    await container.job_queue().send(_job(GRANT_JOB, customer_id, benefit_id, order_id))
+    assert await _grants(client, tenant) == []
+    assert await _keys(client, tenant) == []
+
+
+async def test_a_grant_for_a_deleted_customer_grants_nothing(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    tenant = await seeder.tenant()
+    customer_id, benefit_id = await customer_and_benefit(client, tenant)
+    response = await client.delete(
+        f"/v1/customers/{customer_id}", headers=tenant.headers("organization")
+    )
+    assert response.status_code == 204, response.text
+    await container.job_queue().send(_job(GRANT_JOB, customer_id, benefit_id, str(uuid.uuid4())))
+    assert await _grants(client, tenant) == []
+    assert await _keys(client, tenant) == []
+
+
 async def test_a_grant_job_for_another_organizations_benefit_grants_nothing(
     client: httpx.AsyncClient, seeder: Seeder, container: Container
 ) -> None:
@@ -205,3 +285,37 @@ async def test_grant_webhooks_load_in_the_clients_models(
     assert {p.data.customer_id for p in payloads} == {customer_id}
     assert {p.data.benefit.id for p in payloads} == {benefit_id}
     assert payloads[1].data.is_revoked and payloads[2].data.is_granted
+
+
+@pytest.mark.usefixtures("loopback")
+async def test_a_tombstone_tells_no_one_and_an_orders_revoke_is_told_once(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    """A revoke before any grant records that the scope is revoked, but there was no grant to
+    create or revoke: no webhook. An order's grant, revoked, then redelivered: created, revoked,
+    nothing more."""
+    tenant = await seeder.tenant()
+    events = ["benefit_grant.created", "benefit_grant.updated", "benefit_grant.revoked"]
+    with Receiver() as receiver:
+        endpoint = await client.post(
+            "/v1/webhooks/endpoints",
+            json={"url": receiver.url, "format": "raw", "events": events},
+            headers=tenant.headers("organization"),
+        )
+        assert endpoint.status_code == 201, endpoint.text
+        secret = endpoint.json()["secret"]
+        customer_id, benefit_id = await customer_and_benefit(client, tenant)
+        queue = container.job_queue()
+        early, late = str(uuid.uuid4()), str(uuid.uuid4())
+        await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, early))
+        await queue.send(_job(GRANT_JOB, customer_id, benefit_id, early))
+        await queue.send(_job(GRANT_JOB, customer_id, benefit_id, late))
+        await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, late))
+        await queue.send(_job(GRANT_JOB, customer_id, benefit_id, late))
+        await queue.send(_job(REVOKE_JOB, customer_id, benefit_id, late))
+        payloads = [validate_event(r.body, r.headers, secret) for r in receiver.requests()]
+    assert [type(p) for p in payloads] == [
+        WebhookBenefitGrantCreatedPayload,
+        WebhookBenefitGrantRevokedPayload,
+    ]
+    assert {p.data.order_id for p in payloads} == {late}

@@ -361,3 +361,66 @@ async def test_activating_one_key_at_once_stops_at_its_limit(
     assert sorted(a["id"] for a in key["activations"]) == sorted(
         r.json()["id"] for r in responses if r.status_code == 200
     )
+
+
+async def test_a_customer_deleted_while_a_grant_runs_waits_for_it_and_then_revokes_it(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """A grant job holds its customer (FOR SHARE) from the moment it reads it until it commits:
+    a deletion sent right after that read waits, so the deletion's `benefit.revoke_customer`
+    job, enqueued when it commits, finds the grant and revokes it. Without the hold the deletion
+    commits while the grant job goes on granting a customer it read alive, and a
+    `revoke_customer` run then finds nothing: the grant outlives its customer."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    customer = await client.post("/v1/customers/", json={"email": "g@example.com"}, headers=headers)
+    assert customer.status_code == 201, customer.text
+    customer_id = uuid.UUID(customer.json()["id"])
+    benefit_id = uuid.UUID(await _benefit(client, tenant, "Held"))
+    service = container.benefit_grant_service()
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    engine = container.write_engine()
+    deletions: list[asyncio.Future[httpx.Response]] = []
+
+    async with container.uow_factory().write() as uow:
+        read_benefit = uow.benefits.get_including_deleted
+
+        async def deleting_in_between(id: uuid.UUID) -> Any:
+            # The grant job has read its customer: the deletion starts now, and goes as far
+            # as it can (done, or waiting for a lock) before the job goes on.
+            deletion = asyncio.ensure_future(
+                client.delete(f"/v1/customers/{customer_id}", headers=headers)
+            )
+            deletions.append(deletion)
+            deadline = asyncio.get_running_loop().time() + 10
+            async with engine.connect() as watcher:
+                while asyncio.get_running_loop().time() < deadline and not deletion.done():
+                    if (await watcher.execute(waiting)).scalar_one() >= 1:
+                        break
+                    await watcher.rollback()
+                    await asyncio.sleep(0.02)
+            return await read_benefit(id)
+
+        uow.benefits.get_including_deleted = deleting_in_between  # type: ignore[method-assign]
+        granted = await service.grant(uow, customer_id=customer_id, benefit_id=benefit_id)
+        assert granted is not None and granted.is_granted
+        [deletion] = deletions
+        assert not deletion.done(), "the deletion waits for the grant job"
+        await uow.commit()
+    response = await deletion
+    assert response.status_code == 204, response.text
+    assert _jobs(container, "benefit.revoke_customer", customer_id=str(customer_id))
+    # The jobs, as the worker would run them: the grant is found, and revoked.
+    async with container.uow_factory().write() as uow:
+        assert await service.revoke_customer(uow, customer_id) == 1
+        await service.revoke(uow, customer_id=customer_id, benefit_id=benefit_id)
+        await uow.commit()
+    async with container.uow_factory().write() as uow:
+        assert await uow.benefit_grants.granted_of_customer(customer_id) == []
+        # A grant job delivered again after the deletion grants nothing.
+        assert await service.grant(uow, customer_id=customer_id, benefit_id=benefit_id) is None
+        await uow.commit()

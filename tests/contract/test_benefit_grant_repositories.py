@@ -135,3 +135,64 @@ async def test_keys_are_found_within_their_organization(adapter: Adapter) -> Non
         ]
         assert await uow.license_key_activations.get_live(key.id, activations[0].id) is None
         await uow.commit()
+
+
+async def test_a_tombstone_holds_its_scope_and_is_not_listed(adapter: Adapter) -> None:
+    """A revoke that ran before any grant claims the scope with a tombstone: a later claim (the
+    grant job) finds it, and lists never show it."""
+    async with adapter.uows.write() as uow:
+        organization, subject = await owned_organization(uow, adapter.clock)
+        customer, benefit = await _customer_and_benefit(uow, adapter, organization)
+        order_id = uuid.uuid4()
+        tombstone = BenefitGrant.tombstone(
+            at=adapter.clock.now(),
+            organization_id=organization.id,
+            customer_id=customer.id,
+            benefit_id=benefit.id,
+            order_id=order_id,
+        )
+        claimed, created = await uow.benefit_grants.claim(tombstone)
+        assert created and claimed.is_tombstone and claimed.is_revoked
+        later = _grant(adapter, customer, benefit)
+        later.order_id = order_id
+        found, created = await uow.benefit_grants.claim(later)
+        assert (found.id, created) == (tombstone.id, False)
+        assert found.is_tombstone and found.is_revoked and not found.is_granted
+        assert not found.is_grantable
+        scope = GrantScope(customer.id, benefit.id, order_id=order_id)
+        again = await uow.benefit_grants.get_for_scope(scope)
+        assert again is not None and again.is_tombstone
+        stored = await uow.benefit_grants.get_including_deleted(tombstone.id)
+        assert stored is not None and stored.is_tombstone
+        assert await uow.benefit_grants.granted_of_order(order_id) == []
+        assert await uow.benefit_grants.granted_of_customer(customer.id) == []
+
+        # A grant of another scope is listed; the tombstone is not, whatever the filters.
+        live, _ = await uow.benefit_grants.claim(_grant(adapter, customer, benefit))
+        for filters in (
+            BenefitGrantFilters(),
+            BenefitGrantFilters(is_granted=False),
+            BenefitGrantFilters(customer_ids=[customer.id], benefit_ids=[benefit.id]),
+        ):
+            page = await uow.benefit_grants.list_readable(
+                subject, filters=filters, pagination=ALL, sorting=DEFAULT_SORTING
+            )
+            assert [g.id for g in page.items] == [live.id]
+            assert page.total_count == 1
+        await uow.commit()
+
+
+async def test_a_grant_reads_its_customer_even_deleted(adapter: Adapter) -> None:
+    """The customer read held for a grant (FOR SHARE on SQL) finds a deleted customer too, so
+    that the grant job sees the deletion and grants nothing."""
+    async with adapter.uows.write() as uow:
+        organization, _ = await owned_organization(uow, adapter.clock)
+        customer, _ = await _customer_and_benefit(uow, adapter, organization)
+        held = await uow.customers.get_including_deleted_for_share(customer.id)
+        assert held is not None and held.id == customer.id and not held.is_deleted
+        customer.soft_delete(adapter.clock.now())
+        await uow.customers.update(customer)
+        held = await uow.customers.get_including_deleted_for_share(customer.id)
+        assert held is not None and held.is_deleted
+        assert await uow.customers.get_including_deleted_for_share(uuid.uuid4()) is None
+        await uow.commit()

@@ -140,7 +140,9 @@ class SqlAlchemyBenefitGrantRepository(
             sorting: tuple[Sorting[BenefitGrantSortProperty], ...],
         ) -> Select[Any]:
             statement = where_readable(
-                select(benefit_grants), benefit_grants.c.organization_id, kind
+                select(benefit_grants).where(benefit_grants.c.is_tombstone.is_(False)),
+                benefit_grants.c.organization_id,
+                kind,
             )
             for name in present:
                 statement = statement.where(_IN_FILTERS[name].in_(bindparam(name, expanding=True)))

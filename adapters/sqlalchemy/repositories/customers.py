@@ -120,6 +120,16 @@ class SqlAlchemyCustomerRepository(
         )
         return await self.get_one_or_none(statement, {"id": id})
 
+    async def get_including_deleted_for_share(self, id: uuid.UUID) -> Customer | None:
+        statement = self.cached(
+            lambda: (
+                RepositoryBase.get_base_statement(self)
+                .where(customers.c.id == bindparam("id", type_=Uuid))
+                .with_for_update(of=customers, read=True)
+            )
+        )
+        return await self.get_one_or_none(statement, {"id": id})
+
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Customer | None:

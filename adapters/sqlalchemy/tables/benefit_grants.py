@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Uuid, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from adapters.sqlalchemy.tables.base import list_index, metadata, record_columns
@@ -23,6 +34,8 @@ benefit_grants = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("properties", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("error", JSONB, nullable=True),
+    # A revoke that ran before any grant of its scope (domain/benefit_grant.py): not listed.
+    Column("is_tombstone", Boolean, nullable=False, server_default=text("false")),
 )
 # One grant per scope, a missing order or subscription counting as one value (PostgreSQL 15's
 # NULLS NOT DISTINCT): a grant job claims its row with INSERT … ON CONFLICT DO NOTHING.
