@@ -1,7 +1,7 @@
 """benefit grant tombstones
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 
 A revoke job that finds no grant for its scope (it ran before the grant job) records the scope
 as revoked: a row with `is_tombstone` set, which the grant job then finds and leaves alone. Such
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
