@@ -13,7 +13,7 @@ from application.auth import AuthSubject
 from application.customers.ports import CustomerFilters
 from application.customers.service import EMAIL_TAKEN, EXTERNAL_ID_TAKEN
 from application.customers.sorting import CustomerSortProperty
-from application.kit.errors import ValidationFailed
+from application.kit.errors import AlreadyTaken
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.customer import Customer, email_key
@@ -144,13 +144,17 @@ class InMemoryCustomerRepository(MemoryRepository[Customer]):
                 and other.email is not None
                 and email_key(other.email) == email_key(customer.email)
             ):
-                raise ValidationFailed.single(("body", "email"), EMAIL_TAKEN)
+                raise AlreadyTaken("email", EMAIL_TAKEN)
             if customer.external_id is not None and other.external_id == customer.external_id:
-                raise ValidationFailed.single(("body", "external_id"), EXTERNAL_ID_TAKEN)
+                raise AlreadyTaken("external_id", EXTERNAL_ID_TAKEN)
 
     async def create(self, entity: Customer) -> Customer:
         self._refuse_taken(entity)
         return await super().create(entity)
+
+    async def create_guarded(self, entity: Customer) -> Customer:
+        # `create` checks before it stores: a refusal leaves nothing to undo.
+        return await self.create(entity)
 
     async def update(self, entity: Customer, changes: dict[str, Any] | None = None) -> Customer:
         for name, value in (changes or {}).items():

@@ -29,8 +29,9 @@ from application.checkouts.commands import (
 from application.checkouts.ports import CheckoutFilters, CheckoutUnitOfWork
 from application.checkouts.sorting import CheckoutSortProperty
 from application.customers.commands import AddressInput
-from application.customers.service import CustomerService
+from application.customers.service import CustomerService, NamedCustomerGone
 from application.kit.errors import (
+    Conflict,
     FieldError,
     NotPermitted,
     ResourceNotFound,
@@ -55,7 +56,7 @@ from domain.checkout import (
 )
 from domain.checkout_link import CheckoutLink, CheckoutPrefill
 from domain.custom_field import CustomFieldDataInvalid, validate_custom_field_data
-from domain.customer import Customer
+from domain.customer import Customer, CustomerType
 from domain.discount import Discount
 from domain.errors import InvariantViolation
 from domain.organization import Organization
@@ -87,6 +88,14 @@ class NotOpenCheckout(NotPermitted):
     def __init__(self, checkout: Checkout) -> None:
         status = "expired" if checkout.status is CheckoutStatus.open else checkout.status.value
         super().__init__(f"Checkout {checkout.id} is not open: {status}.")
+
+
+class CheckoutCustomerDeleted(Conflict):
+    """409: the customer the checkout names was deleted since it was opened (Polar's
+    `CheckoutCustomerDeleted`); the checkout cannot be confirmed."""
+
+    def __init__(self) -> None:
+        super().__init__("The customer associated with this checkout has been deleted.")
 
 
 def _address(value: AddressInput | None) -> Address | None:
@@ -279,6 +288,15 @@ class CheckoutService:
         discount = None
         if command.discount_id is not None:
             discount = await self._discount_by_id(uow, subject, command.discount_id, product, price)
+        customer_email, customer_name = command.customer_email, command.customer_name
+        if command.customer_id is not None:
+            customer = await self._named_customer(uow, subject, command.customer_id, product)
+            # The customer's details unless the request gives others; a team's name is the
+            # team's, not the buyer's.
+            if customer_email is None:
+                customer_email = customer.email
+            if customer_name is None and customer.type is not CustomerType.team:
+                customer_name = customer.name
         with invariants_as_validation():
             checkout = Checkout(
                 created_at=now,
@@ -296,8 +314,8 @@ class CheckoutService:
                 is_business_customer=bool(command.is_business_customer),
                 customer_id=command.customer_id,
                 external_customer_id=command.external_customer_id,
-                customer_email=command.customer_email,
-                customer_name=command.customer_name,
+                customer_email=customer_email,
+                customer_name=customer_name,
                 customer_billing_name=command.customer_billing_name,
                 customer_billing_address=_address(command.customer_billing_address),
                 customer_tax_id=command.customer_tax_id,
@@ -506,7 +524,10 @@ class CheckoutService:
                 ]
             ) from error
 
-        customer, trusted = await self.customers.for_checkout(uow, checkout)
+        try:
+            customer, trusted = await self.customers.for_checkout(uow, checkout)
+        except NamedCustomerGone as error:
+            raise CheckoutCustomerDeleted() from error
         checkout.customer_id = customer.id
         if discount is not None:
             await self._redeem(uow, checkout, discount)
@@ -625,6 +646,23 @@ class CheckoutService:
             await uow.checkouts.update(checkout)
             self._changed(uow, CHECKOUT_EXPIRED, checkout)
         return len(due)
+
+    async def _named_customer(
+        self,
+        uow: CheckoutUnitOfWork,
+        subject: AuthSubject,
+        customer_id: uuid.UUID,
+        product: Product,
+    ) -> Customer:
+        """The live customer `customer_id` of the product's organization, read as `subject`
+        may. Whether it never existed, was deleted or is another organization's, the answer
+        is the same 422: nothing tells another organization's customers apart."""
+        customer = await uow.customers.get_readable(subject, customer_id)
+        if customer is None or customer.organization_id != product.organization_id:
+            raise ValidationFailed.single(
+                ("body", "customer_id"), "Customer does not exist.", input=str(customer_id)
+            )
+        return customer
 
     async def _discount_by_id(
         self,

@@ -36,8 +36,8 @@ class CustomerRepository(Protocol):
 
     A customer is readable by the members of its organization and by the organization itself.
     Among an organization's live customers, emails are unique compared case-insensitively and
-    external ids are unique: `create` and `update` raise ValidationFailed naming `email` or
-    `external_id` when another live customer holds it.
+    external ids are unique: `create` and `update` raise AlreadyTaken (a ValidationFailed)
+    naming `email` or `external_id` when another live customer holds it.
     """
 
     async def get_readable(
@@ -101,6 +101,13 @@ class CustomerRepository(Protocol):
     ) -> Customer | None: ...
 
     async def create(self, customer: Customer) -> Customer: ...
+
+    async def create_guarded(self, customer: Customer) -> Customer:
+        """`create`, such that its refusal leaves the unit of work usable: when a live
+        customer holds the email or external id (one a concurrent transaction committed after
+        this one looked), AlreadyTaken is raised with only this insert undone, so the caller
+        may read that customer and go on."""
+        ...
 
     async def update(self, customer: Customer, changes: dict[str, Any] | None = None) -> Customer:
         """Apply `changes` (attribute → value), stamp `modified_at`, persist the whole entity."""

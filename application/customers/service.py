@@ -26,6 +26,8 @@ from application.customers.commands import (
 from application.customers.ports import CustomerFilters, CustomerUnitOfWork
 from application.customers.sorting import CustomerSortProperty
 from application.kit.errors import (
+    AlreadyTaken,
+    Conflict,
     FieldError,
     ResourceNotFound,
     ValidationFailed,
@@ -119,6 +121,14 @@ def _update_changes(command: CustomerUpdateExternalID) -> dict[str, Any]:
         if command.type is not None:
             changes["type"] = CustomerType(command.type)
     return changes
+
+
+class NamedCustomerGone(Conflict):
+    """The customer a checkout names was deleted since the checkout was opened (the checkouts
+    module answers it as its own named error)."""
+
+    def __init__(self) -> None:
+        super().__init__("The customer this checkout names has been deleted.")
 
 
 class DeletedListener(Protocol):
@@ -299,38 +309,27 @@ class CustomerService:
         With it, whether the buyer may be given a session as that customer: when the customer
         was created now or named by the merchant (its id or external id), never when it was
         only matched by the email the buyer typed (anyone can type someone's email, as Polar
-        warns)."""
-        organization_id = checkout.organization_id
-        customer: Customer | None = None
-        if checkout.customer_id is not None:
-            customer = await uow.customers.get_including_deleted(checkout.customer_id)
-            if customer is not None and (
-                customer.deleted_at is not None or customer.organization_id != organization_id
-            ):
-                customer = None
-        if customer is None and checkout.external_customer_id is not None:
-            customer = await uow.customers.get_by_external_id(
-                organization_id, checkout.external_customer_id
-            )
-        if customer is None and checkout.customer_email is not None:
-            customer = await uow.customers.get_by_email(organization_id, checkout.customer_email)
-        address = checkout.customer_billing_address
+        warns).
+
+        A named customer deleted since (or not the organization's) raises NamedCustomerGone:
+        the checkout is not confirmed for anyone else. When another transaction creates the
+        same customer between this one's lookup and its insert (the same buyer confirming two
+        checkouts at once), the insert is refused by the unique email or external id and the
+        lookup runs again: both confirmations buy for the one customer."""
+        customer = await self._checkout_match(uow, checkout)
         if customer is None:
-            with invariants_as_validation():
-                customer = Customer.create(
-                    at=self.clock.now(),
-                    organization_id=organization_id,
-                    email=checkout.customer_email,
-                    name=checkout.customer_name,
-                    external_id=checkout.external_customer_id,
-                    billing_address=address,
-                    tax_id=checkout.customer_tax_id if address is not None else None,
-                    locale=checkout.locale,
-                    metadata=dict(checkout.customer_metadata),
-                )
-            await uow.customers.create(customer)
-            self._changed(uow, CUSTOMER_CREATED, customer)
-            return customer, True
+            created = self._from_checkout(checkout)
+            try:
+                await uow.customers.create_guarded(created)
+            except AlreadyTaken:
+                customer = await self._checkout_match(uow, checkout)
+                if customer is None:
+                    raise
+            else:
+                self._changed(uow, CUSTOMER_CREATED, created)
+                return created, True
+        organization_id = checkout.organization_id
+        address = checkout.customer_billing_address
         named = checkout.customer_id == customer.id or (
             checkout.external_customer_id is not None
             and customer.external_id == checkout.external_customer_id
@@ -352,6 +351,45 @@ class CustomerService:
             await uow.customers.update(customer)
             self._changed(uow, CUSTOMER_UPDATED, customer)
         return customer, named
+
+    async def _checkout_match(self, uow: CustomerUnitOfWork, checkout: Checkout) -> Customer | None:
+        """The existing customer `checkout` buys for (see `for_checkout`), None when there is
+        none yet."""
+        organization_id = checkout.organization_id
+        if checkout.customer_id is not None:
+            named = await uow.customers.get_including_deleted(checkout.customer_id)
+            if (
+                named is None
+                or named.deleted_at is not None
+                or named.organization_id != organization_id
+            ):
+                raise NamedCustomerGone()
+            return named
+        if checkout.external_customer_id is not None:
+            customer = await uow.customers.get_by_external_id(
+                organization_id, checkout.external_customer_id
+            )
+            if customer is not None:
+                return customer
+        if checkout.customer_email is not None:
+            return await uow.customers.get_by_email(organization_id, checkout.customer_email)
+        return None
+
+    def _from_checkout(self, checkout: Checkout) -> Customer:
+        """A new customer with the details the buyer gave `checkout`."""
+        address = checkout.customer_billing_address
+        with invariants_as_validation():
+            return Customer.create(
+                at=self.clock.now(),
+                organization_id=checkout.organization_id,
+                email=checkout.customer_email,
+                name=checkout.customer_name,
+                external_id=checkout.external_customer_id,
+                billing_address=address,
+                tax_id=checkout.customer_tax_id if address is not None else None,
+                locale=checkout.locale,
+                metadata=dict(checkout.customer_metadata),
+            )
 
     def _changed(self, uow: CustomerUnitOfWork, event: str, customer: Customer) -> None:
         arguments = {

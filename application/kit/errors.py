@@ -99,6 +99,17 @@ class ValidationFailed(ApplicationError):
         return cls.single((*root, *path), error.message)
 
 
+class AlreadyTaken(ValidationFailed):
+    """A value unique among live records (an email, an external id, a code) that another one
+    holds, found by a repository when it writes: answered as the validation error at
+    `("body", field)`. A use case that knows who may hold it (a concurrent writer of the same
+    thing) may catch it and read the holder instead."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__([FieldError(loc=("body", field), msg=message)])
+        self.field = field
+
+
 @contextmanager
 def invariants_as_validation(
     root: tuple[str | int, ...] = ("body",),

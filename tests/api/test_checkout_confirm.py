@@ -283,6 +283,55 @@ class TestRefusals:
         assert response.json()["custom_field_data"] == {"company": "Acme"}
 
 
+class TestDeletedCustomer:
+    async def test_a_customer_deleted_since_creation_is_409_and_nothing_is_written(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        """As Polar: `CheckoutCustomerDeleted`, no other customer made up from the email, no
+        payment started, the discount not redeemed, the checkout still open."""
+        tenant = await seeder.tenant()
+        headers = tenant.headers("organization")
+        discount = await client.post(
+            "/v1/discounts/",
+            json={
+                "name": "Kept",
+                "type": "fixed",
+                "amount": 100,
+                "currency": "usd",
+                "duration": "once",
+                "code": "KEPT",
+                "max_redemptions": 1,
+            },
+            headers=headers,
+        )
+        assert discount.status_code == 201, discount.text
+        customer = await client.post(
+            "/v1/customers/", json={"email": "leaving@example.com"}, headers=headers
+        )
+        assert customer.status_code == 201, customer.text
+        checkout = await _checkout(
+            client,
+            tenant,
+            customer_id=customer.json()["id"],
+            customer_email="leaving@example.com",
+        )
+        applied = await client.patch(
+            f"{CLIENT}/{checkout['client_secret']}", json={"discount_code": "kept"}
+        )
+        assert applied.status_code == 200, applied.text
+        deleted = await client.delete(f"/v1/customers/{customer.json()['id']}", headers=headers)
+        assert deleted.status_code == 204
+
+        response = await _confirm(client, checkout, confirmation_token_id=SUCCESS)
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "CheckoutCustomerDeleted"
+        assert await _status(client, checkout) == "open"
+        assert await _payments(client, tenant, checkout) == []
+        assert await _customers(client, tenant) == []
+        got = await client.get(f"/v1/discounts/{discount.json()['id']}", headers=headers)
+        assert got.json()["redemptions_count"] == 0
+
+
 class TestDiscounts:
     async def test_the_last_redemption_goes_once_and_a_decline_gives_it_back(
         self, client: httpx.AsyncClient, seeder: Seeder

@@ -161,6 +161,87 @@ class TestMerchant:
         assert (await client.get(f"{BASE}/", headers=headers)).json()["items"] == []
 
 
+class TestNamedCustomer:
+    """`customer_id` must name a live customer of the checkout's organization (else 422 at
+    `customer_id`, the same answer whether the customer never existed, was deleted or is
+    another organization's); the customer's email and name fill the checkout's unless the
+    request gives them. An unknown `external_customer_id` is fine: the customer is created
+    with it at confirmation."""
+
+    async def _customer(
+        self, client: httpx.AsyncClient, tenant: Tenant, **body: Any
+    ) -> dict[str, Any]:
+        response = await client.post(
+            "/v1/customers/", json=body, headers=tenant.headers("organization")
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def test_an_unknown_deleted_or_foreign_customer_is_422_and_writes_nothing(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        mine, theirs = await seeder.tenant(), await seeder.tenant()
+        headers = mine.headers("organization")
+        product = await _product(client, mine)
+        deleted = await self._customer(client, mine, email="gone@example.com")
+        gone = await client.delete(f"/v1/customers/{deleted['id']}", headers=headers)
+        assert gone.status_code == 204
+        foreign = await self._customer(client, theirs, email="theirs@example.com")
+        answers = []
+        for customer_id in (str(uuid.uuid4()), deleted["id"], foreign["id"]):
+            response = await client.post(
+                f"{BASE}/",
+                json={"products": [product["id"]], "customer_id": customer_id},
+                headers=headers,
+            )
+            assert response.status_code == 422, response.text
+            [error] = response.json()["detail"]
+            assert error["loc"] == ["body", "customer_id"]
+            assert error["input"] == customer_id
+            answers.append(error["msg"])
+        # The same words for each: another organization's customer is not revealed.
+        assert len(set(answers)) == 1
+        assert (await client.get(f"{BASE}/", headers=headers)).json()["items"] == []
+        theirs_listing = await client.get(f"{BASE}/", headers=theirs.headers("organization"))
+        assert theirs_listing.json()["items"] == []
+
+    async def test_a_named_customer_fills_the_email_and_name_the_request_leaves_out(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        product = await _product(client, tenant)
+        customer = await self._customer(
+            client, tenant, email="ada@example.com", name="Ada Lovelace"
+        )
+        filled = await _checkout(
+            client, tenant, products=[product["id"]], customer_id=customer["id"]
+        )
+        model = deserialize(filled, SdkCheckout)
+        assert model.customer_id == customer["id"]
+        assert (model.customer_email, model.customer_name) == (
+            "ada@example.com",
+            "Ada Lovelace",
+        )
+        given = await _checkout(
+            client,
+            tenant,
+            products=[product["id"]],
+            customer_id=customer["id"],
+            customer_email="billing@example.com",
+        )
+        assert (given["customer_email"], given["customer_name"]) == (
+            "billing@example.com",
+            "Ada Lovelace",
+        )
+        # Unknown external ids stay allowed.
+        external = await _checkout(
+            client, tenant, products=[product["id"]], external_customer_id="not-yet"
+        )
+        assert external["external_customer_id"] == "not-yet"
+        assert external["customer_id"] is None
+
+
 class TestClient:
     async def test_get_and_update_without_a_token(
         self, client: httpx.AsyncClient, seeder: Seeder

@@ -1,18 +1,24 @@
 """Money under concurrency, in real concurrent transactions on PostgreSQL: a discount's last
 redemption goes to exactly one of the checkouts confirming it at once, and of two refunds
 racing for an order's last cents exactly one is taken. The losers get the answer they would
-get one after the other (422), never a 500, and nothing half-written."""
+get one after the other (422), never a 500, and nothing half-written. First-time buyers
+confirming at once with one email end up as one customer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from adapters.payments.sandbox import SUCCESS
+from application.customers.service import CUSTOMER_CREATED
 from application.payments.service import PAYMENT_SUCCEEDED
+from domain.customer import Customer
 from entrypoints.container import Container
 from tests.api.conftest import committing_app
 from tests.api.test_concurrency import CONCURRENCY, _race
@@ -146,3 +152,85 @@ async def test_two_refunds_racing_for_the_last_cents(
     assert (after.json()["refunded_amount"], after.json()["status"]) == (600, "partially_refunded")
     refunds = await client.get("/v1/refunds/", params={"order_id": order["id"]}, headers=headers)
     assert [r["amount"] for r in refunds.json()["items"]] == [600]
+
+
+async def test_first_time_buyers_with_one_email_become_one_customer(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """Checkouts confirmed at once by the same new buyer (one email, cased differently): each
+    finds no customer and inserts one; the unique (organization, lower(email)) index lets one
+    insert through, and the others match the customer it made instead of failing. One
+    customer, one `customer.created`, every confirm answered 200.
+
+    To make every confirm read "no customer" before any inserts, another transaction holds an
+    uncommitted customer with that email: each confirm's insert waits on it; once all wait, it
+    rolls back, and the confirms race on the index."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    headers = tenant.headers("organization")
+    product = await _product(client, tenant)
+    checkouts = [
+        await _checkout(
+            client, tenant, product, "Twin@Example.com" if n % 2 else "twin@example.com"
+        )
+        for n in range(CONCURRENCY)
+    ]
+    async with container.uow_factory().write() as holder:
+        await holder.customers.create(
+            Customer.create(
+                at=datetime.now(UTC),
+                organization_id=tenant.organization.id,
+                email="TWIN@example.com",
+            )
+        )
+        tasks = [
+            asyncio.ensure_future(
+                client.post(
+                    f"/v1/checkouts/client/{c['client_secret']}/confirm",
+                    json={"confirmation_token_id": SUCCESS},
+                )
+            )
+            for c in checkouts
+        ]
+        await _until_waiting(container, len(tasks), tasks)
+        await holder.rollback()
+    responses = list(await asyncio.gather(*tasks))
+
+    assert [r.status_code for r in responses] == [200] * CONCURRENCY, [
+        r.text for r in responses if r.status_code != 200
+    ]
+    customers = await client.get("/v1/customers/", headers=headers)
+    [customer] = customers.json()["items"]
+    assert customer["email"].lower() == "twin@example.com"
+    assert {r.json()["customer_id"] for r in responses} == {customer["id"]}
+    created = [
+        job
+        for job in container.job_queue().sent
+        if job.name == CUSTOMER_CREATED
+        and job.arguments.get("organization_id") == str(tenant.organization.id)
+    ]
+    assert [job.arguments["customer_id"] for job in created] == [customer["id"]]
+    # Every payment is the one customer's.
+    payments = await client.get(
+        "/v1/payments/", params={"limit": 100, "customer_id": customer["id"]}, headers=headers
+    )
+    assert {p["checkout_id"] for p in payments.json()["items"]} == {c["id"] for c in checkouts}
+
+
+async def _until_waiting(
+    container: Container, count: int, tasks: list[asyncio.Future[Any]]
+) -> None:
+    """Return once `count` sessions of the test database wait for a lock (or the tasks are
+    done, or 10 s passed)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    async with container.write_engine().connect() as watcher:
+        while loop.time() < deadline and not all(t.done() for t in tasks):
+            if (await watcher.execute(waiting)).scalar_one() >= count:
+                return
+            await watcher.rollback()
+            await asyncio.sleep(0.02)

@@ -13,7 +13,7 @@ import pytest
 from application.auth import MERCHANT_SCOPES, AuthSubject
 from application.customers.ports import CustomerFilters
 from application.customers.sorting import CustomerSortProperty as P
-from application.kit.errors import ValidationFailed
+from application.kit.errors import AlreadyTaken, ValidationFailed
 from application.kit.pagination import PaginationParams
 from application.kit.sorting import Sorting
 from application.uow import UnitOfWork
@@ -108,6 +108,40 @@ async def test_a_taken_email_or_external_id_is_refused(adapter: Adapter) -> None
         with pytest.raises(ValidationFailed) as error:
             await _customer(uow, adapter, organization, external_id="x")
         assert error.value.errors[0].loc == ("body", "external_id")
+
+
+async def test_a_guarded_create_refused_leaves_the_unit_of_work_usable(
+    adapter: Adapter,
+) -> None:
+    """`create_guarded` refuses a taken email or external id as AlreadyTaken naming it; the
+    unit of work goes on (PostgreSQL would have aborted the transaction without a savepoint)
+    and commits what it wrote before and after."""
+    async with adapter.uows.write() as uow:
+        organization, _ = await owned_organization(uow, adapter.clock)
+        holder = await _customer(uow, adapter, organization, email="a@example.com")
+        for field, attributes in (
+            ("email", {"email": "A@Example.COM"}),
+            ("external_id", {"email": "b@example.com", "external_id": "x"}),
+        ):
+            if field == "external_id":
+                await _customer(uow, adapter, organization, email="c@example.com", external_id="x")
+            refused = Customer.create(
+                at=adapter.clock.now(), organization_id=organization.id, **attributes
+            )
+            with pytest.raises(AlreadyTaken) as error:
+                await uow.customers.create_guarded(refused)
+            assert error.value.field == field
+            assert error.value.errors[0].loc == ("body", field)
+            assert await uow.customers.get_including_deleted(refused.id) is None
+        assert await uow.customers.get_by_email(organization.id, "A@example.com") == holder
+        after = Customer.create(
+            at=adapter.clock.now(), organization_id=organization.id, email="d@example.com"
+        )
+        assert await uow.customers.create_guarded(after) == after
+        await uow.commit()
+    async with adapter.uows.read() as uow:
+        for customer in (holder, after):
+            assert await uow.customers.get_by_email(organization.id, customer.email) == customer
 
 
 async def test_filters_and_sorting(adapter: Adapter) -> None:

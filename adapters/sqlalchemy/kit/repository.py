@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.sqlalchemy.kit.counts import TOTAL, total_of
 from adapters.sqlalchemy.kit.direct import DirectRead, compile_direct
 from adapters.sqlalchemy.kit.statements import STATEMENTS, UNCOMPILED, Cached
-from application.kit.errors import ValidationFailed
+from application.kit.errors import AlreadyTaken
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.ports import Clock
@@ -56,13 +56,13 @@ def register_unique_field(constraint: str, field: str, message: str) -> None:
     UNIQUE_FIELDS[constraint] = (field, message)
 
 
-def integrity_to_validation(error: IntegrityError) -> ValidationFailed | None:
+def integrity_to_validation(error: IntegrityError) -> AlreadyTaken | None:
     constraint = getattr(error.orig, "constraint_name", None)
     if constraint is None and error.orig is not None:
         constraint = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
     if constraint in UNIQUE_FIELDS:
         field, message = UNIQUE_FIELDS[constraint]
-        return ValidationFailed.single(("body", field), message)
+        return AlreadyTaken(field, message)
     return None
 
 

@@ -110,6 +110,13 @@ class SqlAlchemyCustomerRepository(
         row["metadata"] = dict(entity.metadata)
         return row
 
+    async def create_guarded(self, customer: Customer) -> Customer:
+        # In a savepoint: PostgreSQL aborts the whole transaction at a unique violation, and
+        # rolling back to the savepoint undoes only the insert.
+        async with self.connection.begin_nested():
+            await self.create(customer)
+        return customer
+
     def _readable(self, kind: SubjectKind) -> Select[Any]:
         return where_readable(self.get_base_statement(), customers.c.organization_id, kind)
 
