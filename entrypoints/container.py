@@ -227,3 +227,14 @@ def _install(container: type[Container], modules: Iterable[Module]) -> None:
 
 
 _install(Container, MODULES)
+
+
+def _webhook_event_names(container: Container) -> Callable[[], frozenset[str]]:
+    """Asked by the SQL units of work on their first commit: the webhook event types, whose
+    jobs are only written when an endpoint subscribes (see adapters/sqlalchemy/uow.py)."""
+    return lambda: container.webhook_catalogue().event_types
+
+
+Container.sqlalchemy_units_of_work.add_kwargs(
+    webhook_events=providers.Callable(_webhook_event_names, Container.__self__)
+)

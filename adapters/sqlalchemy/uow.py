@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import DateTime, Uuid, any_, bindparam, insert, update
+from sqlalchemy import DateTime, String, Uuid, any_, bindparam, insert, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
@@ -20,6 +22,42 @@ from adapters.sqlalchemy.tables import outbox
 from application.ports import Clock, Job, JobArgument, JobQueue
 
 log = logging.getLogger("meridian.uow")
+
+
+# The outbox rows of a commit whose jobs include webhook events, in one statement: a webhook
+# event's row is written only when an enabled endpoint of its organization subscribes to it
+# (what its fan-out job would look up first, and then stop at), so that an organization without
+# webhooks pays no job for them. A job without a valid organization is always written.
+_OUTBOX_INSERT_SUBSCRIBED = text(
+    """
+    INSERT INTO outbox (id, job_name, arguments, request_id, created_at)
+    SELECT v.id, v.job_name, v.arguments, v.request_id, v.created_at
+    FROM jsonb_to_recordset(CAST(CAST(:rows AS text) AS jsonb)) AS v(
+        id uuid, job_name text, arguments jsonb, request_id text, created_at timestamptz,
+        organization_id uuid
+    )
+    WHERE v.organization_id IS NULL
+       OR NOT (v.job_name = ANY(:webhook_events))
+       OR EXISTS (
+            SELECT 1 FROM webhook_endpoints e
+            WHERE e.organization_id = v.organization_id
+              AND e.enabled
+              AND e.deleted_at IS NULL
+              AND v.job_name = ANY(e.events)
+       )
+    RETURNING id
+    """
+).bindparams(bindparam("webhook_events", type_=ARRAY(String)))
+
+
+def _organization_of(job: Job) -> str | None:
+    value = job.arguments.get("organization_id")
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 # The outbox rows of a commit's jobs (one statement for any number of them).
@@ -86,11 +124,14 @@ class SqlAlchemyUnitOfWork:
         *,
         read_only: bool,
         direct_reads: bool = True,
+        webhook_events: frozenset[str] = frozenset(),
     ) -> None:
         self.connection = connection
         self.clock = clock
         self.queue = queue
         self.read_only = read_only
+        # Job names that are webhook events (see _OUTBOX_INSERT_SUBSCRIBED).
+        self._webhook_events = webhook_events
         self._direct_reads = read_only and direct_reads
         # Write units of work run cached statements on the driver too, in their transaction.
         self._direct_writes = not read_only and direct_reads and in_transactions()
@@ -132,17 +173,7 @@ class SqlAlchemyUnitOfWork:
         assert self._transaction is not None
         jobs, self._jobs = self._jobs, []
         if jobs:
-            rows = [
-                {
-                    "id": job.id,
-                    "job_name": job.name,
-                    "arguments": dict(job.arguments),
-                    "request_id": job.request_id,
-                    "created_at": self.clock.now(),
-                }
-                for job in jobs
-            ]
-            await write(self.connection, _OUTBOX_INSERT, rows, direct=self._direct_writes)
+            jobs = await self._write_outbox(jobs)
         await self._transaction.commit()
         self._transaction = None
         self.committed = True
@@ -150,6 +181,43 @@ class SqlAlchemyUnitOfWork:
             await dispatch(self.connection, self.queue, jobs, self.clock)
         # Later writes in the same unit of work get a fresh transaction.
         self._transaction = await begin(self.connection)
+
+    async def _write_outbox(self, jobs: list[Job]) -> list[Job]:
+        """Write `jobs`' outbox rows in the transaction; the jobs written (all but webhook
+        events no endpoint subscribes to)."""
+        now = self.clock.now()
+        if not any(job.name in self._webhook_events for job in jobs):
+            rows = [
+                {
+                    "id": job.id,
+                    "job_name": job.name,
+                    "arguments": dict(job.arguments),
+                    "request_id": job.request_id,
+                    "created_at": now,
+                }
+                for job in jobs
+            ]
+            await write(self.connection, _OUTBOX_INSERT, rows, direct=self._direct_writes)
+            return jobs
+        document = json.dumps(
+            [
+                {
+                    "id": str(job.id),
+                    "job_name": job.name,
+                    "arguments": dict(job.arguments),
+                    "request_id": job.request_id,
+                    "created_at": now.isoformat(),
+                    "organization_id": _organization_of(job),
+                }
+                for job in jobs
+            ]
+        )
+        result = await self.connection.execute(
+            _OUTBOX_INSERT_SUBSCRIBED,
+            {"rows": document, "webhook_events": sorted(self._webhook_events)},
+        )
+        written = {row[0] for row in result}
+        return [job for job in jobs if job.id in written]
 
     async def rollback(self) -> None:
         self._jobs = []
@@ -189,6 +257,7 @@ class _UnitOfWorkScope:
                 factory.repositories,
                 read_only=not self._write,
                 direct_reads=factory.direct_reads,
+                webhook_events=factory.webhook_events if self._write else frozenset(),
             )
             await uow.begin()
         except BaseException as error:
@@ -219,12 +288,24 @@ class SqlAlchemyUnitOfWorkFactory:
         *,
         repositories: Mapping[str, SqlRepositoryFactory],
         direct_reads: bool = True,
+        webhook_events: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self.source = source
         self.clock = clock
         self.queue = queue
         self.repositories = repositories
         self.direct_reads = direct_reads
+        # The webhook event types (job names whose only task is a fan-out), asked once on
+        # first use: the catalogue is built from the modules' services.
+        self._webhook_events = webhook_events
+        self._webhook_event_names: frozenset[str] | None = None
+
+    @property
+    def webhook_events(self) -> frozenset[str]:
+        if self._webhook_event_names is None:
+            names = self._webhook_events() if self._webhook_events is not None else frozenset()
+            self._webhook_event_names = names
+        return self._webhook_event_names
 
     def write(self) -> Any:
         return _UnitOfWorkScope(self, write=True)

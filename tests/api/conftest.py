@@ -46,16 +46,20 @@ async def own_client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
 
 @asynccontextmanager
 async def committing_app(
-    database_url: str, **settings: Any
+    database_url: str, *, subscribed_events_only: bool = False, **settings: Any
 ) -> AsyncIterator[tuple[Container, httpx.AsyncClient]]:
     """An app on its own engine (`settings` size its pool), committing for real where the
     suite's app shares one rolled-back connection per test: for real concurrent transactions.
     It looks every token up (no credential cache) and records its jobs
-    (`container.job_queue()`) rather than running them. The outbox rows it commits are deleted
+    (`container.job_queue()`) rather than running them, webhook events included whether or not
+    an endpoint subscribes (the tests count them as the effects that happened), unless
+    `subscribed_events_only`, as in production. The outbox rows it commits are deleted
     afterwards (the outbox tests count the table's rows)."""
     started = datetime.now(UTC)
     container = own_container(database_url=database_url, auth_cache_ttl=0, **settings)
     container.job_queue.override(providers.Object(RecordingJobQueue()))
+    if not subscribed_events_only:
+        every_event(container)
     try:
         async with own_client(container) as client:
             yield container, client
@@ -66,9 +70,17 @@ async def committing_app(
         await engine.dispose()
 
 
+def every_event(container: Container) -> None:
+    """Write every webhook event's job, subscribed to or not (production writes only those an
+    endpoint subscribes to, see adapters/sqlalchemy/uow.py): tests read the jobs a change
+    enqueued as what it did."""
+    container.sqlalchemy_units_of_work.add_kwargs(webhook_events=None)
+
+
 @pytest.fixture(scope="session")
 async def container(database_url: str, engine: AsyncEngine) -> AsyncIterator[Container]:
     container = Container()
+    every_event(container)
     container.settings.override(
         providers.Object(
             Settings(

@@ -34,6 +34,7 @@ from application.auth import Scope
 from application.webhooks.guard import UrlGuard
 from domain.membership import MemberRole
 from entrypoints.container import Container
+from tests.api.conftest import committing_app
 from tests.harness import Seeder, Tenant, error_loc
 from tests.receiver import Receiver
 
@@ -610,3 +611,35 @@ class TestDeliveries:
         # The data is the REST API's document, byte for byte in JSON terms.
         assert json.loads(receiver.requests()[0].body)["data"] == benefit
         assert payloads[1].data.is_deleted is True
+
+
+async def test_only_events_an_endpoint_subscribes_to_become_jobs(database_url: str) -> None:
+    """As in production: an organization without webhooks pays no fan-out job per change; once
+    an endpoint subscribes, the change's event job is written and sent."""
+    async with committing_app(database_url, subscribed_events_only=True) as (container, client):
+        tenant = await Seeder.of(container).tenant()
+        headers = tenant.headers("organization")
+        queue = container.job_queue()
+
+        async def jobs_of_a_new_product() -> list[str]:
+            queue.sent.clear()
+            response = await client.post(
+                "/v1/products/",
+                json={"name": "P", "prices": [{"amount_type": "fixed", "price_amount": 100}]},
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
+            return [job.name for job in queue.sent]
+
+        assert "product.created" not in await jobs_of_a_new_product()
+        created = await client.post(
+            "/v1/webhooks/endpoints",
+            json={
+                "url": "https://example.com/hook",
+                "format": "raw",
+                "events": ["product.created"],
+            },
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        assert "product.created" in await jobs_of_a_new_product()

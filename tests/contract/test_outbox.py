@@ -11,9 +11,12 @@ from adapters.memory.fakes import FrozenClock, RecordingJobQueue
 from adapters.sqlalchemy.engine import EngineConnectionSource
 from adapters.sqlalchemy.outbox import OutboxRelay
 from adapters.sqlalchemy.tables import outbox
-from adapters.sqlalchemy.uow import MARK_SENT_SQL
+from adapters.sqlalchemy.uow import MARK_SENT_SQL, SqlAlchemyUnitOfWorkFactory
 from application.ports import REQUEST_ID
-from tests.contract.conftest import sql_units_of_work
+from domain.webhook import WebhookEndpoint, WebhookFormat, generate_secret
+from entrypoints.container import repositories_for
+from entrypoints.modules import MODULES
+from tests.contract.conftest import owned_organization, sql_units_of_work
 from tests.harness import SharedConnectionSource, statements_sent
 
 
@@ -105,3 +108,67 @@ async def test_a_commit_marks_its_sent_jobs_in_one_statement_of_its_own(
             await connection.execute(
                 delete(outbox).where(outbox.c.id.in_(j.id for j in queue.sent))
             )
+
+
+async def test_webhook_events_no_endpoint_subscribes_to_are_not_written(
+    connection: AsyncConnection,
+) -> None:
+    """A webhook event's job is written (and sent) only when an enabled, live endpoint of its
+    organization subscribes to it; every other job is written whatever it carries."""
+    clock, queue = FrozenClock(), RecordingJobQueue()
+    source = SharedConnectionSource(connection)
+    repositories = repositories_for(MODULES, "sqlalchemy")
+    uows = SqlAlchemyUnitOfWorkFactory(
+        source,
+        clock,
+        queue,
+        repositories=repositories,
+        webhook_events=lambda: frozenset({"product.created", "product.updated"}),
+    )
+    async with uows.write() as uow:
+        organization, _ = await owned_organization(uow, clock)
+        other, _ = await owned_organization(uow, clock)
+        await uow.commit()
+    org, elsewhere = str(organization.id), str(other.id)
+
+    async def commit(*jobs: tuple[str, dict[str, str]]) -> list[str]:
+        queue.sent.clear()
+        async with uows.write() as uow:
+            for name, arguments in jobs:
+                uow.enqueue(name, **arguments)
+            await uow.commit()
+        return [job.name for job in queue.sent]
+
+    nobody = await commit(
+        ("product.created", {"product_id": "p", "organization_id": org}),
+        ("organization.deleted", {"organization_id": org}),
+        ("product.updated", {"product_id": "p"}),  # no organization: kept
+        ("product.updated", {"product_id": "p", "organization_id": "not-a-uuid"}),
+    )
+    assert nobody == ["organization.deleted", "product.updated", "product.updated"]
+    names = (await connection.execute(select(outbox.c.job_name))).scalars().all()
+    assert sorted(names) == ["organization.deleted", "product.updated", "product.updated"]
+
+    endpoint = WebhookEndpoint(
+        created_at=clock.now(),
+        organization_id=organization.id,
+        url="https://example.com/hook",
+        format=WebhookFormat.raw,
+        secret=generate_secret(),
+        events=["product.created"],
+    )
+    async with uows.write() as uow:
+        await uow.webhook_endpoints.create(endpoint)
+        await uow.commit()
+    subscribed = await commit(
+        ("product.created", {"product_id": "p", "organization_id": org}),
+        ("product.updated", {"product_id": "p", "organization_id": org}),  # not subscribed
+        ("product.created", {"product_id": "p", "organization_id": elsewhere}),
+    )
+    assert subscribed == ["product.created"]
+
+    endpoint.enabled = False
+    async with uows.write() as uow:
+        await uow.webhook_endpoints.update(endpoint)
+        await uow.commit()
+    assert await commit(("product.created", {"product_id": "p", "organization_id": org})) == []
