@@ -20,7 +20,11 @@ MERIDIAN_RATE_LIMIT_RULES raising `checkout_confirm` (6/minute per address in pr
 bench confirms from one address) and `default` (the setup uses one token).
 
 Environment: MERIDIAN_BENCH_CHECKOUT_RATE (confirmations per second, default 20),
-MERIDIAN_BENCH_CHECKOUT_SECONDS (default 20), MERIDIAN_BENCH_REDIS_URL (see bench/webhooks.py).
+MERIDIAN_BENCH_CHECKOUT_SECONDS (default 20), MERIDIAN_BENCH_REDIS_URL (see bench/webhooks.py),
+MERIDIAN_BENCH_CHECKOUT_WEBHOOKS=1 (the organization has one endpoint subscribed to every event
+type, answered at once by a local receiver: each change's webhook event is then a job, fanned
+out and delivered by the same worker; without it, as for a merchant without webhooks, the
+events are not written at all).
 Target (issue 11): at 20 checkouts/s, confirm → license key p99 < 500 ms.
 
 `python -m bench.checkouts` (or `uv run task bench --scenario checkouts`) runs it alone on a
@@ -52,6 +56,7 @@ TARGET_RATE, TARGET_P99_MS = 20.0, 500.0
 POLL = 0.01
 DRAIN_TIMEOUT = 120.0
 RATE_LIMIT_RULES = {"default": "100000/minute", "checkout_confirm": "100000/minute"}
+WEBHOOKS = os.environ.get("MERIDIAN_BENCH_CHECKOUT_WEBHOOKS", "") in ("1", "true", "yes")
 
 
 @dataclass
@@ -77,6 +82,23 @@ def _check(response: httpx.Response) -> dict[str, Any]:
         )
     body: dict[str, Any] = response.json()
     return body
+
+
+async def _subscribe_everything(client: httpx.AsyncClient, token: str, port: int) -> None:
+    """One endpoint, subscribed to every event type, sending to the receiver on `port`."""
+    from entrypoints.container import Container
+
+    _check(
+        await client.post(
+            "/v1/webhooks/endpoints",
+            headers=_headers(token),
+            json={
+                "url": f"http://127.0.0.1:{port}/hook",
+                "format": "raw",
+                "events": sorted(Container().webhook_catalogue().event_types),
+            },
+        )
+    )
 
 
 async def _prepare(client: httpx.AsyncClient, token: str, count: int) -> list[Timing]:
@@ -182,11 +204,17 @@ async def _observe(database_url: str, timings: list[Timing], done: asyncio.Event
         await connection.close()
 
 
-async def _drive(app_url: str, database_url: str, token: str) -> tuple[list[Timing], float]:
+async def _drive(
+    app_url: str, database_url: str, token: str, receiver: int | None
+) -> tuple[list[Timing], float]:
     count = round(RATE * SECONDS)
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=app_url, timeout=60, limits=limits) as client:
         timings = await _prepare(client, token, WARMUP + count)
+        if receiver is not None:
+            # After the setup: its own events (hundreds of checkout.created) would otherwise
+            # still be on their way when the measurement starts.
+            await _subscribe_everything(client, token, receiver)
         warmup, measured = timings[:WARMUP], timings[WARMUP:]
         done = asyncio.Event()
         # Warm-up: the API's and the worker's connections open, their code paths run once.
@@ -265,7 +293,13 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 def run(database_url: str, organization_access_token: str) -> dict[str, Any] | None:
     from bench.__main__ import free_port, server
-    from bench.webhooks import _cpu_seconds, _redis_answers, _redis_processes, redis_url
+    from bench.webhooks import (
+        Receivers,
+        _cpu_seconds,
+        _redis_answers,
+        _redis_processes,
+        redis_url,
+    )
 
     if not _redis_answers(redis_url()):
         return None
@@ -277,20 +311,32 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
         "MERIDIAN_QUEUE_NAME": queue,
         "MERIDIAN_LOG_LEVEL": "WARNING",
         "MERIDIAN_RATE_LIMIT_RULES": json.dumps(RATE_LIMIT_RULES),
+        "MERIDIAN_WEBHOOK_ALLOW_LOOPBACK": "true",
     }
     argv = [sys.executable, "-m", "entrypoints.cli", "api", "--port", str(port)]
     print(
         f"measuring checkouts: {RATE:g} confirmations/s x {SECONDS:g} s against the API, Redis "
-        f"and one worker (rate limits on, raised: {json.dumps(RATE_LIMIT_RULES)}) ...",
+        f"and one worker (rate limits on, raised: {json.dumps(RATE_LIMIT_RULES)}; "
+        f"{'one endpoint subscribed to every event' if WEBHOOKS else 'no webhook endpoint'}) ...",
         flush=True,
     )
+    receivers = Receivers(1) if WEBHOOKS else None
     with ExitStack() as stack:
+        if receivers is not None:
+            stack.callback(receivers.stop)
         worker = stack.enter_context(_redis_processes(database_url, queue))
         app = stack.enter_context(server("app", argv, port, env))
         since = time.time()
         cpu = {"api": _cpu_seconds(app.process.pid), "worker": _cpu_seconds(worker)}
         began = time.monotonic()
-        timings, elapsed = asyncio.run(_drive(app.url, database_url, organization_access_token))
+        timings, elapsed = asyncio.run(
+            _drive(
+                app.url,
+                database_url,
+                organization_access_token,
+                None if receivers is None else receivers.ports[0],
+            )
+        )
         wall = time.monotonic() - began
         cpu = {
             "api": _cpu_seconds(app.process.pid) - cpu["api"],
@@ -330,6 +376,7 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
         "machine": {"cpus": os.cpu_count(), "load_average_1m": os.getloadavg()[0]},
         "rate_limits": f"on, raised: {json.dumps(RATE_LIMIT_RULES)}",
         "mode": "API process + redis, one worker, the scheduler",
+        "webhooks": "one endpoint, every event" if WEBHOOKS else "no endpoint",
     }
     met = (
         RATE >= TARGET_RATE
@@ -367,6 +414,7 @@ def run(database_url: str, organization_access_token: str) -> dict[str, Any] | N
     print(
         f"  CPU per checkout: {cpu_line} (share of a core: {share}; {os.cpu_count()} CPUs, "
         f"load {summary['machine']['load_average_1m']:.1f}); rate limits {summary['rate_limits']}"
+        f"; webhooks: {summary['webhooks']}"
     )
     if summary["first_errors"]:
         print(f"  first errors: {summary['first_errors']}")
