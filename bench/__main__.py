@@ -13,7 +13,7 @@
    checkouts.json), and tear everything down.
 
 `uv run task bench --scenario checkouts` (or `webhooks`) runs one scenario alone on a fresh
-bench database.
+bench database; `--scenario routes` runs the route table alone (steps 1–4 and 7).
 
 Environment: MERIDIAN_BENCH_DATABASE_URL (else TEST_DATABASE_URL, else a local server on
 127.0.0.1:5432, else an embedded one), MERIDIAN_BENCH_DURATION (seconds per run, default 10),
@@ -441,13 +441,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument(
         "--scenario",
-        choices=["all", "checkouts", "webhooks"],
+        choices=["all", "routes", "checkouts", "webhooks"],
         default="all",
-        help="all (default): the routes, growth, webhooks and checkouts; or one scenario alone",
+        help=(
+            "all (default): the routes, growth, webhooks and checkouts; routes: the route table "
+            "alone; or one scenario alone"
+        ),
     )
     scenario = parser.parse_args().scenario
-    if scenario != "all":
+    if scenario not in ("all", "routes"):
         return alone(scenario)
+    only_routes = scenario == "routes"
     print(
         f"{CONCURRENCY} connections, {WARMUP:g} s warm-up + {DURATION:g} s per server and route,"
         f" in {ROUNDS} alternating rounds"
@@ -479,17 +483,19 @@ def main() -> int:
                         "ratios": ratios,
                     }
                 )
-            growing = growth.run(app.url, database_url)  # bench/growth.py
-        # The API process runs jobs of its own (in-process, with the periodic webhook sweep):
-        # it is stopped first, so that the scenario's worker alone delivers.
-        webhooks.run(database_url, seeded.organization_id)  # bench/webhooks.py
-        checkouts.run(database_url, seeded.organization_access_token)  # bench/checkouts.py
+            growing = None if only_routes else growth.run(app.url, database_url)
+        if not only_routes:
+            # The API process runs jobs of its own (in-process, with the periodic webhook
+            # sweep): it is stopped first, so that the scenario's worker alone delivers.
+            webhooks.run(database_url, seeded.organization_id)  # bench/webhooks.py
+            checkouts.run(database_url, seeded.organization_access_token)  # bench/checkouts.py
 
     print()
     print_table(results)
     print()
-    growth.print_table(growing)
-    print()
+    if growing is not None:
+        growth.print_table(growing)
+        print()
     target = next(r for r in results if r["route"] == TARGET_ROUTE)
     ratio = target["ratio"]
     met = ratio >= TARGET_RATIO

@@ -332,6 +332,49 @@ class TestDeletedCustomer:
         assert got.json()["redemptions_count"] == 0
 
 
+async def test_a_discount_in_another_currency_is_refused(
+    client: httpx.AsyncClient, seeder: Seeder
+) -> None:
+    """A fixed discount in euros on a checkout in dollars: 422 at discount_code, whether it is
+    typed on the page or sent with the confirm, and nothing is written."""
+    tenant = await seeder.tenant()
+    headers = tenant.headers("organization")
+    discount = await client.post(
+        "/v1/discounts/",
+        json={
+            "name": "Euros off",
+            "type": "fixed",
+            "amount": 100,
+            "currency": "eur",
+            "duration": "once",
+            "code": "EUROS",
+        },
+        headers=headers,
+    )
+    assert discount.status_code == 201, discount.text
+    checkout = await _checkout(client, tenant)
+    typed = await client.patch(
+        f"{CLIENT}/{checkout['client_secret']}", json={"discount_code": "EUROS"}
+    )
+    assert typed.status_code == 422
+    assert error_loc(typed) == ["body", "discount_code"]
+    assert "currency" in typed.json()["detail"][0]["msg"]
+    confirmed = await _confirm(
+        client,
+        checkout,
+        customer_email="b@example.com",
+        discount_code="EUROS",
+        confirmation_token_id=SUCCESS,
+    )
+    assert confirmed.status_code == 422
+    assert error_loc(confirmed) == ["body", "discount_code"]
+    assert await _status(client, checkout) == "open"
+    assert await _payments(client, tenant, checkout) == []
+    assert await _customers(client, tenant) == []
+    got = await client.get(f"/v1/discounts/{discount.json()['id']}", headers=headers)
+    assert got.json()["redemptions_count"] == 0
+
+
 class TestDiscounts:
     async def test_the_last_redemption_goes_once_and_a_decline_gives_it_back(
         self, client: httpx.AsyncClient, seeder: Seeder
