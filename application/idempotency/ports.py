@@ -8,6 +8,22 @@ from application.uow import UnitOfWork
 from domain.idempotency import IdempotencyRecord, RecordedResponse
 
 
+class SealBroken(Exception):
+    """A sealed response could not be opened (altered, or sealed under another secret)."""
+
+
+class ResponseSealer(Protocol):
+    """Keeps recorded responses unreadable at rest: they can carry secrets issued once (a
+    customer session token, an access token), which the database otherwise keeps only as
+    digests. `context` (the record's subject and key) binds a sealed body to its record."""
+
+    def seal(self, data: bytes, context: bytes) -> bytes: ...
+
+    def open(self, data: bytes, context: bytes) -> bytes:
+        """Raises SealBroken when `data` was not sealed by this sealer for `context`."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     """Where idempotency records live: a repository of the units of work (the database, or the
     memory store), or a store of its own (Redis). Every operation is atomic on its own."""

@@ -19,13 +19,15 @@ How a request with a key goes (the HTTP entrypoint drives it):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from application.idempotency.ports import (
     IdempotencyStore,
     IdempotencyUnitOfWork,
+    ResponseSealer,
+    SealBroken,
     SeparateIdempotencyStore,
 )
 from application.kit.errors import ApplicationError
@@ -84,13 +86,16 @@ class IdempotencyService:
         self,
         uows: UnitOfWorkFactory,
         clock: Clock,
+        sealer: ResponseSealer,
         policy: IdempotencyPolicy | None = None,
         store: SeparateIdempotencyStore | None = None,
     ) -> None:
         """`store`: records kept outside the units of work (Redis); None keeps them in the
-        units of work's own database, where a response commits with the request's writes."""
+        units of work's own database, where a response commits with the request's writes.
+        `sealer` keeps the recorded bodies unreadable where they are stored."""
         self.uows = uows
         self.clock = clock
+        self.sealer = sealer
         self.policy = policy or IdempotencyPolicy()
         self.store = store
 
@@ -133,7 +138,15 @@ class IdempotencyService:
             raise IdempotencyKeyInUse(
                 "A request with this Idempotency-Key is still being processed. Retry shortly."
             )
-        return held.response
+        try:
+            body = self.sealer.open(held.response.body, _context(held))
+        except SealBroken as error:
+            # Never run the request again (it may have charged): say why it cannot replay.
+            raise IdempotencyKeyMismatch(
+                "The response recorded for this Idempotency-Key cannot be read back (the "
+                "server's secret changed since). Use a new key for a new request."
+            ) from error
+        return replace(held.response, body=body)
 
     async def finish(
         self,
@@ -148,6 +161,7 @@ class IdempotencyService:
         nothing is committed.
         """
         record = claim.subject, claim.key, claim.owner
+        response = replace(response, body=self.sealer.seal(response.body, _context(claim)))
         if uow is not None:
             if self.store is None:
                 if not await uow.idempotency_records.complete(*record, response):
@@ -174,3 +188,8 @@ class IdempotencyService:
             total += deleted
             if deleted < SWEEP_BATCH:
                 return total
+
+
+def _context(record: IdempotencyRecord) -> bytes:
+    """What a sealed body is bound to: its record's subject and key."""
+    return f"{record.subject}\n{record.key}".encode()

@@ -8,6 +8,7 @@ from dependency_injector import providers
 
 from adapters.memory.idempotency import InMemoryIdempotencyRecords
 from adapters.redis.idempotency import RedisIdempotencyStore
+from adapters.sealing import AesGcmSealer
 from adapters.sqlalchemy.repositories.idempotency import SqlAlchemyIdempotencyRecords
 from application.idempotency.ports import SeparateIdempotencyStore
 from application.idempotency.service import IdempotencyService
@@ -33,6 +34,7 @@ def _services(c: Any) -> dict[str, providers.Provider[Any]]:
             IdempotencyService,
             uows=c.uow_factory,
             clock=c.clock,
+            sealer=providers.Singleton(AesGcmSealer, secret=c.settings.provided.secret),
             store=providers.Callable(_store, c.settings, c.request_redis),
         )
     }

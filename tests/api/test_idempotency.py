@@ -21,6 +21,7 @@ from adapters.memory.idempotency import InMemoryIdempotencyRecords
 from adapters.redis.idempotency import RedisIdempotencyStore
 from adapters.sqlalchemy.repositories.idempotency import SqlAlchemyIdempotencyRecords
 from adapters.sqlalchemy.tables import idempotency_records, outbox
+from domain.idempotency import IdempotencyRecord
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Environment, Settings
@@ -334,3 +335,46 @@ async def test_a_delete_retried_is_replayed_rather_than_not_found(served: Served
     assert (first.status_code, retry.status_code) == (204, 204)
     assert retry.headers["idempotent-replayed"] == "true"
     assert (await served.client.delete(path, headers=served.headers(None))).status_code == 404
+
+
+async def test_a_recorded_secret_is_sealed_where_it_is_stored(served: Served) -> None:
+    """A customer session's token is issued once and kept only as a digest: the response
+    recorded for its key must not keep it readable either (sealed, adapters/sealing.py), and
+    the retry still answers it."""
+    headers = served.tenant.headers("organization")
+    customer = await served.client.post(
+        "/v1/customers/", json={"email": "sealed@example.com"}, headers=headers
+    )
+    assert customer.status_code == 201, customer.text
+    body = {"customer_id": customer.json()["id"]}
+    first = await served.client.post(
+        "/v1/customer-sessions/", json=body, headers=served.headers("session-1")
+    )
+    assert first.status_code == 201, first.text
+    token = first.json()["token"].encode()
+
+    now = served.clock.now()
+    probe = IdempotencyRecord(
+        subject=f"organization:{served.tenant.organization.id}",
+        key="session-1",
+        fingerprint="probe",
+        owner=uuid.uuid4(),
+        created_at=now,
+        leased_until=now,
+        expires_at=now + timedelta(hours=1),
+    )
+    service = served.container.idempotency_service()
+    if service.store is not None:
+        held = await service.store.claim(probe, now)
+    else:
+        async with served.container.uow_factory().write() as uow:
+            held = await uow.idempotency_records.claim(probe, now)  # not committed
+    assert held.owner != probe.owner and held.response is not None
+    assert token not in held.response.body
+    assert b"polar_cst_" not in held.response.body
+
+    retry = await served.client.post(
+        "/v1/customer-sessions/", json=body, headers=served.headers("session-1")
+    )
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.content == first.content
