@@ -64,13 +64,17 @@ class LicenseKeysBenefit:
         self, uow: BenefitGrantUnitOfWork, benefit: Benefit, grant: BenefitGrant, at: datetime
     ) -> dict[str, Any]:
         """Issues the customer's key; a re-grant grants the key it issued before again, with
-        the benefit's current limits."""
+        the benefit's current limits and an expiry counted from now (as Polar does: a
+        subscription that comes back gets its full term again)."""
         props = benefit.properties
         expires = props.get("expires")
         activations = props.get("activations")
         limits: dict[str, Any] = {
             "limit_usage": props.get("limit_usage"),
             "limit_activations": None if activations is None else activations["limit"],
+            "expires_at": None
+            if expires is None
+            else expiry(at, expires["ttl"], expires["timeframe"]),
         }
         key: LicenseKey | None = None
         key_id = grant.properties.get("license_key_id")
@@ -83,9 +87,6 @@ class LicenseKeysBenefit:
                 customer_id=grant.customer_id,
                 benefit_id=benefit.id,
                 key=generate_key(props.get("prefix")),
-                expires_at=None
-                if expires is None
-                else expiry(at, expires["ttl"], expires["timeframe"]),
                 **limits,
             )
             await uow.license_keys.create(key)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -139,6 +140,42 @@ async def test_revoke_revokes_the_key_and_regrant_grants_the_same_key(
     [regranted] = await _grants(client, tenant)
     assert regranted.id == revoked.id and regranted.is_granted
     assert [(k.id, k.status) for k in await _keys(client, tenant)] == [(key.id, "granted")]
+
+
+async def test_a_regranted_key_expires_a_full_term_after_the_regrant(
+    client: httpx.AsyncClient, seeder: Seeder, container: Container
+) -> None:
+    """As Polar: a key granted again (a subscription that came back) counts its expiry from
+    then, not from its first grant (which may have passed: the key would not validate)."""
+    tenant = await seeder.tenant()
+    expiring = {
+        **LICENSE_BENEFIT,
+        "properties": {**LICENSE_BENEFIT["properties"], "expires": {"ttl": 10, "timeframe": "day"}},
+    }
+    customer_id, benefit_id = await customer_and_benefit(client, tenant, expiring)
+    clock = container.clock()
+    await grant(container, customer_id, benefit_id)
+    [key] = await _keys(client, tenant)
+    first_expiry = datetime.fromisoformat(str(key.expires_at))
+    async with container.uow_factory().write() as uow:
+        container.benefit_grant_service().enqueue_revokes(
+            uow, customer_id=uuid.UUID(customer_id), benefit_ids=[uuid.UUID(benefit_id)]
+        )
+        await uow.commit()
+    clock.offset += timedelta(days=30)  # the first term is over
+    try:
+        before = clock.now()
+        await grant(container, customer_id, benefit_id)
+        [regranted] = await _keys(client, tenant)
+        assert regranted.id == key.id and regranted.status == "granted"
+        expires_at = datetime.fromisoformat(str(regranted.expires_at))
+        assert expires_at > first_expiry
+        assert before + timedelta(days=10) <= expires_at <= clock.now() + timedelta(days=10)
+        body = {"key": key.key, "organization_id": str(tenant.organization.id)}
+        validated = await client.post("/v1/customer-portal/license-keys/validate", json=body)
+        assert validated.status_code == 200, validated.text
+    finally:
+        clock.offset -= timedelta(days=30)
 
 
 async def test_a_revoke_that_runs_before_its_grant_leaves_nothing_granted(
