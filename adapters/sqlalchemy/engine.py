@@ -88,6 +88,16 @@ def is_pool_exhausted(error: BaseException) -> bool:
     return isinstance(error, PoolTimeout)
 
 
+def is_lock_refused(error: BaseException) -> bool:
+    """Whether a `FOR UPDATE NOWAIT` read found its row held by another transaction (SQLSTATE
+    55P03, lock_not_available)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) == "55P03" or (
+        getattr(getattr(error.orig, "__cause__", None), "sqlstate", None) == "55P03"
+    )
+
+
 def is_unique_violation(error: BaseException) -> bool:
     """Whether an exception is a unique constraint's violation (SQLSTATE 23505) that no
     repository turned into a validation error: a concurrent write got there first."""

@@ -39,11 +39,16 @@ class CheckoutRepository(Protocol):
 
     async def get_readable(
         self, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
-    ) -> Checkout | None: ...
+    ) -> Checkout | None:
+        """`lock` holds the row (FOR UPDATE) until the unit of work ends, without waiting: a
+        row another request holds raises RowLocked (as Polar's NOWAIT)."""
+        ...
 
     async def get_by_client_secret(
         self, client_secret: str, *, lock: bool = False
-    ) -> Checkout | None: ...
+    ) -> Checkout | None:
+        """`lock`: as for `get_readable`."""
+        ...
 
     async def get_including_deleted(self, id: uuid.UUID) -> Checkout | None: ...
 

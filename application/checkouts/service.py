@@ -36,6 +36,7 @@ from application.kit.errors import (
     NotPermitted,
     ResourceNotFound,
     ResourceUnavailable,
+    RowLocked,
     ValidationFailed,
     invariants_as_validation,
 )
@@ -88,6 +89,16 @@ class NotOpenCheckout(NotPermitted):
     def __init__(self, checkout: Checkout) -> None:
         status = "expired" if checkout.status is CheckoutStatus.open else checkout.status.value
         super().__init__(f"Checkout {checkout.id} is not open: {status}.")
+
+
+class CheckoutLocked(Conflict):
+    """409: another request is changing the checkout right now (a confirm under way, say);
+    retry in a moment (the client's `CheckoutLocked`)."""
+
+    retry_after = 1
+
+    def __init__(self) -> None:
+        super().__init__("This checkout is being processed by another request; retry shortly.")
 
 
 class CheckoutCustomerDeleted(Conflict):
@@ -202,7 +213,10 @@ class CheckoutService:
     async def get(
         self, uow: CheckoutUnitOfWork, subject: AuthSubject, id: uuid.UUID, *, lock: bool = False
     ) -> Checkout:
-        checkout = await uow.checkouts.get_readable(subject, id, lock=lock)
+        try:
+            checkout = await uow.checkouts.get_readable(subject, id, lock=lock)
+        except RowLocked as error:
+            raise CheckoutLocked() from error
         if checkout is None:
             raise ResourceNotFound(NOT_FOUND)
         return checkout
@@ -211,7 +225,10 @@ class CheckoutService:
         self, uow: CheckoutUnitOfWork, client_secret: str, *, lock: bool = False
     ) -> Checkout:
         """The checkout whoever holds its secret may read; an expired one is gone (410)."""
-        checkout = await uow.checkouts.get_by_client_secret(client_secret, lock=lock)
+        try:
+            checkout = await uow.checkouts.get_by_client_secret(client_secret, lock=lock)
+        except RowLocked as error:
+            raise CheckoutLocked() from error
         if checkout is None:
             raise ResourceNotFound(NOT_FOUND)
         if checkout.is_expired(self.clock.now()):

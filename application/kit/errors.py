@@ -99,6 +99,16 @@ class ValidationFailed(ApplicationError):
         return cls.single((*root, *path), error.message)
 
 
+class RowLocked(Conflict):
+    """A record another request is changing right now, read to be changed without waiting
+    (a repository's `lock` that does not queue): retry in a moment. Use cases name it."""
+
+    retry_after = 1
+
+    def __init__(self, detail: str = "Another request is changing this; retry shortly.") -> None:
+        super().__init__(detail)
+
+
 class AlreadyTaken(ValidationFailed):
     """A value unique among live records (an email, an external id, a code) that another one
     holds, found by a repository when it writes: answered as the validation error at

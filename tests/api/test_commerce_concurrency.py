@@ -234,3 +234,48 @@ async def _until_waiting(
                 return
             await watcher.rollback()
             await asyncio.sleep(0.02)
+
+
+async def test_a_checkout_another_request_is_changing_is_409_checkout_locked(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    """As Polar (FOR UPDATE NOWAIT): while a request holds the checkout (a confirm under way),
+    an update or a second confirm answers 409 `CheckoutLocked` at once, changing nothing;
+    once it is released the same request goes through."""
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    product = await _product(client, tenant)
+    checkout = await _checkout(client, tenant, product, "held@example.com")
+    path = f"/v1/checkouts/client/{checkout['client_secret']}"
+
+    async with container.write_engine().connect() as holder:
+        transaction = await holder.begin()
+        await holder.execute(
+            text("SELECT id FROM checkouts WHERE id = :id FOR UPDATE"), {"id": checkout["id"]}
+        )
+        updated = await client.patch(path, json={"customer_name": "Ada"})
+        confirmed = await client.post(f"{path}/confirm", json={"confirmation_token_id": SUCCESS})
+        by_merchant = await client.patch(
+            f"/v1/checkouts/{checkout['id']}",
+            json={"metadata": {"k": "v"}},
+            headers=tenant.headers("organization"),
+        )
+        # The hosted page's form sent twice: the second shows the page again (303), which
+        # tells how the first goes.
+        page = await client.post(
+            f"/checkout/{checkout['client_secret']}",
+            data={"action": "pay", "customer_email": "held@example.com"},
+        )
+        await transaction.rollback()
+    assert page.status_code == 303, page.text
+    assert page.headers["location"].endswith(f"/checkout/{checkout['client_secret']}")
+    for response in (updated, confirmed, by_merchant):
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "CheckoutLocked"
+        assert response.headers["retry-after"] == "1"
+    got = (await client.get(path)).json()
+    assert (got["status"], got["customer_name"]) == ("open", None)
+    payments = await client.get("/v1/payments/", headers=tenant.headers("organization"))
+    assert payments.json()["items"] == []
+    retried = await client.post(f"{path}/confirm", json={"confirmation_token_id": SUCCESS})
+    assert retried.status_code == 200, retried.text

@@ -58,13 +58,16 @@ def where_readable(statement: Select[Any], column: Any, kind: SubjectKind) -> Se
     return statement.where(false())
 
 
-def locked(statement: Select[Any], table: Table, lock: bool) -> Select[Any]:
+def locked(
+    statement: Select[Any], table: Table, lock: bool, *, nowait: bool = False
+) -> Select[Any]:
     """`statement`, holding the rows it reads of `table` (FOR UPDATE) when `lock` is set.
 
     In PostgreSQL's read committed mode a locked read waits for a concurrent writer of the row
     and then reads the row as committed, the WHERE clause checked again: a row soft-deleted in
-    between is not returned."""
-    return statement.with_for_update(of=table) if lock else statement
+    between is not returned. With `nowait` it does not wait: a row held elsewhere fails the
+    statement (engine.is_lock_refused), and the transaction with it."""
+    return statement.with_for_update(of=table, nowait=nowait) if lock else statement
 
 
 def containing(*columns: ColumnElement[Any]) -> ColumnElement[bool]:

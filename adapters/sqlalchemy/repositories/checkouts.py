@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Select, String, Uuid, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 
+from adapters.sqlalchemy.engine import is_lock_refused
 from adapters.sqlalchemy.kit.counts import counted_total, with_total
 from adapters.sqlalchemy.kit.filters import (
     containing,
@@ -22,6 +24,7 @@ from adapters.sqlalchemy.tables import checkouts
 from application.auth import AuthSubject, SubjectKind
 from application.checkouts.ports import CheckoutFilters
 from application.checkouts.sorting import CheckoutSortProperty
+from application.kit.errors import RowLocked
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from domain.address import Address
@@ -91,11 +94,12 @@ class SqlAlchemyCheckoutRepository(
                 self._readable(kind).where(checkouts.c.id == bindparam("id", type_=Uuid)),
                 checkouts,
                 lock,
+                nowait=True,
             ),
             subject.kind,
             lock,
         )
-        return await self.get_one_or_none(statement, {**subject_params(subject), "id": id})
+        return await self._locking(statement, {**subject_params(subject), "id": id})
 
     async def get_by_client_secret(
         self, client_secret: str, *, lock: bool = False
@@ -107,10 +111,19 @@ class SqlAlchemyCheckoutRepository(
                 ),
                 checkouts,
                 lock,
+                nowait=True,
             ),
             lock,
         )
-        return await self.get_one_or_none(statement, {"client_secret": client_secret})
+        return await self._locking(statement, {"client_secret": client_secret})
+
+    async def _locking(self, statement: Any, params: dict[str, Any]) -> Checkout | None:
+        try:
+            return await self.get_one_or_none(statement, params)
+        except DBAPIError as error:
+            if is_lock_refused(error):
+                raise RowLocked() from error
+            raise
 
     async def get_locked(self, id: uuid.UUID) -> Checkout | None:
         statement = self.cached(

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from adapters.payments.sandbox import OUTCOMES, TEST_CARDS, token_for_card
 from application.checkouts.commands import CheckoutConfirm, CheckoutUpdatePublic
 from application.checkouts.page import CheckoutPage, CheckoutPageUnitOfWork, checkout_page
-from application.checkouts.service import CheckoutService, ExpiredCheckoutError
+from application.checkouts.service import CheckoutLocked, CheckoutService, ExpiredCheckoutError
 from application.kit.errors import (
     ApplicationError,
     FieldError,
@@ -240,6 +240,10 @@ async def _read(
         return _not_found()
     except ExpiredCheckoutError:
         return _expired()
+    except CheckoutLocked:
+        # A form sent twice (a double click): the first is being confirmed; the page shows
+        # how it goes.
+        return RedirectResponse(_page_url(secret), status_code=303)
 
 
 @router.get(STYLESHEET_PATH)
