@@ -226,6 +226,39 @@ def test_declined_card_shows_the_decline(
         assert polar.checkouts.get(checkout.id).status == "open"
 
 
+def test_a_trial_starts_without_a_charge(
+    browser: Any, shop: tuple[ApiProcess, dict[str, str]]
+) -> None:
+    """A subscription with a 14-day trial: the page says nothing is due today and when the
+    first charge comes, still asks for the card, and starts the trial."""
+    from selenium.webdriver.common.by import By
+
+    with _polar(shop) as polar:
+        product = polar.products.create(
+            name="Team plan",
+            recurring_interval="month",
+            trial_interval="day",
+            trial_interval_count=14,
+            prices=[{"amount_type": "fixed", "price_amount": 1500}],
+        )
+        checkout = _checkout(polar, product.id)
+        browser.get(checkout.url)
+        note = browser.find_element(By.ID, "trial-note").text
+        assert "Free trial until" in note and "$15.00" in note
+        assert browser.find_element(By.ID, "amount-due").text == "$0.00"
+        assert browser.find_element(By.ID, "pay").text == "Start free trial"
+        _screenshot(browser, "7-trial")
+        _fill(browser, "f-customer-email", "trial@example.com")
+        _fill(browser, "f-card-number", "4242 4242 4242 4242")
+        _fill(browser, "f-card-expiry", "12 / 34")
+        _fill(browser, "f-card-cvc", "123")
+        browser.find_element(By.ID, "pay").click()
+        _wait(lambda: "Thank you" in browser.page_source, "the confirmation")
+        assert polar.checkouts.get(checkout.id).status == "succeeded"
+        [subscription] = polar.subscriptions.list(product_id=product.id).items
+        assert subscription.status == "trialing"
+
+
 def test_errors_inline_and_keyboard(
     browser: Any, shop: tuple[ApiProcess, dict[str, str]], product: str
 ) -> None:
