@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
 from adapters.sqlalchemy.engine import ConnectionSource, begin
 from adapters.sqlalchemy.kit.direct import execute_direct, in_transactions
-from adapters.sqlalchemy.kit.repository import write
+from adapters.sqlalchemy.kit.repository import for_driver, write
 from adapters.sqlalchemy.kit.statements import Cached
 from adapters.sqlalchemy.tables import outbox
 from application.ports import Clock, Job, JobArgument, JobQueue
@@ -48,6 +48,7 @@ _OUTBOX_INSERT_SUBSCRIBED = text(
     RETURNING id
     """
 ).bindparams(bindparam("webhook_events", type_=ARRAY(String)))
+_SUBSCRIBED: Cached[Any] = Cached(_OUTBOX_INSERT_SUBSCRIBED, None)
 
 
 def _organization_of(job: Job) -> str | None:
@@ -212,11 +213,14 @@ class SqlAlchemyUnitOfWork:
                 for job in jobs
             ]
         )
-        result = await self.connection.execute(
-            _OUTBOX_INSERT_SUBSCRIBED,
-            {"rows": document, "webhook_events": sorted(self._webhook_events)},
-        )
-        written = {row[0] for row in result}
+        params = {"rows": document, "webhook_events": sorted(self._webhook_events)}
+        direct = for_driver(_SUBSCRIBED, self.connection) if self._direct_writes else None
+        returned: Any
+        if direct is not None:
+            returned = await direct.fetch(self.connection, params, in_transaction=True)
+        else:
+            returned = await self.connection.execute(_SUBSCRIBED.statement, params)
+        written = {row[0] for row in returned}
         return [job for job in jobs if job.id in written]
 
     async def rollback(self) -> None:
