@@ -432,8 +432,11 @@ class SqlAlchemyProductRepository(
     async def create(self, entity: Product) -> Product:
         await super().create(entity)
         if entity.prices:
-            await self.connection.execute(
-                insert(product_prices), [price_row(p) for p in entity.prices]
+            # Cached and run on the driver (a write unit of work's path): built, compiled and
+            # wrapped by SQLAlchemy on every call, it cost more than the database's work.
+            await self.write(
+                self.cached(lambda: insert(product_prices)),
+                [price_row(p) for p in entity.prices],
             )
         return entity
 
