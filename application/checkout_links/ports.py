@@ -13,7 +13,7 @@ from application.organizations.ports import TenancyUnitOfWork
 from domain.checkout_link import CheckoutLink
 
 if TYPE_CHECKING:
-    from application.checkouts.ports import CheckoutRepository
+    from application.checkouts.ports import CheckoutRepository, TrialRedemptionRepository
     from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
     from application.payments.ports import PaymentRepository
@@ -77,3 +77,4 @@ class CheckoutLinkUnitOfWork(TenancyUnitOfWork, Protocol):
     checkouts: CheckoutRepository
     customers: CustomerRepository
     payments: PaymentRepository
+    trial_redemptions: TrialRedemptionRepository

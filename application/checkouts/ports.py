@@ -12,6 +12,7 @@ from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.ports import TenancyUnitOfWork
 from domain.checkout import Checkout, CheckoutStatus
+from domain.trial_redemption import TrialRedemption
 
 if TYPE_CHECKING:
     from application.customers.ports import CustomerRepository
@@ -83,9 +84,18 @@ class CheckoutRepository(Protocol):
     ) -> Checkout: ...
 
 
+class TrialRedemptionRepository(Protocol):
+    """Who had a trial from an organization, by unaliased email (domain/trial_redemption.py)."""
+
+    async def redeemed(self, organization_id: uuid.UUID, customer_email: str) -> bool: ...
+
+    async def create(self, redemption: TrialRedemption) -> TrialRedemption: ...
+
+
 class CheckoutUnitOfWork(TenancyUnitOfWork, Protocol):
     checkouts: CheckoutRepository
     products: ProductRepository
     discounts: DiscountRepository
     customers: CustomerRepository
     payments: PaymentRepository
+    trial_redemptions: TrialRedemptionRepository

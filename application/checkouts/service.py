@@ -64,6 +64,7 @@ from domain.organization import Organization
 from domain.payment import Payment, PaymentStatus
 from domain.price import CustomPrice, Price
 from domain.product import Product
+from domain.trial_redemption import TrialRedemption, unalias_email
 
 log = logging.getLogger("meridian.checkouts")
 
@@ -99,6 +100,18 @@ class CheckoutLocked(Conflict):
 
     def __init__(self) -> None:
         super().__init__("This checkout is being processed by another request; retry shortly.")
+
+
+class TrialAlreadyRedeemed(NotPermitted):
+    """403: the organization prevents trial abuse and this customer's email (sub-addresses
+    counted as the address) had a trial already (Polar's `TrialAlreadyRedeemed`). The
+    checkout may be confirmed without the trial (`allow_trial: false`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You have already used a trial for this product. "
+            "Trials can only be used once per customer."
+        )
 
 
 class CheckoutCustomerDeleted(Conflict):
@@ -546,6 +559,8 @@ class CheckoutService:
         except NamedCustomerGone as error:
             raise CheckoutCustomerDeleted() from error
         checkout.customer_id = customer.id
+        if checkout.trial_end is not None:
+            await self._trial_allowed(uow, checkout, customer)
         if discount is not None:
             await self._redeem(uow, checkout, discount)
 
@@ -558,6 +573,16 @@ class CheckoutService:
                     confirmation_token_id=command.confirmation_token_id,
                     customer_email=checkout.customer_email,
                     idempotency_key=f"setup-{checkout.id}-{command.confirmation_token_id}",
+                )
+            )
+        if checkout.trial_end is not None and customer.email:
+            await uow.trial_redemptions.create(
+                TrialRedemption(
+                    created_at=now,
+                    organization_id=checkout.organization_id,
+                    customer_id=customer.id,
+                    product_id=product.id,
+                    customer_email=unalias_email(customer.email),
                 )
             )
         if not checkout.is_payment_required:
@@ -663,6 +688,21 @@ class CheckoutService:
             await uow.checkouts.update(checkout)
             self._changed(uow, CHECKOUT_EXPIRED, checkout)
         return len(due)
+
+    async def _trial_allowed(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, customer: Customer
+    ) -> None:
+        """Refuse a second trial to the customer's email when the organization prevents
+        trial abuse (a customer without an email cannot be told apart: allowed, as Polar)."""
+        if not customer.email:
+            return
+        organization = await uow.organizations.get(checkout.organization_id)
+        if organization is None or not organization.subscription_settings.prevent_trial_abuse:
+            return
+        if await uow.trial_redemptions.redeemed(
+            checkout.organization_id, unalias_email(customer.email)
+        ):
+            raise TrialAlreadyRedeemed()
 
     async def _named_customer(
         self,

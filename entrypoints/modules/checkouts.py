@@ -9,7 +9,11 @@ from typing import Any
 from dependency_injector import providers
 
 from adapters.memory.checkouts import InMemoryCheckoutRepository
+from adapters.memory.trial_redemptions import InMemoryTrialRedemptionRepository
 from adapters.sqlalchemy.repositories.checkouts import SqlAlchemyCheckoutRepository
+from adapters.sqlalchemy.repositories.trial_redemptions import (
+    SqlAlchemyTrialRedemptionRepository,
+)
 from application.checkouts.service import (
     CHECKOUT_CREATED,
     CHECKOUT_EXPIRED,
@@ -93,7 +97,10 @@ module = Module(
     name="checkouts",
     scopes=(Scope.checkouts_read, Scope.checkouts_write),
     repositories={
-        "checkouts": Repository(SqlAlchemyCheckoutRepository, InMemoryCheckoutRepository)
+        "checkouts": Repository(SqlAlchemyCheckoutRepository, InMemoryCheckoutRepository),
+        "trial_redemptions": Repository(
+            SqlAlchemyTrialRedemptionRepository, InMemoryTrialRedemptionRepository
+        ),
     },
     services=_services,
     routers=(endpoints.router,),

@@ -598,3 +598,70 @@ async def test_a_product_sold_cannot_be_deleted(client: httpx.AsyncClient, seede
     assert refused.json()["error"] == "ProductNotDeletable"
     [order] = await _orders(client, tenant)
     assert order["product"]["id"] == product["id"]
+
+
+class TestTrialAbuse:
+    async def _prevent_trial_abuse(
+        self, client: httpx.AsyncClient, tenant: Tenant, on: bool
+    ) -> None:
+        response = await client.patch(
+            f"/v1/organizations/{tenant.organization.id}",
+            json={
+                "subscription_settings": {
+                    "allow_multiple_subscriptions": False,
+                    "proration_behavior": "prorate",
+                    "benefit_revocation_grace_period": 0,
+                    "prevent_trial_abuse": on,
+                }
+            },
+            headers=tenant.headers("user"),
+        )
+        assert response.status_code == 200, response.text
+
+    async def test_one_trial_per_email_when_the_organization_prevents_abuse(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        await self._prevent_trial_abuse(client, tenant, True)
+        product = await _product(client, tenant, TRIAL)
+        first = await _checkout(client, tenant, product)
+        response = await _confirm(
+            client, first, customer_email="ada@example.com", confirmation_token_id=SUCCESS
+        )
+        assert response.status_code == 200, response.text
+
+        # The same person under a sub-address: refused, nothing written.
+        second = await _checkout(client, tenant, product)
+        refused = await _confirm(
+            client, second, customer_email="Ada+again@Example.com", confirmation_token_id=SUCCESS
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"] == "TrialAlreadyRedeemed"
+        assert await _status(client, second) == "open"
+        assert len(await _subscriptions(client, tenant)) == 1
+        assert [c["email"] for c in await _customers(client, tenant)] == ["ada@example.com"]
+        # Without the trial, the same checkout can be bought (and is charged).
+        paid = await _confirm(
+            client,
+            second,
+            customer_email="Ada+again@Example.com",
+            allow_trial=False,
+            confirmation_token_id=SUCCESS,
+        )
+        assert paid.status_code == 200, paid.text
+        [payment] = await _payments(client, tenant, second)
+        assert payment["amount"] == 1500
+
+    async def test_trials_repeat_when_the_organization_allows_it(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        tenant = await seeder.tenant()
+        await self._prevent_trial_abuse(client, tenant, False)
+        product = await _product(client, tenant, TRIAL)
+        for email in ("bo@example.com", "bo+2@example.com"):
+            checkout = await _checkout(client, tenant, product)
+            response = await _confirm(
+                client, checkout, customer_email=email, confirmation_token_id=SUCCESS
+            )
+            assert response.status_code == 200, response.text
+        assert [s["status"] for s in await _subscriptions(client, tenant)] == ["trialing"] * 2

@@ -33,6 +33,7 @@ from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.refunds import refunds
 from adapters.sqlalchemy.tables.subscriptions import subscriptions
+from adapters.sqlalchemy.tables.trial_redemptions import trial_redemptions
 from adapters.sqlalchemy.tables.webhooks import (
     webhook_deliveries,
     webhook_endpoints,
@@ -73,6 +74,7 @@ __all__ = [
     "refunds",
     "row_counts",
     "subscriptions",
+    "trial_redemptions",
     "users",
     "webhook_deliveries",
     "webhook_endpoints",
