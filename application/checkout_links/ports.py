@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from application.checkouts.ports import CheckoutRepository
     from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
+    from application.payment_methods.ports import PaymentMethodRepository
     from application.payments.ports import PaymentRepository
     from application.products.ports import ProductRepository
 
@@ -77,3 +78,4 @@ class CheckoutLinkUnitOfWork(TenancyUnitOfWork, Protocol):
     checkouts: CheckoutRepository
     customers: CustomerRepository
     payments: PaymentRepository
+    payment_methods: PaymentMethodRepository

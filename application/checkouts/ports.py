@@ -16,6 +16,7 @@ from domain.checkout import Checkout, CheckoutStatus
 if TYPE_CHECKING:
     from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
+    from application.payment_methods.ports import PaymentMethodRepository
     from application.payments.ports import PaymentRepository
     from application.products.ports import ProductRepository
 
@@ -89,3 +90,4 @@ class CheckoutUnitOfWork(TenancyUnitOfWork, Protocol):
     discounts: DiscountRepository
     customers: CustomerRepository
     payments: PaymentRepository
+    payment_methods: PaymentMethodRepository
