@@ -11,6 +11,9 @@ Rules kept here:
   (`InvariantViolation`).
 - It comes from a checkout (`checkout_id`) and pays an order once the order exists
   (`order_id`); `trigger` says what started it (a purchase, a renewal, a dunning retry…).
+- `processor_method_id` is the processor's id for the card charged (None when it named none);
+  a recurring purchase saves that card for the customer once it succeeds
+  (domain/payment_method.py).
 """
 
 from __future__ import annotations
@@ -54,17 +57,31 @@ class PaymentTrigger(StrEnum):
 
 @dataclass(frozen=True)
 class CardMetadata:
-    """What the client shows of the card: its brand and last four digits."""
+    """What the client shows of the card: its brand and last four digits, and (for a card
+    kept for later, a saved payment method) its expiry month and year when the processor
+    reports them."""
 
     brand: str
     last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
 
-    def document(self) -> dict[str, str]:
-        return {"brand": self.brand, "last4": self.last4}
+    def document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"brand": self.brand, "last4": self.last4}
+        if self.exp_month is not None and self.exp_year is not None:
+            document["exp_month"] = self.exp_month
+            document["exp_year"] = self.exp_year
+        return document
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> CardMetadata:
-        return cls(brand=str(document["brand"]), last4=str(document["last4"]))
+        exp_month, exp_year = document.get("exp_month"), document.get("exp_year")
+        return cls(
+            brand=str(document["brand"]),
+            last4=str(document["last4"]),
+            exp_month=None if exp_month is None else int(exp_month),
+            exp_year=None if exp_year is None else int(exp_year),
+        )
 
 
 @dataclass(kw_only=True)
@@ -84,6 +101,9 @@ class Payment(Entity):
     checkout_id: uuid.UUID | None = None
     order_id: uuid.UUID | None = None
     trigger: PaymentTrigger | None = PaymentTrigger.purchase
+    # The processor's id for the payment method charged (Stripe's `pm_…`), when it reported
+    # one: a recurring purchase keeps that method for the customer once the payment succeeds.
+    processor_method_id: str | None = None
 
     @classmethod
     def create(cls, *, at: datetime, **attributes: Any) -> Payment:

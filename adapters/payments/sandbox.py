@@ -14,14 +14,16 @@ Nothing leaves the process and no money moves. The confirmation token decides th
 An unknown token is a failed payment, not an error: a real processor accepts the request and
 declines it the same way, and the caller's path stays the same.
 
-`charge` answers at once with a `pi_sandbox_<hex>` id and, as its report, the outcome job
+`charge` answers at once with a `pi_sandbox_<hex>` id, the card's `pm_sandbox_<hex>` id when the
+charge will succeed (None for a declined card: nothing is kept of it) and, as its report, the outcome job
 (`payment.succeeded` / `payment.failed`) that Stripe's webhook would become: never inline. The
 caller enqueues the report in the transaction that records the payment (the outbox), so it runs
 as soon as that commits, and a crash loses neither. `refund` reports `refund.succeeded` with a
 `re_sandbox_<hex>` id the same way.
 
 `setup` keeps a card for later (a trial's): it answers at once, as Stripe's SetupIntent does for
-cards, with a `pm_sandbox_<hex>` id, or raises PaymentError with the token's decline.
+cards, with a `pm_sandbox_<hex>` id, or raises PaymentError with the token's decline. Every test
+card reports the expiry 12/2034.
 
 `TEST_CARDS` maps Stripe's test card numbers to the tokens, for the hosted checkout page.
 """
@@ -70,9 +72,14 @@ TEST_CARDS: dict[str, str] = {
     "4000002500003155": REQUIRES_ACTION,
 }
 
+# The expiry the sandbox reports for every test card (Stripe's test cards take any future
+# date; a fixed one keeps saved methods reproducible).
+EXP_MONTH, EXP_YEAR = 12, 2034
+
 # The card each token stands for (Stripe test mode shows the test card's brand and last four).
 _CARDS: dict[str, CardMetadata] = {
-    token: CardMetadata(brand="visa", last4=number[-4:]) for number, token in TEST_CARDS.items()
+    token: CardMetadata(brand="visa", last4=number[-4:], exp_month=EXP_MONTH, exp_year=EXP_YEAR)
+    for number, token in TEST_CARDS.items()
 }
 _UNKNOWN_CARD = CardMetadata(brand="unknown", last4="0000")
 
@@ -111,8 +118,10 @@ class SandboxPaymentProcessor:
         token = request.confirmation_token_id
         processor_id = f"pi_sandbox_{secrets.token_hex(12)}"
         outcome = OUTCOMES.get(token, INVALID_TOKEN)
+        method_id = None
         if outcome is None:
             report = Job(PAYMENT_SUCCEEDED, {"processor_id": processor_id})
+            method_id = f"pm_sandbox_{secrets.token_hex(12)}"
         else:
             reason, message = outcome
             report = Job(
@@ -127,6 +136,7 @@ class SandboxPaymentProcessor:
             processor_id=processor_id,
             method_metadata=_CARDS.get(token, _UNKNOWN_CARD),
             reports=(report,),
+            payment_method_id=method_id,
         )
         _remember(self._charges, request.idempotency_key, started)
         return started

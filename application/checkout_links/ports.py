@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from application.checkouts.ports import CheckoutRepository, TrialRedemptionRepository
     from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
+    from application.payment_methods.ports import PaymentMethodRepository
     from application.payments.ports import PaymentRepository
     from application.products.ports import ProductRepository
 
@@ -78,3 +79,4 @@ class CheckoutLinkUnitOfWork(TenancyUnitOfWork, Protocol):
     customers: CustomerRepository
     payments: PaymentRepository
     trial_redemptions: TrialRedemptionRepository
+    payment_methods: PaymentMethodRepository

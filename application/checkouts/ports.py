@@ -17,6 +17,7 @@ from domain.trial_redemption import TrialRedemption
 if TYPE_CHECKING:
     from application.customers.ports import CustomerRepository
     from application.discounts.ports import DiscountRepository
+    from application.payment_methods.ports import PaymentMethodRepository
     from application.payments.ports import PaymentRepository
     from application.products.ports import ProductRepository
 
@@ -99,3 +100,4 @@ class CheckoutUnitOfWork(TenancyUnitOfWork, Protocol):
     customers: CustomerRepository
     payments: PaymentRepository
     trial_redemptions: TrialRedemptionRepository
+    payment_methods: PaymentMethodRepository

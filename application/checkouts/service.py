@@ -43,6 +43,7 @@ from application.kit.errors import (
 from application.kit.metadata import check_metadata
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
+from application.payment_methods.service import PaymentMethodService
 from application.payments.ports import ChargeRequest, PaymentProcessor, SetupRequest
 from application.payments.service import PaymentService
 from application.ports import Clock
@@ -196,11 +197,13 @@ class CheckoutService:
         customers: CustomerService,
         payments: PaymentService,
         processor: PaymentProcessor,
+        payment_methods: PaymentMethodService,
     ) -> None:
         self.clock = clock
         self.customers = customers
         self.payments = payments
         self.processor = processor
+        self.payment_methods = payment_methods
         self.fulfillers: list[Fulfiller] = []
 
     def fulfil_with(self, fulfiller: Fulfiller) -> None:
@@ -568,12 +571,19 @@ class CheckoutService:
             # A trial: the card is kept for when it ends, nothing is charged now. A refusal
             # raises PaymentError before anything is written.
             assert command.confirmation_token_id is not None
-            await self.processor.setup(
+            setup = await self.processor.setup(
                 SetupRequest(
                     confirmation_token_id=command.confirmation_token_id,
                     customer_email=checkout.customer_email,
                     idempotency_key=f"setup-{checkout.id}-{command.confirmation_token_id}",
                 )
+            )
+            await self.payment_methods.save(
+                uow,
+                organization_id=checkout.organization_id,
+                customer_id=customer.id,
+                processor_id=setup.processor_id,
+                method_metadata=setup.method_metadata,
             )
         if checkout.trial_end is not None and customer.email:
             await uow.trial_redemptions.create(
@@ -615,6 +625,7 @@ class CheckoutService:
             customer_id=customer.id,
             customer_email=checkout.customer_email,
             checkout_id=checkout.id,
+            processor_method_id=started.payment_method_id,
         )
         checkout.confirm(now)
         await uow.checkouts.update(checkout)
@@ -662,6 +673,7 @@ class CheckoutService:
             await uow.checkouts.update(checkout)
             self._changed(uow, CHECKOUT_UPDATED, checkout)
             await self._fulfil(uow, checkout, payment)
+            await self._save_method(uow, checkout, payment)
             return
         checkout.reopen(now)
         await uow.checkouts.update(checkout)
@@ -671,6 +683,25 @@ class CheckoutService:
                 discount.release(now)
                 await uow.discounts.update(discount)
         self._changed(uow, CHECKOUT_UPDATED, checkout)
+
+    async def _save_method(
+        self, uow: CheckoutUnitOfWork, checkout: Checkout, payment: Payment
+    ) -> None:
+        """Keep the card a recurring product's succeeded payment was charged to, for the
+        charges to come (Stripe's `setup_future_usage=off_session`); a one-time purchase, or
+        a payment whose processor named no method, keeps nothing."""
+        if payment.processor_method_id is None or checkout.customer_id is None:
+            return
+        product = await uow.products.get(checkout.product_id)
+        if product is None or not product.is_recurring:
+            return
+        await self.payment_methods.save(
+            uow,
+            organization_id=checkout.organization_id,
+            customer_id=checkout.customer_id,
+            processor_id=payment.processor_method_id,
+            method_metadata=payment.method_metadata,
+        )
 
     async def _fulfil(
         self, uow: CheckoutUnitOfWork, checkout: Checkout, payment: Payment | None

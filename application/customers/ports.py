@@ -11,6 +11,7 @@ from application.customers.sorting import CustomerSortProperty
 from application.kit.pagination import Page, PaginationParams
 from application.kit.sorting import Sorting
 from application.organizations.ports import TenancyUnitOfWork
+from application.payment_methods.ports import PaymentMethodRepository
 from domain.customer import Customer
 
 
@@ -116,3 +117,4 @@ class CustomerRepository(Protocol):
 
 class CustomerUnitOfWork(TenancyUnitOfWork, Protocol):
     customers: CustomerRepository
+    payment_methods: PaymentMethodRepository

@@ -41,6 +41,7 @@ from application.ports import Clock
 from domain.address import Address
 from domain.checkout import Checkout
 from domain.customer import Customer, CustomerType, email_key
+from domain.payment_method import SavedPaymentMethod
 
 CUSTOMER_CREATED = "customer.created"
 CUSTOMER_UPDATED = "customer.updated"
@@ -196,10 +197,10 @@ class CustomerService:
 
     async def payment_methods(
         self, uow: CustomerUnitOfWork, customer: Customer, pagination: PaginationParams
-    ) -> Page[Any]:
-        """The customer's saved payment methods: none are saved yet (payments come with the
-        payments module), so an empty page."""
-        return Page(items=[], total_count=0, limit=pagination.limit)
+    ) -> Page[SavedPaymentMethod]:
+        """The customer's saved payment methods (kept by its recurring checkouts, see
+        application/payment_methods/service.py): the default first, then the newest."""
+        return await uow.payment_methods.list_for_customer(customer.id, pagination)
 
     async def export(
         self,

@@ -51,6 +51,10 @@ class ChargeRequest:
 class ChargeStarted:
     """The processor took the charge: its id for it, and the card it is charged to.
 
+    `payment_method_id` is the processor's id for that card (Stripe's `pm_…`) when it can be
+    kept for later charges; a recurring purchase saves it once the payment succeeds. The
+    sandbox names one for a card that will succeed and None for a declined one.
+
     `reports` are outcome jobs the processor delivers through the caller's transaction: the
     caller enqueues them where it records the payment (`PaymentService.record`), so they run
     once it commits and survive a crash (the outbox). An emulated processor (the sandbox)
@@ -59,6 +63,7 @@ class ChargeStarted:
     processor_id: str
     method_metadata: CardMetadata
     reports: tuple[Job, ...] = ()
+    payment_method_id: str | None = None
 
 
 @dataclass(frozen=True)

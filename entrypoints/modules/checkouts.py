@@ -42,6 +42,7 @@ def _checkout_service(container: Any) -> CheckoutService:
         customers=container.customer_service(),
         payments=container.payment_service(),
         processor=container.payment_processor(),
+        payment_methods=container.payment_method_service(),
     )
     orders = container.order_service()
     service.fulfil_with(orders.from_checkout)

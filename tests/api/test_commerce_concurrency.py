@@ -2,11 +2,13 @@
 redemption goes to exactly one of the checkouts confirming it at once, and of two refunds
 racing for an order's last cents exactly one is taken. The losers get the answer they would
 get one after the other (422), never a 500, and nothing half-written. First-time buyers
-confirming at once with one email end up as one customer."""
+confirming at once with one email end up as one customer, and of one customer's cards saved
+at once exactly one is its default."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from adapters.payments.sandbox import SUCCESS
 from application.customers.service import CUSTOMER_CREATED
 from application.payments.service import PAYMENT_SUCCEEDED
 from domain.customer import Customer
+from domain.payment import CardMetadata
 from entrypoints.container import Container
 from tests.api.conftest import committing_app
 from tests.api.test_concurrency import CONCURRENCY, _race
@@ -279,3 +282,41 @@ async def test_a_checkout_another_request_is_changing_is_409_checkout_locked(
     assert payments.json()["items"] == []
     retried = await client.post(f"{path}/confirm", json={"confirmation_token_id": SUCCESS})
     assert retried.status_code == 200, retried.text
+
+
+async def test_concurrent_saves_for_one_customer_make_one_default(
+    committing: tuple[Container, httpx.AsyncClient],
+) -> None:
+    container, client = committing
+    tenant = await Seeder.of(container).tenant()
+    created = await client.post(
+        "/v1/customers/",
+        json={"email": "saver@example.com"},
+        headers=tenant.headers("organization"),
+    )
+    assert created.status_code == 201, created.text
+    customer = created.json()
+    service = container.payment_method_service()
+    card = CardMetadata(brand="visa", last4="4242", exp_month=12, exp_year=2034)
+
+    async def save(processor_id: str) -> None:
+        async with container.uow_factory().write() as uow:
+            await service.save(
+                uow,
+                organization_id=uuid.UUID(customer["organization_id"]),
+                customer_id=uuid.UUID(customer["id"]),
+                processor_id=processor_id,
+                method_metadata=card,
+            )
+            await asyncio.sleep(0.2)  # both transactions open at once
+            await uow.commit()
+
+    await asyncio.gather(*(save(f"pm_race_{i}") for i in range(CONCURRENCY)))
+    listed = await client.get(
+        f"/v1/customers/{customer['id']}/payment-methods",
+        params={"limit": 100},
+        headers=tenant.headers("organization"),
+    )
+    methods = listed.json()["items"]
+    assert len(methods) == CONCURRENCY
+    assert [m["is_default"] for m in methods] == [True] + [False] * (CONCURRENCY - 1)

@@ -54,7 +54,9 @@ async def test_a_payment_round_trips_whole(adapter: Adapter) -> None:
             organization,
             processor_id="pi_sandbox_abc",
             status=PaymentStatus.failed,
-            method_metadata=CardMetadata(brand="mastercard", last4="0002"),
+            method_metadata=CardMetadata(
+                brand="mastercard", last4="0002", exp_month=3, exp_year=2031
+            ),
             customer_id=uuid.uuid4(),
             customer_email="Buyer@example.com",
             decline_reason="card_declined",
@@ -62,6 +64,7 @@ async def test_a_payment_round_trips_whole(adapter: Adapter) -> None:
             checkout_id=uuid.uuid4(),
             order_id=uuid.uuid4(),
             trigger=PaymentTrigger.retry_dunning,
+            processor_method_id="pm_sandbox_abc",
         )
         assert await uow.payments.get_readable(subject, payment.id) == payment
         assert await uow.payments.get_by_processor_id("pi_sandbox_abc") == payment

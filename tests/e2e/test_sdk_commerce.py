@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import httpx
 import pytest
 from polar.v2026_10 import Polar
 from polar.v2026_10.errors import ResourceNotFound
+from polar.v2026_10.outputs import CustomerPaymentMethodCard
 
 from adapters.payments.sandbox import DECLINE, SUCCESS
 from tests.e2e.processes import ApiProcess
@@ -132,3 +134,40 @@ def test_a_declined_card_leaves_the_checkout_open(
         assert (payment.status, payment.decline_reason) == ("failed", "card_declined")
         assert payment.decline_message == "Your card was declined."
         assert polar.orders.list(checkout_id=checkout.id).items == []
+
+
+def test_a_trial_keeps_the_card_as_the_customer_s_default_method(
+    running: tuple[ApiProcess, dict[str, str]],
+) -> None:
+    api, tokens = running
+    with Polar(tokens["organization_access_token"], base_url=api.base_url, timeout=30) as polar:
+        product = polar.products.create(
+            name="Team",
+            recurring_interval="month",
+            trial_interval="day",
+            trial_interval_count=7,
+            prices=[{"amount_type": "fixed", "price_amount": 1500}],
+        )
+        checkout = polar.checkouts.create(
+            products=[product.id], customer_email="t@example.com", external_customer_id="t-1"
+        )
+        # Confirmed over plain HTTP: a trial's checkout answers `succeeded` at once, which the
+        # client's `CheckoutPublicConfirmed` (status "confirmed" only) cannot load.
+        confirmed = httpx.post(
+            f"{api.base_url}/v1/checkouts/client/{checkout.client_secret}/confirm",
+            json={"confirmation_token_id": SUCCESS},
+            timeout=30,
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["status"] == "succeeded"
+        [card] = polar.customers.list_payment_methods_external("t-1").items
+        assert isinstance(card, CustomerPaymentMethodCard)
+        assert (card.is_default, card.processor, card.type) == (True, "stripe", "card")
+        metadata = card.method_metadata
+        assert (metadata.brand, metadata.last4, metadata.exp_month, metadata.exp_year) == (
+            "visa",
+            "4242",
+            12,
+            2034,
+        )
+        assert polar.customers.list_payment_methods(card.customer_id).items == [card]

@@ -39,6 +39,8 @@ from domain.customer import Customer
 from domain.file import File, FileService
 from domain.meter import Aggregation, AggregationFunction, Meter, MeterSummary
 from domain.organization import TaxBehavior
+from domain.payment import CardMetadata
+from domain.payment_method import SavedPaymentMethod
 from domain.price import MeteredPrice, Price, SeatBasedPrice, SeatTier
 from entrypoints.http.kit.responses import WIRE_FORMATS, Wire, dumps
 from entrypoints.http.products.schemas import MediaUrl
@@ -81,6 +83,14 @@ FIELDS: dict[tuple[type, str], Any] = {
             key: st.text(min_size=1, max_size=10)
             for key in ("form_label", "form_help_text", "form_placeholder")
         },
+    ),
+    # A saved card always has its expiry (SavedPaymentMethod.create).
+    (SavedPaymentMethod, "method_metadata"): st.builds(
+        CardMetadata,
+        brand=st.text(max_size=10),
+        last4=st.text(max_size=4),
+        exp_month=st.integers(1, 12),
+        exp_year=st.integers(2000, 2100),
     ),
     # `count` reads no property; every other function reads one.
     (Meter, "aggregation"): st.builds(

@@ -58,6 +58,7 @@ def payment_entity(row: Mapping[Any, Any]) -> Payment:
         checkout_id=row["checkout_id"],
         order_id=row["order_id"],
         trigger=None if trigger is None else PaymentTrigger(trigger),
+        processor_method_id=row["processor_method_id"],
     )
 
 

@@ -29,6 +29,7 @@ from adapters.sqlalchemy.tables.foundation import (
 from adapters.sqlalchemy.tables.idempotency import idempotency_records
 from adapters.sqlalchemy.tables.meters import meters
 from adapters.sqlalchemy.tables.orders import orders
+from adapters.sqlalchemy.tables.payment_methods import payment_methods
 from adapters.sqlalchemy.tables.payments import payments
 from adapters.sqlalchemy.tables.products import product_medias, product_prices, products
 from adapters.sqlalchemy.tables.refunds import refunds
@@ -63,6 +64,7 @@ __all__ = [
     "organization_access_tokens",
     "organizations",
     "outbox",
+    "payment_methods",
     "payments",
     "personal_access_tokens",
     "product_benefits",

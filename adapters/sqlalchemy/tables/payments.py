@@ -30,6 +30,8 @@ payments = Table(
     Column("checkout_id", Uuid, nullable=True),
     Column("order_id", Uuid, nullable=True),
     Column("trigger", String(32), nullable=True),
+    # The processor's id for the card charged, which a recurring purchase saves.
+    Column("processor_method_id", String(128), nullable=True),
 )
 # A processor's ids are unique: an outcome report finds its payment by it.
 Index(

@@ -21,11 +21,12 @@ from application.kit.inputs import unstorable_text
 from domain.customer import Customer
 from entrypoints.http.customers import auth
 from entrypoints.http.customers.schemas import (
-    CustomerPaymentMethodGeneric,
+    CustomerPaymentMethodCard,
     CustomerSchema,
     CustomerStateSchema,
     customer_state_wire,
     customer_wire,
+    payment_method_wire,
 )
 from entrypoints.http.dependencies import (
     ReadUnitOfWork,
@@ -255,7 +256,7 @@ async def get_customer_state(
 @router.get(
     "/{id}/payment-methods",
     summary="List a customer's payment methods",
-    response_model=ListResource[CustomerPaymentMethodGeneric],
+    response_model=ListResource[CustomerPaymentMethodCard],
     openapi_extra=openapi_parameters(ListQuery),
 )
 async def list_payment_methods(
@@ -337,7 +338,7 @@ async def get_customer_state_external(
 @router.get(
     "/external/{external_id}/payment-methods",
     summary="List a customer's payment methods by external ID",
-    response_model=ListResource[CustomerPaymentMethodGeneric],
+    response_model=ListResource[CustomerPaymentMethodCard],
     openapi_extra=openapi_parameters(ListQuery),
 )
 async def list_payment_methods_external(
@@ -355,4 +356,4 @@ async def _payment_methods(
     uow: CustomerUnitOfWork, service: CustomerService, customer: Customer, q: ListQuery
 ) -> Response:
     page = await service.payment_methods(uow, customer, q.pagination)
-    return page_response(page, lambda method: method)
+    return page_response(page, payment_method_wire)

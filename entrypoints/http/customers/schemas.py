@@ -1,4 +1,5 @@
-"""Wire format of customers (Polar's `Customer`, `CustomerState` and `PaymentMethod`).
+"""Wire format of customers (Polar's `Customer`, `CustomerState` and their saved
+`CustomerPaymentMethodCard`).
 
 A customer is a `CustomerIndividual` (always with an email) or a `CustomerTeam` (maybe
 without); `type` tells them apart.
@@ -13,6 +14,7 @@ from pydantic import UUID4, Field
 
 from application.customers.service import CustomerState
 from domain.customer import Customer, MetadataValue
+from domain.payment_method import SavedPaymentMethod
 from entrypoints.http.kit.responses import Wire, wire_format
 from entrypoints.http.kit.schemas import Schema
 
@@ -100,15 +102,47 @@ CustomerStateSchema = Annotated[
 ]
 
 
-class CustomerPaymentMethodGeneric(Schema):
-    """A saved payment method (none are saved yet)."""
+class PaymentMethodCardMetadata(Schema):
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    wallet: str | None
+
+
+class CustomerPaymentMethodCard(Schema):
+    """A customer's saved card (the client's `CustomerPaymentMethodCard`)."""
 
     id: UUID4
     created_at: datetime
     modified_at: datetime | None
     processor: Literal["stripe"]
     customer_id: UUID4
-    type: str
+    type: Literal["card"]
+    method_metadata: PaymentMethodCardMetadata
+    is_default: bool
+
+
+@wire_format(CustomerPaymentMethodCard)
+def payment_method_wire(m: SavedPaymentMethod) -> Wire:
+    """A saved card's wire document, in the field order of its schema."""
+    card = m.method_metadata
+    return {
+        "id": m.id,
+        "created_at": m.created_at,
+        "modified_at": m.modified_at,
+        "processor": m.processor.value,
+        "customer_id": m.customer_id,
+        "type": m.type.value,
+        "method_metadata": {
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+            "wallet": None,
+        },
+        "is_default": m.is_default,
+    }
 
 
 @wire_format(CustomerSchema)

@@ -72,5 +72,5 @@ def payment_wire(p: Payment) -> Wire:
         "checkout_id": p.checkout_id,
         "order_id": p.order_id,
         "processor_metadata": None,
-        "method_metadata": p.method_metadata.document(),
+        "method_metadata": {"brand": p.method_metadata.brand, "last4": p.method_metadata.last4},
     }
