@@ -18,6 +18,19 @@ def test_json_logs_follow_a_request_into_its_jobs(base_env: dict[str, str]) -> N
     api = ApiProcess(env).start()
     try:
         tokens = bootstrap(env, "logs@example.com", "Logs Co")
+        # The product's event becomes a job only for a subscribed endpoint (its host need not
+        # resolve: the job is what this follows).
+        subscribed = httpx.post(
+            f"{api.base_url}/v1/webhooks/endpoints",
+            json={
+                "url": "https://logs-hook.invalid/hook",
+                "format": "raw",
+                "events": ["product.created"],
+            },
+            headers={"Authorization": f"Bearer {tokens['organization_access_token']}"},
+            timeout=10,
+        )
+        assert subscribed.status_code == 201, subscribed.text
         response = httpx.post(
             f"{api.base_url}/v1/products/",
             json={"name": "Traced", "prices": [{"amount_type": "fixed", "price_amount": 100}]},
