@@ -72,6 +72,8 @@ log = logging.getLogger("meridian.checkouts")
 CHECKOUT_CREATED = "checkout.created"
 CHECKOUT_UPDATED = "checkout.updated"
 CHECKOUT_EXPIRED = "checkout.expired"
+# Job: a confirmed checkout with nothing to charge succeeds (`on_free_success`).
+CHECKOUT_FREE_SUCCESS = "checkout.free_success"
 
 NOT_FOUND = "Checkout not found."
 # Open checkouts past their expiry that one sweep expires per unit of work.
@@ -509,8 +511,8 @@ class CheckoutService:
         changes in `command`: the customer is matched or created, the custom fields checked,
         the discount redeemed (under its row lock), and the payment started. Returns the
         checkout confirmed (with the customer its buyer may have a session as); its payment's
-        outcome arrives later by job (`on_payment`). A checkout with nothing to pay succeeds at
-        once.
+        outcome arrives later by job (`on_payment`). A checkout with nothing to pay (free, or a
+        trial) succeeds by its own job (`on_free_success`) right after the commit.
 
         Any refusal raises before anything is written: the unit of work is not committed."""
         held = checkout.discount_id
@@ -596,10 +598,13 @@ class CheckoutService:
                 )
             )
         if not checkout.is_payment_required:
-            checkout.succeed(now)
+            # Nothing to charge (free, or a trial): confirmed now, succeeded by the job right
+            # after the commit (`on_free_success`), as Polar does; the client's answer to a
+            # confirm only knows `confirmed`.
+            checkout.confirm(now)
             await uow.checkouts.update(checkout)
             self._changed(uow, CHECKOUT_UPDATED, checkout)
-            await self._fulfil(uow, checkout, None)
+            uow.enqueue(CHECKOUT_FREE_SUCCESS, checkout_id=str(checkout.id))
             return Confirmed(checkout, customer if trusted else None)
 
         assert command.confirmation_token_id is not None
@@ -702,6 +707,20 @@ class CheckoutService:
             processor_id=payment.processor_method_id,
             method_metadata=payment.method_metadata,
         )
+
+    async def on_free_success(self, uow: CheckoutUnitOfWork, checkout_id: uuid.UUID) -> None:
+        """The job `checkout.free_success`: a confirmed checkout with nothing to charge
+        succeeds and is fulfilled. Idempotent: a checkout no longer confirmed is left alone."""
+        checkout = await uow.checkouts.get_locked(checkout_id)
+        if checkout is None or checkout.status is not CheckoutStatus.confirmed:
+            return
+        if checkout.is_payment_required:
+            log.warning("checkout %s has a payment to wait for; not a free success", checkout.id)
+            return
+        checkout.succeed(self.clock.now())
+        await uow.checkouts.update(checkout)
+        self._changed(uow, CHECKOUT_UPDATED, checkout)
+        await self._fulfil(uow, checkout, None)
 
     async def _fulfil(
         self, uow: CheckoutUnitOfWork, checkout: Checkout, payment: Payment | None

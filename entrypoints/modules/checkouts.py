@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from dependency_injector import providers
+from taskiq import AsyncBroker
 
 from adapters.memory.checkouts import InMemoryCheckoutRepository
 from adapters.memory.trial_redemptions import InMemoryTrialRedemptionRepository
@@ -14,9 +15,11 @@ from adapters.sqlalchemy.repositories.checkouts import SqlAlchemyCheckoutReposit
 from adapters.sqlalchemy.repositories.trial_redemptions import (
     SqlAlchemyTrialRedemptionRepository,
 )
+from adapters.taskiq.broker import Priority
 from application.checkouts.service import (
     CHECKOUT_CREATED,
     CHECKOUT_EXPIRED,
+    CHECKOUT_FREE_SUCCESS,
     CHECKOUT_UPDATED,
     CheckoutService,
     CheckoutView,
@@ -94,6 +97,15 @@ def _periodic(container: Any) -> list[PeriodicJob]:
     return [PeriodicJob("checkouts.expire", EXPIRY_INTERVAL, sweep)]
 
 
+def _tasks(broker: AsyncBroker, container: Any) -> None:
+    @broker.task(task_name=CHECKOUT_FREE_SUCCESS, priority=Priority.high.value, timeout=60)
+    async def free_success(checkout_id: str) -> None:
+        service = container.checkout_service()
+        async with container.uow_factory().write() as uow:
+            await service.on_free_success(uow, uuid.UUID(checkout_id))
+            await uow.commit()
+
+
 module = Module(
     name="checkouts",
     scopes=(Scope.checkouts_read, Scope.checkouts_write),
@@ -109,4 +121,5 @@ module = Module(
     public_routers=(checkout_page.router,),
     events=_events,
     periodic=_periodic,
+    tasks=_tasks,
 )

@@ -16,6 +16,7 @@ from polar.v2026_10.outputs import CheckoutPublic
 
 from adapters.payments.sandbox import DECLINE, SUCCESS
 from domain.checkout import CHECKOUT_TTL
+from entrypoints.container import Container
 from tests.harness import Seeder, ShiftableClock, Tenant, error_loc
 
 CLIENT = "/v1/checkouts/client"
@@ -133,17 +134,25 @@ class TestPaying:
         assert statuses == ["failed", "succeeded"]
 
     async def test_a_free_checkout_succeeds_without_a_payment(
-        self, client: httpx.AsyncClient, seeder: Seeder
+        self, client: httpx.AsyncClient, seeder: Seeder, container: Container
     ) -> None:
         tenant = await seeder.tenant()
         checkout = await _checkout(client, tenant, await _product(client, tenant, FREE))
         assert checkout["is_payment_required"] is False
         response = await _confirm(client, checkout, customer_email="free@example.com")
         assert response.status_code == 200, response.text
-        assert response.json()["status"] == "succeeded"
+        # Confirmed (what the client's answer allows), then succeeded by the free-success job
+        # (which the suite's inline broker runs right after the commit).
+        assert response.json()["status"] == "confirmed"
+        assert await _status(client, checkout) == "succeeded"
         assert await _payments(client, tenant, checkout) == []
         [customer] = await _customers(client, tenant)
         assert customer["email"] == "free@example.com"
+        # The job delivered again changes nothing: one order.
+        async with container.uow_factory().write() as uow:
+            await container.checkout_service().on_free_success(uow, uuid.UUID(checkout["id"]))
+            await uow.commit()
+        assert len(await _orders(client, tenant)) == 1
 
     async def test_an_existing_customer_is_matched_by_email_or_external_id(
         self, client: httpx.AsyncClient, seeder: Seeder
@@ -193,7 +202,8 @@ class TestRefusals:
         tenant = await seeder.tenant()
         product = await _product(client, tenant, FREE)
         done = await _checkout(client, tenant, product, customer_email="a@example.com")
-        assert (await _confirm(client, done)).json()["status"] == "succeeded"
+        assert (await _confirm(client, done)).json()["status"] == "confirmed"
+        assert await _status(client, done) == "succeeded"
         again = await _confirm(client, done)
         assert again.status_code == 403
         assert again.json()["error"] == "NotOpenCheckout"
@@ -501,7 +511,8 @@ class TestTrials:
             client, checkout, customer_email="t@example.com", confirmation_token_id=SUCCESS
         )
         assert response.status_code == 200, response.text
-        assert response.json()["status"] == "succeeded"
+        assert response.json()["status"] == "confirmed"
+        assert await _status(client, checkout) == "succeeded"
         assert await _payments(client, tenant, checkout) == []  # no charge at all
         [subscription] = await _subscriptions(client, tenant)
         assert subscription["status"] == "trialing"

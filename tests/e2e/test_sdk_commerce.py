@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import httpx
 import pytest
 from polar.v2026_10 import Polar
 from polar.v2026_10.errors import ResourceNotFound
@@ -151,15 +150,19 @@ def test_a_trial_keeps_the_card_as_the_customer_s_default_method(
         checkout = polar.checkouts.create(
             products=[product.id], customer_email="t@example.com", external_customer_id="t-1"
         )
-        # Confirmed over plain HTTP: a trial's checkout answers `succeeded` at once, which the
-        # client's `CheckoutPublicConfirmed` (status "confirmed" only) cannot load.
-        confirmed = httpx.post(
-            f"{api.base_url}/v1/checkouts/client/{checkout.client_secret}/confirm",
-            json={"confirmation_token_id": SUCCESS},
-            timeout=30,
+        # Nothing to pay now: confirmed (all the client's `CheckoutPublicConfirmed` allows),
+        # then succeeded by the free-success job, as Polar does.
+        confirmed = polar.checkouts.client_confirm(
+            checkout.client_secret, confirmation_token_id=SUCCESS
         )
-        assert confirmed.status_code == 200, confirmed.text
-        assert confirmed.json()["status"] == "succeeded"
+        assert confirmed.status == "confirmed"
+        done = eventually(
+            lambda: polar.checkouts.client_get(checkout.client_secret),
+            lambda c: c.status == "succeeded",
+        )
+        assert done.status == "succeeded"
+        [subscription] = polar.subscriptions.list(product_id=product.id).items
+        assert subscription.status == "trialing"
         [card] = polar.customers.list_payment_methods_external("t-1").items
         assert isinstance(card, CustomerPaymentMethodCard)
         assert (card.is_default, card.processor, card.type) == (True, "stripe", "card")
