@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any, Protocol
 
 import orjson
@@ -15,6 +16,23 @@ from sqlalchemy.ext.asyncio import (
     AsyncTransaction,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
+
+
+async def warm(engine: AsyncEngine, count: int) -> None:
+    """Open up to `count` pooled connections at once and give them back to the pool, so that the
+    first burst of work does not wait on connection setup (a backend start, the driver's type
+    introspection). Never asks for more than the pool holds, so it cannot wait on itself."""
+    size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 0
+    async with AsyncExitStack() as stack:
+        # Every attempt finishes before the stack gives the opened ones back, failed or not.
+        opened = await asyncio.gather(
+            *(stack.enter_async_context(engine.connect()) for _ in range(min(count, size))),
+            return_exceptions=True,
+        )
+    for outcome in opened:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def async_url(url: str) -> str:

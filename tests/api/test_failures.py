@@ -11,10 +11,12 @@ import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI
+from sqlalchemy.pool import QueuePool
 
-from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine
+from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine, warm
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
+from entrypoints.runtime import Runtime
 from tests import services
 from tests.api.conftest import committing_app, own_client, own_container
 from tests.harness import Seeder
@@ -152,3 +154,45 @@ async def test_a_pool_timeout_is_503_with_retry_after(
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"].isdigit()
     assert response.json()["error"] == "ServiceUnavailable"
+
+
+async def test_warming_a_pool_opens_at_most_its_size_and_gives_every_connection_back(
+    database_url: str,
+) -> None:
+    # The worker warms its pool with its concurrency (20 by default), which may exceed the pool:
+    # asking for more than it holds would wait out the pool timeout and fail the start.
+    engine = create_engine(database_url, pool_size=SMALL_POOL, pool_timeout=1)
+    try:
+        await warm(engine, 20)
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.checkedin(), pool.checkedout()) == (2 * SMALL_POOL, 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_runtime_opens_its_pool_ahead_of_the_first_requests(database_url: str) -> None:
+    container = own_container(database_url=database_url, database_pool_size=3)
+    try:
+        await Runtime(container, role="api").warm()
+        pool = container.write_engine().pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.checkedin(), pool.checkedout()) == (3, 0)
+    finally:
+        await container.write_engine().dispose()
+
+
+async def test_a_database_down_at_start_does_not_stop_the_warm_up_from_returning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The API starts while its database is down (requests answer 503 until it is back): warming
+    # its pool must not raise, nor leave a connection attempt checked out.
+    url = f"postgresql://postgres@127.0.0.1:{services.free_port()}/meridian"
+    container = own_container(database_url=url, database_pool_size=2)
+    try:
+        with caplog.at_level("WARNING", logger="meridian"):
+            await Runtime(container, role="api").warm()
+        assert "could not open the database connections ahead of time" in caplog.text
+        assert container.write_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await container.write_engine().dispose()
