@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Scope(StrEnum):
@@ -62,6 +63,12 @@ CUSTOMER_SCOPES: frozenset[Scope] = frozenset(
 
 def implied(scopes: Iterable[Scope]) -> frozenset[Scope]:
     """A `x:write` scope implies `x:read` where such a read scope exists."""
+    # Tokens hold a few distinct sets of scopes, each checked on every write that delegates.
+    return _implied(scopes if isinstance(scopes, frozenset) else frozenset(scopes))
+
+
+@lru_cache(maxsize=1024)
+def _implied(scopes: frozenset[Scope]) -> frozenset[Scope]:
     result = set(scopes)
     for scope in list(result):
         resource, _, access = scope.value.partition(":")

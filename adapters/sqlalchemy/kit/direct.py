@@ -150,7 +150,10 @@ class DirectRead:
         self, connection: AsyncConnection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> None:
         """Run a write (no rows back) in the unit of work's transaction: once, or once per
-        mapping of a sequence (the driver's executemany)."""
+        mapping of a sequence (the driver's executemany). A sequence of one runs once: the
+        driver's executemany costs more than its execute for a single row."""
+        if not isinstance(params, Mapping) and len(params) == 1:
+            params = params[0]
         many = not isinstance(params, Mapping)
         arguments: Any = (
             self.arguments(params)
