@@ -98,7 +98,10 @@ def _worker(args: argparse.Namespace) -> int:
     async def body(container: object) -> None:
         from taskiq.api import run_receiver_task
 
+        from entrypoints.runtime import settle_heap
+
         bundle = container.broker_bundle()  # type: ignore[attr-defined]
+        settle_heap()
         receiver = asyncio.create_task(
             run_receiver_task(bundle.broker, max_async_tasks=args.concurrency, run_startup=False)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +14,7 @@ from entrypoints.http.idempotency import Idempotency, Replay, replay_response
 from entrypoints.http.middleware import BodySizeLimit, RateLimitHeaders, RequestIds, RequestScopes
 from entrypoints.http.openapi import install_openapi
 from entrypoints.logging import install_request_ids
-from entrypoints.runtime import Runtime
+from entrypoints.runtime import Runtime, settle_heap
 
 
 def create_app(container: Container | None = None, *, manage_runtime: bool = True) -> FastAPI:
@@ -27,11 +26,8 @@ def create_app(container: Container | None = None, *, manage_runtime: bool = Tru
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
-            # What start-up allocated (modules, the app, routes, pools) lives as long as the
-            # process: keep it out of the cyclic garbage collector's reach. Otherwise each full
-            # collection walks all of it, pausing every request in flight for ~0.1 s.
-            gc.collect()
-            gc.freeze()
+            # Once the app and its routes exist too (see `settle_heap`).
+            settle_heap()
         try:
             yield
         finally:

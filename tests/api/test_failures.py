@@ -4,6 +4,7 @@ without a stack trace."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
@@ -16,7 +17,7 @@ from sqlalchemy.pool import QueuePool
 from adapters.sqlalchemy.engine import EngineConnectionSource, create_engine, warm
 from adapters.taskiq.broker import build_broker
 from entrypoints.container import Container
-from entrypoints.runtime import Runtime
+from entrypoints.runtime import GC_YOUNG_THRESHOLD, Runtime, settle_heap
 from tests import services
 from tests.api.conftest import committing_app, own_client, own_container
 from tests.harness import Seeder
@@ -196,3 +197,15 @@ async def test_a_database_down_at_start_does_not_stop_the_warm_up_from_returning
         assert container.write_engine().pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         await container.write_engine().dispose()
+
+
+def test_a_serving_process_settles_its_heap_once_started() -> None:
+    # Young collections every few requests took 6 % of the API's CPU on create token.
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
