@@ -132,7 +132,7 @@ def repositories_for(modules: Iterable[Module], adapter: str) -> dict[str, type[
 
 
 class Container(containers.DeclarativeContainer):
-    settings = providers.Singleton(Settings)
+    settings: providers.Singleton[Settings] = providers.Singleton(Settings)
 
     clock = providers.Singleton(SystemClock)
     hasher = providers.Singleton(HmacTokenHasher, secret=settings.provided.secret)

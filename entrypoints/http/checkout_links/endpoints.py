@@ -24,7 +24,7 @@ from application.kit.pagination import Page
 from domain.checkout_link import QUERY_METADATA_KEYS
 from entrypoints.http.checkout_links import auth
 from entrypoints.http.checkout_links.schemas import CheckoutLinkSchema, checkout_link_wire
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -38,9 +38,9 @@ from entrypoints.settings import Settings
 
 router = APIRouter(prefix="/checkout-links", tags=["checkout-links"])
 
-Service = Annotated[CheckoutLinkService, provided(lambda c: c.checkout_link_service)]
-Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
-Config = Annotated[Settings, provided(lambda c: c.settings)]
+Service = FromContainer[CheckoutLinkService](lambda c: c.checkout_link_service)
+Files = FromContainer[FileUseCases](lambda c: c.file_service)
+Config = FromContainer[Settings](lambda c: c.settings)
 ClientSecret = Annotated[str, Path(min_length=1, max_length=256)]
 QueryText = Annotated[str | None, Query(max_length=1000)]
 
@@ -78,13 +78,14 @@ def _wire(view: CheckoutLinkView, settings: Settings, files: FileUseCases) -> Wi
     openapi_extra=openapi_parameters(CheckoutLinkListQuery),
 )
 async def list_checkout_links(
+    request: Request,
     subject: auth.CheckoutLinksRead,
     uow: ReadUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
     q: Annotated[CheckoutLinkListQuery, list_query(CheckoutLinkListQuery)],
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     filters = CheckoutLinkFilters(
         organization_ids=q.organization_id or [], product_ids=q.product_id or []
     )
@@ -99,13 +100,14 @@ async def list_checkout_links(
     "/", status_code=201, summary="Create a checkout link", response_model=CheckoutLinkSchema
 )
 async def create_checkout_link(
+    request: Request,
     body: CheckoutLinkCreate,
     subject: auth.CheckoutLinksWrite,
     uow: WriteUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     link = await service.create(uow, subject, body)
     view = await service.view(uow, link)
     await uow.commit()
@@ -123,8 +125,6 @@ async def redirect_checkout_link(
     client_secret: ClientSecret,
     _: auth.Visitor,
     uow: WriteUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
-    settings: Config,
     product_id: Annotated[str | None, Query(max_length=64)] = None,
     customer_email: QueryText = None,
     customer_name: QueryText = None,
@@ -138,6 +138,8 @@ async def redirect_checkout_link(
     utm_term: QueryText = None,
     utm_content: QueryText = None,
 ) -> RedirectResponse:
+    service = Service(request)
+    settings = Config(request)
     try:
         chosen = uuid.UUID(product_id) if product_id else None
     except ValueError:
@@ -170,27 +172,29 @@ async def redirect_checkout_link(
 
 @router.get("/{id}", summary="Get a checkout link", response_model=CheckoutLinkSchema)
 async def get_checkout_link(
+    request: Request,
     id: UUID4,
     subject: auth.CheckoutLinksRead,
     uow: ReadUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     link = await service.get(uow, subject, id)
     return json_response(_wire(await service.view(uow, link), settings, files))
 
 
 @router.patch("/{id}", summary="Update a checkout link", response_model=CheckoutLinkSchema)
 async def update_checkout_link(
+    request: Request,
     id: UUID4,
     body: CheckoutLinkUpdate,
     subject: auth.CheckoutLinksWrite,
     uow: WriteUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     link = await service.get(uow, subject, id, lock=True)
     link = await service.update(uow, subject, link, body)
     view = await service.view(uow, link)
@@ -200,11 +204,12 @@ async def update_checkout_link(
 
 @router.delete("/{id}", status_code=204, summary="Delete a checkout link")
 async def delete_checkout_link(
+    request: Request,
     id: UUID4,
     subject: auth.CheckoutLinksWrite,
     uow: WriteUnitOfWork[CheckoutLinkUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     link = await service.get(uow, subject, id, lock=True)
     await service.delete(uow, subject, link)
     await uow.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import UUID4, Field
 
 from application.checkouts.commands import (
@@ -31,7 +31,7 @@ from entrypoints.http.checkouts.schemas import (
     checkout_public_wire,
     checkout_wire,
 )
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -44,11 +44,11 @@ from entrypoints.settings import Settings
 
 router = APIRouter(prefix="/checkouts", tags=["checkouts"])
 
-Service = Annotated[CheckoutService, provided(lambda c: c.checkout_service)]
-Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
-Config = Annotated[Settings, provided(lambda c: c.settings)]
+Service = FromContainer[CheckoutService](lambda c: c.checkout_service)
+Files = FromContainer[FileUseCases](lambda c: c.file_service)
+Config = FromContainer[Settings](lambda c: c.settings)
 ClientSecret = Annotated[str, Path(min_length=1, max_length=256)]
-Sessions = Annotated[CustomerSessionService, provided(lambda c: c.customer_session_service)]
+Sessions = FromContainer[CustomerSessionService](lambda c: c.customer_session_service)
 
 
 class ConfirmUnitOfWork(CheckoutUnitOfWork, CustomerSessionUnitOfWork, Protocol):
@@ -94,13 +94,14 @@ def _customer(view: CheckoutView, settings: Settings, files: FileUseCases) -> Wi
     openapi_extra=openapi_parameters(CheckoutListQuery),
 )
 async def list_checkouts(
+    request: Request,
     subject: auth.CheckoutsRead,
     uow: ReadUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
     q: Annotated[CheckoutListQuery, list_query(CheckoutListQuery)],
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     filters = CheckoutFilters(
         organization_ids=q.organization_id or [],
         product_ids=q.product_id or [],
@@ -120,13 +121,14 @@ async def list_checkouts(
     "/", status_code=201, summary="Create a checkout session", response_model=CheckoutSchema
 )
 async def create_checkout(
+    request: Request,
     body: CheckoutCreate,
     subject: auth.CheckoutsWrite,
     uow: WriteUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.create(uow, subject, body)
     view = await service.view(uow, checkout)
     await uow.commit()
@@ -142,13 +144,14 @@ async def create_checkout(
     response_model=CheckoutPublicSchema,
 )
 async def client_get_checkout(
+    request: Request,
     client_secret: ClientSecret,
     _: auth.Customer,
     uow: ReadUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.get_by_client_secret(uow, client_secret)
     view = await service.view(uow, checkout, organization=True)
     return json_response(_customer(view, settings, files))
@@ -160,14 +163,15 @@ async def client_get_checkout(
     response_model=CheckoutPublicSchema,
 )
 async def client_update_checkout(
+    request: Request,
     client_secret: ClientSecret,
     body: CheckoutUpdatePublic,
     _: auth.Customer,
     uow: WriteUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
     checkout = await service.update(uow, None, checkout, body)
     view = await service.view(uow, checkout, organization=True)
@@ -181,17 +185,18 @@ async def client_update_checkout(
     response_model=CheckoutPublicConfirmedSchema,
 )
 async def client_confirm_checkout(
+    request: Request,
     client_secret: ClientSecret,
     body: CheckoutConfirm,
     _: auth.Confirming,
     uow: WriteUnitOfWork[ConfirmUnitOfWork],
-    service: Service,
-    sessions: Sessions,
-    files: Files,
-    settings: Config,
 ) -> Response:
     """Submit the checkout: its payment starts (its outcome arrives shortly after: read the
     checkout again until it is `succeeded`, or `open` again after a declined card)."""
+    service = Service(request)
+    sessions = Sessions(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.get_by_client_secret(uow, client_secret, lock=True)
     confirmed = await service.confirm(uow, checkout, body)
     view = await service.view(uow, confirmed.checkout, organization=True)
@@ -209,27 +214,29 @@ async def client_confirm_checkout(
 
 @router.get("/{id}", summary="Get a checkout session", response_model=CheckoutSchema)
 async def get_checkout(
+    request: Request,
     id: UUID4,
     subject: auth.CheckoutsRead,
     uow: ReadUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.get(uow, subject, id)
     return json_response(_merchant(await service.view(uow, checkout), settings, files))
 
 
 @router.patch("/{id}", summary="Update a checkout session", response_model=CheckoutSchema)
 async def update_checkout(
+    request: Request,
     id: UUID4,
     body: CheckoutUpdate,
     subject: auth.CheckoutsWrite,
     uow: WriteUnitOfWork[CheckoutUnitOfWork],
-    service: Service,
-    files: Files,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
+    settings = Config(request)
     checkout = await service.get(uow, subject, id, lock=True)
     checkout = await service.update(uow, subject, checkout, body)
     view = await service.view(uow, checkout)

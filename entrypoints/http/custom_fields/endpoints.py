@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 from pydantic import UUID4, Field
 
 from application.custom_fields.commands import CustomFieldCreate, CustomFieldUpdate
@@ -12,9 +12,9 @@ from domain.custom_field import CustomFieldType
 from entrypoints.http.custom_fields import auth
 from entrypoints.http.custom_fields.schemas import CustomFieldSchema, custom_field_wire
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -28,7 +28,7 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/custom-fields", tags=["custom-fields"])
 
-Service = Annotated[CustomFieldService, provided(lambda c: c.custom_field_service)]
+Service = FromContainer[CustomFieldService](lambda c: c.custom_field_service)
 
 
 class CustomFieldListQuery(SortedListQuery):
@@ -52,11 +52,12 @@ class CustomFieldListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(CustomFieldListQuery),
 )
 async def list_custom_fields(
+    request: Request,
     subject: auth.CustomFieldsRead,
     uow: ReadUnitOfWork[CustomFieldUnitOfWork],
-    service: Service,
     q: Annotated[CustomFieldListQuery, list_query(CustomFieldListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = CustomFieldFilters(
         organization_ids=q.organization_id or [],
         query=q.query or None,
@@ -72,12 +73,13 @@ async def list_custom_fields(
     "/", status_code=201, summary="Create a custom field", response_model=CustomFieldSchema
 )
 async def create_custom_field(
+    request: Request,
     body: Annotated[CustomFieldCreate, Body()],
     subject: auth.CustomFieldsWrite,
     uow: WriteUnitOfWork[CustomFieldUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     custom_field = await service.create(uow, subject, body)
     await uow.commit()
@@ -86,22 +88,24 @@ async def create_custom_field(
 
 @router.get("/{id}", summary="Get a custom field", response_model=CustomFieldSchema)
 async def get_custom_field(
+    request: Request,
     id: UUID4,
     subject: auth.CustomFieldsRead,
     uow: ReadUnitOfWork[CustomFieldUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(custom_field_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update a custom field", response_model=CustomFieldSchema)
 async def update_custom_field(
+    request: Request,
     id: UUID4,
     body: Annotated[CustomFieldUpdate, Body()],
     subject: auth.CustomFieldsWrite,
     uow: WriteUnitOfWork[CustomFieldUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     custom_field = await service.get(uow, subject, id, lock=True)
     custom_field = await service.update(uow, subject, custom_field, body)
     await uow.commit()
@@ -110,11 +114,12 @@ async def update_custom_field(
 
 @router.delete("/{id}", status_code=204, summary="Delete a custom field")
 async def delete_custom_field(
+    request: Request,
     id: UUID4,
     subject: auth.CustomFieldsWrite,
     uow: WriteUnitOfWork[CustomFieldUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     custom_field = await service.get(uow, subject, id, lock=True)
     await service.delete(uow, subject, custom_field)
     await uow.commit()

@@ -1,6 +1,4 @@
-from typing import Annotated
-
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from application.customer_sessions.commands import CustomerSessionCreate
 from application.customer_sessions.ports import CustomerSessionUnitOfWork
@@ -10,14 +8,14 @@ from entrypoints.http.customer_sessions.schemas import (
     CustomerSessionSchema,
     customer_session_wire,
 )
-from entrypoints.http.dependencies import WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, WriteUnitOfWork
 from entrypoints.http.kit.responses import json_response
 from entrypoints.settings import Settings
 
 router = APIRouter(prefix="/customer-sessions", tags=["customer-sessions"])
 
-Service = Annotated[CustomerSessionService, provided(lambda c: c.customer_session_service)]
-AppSettings = Annotated[Settings, provided(lambda c: c.settings)]
+Service = FromContainer[CustomerSessionService](lambda c: c.customer_session_service)
+AppSettings = FromContainer[Settings](lambda c: c.settings)
 
 
 @router.post(
@@ -27,14 +25,15 @@ AppSettings = Annotated[Settings, provided(lambda c: c.settings)]
     response_model=CustomerSessionSchema,
 )
 async def create_customer_session(
+    request: Request,
     body: CustomerSessionCreate,
     subject: auth.CustomerSessionsWrite,
     uow: WriteUnitOfWork[CustomerSessionUnitOfWork],
-    service: Service,
-    settings: AppSettings,
 ) -> Response:
     """A `polar_cst_` token with which the customer authenticates for an hour (shown once),
     and the URL of its customer portal."""
+    service = Service(request)
+    settings = AppSettings(request)
     issued = await service.create(uow, subject, body)
     await uow.commit()
     wire = customer_session_wire(

@@ -29,9 +29,9 @@ from entrypoints.http.customers.schemas import (
     payment_method_wire,
 )
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -47,7 +47,7 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
-Service = Annotated[CustomerService, provided(lambda c: c.customer_service)]
+Service = FromContainer[CustomerService](lambda c: c.customer_service)
 
 
 def _storable(value: str) -> str:
@@ -93,9 +93,9 @@ async def list_customers(
     request: Request,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     q: Annotated[CustomerListQuery, list_query(CustomerListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = CustomerFilters(
         organization_ids=q.organization_id or [],
         email=q.email or None,
@@ -110,12 +110,13 @@ async def list_customers(
 
 @router.post("/", status_code=201, summary="Create a customer", response_model=CustomerSchema)
 async def create_customer(
+    request: Request,
     body: CustomerCreate,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     customer = await service.create(uow, subject, body)
     await uow.commit()
@@ -174,14 +175,15 @@ def _csv_lines(rows: Iterable[tuple[Any, ...]]) -> str:
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def export_customers(
+    request: Request,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     organization_id: Annotated[
         list[UUID4] | None, Query(description="Filter by organization ID.", max_length=100)
     ] = None,
 ) -> StreamingResponse:
     """Every customer as a CSV file, streamed: rows are read and sent a batch at a time."""
+    service = Service(request)
     customers = service.export(uow, subject, organization_ids=organization_id or [])
 
     async def lines() -> AsyncIterator[str]:
@@ -207,22 +209,24 @@ async def export_customers(
 
 @router.get("/{id}", summary="Get a customer", response_model=CustomerSchema)
 async def get_customer(
+    request: Request,
     id: UUID4,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(customer_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update a customer", response_model=CustomerSchema)
 async def update_customer(
+    request: Request,
     id: UUID4,
     body: CustomerUpdate,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     customer = await service.get(uow, subject, id, lock=True)
     customer = await service.update(uow, subject, customer, body)
     await uow.commit()
@@ -231,12 +235,13 @@ async def update_customer(
 
 @router.delete("/{id}", status_code=204, summary="Delete a customer")
 async def delete_customer(
+    request: Request,
     id: UUID4,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     anonymize: Anonymize = False,
 ) -> None:
+    service = Service(request)
     customer = await service.get(uow, subject, id, lock=True)
     await service.delete(uow, subject, customer, anonymize=anonymize)
     await uow.commit()
@@ -244,11 +249,12 @@ async def delete_customer(
 
 @router.get("/{id}/state", summary="Get a customer state", response_model=CustomerStateSchema)
 async def get_customer_state(
+    request: Request,
     id: UUID4,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     customer = await service.get(uow, subject, id)
     return json_response(customer_state_wire(await service.state(uow, customer)))
 
@@ -260,12 +266,13 @@ async def get_customer_state(
     openapi_extra=openapi_parameters(ListQuery),
 )
 async def list_payment_methods(
+    request: Request,
     id: UUID4,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     q: Annotated[ListQuery, list_query(ListQuery)],
 ) -> Response:
+    service = Service(request)
     customer = await service.get(uow, subject, id)
     return await _payment_methods(uow, service, customer, q)
 
@@ -279,11 +286,12 @@ async def list_payment_methods(
     response_model=CustomerSchema,
 )
 async def get_customer_external(
+    request: Request,
     external_id: ExternalId,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(customer_wire(await service.get_external(uow, subject, external_id)))
 
 
@@ -293,12 +301,13 @@ async def get_customer_external(
     response_model=CustomerSchema,
 )
 async def update_customer_external(
+    request: Request,
     external_id: ExternalId,
     body: CustomerUpdateExternalID,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     customer = await service.get_external(uow, subject, external_id, lock=True)
     customer = await service.update(uow, subject, customer, body)
     await uow.commit()
@@ -309,12 +318,13 @@ async def update_customer_external(
     "/external/{external_id}", status_code=204, summary="Delete a customer by external ID"
 )
 async def delete_customer_external(
+    request: Request,
     external_id: ExternalId,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     anonymize: Anonymize = False,
 ) -> None:
+    service = Service(request)
     customer = await service.get_external(uow, subject, external_id, lock=True)
     await service.delete(uow, subject, customer, anonymize=anonymize)
     await uow.commit()
@@ -326,11 +336,12 @@ async def delete_customer_external(
     response_model=CustomerStateSchema,
 )
 async def get_customer_state_external(
+    request: Request,
     external_id: ExternalId,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     customer = await service.get_external(uow, subject, external_id)
     return json_response(customer_state_wire(await service.state(uow, customer)))
 
@@ -342,12 +353,13 @@ async def get_customer_state_external(
     openapi_extra=openapi_parameters(ListQuery),
 )
 async def list_payment_methods_external(
+    request: Request,
     external_id: ExternalId,
     subject: auth.CustomersRead,
     uow: ReadUnitOfWork[CustomerUnitOfWork],
-    service: Service,
     q: Annotated[ListQuery, list_query(ListQuery)],
 ) -> Response:
+    service = Service(request)
     customer = await service.get_external(uow, subject, external_id)
     return await _payment_methods(uow, service, customer, q)
 

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from pydantic import UUID4, Field
 
 from application.discounts.commands import DiscountCreate, DiscountUpdate
@@ -9,9 +9,9 @@ from application.discounts.ports import DiscountUnitOfWork
 from application.discounts.service import DiscountService
 from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.discounts import auth
@@ -26,7 +26,7 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/discounts", tags=["discounts"])
 
-Service = Annotated[DiscountService, provided(lambda c: c.discount_service)]
+Service = FromContainer[DiscountService](lambda c: c.discount_service)
 
 
 class DiscountListQuery(SortedListQuery):
@@ -41,11 +41,12 @@ class DiscountListQuery(SortedListQuery):
 
 @router.get("/", summary="List discounts", openapi_extra=openapi_parameters(DiscountListQuery))
 async def list_discounts(
+    request: Request,
     subject: auth.DiscountsRead,
     uow: ReadUnitOfWork[DiscountUnitOfWork],
-    service: Service,
     q: Annotated[DiscountListQuery, list_query(DiscountListQuery)],
 ) -> ListResource[DiscountSchema]:
+    service = Service(request)
     page = await service.list(
         uow,
         subject,
@@ -60,12 +61,13 @@ async def list_discounts(
 
 @router.post("/", status_code=201, summary="Create a discount")
 async def create_discount(
+    request: Request,
     body: DiscountCreate,
     subject: auth.DiscountsWrite,
     uow: WriteUnitOfWork[DiscountUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> DiscountSchema:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     discount = await service.create(uow, subject, body)
     products = await service.restricted_products(uow, [discount])
@@ -75,23 +77,25 @@ async def create_discount(
 
 @router.get("/{id}", summary="Get a discount")
 async def get_discount(
+    request: Request,
     id: UUID4,
     subject: auth.DiscountsRead,
     uow: ReadUnitOfWork[DiscountUnitOfWork],
-    service: Service,
 ) -> DiscountSchema:
+    service = Service(request)
     discount = await service.get(uow, subject, id)
     return discount_schema(discount, await service.restricted_products(uow, [discount]))
 
 
 @router.patch("/{id}", summary="Update a discount")
 async def update_discount(
+    request: Request,
     id: UUID4,
     body: DiscountUpdate,
     subject: auth.DiscountsWrite,
     uow: WriteUnitOfWork[DiscountUnitOfWork],
-    service: Service,
 ) -> DiscountSchema:
+    service = Service(request)
     discount = await service.update(uow, subject, id, body)
     products = await service.restricted_products(uow, [discount])
     await uow.commit()
@@ -100,10 +104,11 @@ async def update_discount(
 
 @router.delete("/{id}", status_code=204, summary="Delete a discount")
 async def delete_discount(
+    request: Request,
     id: UUID4,
     subject: auth.DiscountsWrite,
     uow: WriteUnitOfWork[DiscountUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     await service.delete(uow, subject, id)
     await uow.commit()

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from pydantic import UUID4, Field
 
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
@@ -9,9 +9,9 @@ from application.files.ports import FileUnitOfWork
 from application.files.service import FileUseCases
 from domain.file import File
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.files import auth
@@ -26,7 +26,7 @@ from entrypoints.http.kit.schemas import ListResource
 
 router = APIRouter(prefix="/files", tags=["files"])
 
-Service = Annotated[FileUseCases, provided(lambda c: c.file_service)]
+Service = FromContainer[FileUseCases](lambda c: c.file_service)
 
 
 def _read(service: FileUseCases, file: File) -> FileRead:
@@ -42,11 +42,12 @@ class FileListQuery(ListQuery):
 
 @router.get("/", summary="List files", openapi_extra=openapi_parameters(FileListQuery))
 async def list_files(
+    request: Request,
     subject: auth.FilesRead,
     uow: ReadUnitOfWork[FileUnitOfWork],
-    service: Service,
     q: Annotated[FileListQuery, list_query(FileListQuery)],
 ) -> ListResource[FileRead]:
+    service = Service(request)
     page = await service.list(
         uow, subject, organization_ids=q.organization_id, ids=q.ids, pagination=q.pagination
     )
@@ -55,12 +56,13 @@ async def list_files(
 
 @router.post("/", status_code=201, summary="Create a file")
 async def create_file(
+    request: Request,
     body: FileCreate,
     subject: auth.FilesWrite,
     uow: WriteUnitOfWork[FileUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> FileUpload:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     file, upload = await service.create(uow, subject, body)
     await uow.commit()
@@ -69,12 +71,13 @@ async def create_file(
 
 @router.post("/{id}/uploaded", summary="Complete a file upload")
 async def complete_upload(
+    request: Request,
     id: UUID4,
     body: FileUploadCompleted,
     subject: auth.FilesWrite,
     uow: WriteUnitOfWork[FileUnitOfWork],
-    service: Service,
 ) -> FileRead:
+    service = Service(request)
     completion = await service.complete(uow, subject, id, body)
     await uow.commit()  # a failed verification is recorded too: the file stays unusable
     if completion.error is not None:
@@ -84,12 +87,13 @@ async def complete_upload(
 
 @router.patch("/{id}", summary="Update a file")
 async def update_file(
+    request: Request,
     id: UUID4,
     body: FilePatch,
     subject: auth.FilesWrite,
     uow: WriteUnitOfWork[FileUnitOfWork],
-    service: Service,
 ) -> FileRead:
+    service = Service(request)
     file = await service.update(uow, subject, id, body)
     await uow.commit()
     return _read(service, file)
@@ -97,7 +101,8 @@ async def update_file(
 
 @router.delete("/{id}", status_code=204, summary="Delete a file")
 async def delete_file(
-    id: UUID4, subject: auth.FilesWrite, uow: WriteUnitOfWork[FileUnitOfWork], service: Service
+    request: Request, id: UUID4, subject: auth.FilesWrite, uow: WriteUnitOfWork[FileUnitOfWork]
 ) -> None:
+    service = Service(request)
     await service.delete(uow, subject, id)
     await uow.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.license_keys.commands import (
@@ -18,7 +18,7 @@ from application.license_keys.commands import (
 from application.license_keys.ports import LicenseKeyFilters, LicenseKeyUnitOfWork
 from application.license_keys.service import LicenseKeyService
 from domain.license_key import LicenseKeyStatus
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import ListQuery, OrganizationIds, list_query, openapi_parameters
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
@@ -37,7 +37,7 @@ from entrypoints.http.license_keys.schemas import (
 router = APIRouter(prefix="/license-keys", tags=["license_keys"])
 portal = APIRouter(prefix="/customer-portal/license-keys", tags=["customer_portal"])
 
-Service = Annotated[LicenseKeyService, provided(lambda c: c.license_key_service)]
+Service = FromContainer[LicenseKeyService](lambda c: c.license_key_service)
 
 
 class LicenseKeyListQuery(ListQuery):
@@ -57,11 +57,12 @@ class LicenseKeyListQuery(ListQuery):
     openapi_extra=openapi_parameters(LicenseKeyListQuery),
 )
 async def list_license_keys(
+    request: Request,
     subject: auth.LicenseKeysRead,
     uow: ReadUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
     q: Annotated[LicenseKeyListQuery, list_query(LicenseKeyListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = LicenseKeyFilters(
         organization_ids=q.organization_id or [],
         benefit_ids=q.benefit_id or [],
@@ -73,22 +74,24 @@ async def list_license_keys(
 
 @router.get("/{id}", summary="Get a license key", response_model=LicenseKeyWithActivations)
 async def get_license_key(
+    request: Request,
     id: UUID4,
     subject: auth.LicenseKeysRead,
     uow: ReadUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(license_key_with_activations_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update a license key", response_model=LicenseKeyRead)
 async def update_license_key(
+    request: Request,
     id: UUID4,
     body: LicenseKeyUpdate,
     subject: auth.LicenseKeysWrite,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.update(uow, subject, id, body)
     await uow.commit()
     return json_response(license_key_wire(view))
@@ -96,11 +99,12 @@ async def update_license_key(
 
 @router.post("/{id}/rotate", summary="Rotate a license key", response_model=LicenseKeyRead)
 async def rotate_license_key(
+    request: Request,
     id: UUID4,
     subject: auth.LicenseKeysWrite,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.rotate(uow, subject, id)
     await uow.commit()
     return json_response(license_key_wire(view))
@@ -112,23 +116,25 @@ async def rotate_license_key(
     response_model=LicenseKeyActivationRead,
 )
 async def get_activation(
+    request: Request,
     id: UUID4,
     activation_id: UUID4,
     subject: auth.LicenseKeysRead,
     uow: ReadUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.get_activation(uow, subject, id, activation_id)
     return json_response(activation_read_wire(view))
 
 
 @router.post("/validate", summary="Validate a license key", response_model=ValidatedLicenseKey)
 async def validate(
+    request: Request,
     body: LicenseKeyValidate,
     subject: auth.LicenseKeysOrganization,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.validate(uow, subject, body)
     await uow.commit()
     return json_response(validated_license_key_wire(view))
@@ -136,11 +142,12 @@ async def validate(
 
 @router.post("/activate", summary="Activate a license key", response_model=LicenseKeyActivationRead)
 async def activate(
+    request: Request,
     body: LicenseKeyActivate,
     subject: auth.LicenseKeysOrganization,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.activate(uow, subject, body)
     await uow.commit()
     return json_response(activation_read_wire(view))
@@ -148,11 +155,12 @@ async def activate(
 
 @router.post("/deactivate", summary="Deactivate a license key", status_code=204)
 async def deactivate(
+    request: Request,
     body: LicenseKeyDeactivate,
     subject: auth.LicenseKeysOrganization,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     await service.deactivate(uow, subject, body)
     await uow.commit()
     return Response(status_code=204)
@@ -160,11 +168,12 @@ async def deactivate(
 
 @portal.post("/validate", summary="Validate a license key", response_model=ValidatedLicenseKey)
 async def portal_validate(
+    request: Request,
     body: LicenseKeyValidate,
     _: auth.KeyHolder,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.validate(uow, None, body)
     await uow.commit()
     return json_response(validated_license_key_wire(view))
@@ -172,11 +181,12 @@ async def portal_validate(
 
 @portal.post("/activate", summary="Activate a license key", response_model=LicenseKeyActivationRead)
 async def portal_activate(
+    request: Request,
     body: LicenseKeyActivate,
     _: auth.KeyHolder,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     view = await service.activate(uow, None, body)
     await uow.commit()
     return json_response(activation_read_wire(view))
@@ -184,11 +194,12 @@ async def portal_activate(
 
 @portal.post("/deactivate", summary="Deactivate a license key", status_code=204)
 async def portal_deactivate(
+    request: Request,
     body: LicenseKeyDeactivate,
     _: auth.KeyHolder,
     uow: WriteUnitOfWork[LicenseKeyUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     await service.deactivate(uow, None, body)
     await uow.commit()
     return Response(status_code=204)

@@ -9,9 +9,9 @@ from application.meters.ports import MeterFilters, MeterUnitOfWork
 from application.meters.service import MeterService
 from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -28,7 +28,7 @@ from entrypoints.http.meters.schemas import MeterSchema, meter_wire
 
 router = APIRouter(prefix="/meters", tags=["meters"])
 
-Service = Annotated[MeterService, provided(lambda c: c.meter_service)]
+Service = FromContainer[MeterService](lambda c: c.meter_service)
 
 
 class MeterListQuery(SortedListQuery):
@@ -50,9 +50,9 @@ async def list_meters(
     request: Request,
     subject: auth.MetersRead,
     uow: ReadUnitOfWork[MeterUnitOfWork],
-    service: Service,
     q: Annotated[MeterListQuery, list_query(MeterListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = MeterFilters(
         organization_ids=q.organization_id or [],
         query=q.query or None,
@@ -67,12 +67,13 @@ async def list_meters(
 
 @router.post("/", status_code=201, summary="Create a meter", response_model=MeterSchema)
 async def create_meter(
+    request: Request,
     body: MeterCreate,
     subject: auth.MetersWrite,
     uow: WriteUnitOfWork[MeterUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     meter = await service.create(uow, subject, body)
     await uow.commit()
@@ -81,19 +82,21 @@ async def create_meter(
 
 @router.get("/{id}", summary="Get a meter", response_model=MeterSchema)
 async def get_meter(
-    id: UUID4, subject: auth.MetersRead, uow: ReadUnitOfWork[MeterUnitOfWork], service: Service
+    request: Request, id: UUID4, subject: auth.MetersRead, uow: ReadUnitOfWork[MeterUnitOfWork]
 ) -> Response:
+    service = Service(request)
     return json_response(meter_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update a meter", response_model=MeterSchema)
 async def update_meter(
+    request: Request,
     id: UUID4,
     body: MeterUpdate,
     subject: auth.MetersWrite,
     uow: WriteUnitOfWork[MeterUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     meter = await service.update(uow, subject, id, body)
     await uow.commit()
     return json_response(meter_wire(meter))

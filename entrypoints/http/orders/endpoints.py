@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.kit.pagination import Page
@@ -13,7 +13,7 @@ from application.orders.ports import OrderFilters, OrderUnitOfWork
 from application.orders.service import OrderService
 from application.orders.sorting import DEFAULT_SORTING, OrderSortProperty
 from domain.order import OrderStatus
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -27,7 +27,7 @@ from entrypoints.http.orders.schemas import OrderSchema, order_wire
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
-Service = Annotated[OrderService, provided(lambda c: c.order_service)]
+Service = FromContainer[OrderService](lambda c: c.order_service)
 Ids = Annotated[list[UUID4] | None, Field(max_length=100)]
 
 
@@ -65,11 +65,12 @@ class OrderListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(OrderListQuery),
 )
 async def list_orders(
+    request: Request,
     subject: auth.OrdersRead,
     uow: ReadUnitOfWork[OrderUnitOfWork],
-    service: Service,
     q: Annotated[OrderListQuery, list_query(OrderListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = OrderFilters(
         organization_ids=q.organization_id or [],
         product_ids=q.product_id or [],
@@ -90,23 +91,25 @@ async def list_orders(
 
 @router.get("/{id}", summary="Get an order", response_model=OrderSchema)
 async def get_order(
+    request: Request,
     id: UUID4,
     subject: auth.OrdersRead,
     uow: ReadUnitOfWork[OrderUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     order = await service.get(uow, subject, id)
     return json_response(order_wire(await service.view(uow, order)))
 
 
 @router.patch("/{id}", summary="Update an order", response_model=OrderSchema)
 async def update_order(
+    request: Request,
     id: UUID4,
     body: OrderUpdate,
     subject: auth.OrdersWrite,
     uow: WriteUnitOfWork[OrderUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     order = await service.get(uow, subject, id, lock=True)
     order = await service.update(uow, order, body)
     view = await service.view(uow, order)

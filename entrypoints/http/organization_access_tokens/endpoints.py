@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
@@ -9,9 +9,9 @@ from application.tokens.ports import TokenUnitOfWork
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -31,7 +31,7 @@ from entrypoints.http.organization_access_tokens.schemas import (
 
 router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
 
-Service = Annotated[AccessTokenService, provided(lambda c: c.token_service)]
+Service = FromContainer[AccessTokenService](lambda c: c.token_service)
 
 
 class TokenListQuery(SortedListQuery):
@@ -47,11 +47,12 @@ class TokenListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(TokenListQuery),
 )
 async def list_tokens(
+    request: Request,
     subject: auth.TokensRead,
     uow: ReadUnitOfWork[TokenUnitOfWork],
-    service: Service,
     q: Annotated[TokenListQuery, list_query(TokenListQuery)],
 ) -> ListResource[OrganizationAccessTokenSchema]:
+    service = Service(request)
     page = await service.list_organization_tokens(
         uow, subject, organization_ids=q.organization_id, pagination=q.pagination, sorting=q.sort()
     )
@@ -65,12 +66,13 @@ async def list_tokens(
     response_model=OrganizationAccessTokenCreateResponse,
 )
 async def create_token(
+    request: Request,
     body: OrganizationAccessTokenCreate,
     subject: auth.TokensWrite,
     uow: WriteUnitOfWork[TokenUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     token, secret = await service.create_organization_token(uow, subject, body)
     await uow.commit()
@@ -79,12 +81,13 @@ async def create_token(
 
 @router.patch("/{id}", summary="Update an organization access token")
 async def update_token(
+    request: Request,
     id: UUID4,
     body: OrganizationAccessTokenUpdate,
     subject: auth.TokensWrite,
     uow: WriteUnitOfWork[TokenUnitOfWork],
-    service: Service,
 ) -> OrganizationAccessTokenSchema:
+    service = Service(request)
     token = await service.update_organization_token(uow, subject, id, body)
     await uow.commit()
     return OrganizationAccessTokenSchema.from_entity(token)
@@ -92,7 +95,8 @@ async def update_token(
 
 @router.delete("/{id}", status_code=204, summary="Revoke an organization access token")
 async def delete_token(
-    id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork[TokenUnitOfWork], service: Service
+    request: Request, id: UUID4, subject: auth.TokensWrite, uow: WriteUnitOfWork[TokenUnitOfWork]
 ) -> None:
+    service = Service(request)
     await service.revoke_organization_token(uow, subject, id)
     await uow.commit()

@@ -1,13 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
 from application.organizations.ports import OrganizationUnitOfWork
 from application.organizations.service import OrganizationService
 from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortProperty
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import SortedListQuery, list_query, openapi_parameters
 from entrypoints.http.kit.responses import json_response, page_response
 from entrypoints.http.kit.schemas import ListResource
@@ -16,7 +16,7 @@ from entrypoints.http.organizations.schemas import OrganizationSchema, organizat
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
-Service = Annotated[OrganizationService, provided(lambda c: c.organization_service)]
+Service = FromContainer[OrganizationService](lambda c: c.organization_service)
 
 
 class OrganizationListQuery(SortedListQuery):
@@ -33,11 +33,12 @@ class OrganizationListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(OrganizationListQuery),
 )
 async def list_organizations(
+    request: Request,
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork[OrganizationUnitOfWork],
-    service: Service,
     q: Annotated[OrganizationListQuery, list_query(OrganizationListQuery)],
 ) -> Response:
+    service = Service(request)
     page = await service.list(uow, subject, slug=q.slug, pagination=q.pagination, sorting=q.sort())
     return page_response(page, organization_wire)
 
@@ -46,11 +47,12 @@ async def list_organizations(
     "/", status_code=201, summary="Create an organization", response_model=OrganizationSchema
 )
 async def create_organization(
+    request: Request,
     body: OrganizationCreate,
     subject: auth.OrganizationsCreate,
     uow: WriteUnitOfWork[OrganizationUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     organization = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(organization_wire(organization), status_code=201)
@@ -58,22 +60,24 @@ async def create_organization(
 
 @router.get("/{id}", summary="Get an organization", response_model=OrganizationSchema)
 async def get_organization(
+    request: Request,
     id: UUID4,
     subject: auth.OrganizationsRead,
     uow: ReadUnitOfWork[OrganizationUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(organization_wire(await service.get(uow, subject, id)))
 
 
 @router.patch("/{id}", summary="Update an organization", response_model=OrganizationSchema)
 async def update_organization(
+    request: Request,
     id: UUID4,
     body: OrganizationUpdate,
     subject: auth.OrganizationsWrite,
     uow: WriteUnitOfWork[OrganizationUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     organization = await service.update(uow, subject, id, body)
     await uow.commit()
     return json_response(organization_wire(organization))
@@ -81,10 +85,11 @@ async def update_organization(
 
 @router.delete("/{id}", status_code=204, summary="Delete an organization")
 async def delete_organization(
+    request: Request,
     id: UUID4,
     subject: auth.OrganizationsDelete,
     uow: WriteUnitOfWork[OrganizationUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     await service.delete(uow, subject, id)
     await uow.commit()

@@ -42,7 +42,7 @@ from domain.checkout import Checkout, CheckoutStatus
 from domain.custom_field import AttachedCustomField, CustomFieldType
 from domain.price import CustomPrice
 from entrypoints.http.checkouts import auth
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.pages.money import format_money
 from entrypoints.settings import PaymentProcessorKind, Settings
 
@@ -61,8 +61,8 @@ templates.filters["day"] = lambda at: f"{at:%B} {at.day}, {at.year}"
 
 router = APIRouter(include_in_schema=False)
 
-Service = Annotated[CheckoutService, provided(lambda c: c.checkout_service)]
-Config = Annotated[Settings, provided(lambda c: c.settings)]
+Service = FromContainer[CheckoutService](lambda c: c.checkout_service)
+Config = FromContainer[Settings](lambda c: c.settings)
 ClientSecret = Annotated[str, PathParam(min_length=1, max_length=256)]
 
 # The form's fields, as the checkout's attributes they set (the address's parts under it).
@@ -255,12 +255,13 @@ async def stylesheet() -> FileResponse:
 
 @router.get("/checkout/{client_secret}", response_class=HTMLResponse)
 async def checkout_page_get(
+    request: Request,
     client_secret: ClientSecret,
     _: auth.Customer,
     uow: ReadUnitOfWork[CheckoutPageUnitOfWork],
-    service: Service,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    settings = Config(request)
     checkout = await _read(service, uow, client_secret)
     if isinstance(checkout, Response):
         return checkout
@@ -270,13 +271,14 @@ async def checkout_page_get(
 
 @router.get("/checkout/{client_secret}/confirmation", response_class=HTMLResponse)
 async def checkout_confirmation(
+    request: Request,
     client_secret: ClientSecret,
     _: auth.Customer,
     uow: ReadUnitOfWork[CheckoutPageUnitOfWork],
-    service: Service,
 ) -> Response:
     """Where a succeeded checkout without a `success_url` sends the customer (the API's
     default `success_url`); any other checkout goes back to its page."""
+    service = Service(request)
     checkout = await _read(service, uow, client_secret)
     if isinstance(checkout, Response):
         return checkout
@@ -374,9 +376,9 @@ async def checkout_page_post(
     request: Request,
     _: auth.Customer,
     uow: WriteUnitOfWork[CheckoutPageUnitOfWork],
-    service: Service,
-    settings: Config,
 ) -> Response:
+    service = Service(request)
+    settings = Config(request)
     checkout = await _read(service, uow, client_secret, lock=True)
     if isinstance(checkout, Response):
         return checkout

@@ -1,13 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.payments.ports import PaymentFilters, PaymentUnitOfWork
 from application.payments.service import PaymentService
 from application.payments.sorting import DEFAULT_SORTING, PaymentSortProperty
 from domain.payment import PaymentStatus
-from entrypoints.http.dependencies import ReadUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -21,7 +21,7 @@ from entrypoints.http.payments.schemas import PaymentSchema, payment_wire
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
-Service = Annotated[PaymentService, provided(lambda c: c.payment_service)]
+Service = FromContainer[PaymentService](lambda c: c.payment_service)
 
 
 class PaymentListQuery(SortedListQuery):
@@ -58,11 +58,12 @@ class PaymentListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(PaymentListQuery),
 )
 async def list_payments(
+    request: Request,
     subject: auth.PaymentsRead,
     uow: ReadUnitOfWork[PaymentUnitOfWork],
-    service: Service,
     q: Annotated[PaymentListQuery, list_query(PaymentListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = PaymentFilters(
         organization_ids=q.organization_id or [],
         checkout_ids=q.checkout_id or [],
@@ -80,9 +81,10 @@ async def list_payments(
 
 @router.get("/{id}", summary="Get a payment", response_model=PaymentSchema)
 async def get_payment(
+    request: Request,
     id: UUID4,
     subject: auth.PaymentsRead,
     uow: ReadUnitOfWork[PaymentUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     return json_response(payment_wire(await service.get(uow, subject, id)))

@@ -11,9 +11,9 @@ from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -30,9 +30,9 @@ from entrypoints.http.products.schemas import ProductSchema, product_wire
 
 router = APIRouter(prefix="/products", tags=["products"])
 
-Service = Annotated[ProductService, provided(lambda c: c.product_service)]
+Service = FromContainer[ProductService](lambda c: c.product_service)
 # Product media answer with their public URL, which the file storage knows.
-Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
+Files = FromContainer[FileUseCases](lambda c: c.file_service)
 
 
 class ProductListQuery(SortedListQuery):
@@ -67,10 +67,10 @@ async def list_products(
     request: Request,
     subject: auth.ProductsRead,
     uow: ReadUnitOfWork[ProductUnitOfWork],
-    service: Service,
-    files: Files,
     q: Annotated[ProductListQuery, list_query(ProductListQuery)],
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     filters = ProductFilters(
         ids=q.id or [],
         organization_ids=q.organization_id or [],
@@ -89,13 +89,14 @@ async def list_products(
 
 @router.post("/", status_code=201, summary="Create a product", response_model=ProductSchema)
 async def create_product(
+    request: Request,
     body: ProductCreate,
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork[ProductUnitOfWork],
-    service: Service,
-    files: Files,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     body = with_header_organization(body, polar_organization)
     product = await service.create(uow, subject, body)
     await uow.commit()
@@ -104,24 +105,26 @@ async def create_product(
 
 @router.get("/{id}", summary="Get a product", response_model=ProductSchema)
 async def get_product(
+    request: Request,
     id: UUID4,
     subject: auth.ProductsRead,
     uow: ReadUnitOfWork[ProductUnitOfWork],
-    service: Service,
-    files: Files,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     return json_response(product_wire(await service.get(uow, subject, id), files.public_url))
 
 
 @router.patch("/{id}", summary="Update a product", response_model=ProductSchema)
 async def update_product(
+    request: Request,
     id: UUID4,
     body: ProductUpdate,
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork[ProductUnitOfWork],
-    service: Service,
-    files: Files,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     product = await service.update(uow, subject, id, body)
     await uow.commit()
     return json_response(product_wire(product, files.public_url))
@@ -139,11 +142,12 @@ async def update_product(
     responses={409: {"description": "The product is in use and cannot be deleted."}},
 )
 async def delete_product(
+    request: Request,
     id: UUID4,
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork[ProductUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     await service.delete(uow, subject, id)
     await uow.commit()
 
@@ -152,13 +156,14 @@ async def delete_product(
     "/{id}/benefits", summary="Update the benefits of a product", response_model=ProductSchema
 )
 async def update_product_benefits(
+    request: Request,
     id: UUID4,
     body: ProductBenefitsUpdate,
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork[ProductUnitOfWork],
-    service: Service,
-    files: Files,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     product = await service.set_benefits(uow, subject, id, body)
     await uow.commit()
     return json_response(product_wire(product, files.public_url))

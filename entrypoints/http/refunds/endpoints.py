@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.refunds.commands import RefundCreate
 from application.refunds.ports import RefundFilters, RefundUnitOfWork
 from application.refunds.service import RefundService
 from application.refunds.sorting import DEFAULT_SORTING, RefundSortProperty
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -25,7 +25,7 @@ from entrypoints.http.refunds.schemas import RefundSchema, refund_wire
 
 router = APIRouter(prefix="/refunds", tags=["refunds"])
 
-Service = Annotated[RefundService, provided(lambda c: c.refund_service)]
+Service = FromContainer[RefundService](lambda c: c.refund_service)
 Ids = Annotated[list[UUID4] | None, Field(max_length=100)]
 
 
@@ -52,11 +52,12 @@ class RefundListQuery(SortedListQuery):
     openapi_extra=openapi_parameters(RefundListQuery),
 )
 async def list_refunds(
+    request: Request,
     subject: auth.RefundsRead,
     uow: ReadUnitOfWork[RefundUnitOfWork],
-    service: Service,
     q: Annotated[RefundListQuery, list_query(RefundListQuery)],
 ) -> Response:
+    service = Service(request)
     filters = RefundFilters(
         ids=q.id or [],
         organization_ids=q.organization_id or [],
@@ -74,11 +75,12 @@ async def list_refunds(
 
 @router.post("/", status_code=201, summary="Create a refund", response_model=RefundSchema)
 async def create_refund(
+    request: Request,
     body: RefundCreate,
     subject: auth.RefundsWrite,
     uow: WriteUnitOfWork[RefundUnitOfWork],
-    service: Service,
 ) -> Response:
+    service = Service(request)
     refund = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(refund_wire(refund), status_code=201)

@@ -14,7 +14,7 @@ from application.subscriptions.ports import SubscriptionFilters, SubscriptionUni
 from application.subscriptions.service import SubscriptionService
 from application.subscriptions.sorting import DEFAULT_SORTING, SubscriptionSortProperty
 from domain.subscription import SubscriptionStatus
-from entrypoints.http.dependencies import ReadUnitOfWork, WriteUnitOfWork, provided
+from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import (
     OrganizationIds,
     SortedListQuery,
@@ -29,8 +29,8 @@ from entrypoints.http.subscriptions.schemas import SubscriptionSchema, subscript
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 
-Service = Annotated[SubscriptionService, provided(lambda c: c.subscription_service)]
-Files = Annotated[FileUseCases, provided(lambda c: c.file_service)]
+Service = FromContainer[SubscriptionService](lambda c: c.subscription_service)
+Files = FromContainer[FileUseCases](lambda c: c.file_service)
 
 
 class SubscriptionListQuery(SortedListQuery):
@@ -74,10 +74,10 @@ async def list_subscriptions(
     request: Request,
     subject: auth.SubscriptionsRead,
     uow: ReadUnitOfWork[SubscriptionUnitOfWork],
-    service: Service,
-    files: Files,
     q: Annotated[SubscriptionListQuery, list_query(SubscriptionListQuery)],
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     filters = SubscriptionFilters(
         organization_ids=q.organization_id or [],
         product_ids=q.product_id or [],
@@ -103,12 +103,13 @@ async def list_subscriptions(
     response_model=SubscriptionSchema,
 )
 async def create_subscription(
+    request: Request,
     body: SubscriptionCreate,
     subject: auth.SubscriptionsWrite,
     uow: WriteUnitOfWork[SubscriptionUnitOfWork],
-    service: Service,
-    files: Files,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     subscription = await service.create(uow, subject, body)
     view = await service.view(uow, subscription)
     await uow.commit()
@@ -117,12 +118,13 @@ async def create_subscription(
 
 @router.get("/{id}", summary="Get a subscription", response_model=SubscriptionSchema)
 async def get_subscription(
+    request: Request,
     id: UUID4,
     subject: auth.SubscriptionsRead,
     uow: ReadUnitOfWork[SubscriptionUnitOfWork],
-    service: Service,
-    files: Files,
 ) -> Response:
+    service = Service(request)
+    files = Files(request)
     subscription = await service.get(uow, subject, id)
     view = await service.view(uow, subscription)
     return json_response(subscription_wire(view, files.public_url))

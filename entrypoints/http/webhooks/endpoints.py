@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import UUID4, Field
 
@@ -11,9 +11,9 @@ from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpoint
 from application.webhooks.ports import DeliveryFilters, WebhookUnitOfWork
 from application.webhooks.service import WebhookService
 from entrypoints.http.dependencies import (
+    FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
-    provided,
     with_header_organization,
 )
 from entrypoints.http.kit.query import (
@@ -33,7 +33,7 @@ from entrypoints.http.webhooks.schemas import (
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-Service = Annotated[WebhookService, provided(lambda c: c.webhook_service)]
+Service = FromContainer[WebhookService](lambda c: c.webhook_service)
 
 
 class EndpointListQuery(ListQuery):
@@ -58,11 +58,12 @@ class DeliveryListQuery(ListQuery):
     openapi_extra=openapi_parameters(EndpointListQuery),
 )
 async def list_webhook_endpoints(
+    request: Request,
     subject: auth.WebhooksRead,
     uow: ReadUnitOfWork[WebhookUnitOfWork],
-    service: Service,
     q: Annotated[EndpointListQuery, list_query(EndpointListQuery)],
 ) -> ListResource[WebhookEndpointSchema]:
+    service = Service(request)
     page = await service.list_endpoints(
         uow, subject, organization_ids=q.organization_id, pagination=q.pagination
     )
@@ -71,12 +72,13 @@ async def list_webhook_endpoints(
 
 @router.post("/endpoints", status_code=201, summary="Create a webhook endpoint")
 async def create_webhook_endpoint(
+    request: Request,
     body: WebhookEndpointCreate,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    service: Service,
     polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> WebhookEndpointSchema:
+    service = Service(request)
     body = with_header_organization(body, polar_organization)
     endpoint = await service.create_endpoint(uow, subject, body)
     await uow.commit()
@@ -85,19 +87,21 @@ async def create_webhook_endpoint(
 
 @router.get("/endpoints/{id}", summary="Get a webhook endpoint")
 async def get_webhook_endpoint(
-    id: UUID4, subject: auth.WebhooksRead, uow: ReadUnitOfWork[WebhookUnitOfWork], service: Service
+    request: Request, id: UUID4, subject: auth.WebhooksRead, uow: ReadUnitOfWork[WebhookUnitOfWork]
 ) -> WebhookEndpointSchema:
+    service = Service(request)
     return endpoint_schema(await service.get_endpoint(uow, subject, id))
 
 
 @router.patch("/endpoints/{id}", summary="Update a webhook endpoint")
 async def update_webhook_endpoint(
+    request: Request,
     id: UUID4,
     body: WebhookEndpointUpdate,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    service: Service,
 ) -> WebhookEndpointSchema:
+    service = Service(request)
     endpoint = await service.update_endpoint(uow, subject, id, body)
     await uow.commit()
     return endpoint_schema(endpoint)
@@ -105,11 +109,12 @@ async def update_webhook_endpoint(
 
 @router.patch("/endpoints/{id}/secret", summary="Regenerate a webhook endpoint secret")
 async def reset_webhook_endpoint_secret(
+    request: Request,
     id: UUID4,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    service: Service,
 ) -> WebhookEndpointSchema:
+    service = Service(request)
     endpoint = await service.rotate_secret(uow, subject, id)
     await uow.commit()
     return endpoint_schema(endpoint)
@@ -117,11 +122,12 @@ async def reset_webhook_endpoint_secret(
 
 @router.delete("/endpoints/{id}", status_code=204, summary="Delete a webhook endpoint")
 async def delete_webhook_endpoint(
+    request: Request,
     id: UUID4,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    service: Service,
 ) -> None:
+    service = Service(request)
     await service.delete_endpoint(uow, subject, id)
     await uow.commit()
 
@@ -132,11 +138,12 @@ async def delete_webhook_endpoint(
     openapi_extra=openapi_parameters(DeliveryListQuery),
 )
 async def list_webhook_deliveries(
+    request: Request,
     subject: auth.WebhooksRead,
     uow: ReadUnitOfWork[WebhookUnitOfWork],
-    service: Service,
     q: Annotated[DeliveryListQuery, list_query(DeliveryListQuery)],
 ) -> ListResource[WebhookDeliverySchema]:
+    service = Service(request)
     known = service.known_event_types
     errors = [
         FieldError(("query", "event_type", i), f"Unknown event type {t!r}.", "enum", t)
@@ -160,11 +167,12 @@ async def list_webhook_deliveries(
 
 @router.post("/events/{id}/redeliver", status_code=202, summary="Redeliver a webhook event")
 async def redeliver_webhook_event(
+    request: Request,
     id: UUID4,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    service: Service,
 ) -> JSONResponse:
+    service = Service(request)
     await service.redeliver(uow, subject, id)
     await uow.commit()
     return JSONResponse(None, status_code=202)
