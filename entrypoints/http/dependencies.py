@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from application.auth import AuthSubject, Scope, SubjectKind
 from application.kit.errors import NotPermitted, Unauthorized
@@ -62,10 +63,46 @@ def provided(select: Callable[[Container], providers.Provider[T]]) -> Any:
     return Depends(dependency)
 
 
-def with_header_organization(body: B, header: uuid.UUID | None) -> B:
+_ORGANIZATION_HEADER = "polar-organization"
+_UUID = TypeAdapter(uuid.UUID)
+# The create routes' `openapi_extra`: the header `with_header_organization` reads, documented as
+# FastAPI would document an optional UUID header parameter.
+ORGANIZATION_HEADER: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": _ORGANIZATION_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {
+                "anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}],
+                "title": "Polar-Organization",
+            },
+        }
+    ]
+}
+
+
+def with_header_organization(body: B, request: Request) -> B:
     """`body` naming the organization of the `Polar-Organization` header, when the body names
-    none (the client sends the header for user tokens)."""
-    if header is not None and getattr(body, "organization_id", None) is None:
+    none (the client sends the header for user tokens).
+
+    The header is read here rather than declared as a handler parameter: FastAPI's validation
+    of a declared header cost about 6 % of create token's CPU. A value that is not a UUID is the
+    same 422 FastAPI gave.
+    """
+    value = request.headers.get(_ORGANIZATION_HEADER)
+    if value is None:
+        return body
+    try:
+        header = _UUID.validate_python(value)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [
+                {**e, "loc": ("header", _ORGANIZATION_HEADER)}
+                for e in error.errors(include_url=False)
+            ]
+        ) from None
+    if getattr(body, "organization_id", None) is None:
         return body.model_copy(update={"organization_id": header})
     return body
 

@@ -65,6 +65,31 @@ class TestCreate:
         response = await _create(client, headers)
         assert response.status_code == 201, response.text
 
+    async def test_a_polar_organization_header_that_is_no_uuid_is_422_and_creates_nothing(
+        self, client: httpx.AsyncClient, seeder: Seeder
+    ) -> None:
+        # The handler reads the header itself (a declared header cost FastAPI's validation):
+        # the answer must stay the one the declared header gave.
+        tenant = await seeder.tenant()
+        headers = {**tenant.headers("user"), "Polar-Organization": "nope"}
+
+        async def count() -> int:
+            listed = await client.get(
+                "/v1/organization-access-tokens/", headers=tenant.headers("organization")
+            )
+            return int(listed.json()["pagination"]["total_count"])
+
+        before = await count()
+        response = await _create(client, headers)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["detail"]
+        assert (error["type"], error["loc"], error["input"]) == (
+            "uuid_parsing",
+            ["header", "polar-organization"],
+            "nope",
+        )
+        assert await count() == before
+
     async def test_scopes_must_be_a_subset(
         self, client: httpx.AsyncClient, seeder: Seeder, subject_kind: str
     ) -> None:

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantsOfBenefitUnitOfWork
@@ -15,6 +14,7 @@ from entrypoints.http.benefit_grants.schemas import BenefitGrantSchema, benefit_
 from entrypoints.http.benefits import auth
 from entrypoints.http.benefits.schemas import BenefitSchema, benefit_wire
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -91,16 +91,21 @@ async def list_benefits(
     return page_response(page, benefit_wire)
 
 
-@router.post("/", status_code=201, summary="Create a benefit", response_model=BenefitSchema)
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create a benefit",
+    response_model=BenefitSchema,
+    openapi_extra=ORGANIZATION_HEADER,
+)
 async def create_benefit(
     request: Request,
     body: BenefitCreate,
     subject: auth.BenefitsWrite,
     uow: WriteUnitOfWork[BenefitUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     benefit = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(benefit_wire(benefit), status_code=201)

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import UUID4, Field
 
 from application.custom_fields.commands import CustomFieldCreate, CustomFieldUpdate
@@ -12,6 +11,7 @@ from domain.custom_field import CustomFieldType
 from entrypoints.http.custom_fields import auth
 from entrypoints.http.custom_fields.schemas import CustomFieldSchema, custom_field_wire
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -70,17 +70,20 @@ async def list_custom_fields(
 
 
 @router.post(
-    "/", status_code=201, summary="Create a custom field", response_model=CustomFieldSchema
+    "/",
+    status_code=201,
+    summary="Create a custom field",
+    response_model=CustomFieldSchema,
+    openapi_extra=ORGANIZATION_HEADER,
 )
 async def create_custom_field(
     request: Request,
     body: Annotated[CustomFieldCreate, Body()],
     subject: auth.CustomFieldsWrite,
     uow: WriteUnitOfWork[CustomFieldUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     custom_field = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(custom_field_wire(custom_field), status_code=201)

@@ -1,11 +1,10 @@
 import csv
 import io
 import json
-import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import UUID4, AfterValidator, Field
 
@@ -29,6 +28,7 @@ from entrypoints.http.customers.schemas import (
     payment_method_wire,
 )
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -108,16 +108,21 @@ async def list_customers(
     return page_response(page, customer_wire)
 
 
-@router.post("/", status_code=201, summary="Create a customer", response_model=CustomerSchema)
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create a customer",
+    response_model=CustomerSchema,
+    openapi_extra=ORGANIZATION_HEADER,
+)
 async def create_customer(
     request: Request,
     body: CustomerCreate,
     subject: auth.CustomersWrite,
     uow: WriteUnitOfWork[CustomerUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     customer = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(customer_wire(customer), status_code=201)

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import UUID4, Field
 
 from application.discounts.commands import DiscountCreate, DiscountUpdate
@@ -9,6 +8,7 @@ from application.discounts.ports import DiscountUnitOfWork
 from application.discounts.service import DiscountService
 from application.discounts.sorting import DEFAULT_SORTING, DiscountSortProperty
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -59,16 +59,15 @@ async def list_discounts(
     return ListResource.of(page, [discount_schema(d, products) for d in page.items])
 
 
-@router.post("/", status_code=201, summary="Create a discount")
+@router.post("/", status_code=201, summary="Create a discount", openapi_extra=ORGANIZATION_HEADER)
 async def create_discount(
     request: Request,
     body: DiscountCreate,
     subject: auth.DiscountsWrite,
     uow: WriteUnitOfWork[DiscountUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> DiscountSchema:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     discount = await service.create(uow, subject, body)
     products = await service.restricted_products(uow, [discount])
     await uow.commit()

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import UUID4, Field
 
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
@@ -9,6 +8,7 @@ from application.files.ports import FileUnitOfWork
 from application.files.service import FileUseCases
 from domain.file import File
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -54,16 +54,15 @@ async def list_files(
     return ListResource.of(page, [_read(service, f) for f in page.items])
 
 
-@router.post("/", status_code=201, summary="Create a file")
+@router.post("/", status_code=201, summary="Create a file", openapi_extra=ORGANIZATION_HEADER)
 async def create_file(
     request: Request,
     body: FileCreate,
     subject: auth.FilesWrite,
     uow: WriteUnitOfWork[FileUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> FileUpload:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     file, upload = await service.create(uow, subject, body)
     await uow.commit()
     return FileUpload.of(file, upload)

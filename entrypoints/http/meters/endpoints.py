@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.meters.commands import MeterCreate, MeterUpdate
@@ -9,6 +8,7 @@ from application.meters.ports import MeterFilters, MeterUnitOfWork
 from application.meters.service import MeterService
 from application.meters.sorting import DEFAULT_SORTING, MeterSortProperty
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -65,16 +65,21 @@ async def list_meters(
     return page_response(page, meter_wire)
 
 
-@router.post("/", status_code=201, summary="Create a meter", response_model=MeterSchema)
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create a meter",
+    response_model=MeterSchema,
+    openapi_extra=ORGANIZATION_HEADER,
+)
 async def create_meter(
     request: Request,
     body: MeterCreate,
     subject: auth.MetersWrite,
     uow: WriteUnitOfWork[MeterUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     meter = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(meter_wire(meter), status_code=201)

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
@@ -9,6 +8,7 @@ from application.tokens.ports import TokenUnitOfWork
 from application.tokens.service import AccessTokenService
 from application.tokens.sorting import DEFAULT_SORTING, AccessTokenSortProperty
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -64,16 +64,16 @@ async def list_tokens(
     status_code=201,
     summary="Create an organization access token",
     response_model=OrganizationAccessTokenCreateResponse,
+    openapi_extra=ORGANIZATION_HEADER,
 )
 async def create_token(
     request: Request,
     body: OrganizationAccessTokenCreate,
     subject: auth.TokensWrite,
     uow: WriteUnitOfWork[TokenUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     token, secret = await service.create_organization_token(uow, subject, body)
     await uow.commit()
     return json_response(organization_access_token_created_wire(token, secret), status_code=201)

@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import UUID4, Field
 
 from application.files.service import FileUseCases
@@ -11,6 +10,7 @@ from application.products.service import ProductService
 from application.products.sorting import DEFAULT_SORTING, ProductSortProperty
 from domain.product import Visibility
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -87,17 +87,22 @@ async def list_products(
     return page_response(page, lambda p: product_wire(p, files.public_url))
 
 
-@router.post("/", status_code=201, summary="Create a product", response_model=ProductSchema)
+@router.post(
+    "/",
+    status_code=201,
+    summary="Create a product",
+    response_model=ProductSchema,
+    openapi_extra=ORGANIZATION_HEADER,
+)
 async def create_product(
     request: Request,
     body: ProductCreate,
     subject: auth.ProductsWrite,
     uow: WriteUnitOfWork[ProductUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> Response:
     service = Service(request)
     files = Files(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     product = await service.create(uow, subject, body)
     await uow.commit()
     return json_response(product_wire(product, files.public_url), status_code=201)

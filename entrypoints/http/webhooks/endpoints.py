@@ -1,7 +1,6 @@
-import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import UUID4, Field
 
@@ -11,6 +10,7 @@ from application.webhooks.commands import WebhookEndpointCreate, WebhookEndpoint
 from application.webhooks.ports import DeliveryFilters, WebhookUnitOfWork
 from application.webhooks.service import WebhookService
 from entrypoints.http.dependencies import (
+    ORGANIZATION_HEADER,
     FromContainer,
     ReadUnitOfWork,
     WriteUnitOfWork,
@@ -70,16 +70,20 @@ async def list_webhook_endpoints(
     return ListResource.of(page, [endpoint_schema(e) for e in page.items])
 
 
-@router.post("/endpoints", status_code=201, summary="Create a webhook endpoint")
+@router.post(
+    "/endpoints",
+    status_code=201,
+    summary="Create a webhook endpoint",
+    openapi_extra=ORGANIZATION_HEADER,
+)
 async def create_webhook_endpoint(
     request: Request,
     body: WebhookEndpointCreate,
     subject: auth.WebhooksWrite,
     uow: WriteUnitOfWork[WebhookUnitOfWork],
-    polar_organization: Annotated[uuid.UUID | None, Header()] = None,
 ) -> WebhookEndpointSchema:
     service = Service(request)
-    body = with_header_organization(body, polar_organization)
+    body = with_header_organization(body, request)
     endpoint = await service.create_endpoint(uow, subject, body)
     await uow.commit()
     return endpoint_schema(endpoint)
