@@ -244,9 +244,10 @@ async def _app(database_url: str, organization_id: str, *, queue: str | None) ->
     container.settings.override(providers.Object(settings))
     runtime = Runtime(container, role="cli" if queue else "api")
     await runtime.start()
-    # This process stands in for the API, whose start opens its connections ahead of time (the
-    # "api" role does it itself).
-    await runtime.warm()
+    if queue:
+        # This process stands in for the API, whose start opens its connections ahead of time
+        # (the "api" role, used without a queue, does it itself).
+        await runtime.warm()
     subject = AuthSubject.organization(uuid.UUID(organization_id), MERCHANT_SCOPES)
     try:
         yield App(container, subject, database_url)

@@ -1,14 +1,14 @@
 """Liveness and readiness probes."""
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.http.dependencies import provided
+from entrypoints.http.dependencies import FromContainer
 from entrypoints.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -43,12 +43,14 @@ async def _redis_ok(url: str) -> bool:
         await client.aclose()
 
 
+_Engine = FromContainer[AsyncEngine](lambda c: c.write_engine)
+_Settings = FromContainer[Settings](lambda c: c.settings)
+
+
 @router.get("/readyz")
-async def readyz(
-    engine: Annotated[AsyncEngine, provided(lambda c: c.write_engine)],
-    settings: Annotated[Settings, provided(lambda c: c.settings)],
-) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """Ready when the database (and Redis, when configured) answers; says which one does not."""
+    engine, settings = _Engine(request), _Settings(request)
     checks: dict[str, Any] = {"database": "ok" if await _database_ok(engine) else "unavailable"}
     if settings.redis_url:
         checks["redis"] = "ok" if await _redis_ok(settings.redis_url) else "unavailable"
