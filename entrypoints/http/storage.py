@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from adapters.localfs.storage import (
@@ -31,8 +31,9 @@ from application.files.ports import (
     validate_key,
 )
 from entrypoints.http.errors import error_response
+from entrypoints.http.kit.routing import ModuleRouter
 
-router = APIRouter(prefix="/storage", include_in_schema=False)
+router = ModuleRouter(prefix="/storage", include_in_schema=False)
 
 UPLOADS_PREFIX = "/storage/uploads/"
 _CORS = {

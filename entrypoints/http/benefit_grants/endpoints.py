@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantUnitOfWork
@@ -18,9 +18,10 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/benefit-grants", tags=["benefit-grants"])
+router = ModuleRouter(prefix="/benefit-grants", tags=["benefit-grants"])
 
 Service = FromContainer[BenefitGrantService](lambda c: c.benefit_grant_service)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.benefit_grants.ports import BenefitGrantFilters, BenefitGrantsOfBenefitUnitOfWork
@@ -29,9 +29,10 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/benefits", tags=["benefits"])
+router = ModuleRouter(prefix="/benefits", tags=["benefits"])
 
 Service = FromContainer[BenefitService](lambda c: c.benefit_service)
 GrantService = FromContainer[BenefitGrantService](lambda c: c.benefit_grant_service)

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import UUID4, Field
 
@@ -32,11 +32,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import Wire, json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.rate_limits import client_address
 from entrypoints.settings import Settings
 
-router = APIRouter(prefix="/checkout-links", tags=["checkout-links"])
+router = ModuleRouter(prefix="/checkout-links", tags=["checkout-links"])
 
 Service = FromContainer[CheckoutLinkService](lambda c: c.checkout_link_service)
 Files = FromContainer[FileUseCases](lambda c: c.file_service)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic import UUID4, Field
 
 from application.checkouts.commands import (
@@ -39,10 +39,11 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import Wire, json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.settings import Settings
 
-router = APIRouter(prefix="/checkouts", tags=["checkouts"])
+router = ModuleRouter(prefix="/checkouts", tags=["checkouts"])
 
 Service = FromContainer[CheckoutService](lambda c: c.checkout_service)
 Files = FromContainer[FileUseCases](lambda c: c.file_service)

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import Body, Request, Response
 from pydantic import UUID4, Field
 
 from application.custom_fields.commands import CustomFieldCreate, CustomFieldUpdate
@@ -24,9 +24,10 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/custom-fields", tags=["custom-fields"])
+router = ModuleRouter(prefix="/custom-fields", tags=["custom-fields"])
 
 Service = FromContainer[CustomFieldService](lambda c: c.custom_field_service)
 

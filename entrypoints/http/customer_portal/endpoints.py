@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from application.customer_portal.service import authenticated_customer
 from application.customers.ports import CustomerUnitOfWork
@@ -9,8 +9,9 @@ from entrypoints.http.customer_portal.schemas import (
 )
 from entrypoints.http.dependencies import ReadUnitOfWork
 from entrypoints.http.kit.responses import json_response
+from entrypoints.http.kit.routing import ModuleRouter
 
-router = APIRouter(prefix="/customer-portal", tags=["customer-portal"])
+router = ModuleRouter(prefix="/customer-portal", tags=["customer-portal"])
 
 
 @router.get(

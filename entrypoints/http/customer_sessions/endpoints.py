@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from application.customer_sessions.commands import CustomerSessionCreate
 from application.customer_sessions.ports import CustomerSessionUnitOfWork
@@ -10,9 +10,10 @@ from entrypoints.http.customer_sessions.schemas import (
 )
 from entrypoints.http.dependencies import FromContainer, WriteUnitOfWork
 from entrypoints.http.kit.responses import json_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.settings import Settings
 
-router = APIRouter(prefix="/customer-sessions", tags=["customer-sessions"])
+router = ModuleRouter(prefix="/customer-sessions", tags=["customer-sessions"])
 
 Service = FromContainer[CustomerSessionService](lambda c: c.customer_session_service)
 AppSettings = FromContainer[Settings](lambda c: c.settings)

@@ -4,7 +4,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import UUID4, AfterValidator, Field
 
@@ -43,9 +43,10 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = ModuleRouter(prefix="/customers", tags=["customers"])
 
 Service = FromContainer[CustomerService](lambda c: c.customer_service)
 

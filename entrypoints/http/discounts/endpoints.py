@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import UUID4, Field
 
 from application.discounts.commands import DiscountCreate, DiscountUpdate
@@ -22,9 +22,10 @@ from entrypoints.http.kit.query import (
     list_query,
     openapi_parameters,
 )
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/discounts", tags=["discounts"])
+router = ModuleRouter(prefix="/discounts", tags=["discounts"])
 
 Service = FromContainer[DiscountService](lambda c: c.discount_service)
 

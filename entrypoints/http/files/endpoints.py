@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import UUID4, Field
 
 from application.files.commands import FileCreate, FilePatch, FileUploadCompleted
@@ -22,9 +22,10 @@ from entrypoints.http.kit.query import (
     list_query,
     openapi_parameters,
 )
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = ModuleRouter(prefix="/files", tags=["files"])
 
 Service = FromContainer[FileUseCases](lambda c: c.file_service)
 

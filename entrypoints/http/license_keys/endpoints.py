@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.license_keys.commands import (
@@ -21,6 +21,7 @@ from domain.license_key import LicenseKeyStatus
 from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import ListQuery, OrganizationIds, list_query, openapi_parameters
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.license_keys import auth
 from entrypoints.http.license_keys.schemas import (
@@ -34,8 +35,8 @@ from entrypoints.http.license_keys.schemas import (
     validated_license_key_wire,
 )
 
-router = APIRouter(prefix="/license-keys", tags=["license_keys"])
-portal = APIRouter(prefix="/customer-portal/license-keys", tags=["customer_portal"])
+router = ModuleRouter(prefix="/license-keys", tags=["license_keys"])
+portal = ModuleRouter(prefix="/customer-portal/license-keys", tags=["customer_portal"])
 
 Service = FromContainer[LicenseKeyService](lambda c: c.license_key_service)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.meters.commands import MeterCreate, MeterUpdate
@@ -22,11 +22,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.meters import auth
 from entrypoints.http.meters.schemas import MeterSchema, meter_wire
 
-router = APIRouter(prefix="/meters", tags=["meters"])
+router = ModuleRouter(prefix="/meters", tags=["meters"])
 
 Service = FromContainer[MeterService](lambda c: c.meter_service)
 

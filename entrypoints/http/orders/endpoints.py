@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.kit.pagination import Page
@@ -21,11 +21,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.orders import auth
 from entrypoints.http.orders.schemas import OrderSchema, order_wire
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = ModuleRouter(prefix="/orders", tags=["orders"])
 
 Service = FromContainer[OrderService](lambda c: c.order_service)
 Ids = Annotated[list[UUID4] | None, Field(max_length=100)]

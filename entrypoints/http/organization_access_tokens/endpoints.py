@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4
 
 from application.tokens.commands import OrganizationAccessTokenCreate, OrganizationAccessTokenUpdate
@@ -21,6 +21,7 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organization_access_tokens import auth
 from entrypoints.http.organization_access_tokens.schemas import (
@@ -29,7 +30,7 @@ from entrypoints.http.organization_access_tokens.schemas import (
     organization_access_token_created_wire,
 )
 
-router = APIRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
+router = ModuleRouter(prefix="/organization-access-tokens", tags=["organization_access_tokens"])
 
 Service = FromContainer[AccessTokenService](lambda c: c.token_service)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.organizations.commands import OrganizationCreate, OrganizationUpdate
@@ -10,11 +10,12 @@ from application.organizations.sorting import DEFAULT_SORTING, OrganizationSortP
 from entrypoints.http.dependencies import FromContainer, ReadUnitOfWork, WriteUnitOfWork
 from entrypoints.http.kit.query import SortedListQuery, list_query, openapi_parameters
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.organizations import auth
 from entrypoints.http.organizations.schemas import OrganizationSchema, organization_wire
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = ModuleRouter(prefix="/organizations", tags=["organizations"])
 
 Service = FromContainer[OrganizationService](lambda c: c.organization_service)
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.payments.ports import PaymentFilters, PaymentUnitOfWork
@@ -15,11 +15,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.payments import auth
 from entrypoints.http.payments.schemas import PaymentSchema, payment_wire
 
-router = APIRouter(prefix="/payments", tags=["payments"])
+router = ModuleRouter(prefix="/payments", tags=["payments"])
 
 Service = FromContainer[PaymentService](lambda c: c.payment_service)
 

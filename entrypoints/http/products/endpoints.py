@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.files.service import FileUseCases
@@ -24,11 +24,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.products import auth
 from entrypoints.http.products.schemas import ProductSchema, product_wire
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = ModuleRouter(prefix="/products", tags=["products"])
 
 Service = FromContainer[ProductService](lambda c: c.product_service)
 # Product media answer with their public URL, which the file storage knows.

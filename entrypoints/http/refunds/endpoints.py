@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.refunds.commands import RefundCreate
@@ -19,11 +19,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.refunds import auth
 from entrypoints.http.refunds.schemas import RefundSchema, refund_wire
 
-router = APIRouter(prefix="/refunds", tags=["refunds"])
+router = ModuleRouter(prefix="/refunds", tags=["refunds"])
 
 Service = FromContainer[RefundService](lambda c: c.refund_service)
 Ids = Annotated[list[UUID4] | None, Field(max_length=100)]

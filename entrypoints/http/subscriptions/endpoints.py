@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import UUID4, Field
 
 from application.files.service import FileUseCases
@@ -23,11 +23,12 @@ from entrypoints.http.kit.query import (
     openapi_parameters,
 )
 from entrypoints.http.kit.responses import json_response, page_response
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.subscriptions import auth
 from entrypoints.http.subscriptions.schemas import SubscriptionSchema, subscription_wire
 
-router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
+router = ModuleRouter(prefix="/subscriptions", tags=["subscriptions"])
 
 Service = FromContainer[SubscriptionService](lambda c: c.subscription_service)
 Files = FromContainer[FileUseCases](lambda c: c.file_service)

@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import UUID4, Field
 
@@ -22,6 +22,7 @@ from entrypoints.http.kit.query import (
     list_query,
     openapi_parameters,
 )
+from entrypoints.http.kit.routing import ModuleRouter
 from entrypoints.http.kit.schemas import ListResource
 from entrypoints.http.webhooks import auth
 from entrypoints.http.webhooks.schemas import (
@@ -31,7 +32,7 @@ from entrypoints.http.webhooks.schemas import (
     endpoint_schema,
 )
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = ModuleRouter(prefix="/webhooks", tags=["webhooks"])
 
 Service = FromContainer[WebhookService](lambda c: c.webhook_service)
 
